@@ -1,0 +1,1 @@
+"""Support assistant core: settings, domain types, stores, errors and the LLM client."""

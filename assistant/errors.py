@@ -1,0 +1,59 @@
+"""Exceptions raised by the assistant, split by who has to act on them.
+
+AssistantError
+ +-- ConfigurationError   the setup is wrong; an operator must change a setting or a file
+ +-- InputError           a user or client sent a value the assistant cannot use
+ |    +-- KnowledgeBaseNotFoundError
+ +-- UpstreamError        an LLM, embedding or vector-store call failed; retrying may help
+ +-- ModelOutputError     the model answered, but broke the output contract
+ +-- ToolFailure          a tool the agent called could not do its job; the agent sees it
+"""
+
+
+class AssistantError(Exception):
+    """Base class of every error the assistant raises on purpose.
+
+    `code` names a message in `assistant/messages.yaml` (as `error_<code>`) that user-facing
+    front ends show in the user's language, filled with `params`; without it they show the
+    English message.
+    """
+
+    code: str | None = None
+
+    def __init__(self, message: str, *, code: str | None = None, **params: object) -> None:
+        super().__init__(message)
+        self.code = code or self.code
+        self.params = params
+
+
+class ConfigurationError(AssistantError):
+    """Raised when a setting or a shipped file is missing or invalid."""
+
+
+class InputError(AssistantError):
+    """Raised when a request carries a value the assistant cannot use."""
+
+
+class KnowledgeBaseNotFoundError(InputError):
+    """Raised when a command names a KB that has not been ingested."""
+
+    def __init__(self, kb: str) -> None:
+        super().__init__(
+            f"knowledge base {kb!r} does not exist yet; "
+            f"create it with `assistant ingest PATH --kb {kb}`",
+            code="kb_not_found",
+            kb=kb,
+        )
+        self.kb = kb
+
+
+class UpstreamError(AssistantError):
+    """Raised when a call to an LLM, an embedding model or the vector store fails."""
+
+
+class ModelOutputError(AssistantError):
+    """Raised when a model's output does not follow the requested schema or rules."""
+
+
+class ToolFailure(AssistantError):
+    """Raised by a tool when it cannot complete; the message is shown to the agent."""

@@ -1,0 +1,145 @@
+"""The one place that talks to LLM and embedding providers, through litellm.
+
+litellm takes seconds to import, so it is imported on the first call, and only when a model is
+configured. The embedded offline engine never reaches this module's network paths.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Sequence
+from functools import lru_cache
+from types import ModuleType
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from assistant.errors import ConfigurationError, ModelOutputError, UpstreamError
+from assistant.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+Message = dict[str, str]
+
+
+@lru_cache(maxsize=1)
+def _litellm() -> ModuleType:
+    # Without this, litellm fetches its model price map over the network at import time.
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    litellm.telemetry = False
+    return litellm
+
+
+class LLMClient:
+    """Chat and embedding calls to the configured litellm models.
+
+    Args:
+        settings: Supplies the model strings, base URL, key and timeout.
+        extra: Keyword arguments added to every litellm call (tests pass `mock_response`).
+    """
+
+    def __init__(self, settings: Settings, *, extra: dict[str, Any] | None = None) -> None:
+        if not settings.llm_model:
+            raise ConfigurationError(
+                "no LLM is configured; set ASSISTANT_LLM_MODEL to a litellm model string "
+                "such as deepseek/deepseek-chat or ollama/qwen2.5"
+            )
+        self.model = settings.llm_model
+        self._settings = settings
+        self._extra = extra or {}
+
+    def _call_options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {"timeout": self._settings.llm_timeout_seconds}
+        if self._settings.llm_api_base:
+            options["api_base"] = self._settings.llm_api_base
+        key = self._settings.llm_api_key.get_secret_value()
+        if key:
+            options["api_key"] = key
+        return options | self._extra
+
+    def complete(self, messages: Sequence[Message], *, temperature: float = 0.0) -> str:
+        """Return the model's reply text to a list of chat messages.
+
+        Raises:
+            UpstreamError: when the provider cannot be reached or answers with an error.
+        """
+        litellm = _litellm()
+        started = time.perf_counter()
+        try:
+            response = litellm.completion(
+                model=self.model,
+                messages=list(messages),
+                temperature=temperature,
+                **self._call_options(),
+            )
+        except Exception as exc:
+            raise UpstreamError(f"LLM call to {self.model!r} failed: {exc}") from exc
+        content = response.choices[0].message.content or ""
+        logger.info(
+            "llm completion model=%s seconds=%.3f output_chars=%d",
+            self.model,
+            time.perf_counter() - started,
+            len(content),
+        )
+        if self._settings.log_model_data:
+            logger.debug("llm completion text=%r", content)
+        return str(content)
+
+    def complete_structured(
+        self, messages: Sequence[Message], schema: type[ModelT], *, temperature: float = 0.0
+    ) -> ModelT:
+        """Ask for JSON that matches `schema` and parse it.
+
+        Raises:
+            UpstreamError: when the provider call fails.
+            ModelOutputError: when the reply is not valid JSON for `schema`.
+        """
+        text = self.complete(messages, temperature=temperature)
+        payload = _strip_code_fence(text)
+        try:
+            return schema.model_validate_json(payload)
+        except ValidationError as exc:
+            raise ModelOutputError(
+                f"model {self.model!r} returned output that does not match "
+                f"{schema.__name__}: {exc.errors()[:1]}"
+            ) from exc
+
+
+class LiteLLMEmbedder:
+    """Embedding function backed by a litellm embedding model."""
+
+    def __init__(self, settings: Settings, *, extra: dict[str, Any] | None = None) -> None:
+        if not settings.embedding_model:
+            raise ConfigurationError("ASSISTANT_EMBEDDING_MODEL is empty; nothing to call")
+        self.model = settings.embedding_model
+        self._settings = settings
+        self._extra = extra or {}
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """Return one vector per text.
+
+        Raises:
+            UpstreamError: when the provider call fails.
+        """
+        litellm = _litellm()
+        options: dict[str, Any] = {"timeout": self._settings.llm_timeout_seconds} | self._extra
+        if self._settings.llm_api_base:
+            options["api_base"] = self._settings.llm_api_base
+        try:
+            response = litellm.embedding(model=self.model, input=list(texts), **options)
+        except Exception as exc:
+            raise UpstreamError(f"embedding call to {self.model!r} failed: {exc}") from exc
+        return [list(item["embedding"]) for item in response.data]
+
+
+def _strip_code_fence(text: str) -> str:
+    stripped = text.strip()
+    if stripped.startswith("```"):
+        stripped = stripped.split("\n", 1)[1] if "\n" in stripped else ""
+        stripped = stripped.rsplit("```", 1)[0]
+    return stripped.strip()

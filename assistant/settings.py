@@ -1,0 +1,108 @@
+"""Settings of the assistant, read once from `ASSISTANT_*` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+APP_NAME = "pm-support-assistant"
+DEFAULT_KB = "default"
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+class Settings(BaseSettings):
+    """Every knob of the assistant; each field maps to `ASSISTANT_<FIELD>`."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    """Folder for the KB indexes, the ticket database and conversation checkpoints."""
+
+    database_url: str = ""
+    """SQLAlchemy URL of the ticket database; empty means SQLite at DATA_DIR/assistant.db."""
+
+    llm_model: str = ""
+    """litellm model string (e.g. `deepseek/deepseek-chat`); empty runs the embedded engine."""
+
+    llm_api_base: str = ""
+    """Base URL for the LLM (Ollama, vLLM or another OpenAI-compatible server)."""
+
+    llm_api_key: SecretStr = SecretStr("")
+    """API key passed to litellm; providers' own variables (OPENAI_API_KEY...) also work."""
+
+    llm_timeout_seconds: float = 30.0
+    """Timeout of one LLM call; the embedded engine answers when it expires."""
+
+    embedding_model: str = ""
+    """litellm embedding model string; empty uses the embedded offline embedder."""
+
+    chunk_max_tokens: int = Field(default=350, ge=50, le=4000)
+    """Token budget of one KB chunk, counted with tiktoken's cl100k_base."""
+
+    retrieval_top_k: int = Field(default=5, ge=1, le=50)
+    """Number of chunks the agent retrieves for one question."""
+
+    answer_min_confidence: float = Field(default=0.35, ge=0.0, le=1.0)
+    """Retrieval confidence below which the agent clarifies or opens a ticket."""
+
+    intent_min_confidence: float = Field(default=0.30, ge=0.0, le=1.0)
+    """Classifier confidence below which a message is treated as out of scope."""
+
+    glossary_path: Path | None = None
+    """Extra zh<->en glossary (YAML) merged over the shipped one for cross-language search."""
+
+    roster_path: Path | None = None
+    """Support roster (YAML); empty uses the roster shipped with the package."""
+
+    timezone: str = "Asia/Shanghai"
+    """Time zone of the support team's working hours."""
+
+    work_start_hour: int = Field(default=9, ge=0, le=23)
+    """Hour (local time) when the working day starts."""
+
+    work_end_hour: int = Field(default=18, ge=1, le=24)
+    """Hour (local time) when the working day ends."""
+
+    sla_l1_first_reply_seconds: int = Field(default=30, gt=0)
+    """L1 target: first reply to the user."""
+
+    sla_l2_first_diagnosis_hours: float = Field(default=4.0, gt=0)
+    """L2 target: first diagnosis by a specialist, in working hours."""
+
+    sla_l3_fix_plan_business_days: int = Field(default=3, gt=0)
+    """L3 target: a fix plan from engineering, in business days."""
+
+    log_model_data: bool = False
+    """Log prompts and completions at DEBUG; off by default because they hold user data."""
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _expand_data_dir(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def resolved_database_url(self) -> str:
+        """SQLAlchemy URL of the ticket database."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'assistant.db'}"
+
+    @property
+    def checkpoint_path(self) -> Path:
+        """SQLite file of the LangGraph conversation checkpoints."""
+        return self.data_dir / "checkpoints.sqlite"
+
+    def kb_dir(self, kb: str) -> Path:
+        """Folder of one knowledge base's indexes."""
+        return self.data_dir / "kb" / kb
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings; tests clear the cache to change them."""
+    return Settings()

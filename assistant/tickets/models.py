@@ -1,0 +1,124 @@
+"""SQLAlchemy tables of the ticket store: `tickets` and their `ticket_events` log.
+
+The integer primary key is internal; the public id shown to users is `T-` plus the key
+zero-padded to six digits (see `assistant.tickets.store.format_ticket_id`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Dialect, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from assistant.domain import Intent, Language, Priority, Tier
+from assistant.tickets.schemas import (
+    MAX_NAME_CHARS,
+    MAX_REQUESTER_CHARS,
+    MAX_SUBJECT_CHARS,
+    Channel,
+    EventKind,
+    TicketStatus,
+)
+
+MODULE_MAX_CHARS = 32
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware datetime stored as UTC on every backend.
+
+    SQLite has no time zone type, so values are written there as naive UTC and read back
+    with `tzinfo=UTC`; PostgreSQL stores them as `timestamptz`.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Convert an aware datetime to UTC; reject a naive one, whose zone is unknown."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} has no time zone; pass UTC")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Return the stored value as an aware UTC datetime."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _enum_column(enum_class: type[StrEnum]) -> Enum:
+    # Store the enum values ("L2", "how_to") as plain strings; a native PostgreSQL enum type
+    # would need a migration for every new value.
+    return Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=False,
+        length=MAX_NAME_CHARS,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the ticket tables."""
+
+
+class Ticket(Base):
+    """A support ticket."""
+
+    __tablename__ = "tickets"
+    # Without AUTOINCREMENT SQLite reuses the key of a deleted last row, and so its public id.
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    requester: Mapped[str] = mapped_column(String(MAX_REQUESTER_CHARS), index=True)
+    subject: Mapped[str] = mapped_column(String(MAX_SUBJECT_CHARS))
+    description: Mapped[str] = mapped_column(Text)
+    transcript: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    intent: Mapped[Intent] = mapped_column(_enum_column(Intent))
+    module: Mapped[str] = mapped_column(String(MODULE_MAX_CHARS))
+    priority: Mapped[Priority] = mapped_column(_enum_column(Priority))
+    tier: Mapped[Tier] = mapped_column(_enum_column(Tier), index=True)
+    status: Mapped[TicketStatus] = mapped_column(_enum_column(TicketStatus), index=True)
+    team: Mapped[str | None] = mapped_column(String(MAX_NAME_CHARS), index=True)
+    assignee: Mapped[str | None] = mapped_column(String(MAX_NAME_CHARS), index=True)
+    channel: Mapped[Channel] = mapped_column(_enum_column(Channel))
+    language: Mapped[Language] = mapped_column(_enum_column(Language))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    first_reply_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    diagnosis_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    fix_plan_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    events: Mapped[list[TicketEvent]] = relationship(
+        back_populates="ticket",
+        cascade="all, delete-orphan",
+        order_by="TicketEvent.id",
+        lazy="selectin",
+    )
+
+
+class TicketEvent(Base):
+    """One entry of a ticket's event log."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[EventKind] = mapped_column(_enum_column(EventKind))
+    actor: Mapped[str] = mapped_column(String(MAX_NAME_CHARS))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")

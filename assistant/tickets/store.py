@@ -1,0 +1,355 @@
+"""Ticket store on SQLAlchemy: SQLite by default, PostgreSQL when the URL names it.
+
+Every write runs in its own transaction that is committed before the method returns, so a
+returned `TicketRecord` always describes a ticket that is already saved.
+"""
+
+from __future__ import annotations
+
+import builtins
+import logging
+import re
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import JsonValue
+from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from assistant.domain import Tier
+from assistant.errors import InputError
+from assistant.tickets.models import Base, Ticket, TicketEvent
+from assistant.tickets.schemas import (
+    ASSISTANT_ACTOR,
+    OPEN_STATUSES,
+    EventKind,
+    TicketDetails,
+    TicketDraft,
+    TicketEventDraft,
+    TicketEventRecord,
+    TicketRecord,
+    TicketStatus,
+    TicketUpdate,
+    TranscriptMessage,
+)
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LIST_LIMIT = 50
+MAX_LIST_LIMIT = 500
+TICKET_ID_PREFIX = "T-"
+TICKET_ID_DIGITS = 6
+_TICKET_ID_PATTERN = re.compile(r"^\s*T-(\d+)\s*$", re.IGNORECASE)
+
+
+class TicketNotFoundError(InputError):
+    """Raised when no ticket has the requested id."""
+
+    def __init__(self, ticket_id: str) -> None:
+        super().__init__(
+            f"ticket {ticket_id!r} not found; check the id, or list tickets to find it",
+            code="ticket_not_found",
+            ticket_id=ticket_id,
+        )
+        self.ticket_id = ticket_id
+
+
+class InvalidTicketIdError(InputError):
+    """Raised when a ticket id does not have the form `T-000123`."""
+
+    def __init__(self, ticket_id: str) -> None:
+        super().__init__(
+            f"ticket id {ticket_id!r} is invalid; ticket ids look like {format_ticket_id(123)}"
+        )
+        self.ticket_id = ticket_id
+
+
+def format_ticket_id(key: int) -> str:
+    """Format the database key of a ticket as its public id, e.g. 123 -> `T-000123`."""
+    return f"{TICKET_ID_PREFIX}{key:0{TICKET_ID_DIGITS}d}"
+
+
+def parse_ticket_id(ticket_id: str) -> int:
+    """Return the database key of a public ticket id; case and padding do not matter.
+
+    Raises:
+        InvalidTicketIdError: the id does not have the form `T-<digits>`.
+    """
+    match = _TICKET_ID_PATTERN.match(ticket_id)
+    if match is None:
+        raise InvalidTicketIdError(ticket_id)
+    return int(match.group(1))
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _require_aware(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError(f"naive datetime {moment.isoformat()} has no time zone; pass UTC")
+    return moment.astimezone(UTC)
+
+
+def _create_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+
+    database = parsed.database or ""
+    # The API serves requests from a thread pool, and SQLite connections refuse by default
+    # to be used from a thread other than the one that opened them.
+    connect_args = {"check_same_thread": False}
+    if database in ("", ":memory:"):
+        # An in-memory database lives only as long as its connection, so share one.
+        return create_engine(url, connect_args=connect_args, poolclass=StaticPool)
+    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    return create_engine(url, connect_args=connect_args)
+
+
+def _to_event_record(row: TicketEvent) -> TicketEventRecord:
+    return TicketEventRecord(kind=row.kind, at=row.at, actor=row.actor, data=row.data)
+
+
+def _to_record(row: Ticket) -> TicketRecord:
+    return TicketRecord(
+        id=format_ticket_id(row.id),
+        requester=row.requester,
+        subject=row.subject,
+        description=row.description,
+        transcript=tuple(TranscriptMessage.model_validate(m) for m in row.transcript),
+        intent=row.intent,
+        module=row.module,
+        priority=row.priority,
+        tier=row.tier,
+        status=row.status,
+        team=row.team,
+        assignee=row.assignee,
+        channel=row.channel,
+        language=row.language,
+        details=TicketDetails.model_validate(row.details),
+        first_reply_due_at=row.first_reply_due_at,
+        diagnosis_due_at=row.diagnosis_due_at,
+        fix_plan_due_at=row.fix_plan_due_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        events=tuple(_to_event_record(event) for event in row.events),
+    )
+
+
+def _append_event(row: Ticket, event: TicketEventDraft, at: datetime) -> None:
+    row.events.append(TicketEvent(at=at, kind=event.kind, actor=event.actor, data=dict(event.data)))
+
+
+class TicketStore:
+    """Tickets and their event logs in one SQL database.
+
+    Args:
+        url: SQLAlchemy URL, e.g. `sqlite:////var/lib/assistant/assistant.db` or
+            `postgresql+psycopg://support@db.internal/support`. The tables are created on
+            first use when they do not exist yet.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine = _create_engine(url)
+        self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+        self._tables_ready = False
+        self._tables_lock = threading.Lock()
+
+    def close(self) -> None:
+        """Close every pooled connection; the store opens new ones if it is used again."""
+        self._engine.dispose()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        if not self._tables_ready:
+            with self._tables_lock:
+                Base.metadata.create_all(self._engine)
+                self._tables_ready = True
+        with self._sessions.begin() as session:
+            yield session
+
+    def _load(self, session: Session, ticket_id: str) -> Ticket:
+        row = session.get(Ticket, parse_ticket_id(ticket_id))
+        if row is None:
+            raise TicketNotFoundError(ticket_id)
+        return row
+
+    def create(
+        self,
+        draft: TicketDraft,
+        *,
+        fields: TicketUpdate | None = None,
+        events: Sequence[TicketEventDraft] = (),
+        actor: str = ASSISTANT_ACTOR,
+        now: datetime | None = None,
+    ) -> TicketRecord:
+        """Insert a ticket with status `new`, log `opened` and any further `events`, and commit.
+
+        Args:
+            draft: What the agent collected.
+            fields: Values set at creation on top of the draft, such as SLA due times,
+                team and assignee; only the fields passed explicitly are written.
+            events: Events logged after `opened`, in the same transaction.
+            actor: Actor of the `opened` event.
+            now: Creation time (aware); defaults to the current UTC time.
+        """
+        created_at = _require_aware(now) if now is not None else _utc_now()
+        row = Ticket(
+            requester=draft.requester,
+            subject=draft.subject,
+            description=draft.description,
+            transcript=[message.model_dump(mode="json") for message in draft.transcript],
+            intent=draft.intent,
+            module=draft.module,
+            priority=draft.priority,
+            tier=draft.tier,
+            status=TicketStatus.NEW,
+            team=None,
+            assignee=None,
+            channel=draft.channel,
+            language=draft.language,
+            details=draft.details.model_dump(mode="json"),
+            created_at=created_at,
+            updated_at=created_at,
+        )
+        if fields is not None:
+            self._apply(row, fields)
+        opened = TicketEventDraft(
+            kind=EventKind.OPENED,
+            actor=actor,
+            data={"tier": row.tier.value, "priority": row.priority.value},
+        )
+        for event in (opened, *events):
+            _append_event(row, event, created_at)
+
+        with self._transaction() as session:
+            session.add(row)
+            session.flush()
+            record = _to_record(row)
+        logger.info("opened ticket %s tier=%s module=%s", record.id, record.tier, record.module)
+        return record
+
+    def get(self, ticket_id: str) -> TicketRecord:
+        """Return the ticket with this public id.
+
+        Raises:
+            InvalidTicketIdError: the id does not have the form `T-000123`.
+            TicketNotFoundError: no ticket has this id.
+        """
+        with self._transaction() as session:
+            return _to_record(self._load(session, ticket_id))
+
+    def list(
+        self,
+        status: TicketStatus | None = None,
+        tier: Tier | None = None,
+        team: str | None = None,
+        assignee: str | None = None,
+        limit: int = DEFAULT_LIST_LIMIT,
+    ) -> builtins.list[TicketRecord]:
+        """Return tickets that match every filter given, newest first.
+
+        Raises:
+            InputError: `limit` is outside 1..MAX_LIST_LIMIT.
+        """
+        if not 1 <= limit <= MAX_LIST_LIMIT:
+            raise InputError(f"limit {limit} is invalid; pass a value from 1 to {MAX_LIST_LIMIT}")
+        query = select(Ticket).order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)
+        if status is not None:
+            query = query.where(Ticket.status == status)
+        if tier is not None:
+            query = query.where(Ticket.tier == tier)
+        if team is not None:
+            query = query.where(Ticket.team == team)
+        if assignee is not None:
+            query = query.where(Ticket.assignee == assignee)
+
+        with self._transaction() as session:
+            return [_to_record(row) for row in session.scalars(query)]
+
+    def count_open_by_assignee(self, *, exclude_ticket_id: str | None = None) -> dict[str, int]:
+        """Count the open tickets (new, open, pending, escalated) assigned to each agent.
+
+        Args:
+            exclude_ticket_id: A ticket left out of the counts, such as the one being
+                reassigned, so that it does not count against its current assignee.
+        """
+        query = (
+            select(Ticket.assignee, func.count())
+            .where(Ticket.assignee.is_not(None), Ticket.status.in_(OPEN_STATUSES))
+            .group_by(Ticket.assignee)
+        )
+        if exclude_ticket_id is not None:
+            query = query.where(Ticket.id != parse_ticket_id(exclude_ticket_id))
+
+        with self._transaction() as session:
+            return {assignee: count for assignee, count in session.execute(query) if assignee}
+
+    def update(
+        self,
+        ticket_id: str,
+        changes: TicketUpdate,
+        *,
+        events: Sequence[TicketEventDraft] = (),
+        actor: str = ASSISTANT_ACTOR,
+        now: datetime | None = None,
+    ) -> TicketRecord:
+        """Write the fields set in `changes`, log `events`, and commit both together.
+
+        A change of status also logs a `status_changed` event by `actor`, after `events`.
+
+        Raises:
+            InvalidTicketIdError: the id does not have the form `T-000123`.
+            TicketNotFoundError: no ticket has this id.
+        """
+        at = _require_aware(now) if now is not None else _utc_now()
+        with self._transaction() as session:
+            row = self._load(session, ticket_id)
+            previous_status = row.status
+            self._apply(row, changes)
+            for event in events:
+                _append_event(row, event, at)
+            if row.status != previous_status:
+                change: dict[str, JsonValue] = {
+                    "from": previous_status.value,
+                    "to": row.status.value,
+                }
+                status_event = TicketEventDraft(
+                    kind=EventKind.STATUS_CHANGED, actor=actor, data=change
+                )
+                _append_event(row, status_event, at)
+            row.updated_at = at
+            session.flush()
+            return _to_record(row)
+
+    def add_event(
+        self,
+        ticket_id: str,
+        kind: EventKind,
+        *,
+        actor: str,
+        data: Mapping[str, JsonValue] | None = None,
+        now: datetime | None = None,
+    ) -> TicketRecord:
+        """Append one event to a ticket's log and commit it.
+
+        Use `update` for a status change, so that the status and its event stay in step.
+
+        Raises:
+            InvalidTicketIdError: the id does not have the form `T-000123`.
+            TicketNotFoundError: no ticket has this id.
+        """
+        event = TicketEventDraft(kind=kind, actor=actor, data=dict(data or {}))
+        return self.update(ticket_id, TicketUpdate(), events=[event], actor=actor, now=now)
+
+    @staticmethod
+    def _apply(row: Ticket, changes: TicketUpdate) -> None:
+        for name in changes.model_fields_set:
+            setattr(row, name, getattr(changes, name))

@@ -1,0 +1,225 @@
+"""Implementations of the `assistant` subcommands; they print to stdout and return exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from assistant.domain import Language
+from assistant.errors import AssistantError, InputError
+from assistant.i18n import translate
+from assistant.settings import get_settings
+from graphs.support.state import UserContext
+from retrieval.search import SearchFilters, SearchResult
+from retrieval.versions import parse_version
+
+MAX_TOP_K = 50
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def _write_json(payload: object) -> None:
+    _write(json.dumps(payload, ensure_ascii=False, default=str))
+
+
+def _inputs(value: str) -> Iterator[str]:
+    """Yield the single argument, or each non-empty stdin line when the argument is `-`."""
+    if value != "-":
+        yield value
+        return
+    for line in sys.stdin:
+        if line.strip():
+            yield line.rstrip("\n")
+
+
+def _cli_language() -> Language:
+    import os
+
+    locale = os.environ.get("LC_ALL") or os.environ.get("LANG") or ""
+    return Language.ZH if locale.lower().startswith("zh") else Language.EN
+
+
+def error_text(exc: AssistantError, locale: str) -> str:
+    """Render an error for the terminal, in Chinese when the locale is Chinese."""
+    language = Language.ZH if locale.lower().startswith("zh") else Language.EN
+    message = str(exc)
+    if exc.code:
+        try:
+            message = translate(f"error_{exc.code}", language, **exc.params)
+        except KeyError:
+            message = str(exc)
+    return f"{translate('error_prefix', language)} {message}"
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    """Ingest a folder into a KB and print what changed."""
+    from pathlib import Path
+
+    from retrieval.ingest import ingest_folder
+    from retrieval.knowledge_base import KnowledgeBase
+
+    kb = KnowledgeBase(get_settings(), args.kb)
+    report = ingest_folder(kb, Path(args.path), prune=args.prune)
+    if args.json:
+        payload = report.__dict__ | {"skipped": [s.__dict__ for s in report.skipped]}
+        _write_json(payload)
+    else:
+        _write(
+            f"kb={report.kb} added={len(report.added)} updated={len(report.updated)} "
+            f"unchanged={len(report.unchanged)} removed={len(report.removed)} "
+            f"skipped={len(report.skipped)} chunks={report.chunk_count} seconds={report.seconds}"
+        )
+        for skipped in report.skipped:
+            _write(f"skipped {skipped.doc}: {skipped.reason}")
+    return 0
+
+
+def _search_payload(result: SearchResult, kb: str) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "results": [
+            {
+                "doc": hit.chunk.doc,
+                "title": hit.chunk.title,
+                "chunk_id": hit.chunk.chunk_id,
+                "score": hit.score,
+                "confidence": hit.confidence,
+                "heading_path": list(hit.chunk.heading_path),
+                "text": hit.chunk.text,
+            }
+            for hit in result.hits
+        ]
+    }
+    if result.no_results_reason:
+        language = _cli_language()
+        payload["message"] = translate(result.no_results_reason, language, kb=kb)
+        payload["reason"] = result.no_results_reason
+    return payload
+
+
+def run_search(args: argparse.Namespace) -> int:
+    """Search a KB for each query and print the ranked chunks."""
+    from retrieval.knowledge_base import KnowledgeBase
+
+    if not 1 <= args.top_k <= MAX_TOP_K:
+        raise InputError(
+            f"--top-k must be between 1 and {MAX_TOP_K}, got {args.top_k}",
+            code="invalid_top_k",
+            value=args.top_k,
+        )
+    if args.product_version:
+        parse_version(args.product_version)
+    kb = KnowledgeBase.open_existing(get_settings(), args.kb)
+    filters = SearchFilters(
+        role=args.role, version=args.product_version, module=args.module, language=args.language
+    )
+    for query in _inputs(args.query):
+        payload = _search_payload(kb.search(query, filters, args.top_k), args.kb)
+        if args.json:
+            _write_json(payload)
+            continue
+        if "message" in payload:
+            _write(payload["message"])
+        for rank, hit in enumerate(payload["results"], start=1):
+            path = " > ".join(hit["heading_path"])
+            _write(f"{rank}. [{hit['score']:.4f}] {hit['title']} ({hit['doc']}) {path}")
+    return 0
+
+
+def _user(args: argparse.Namespace) -> UserContext:
+    user = UserContext(id=args.user_id)
+    if args.role:
+        user["role"] = args.role
+    if args.product_version:
+        parse_version(args.product_version)
+        user["product_version"] = args.product_version
+    return user
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    """Answer each question in its own conversation and print the reply."""
+    from graphs.support.service import SupportAgent
+
+    user = _user(args)
+    agent = SupportAgent(get_settings(), args.kb, channel="cli")
+    try:
+        for question in _inputs(args.question):
+            reply = agent.ask(question, user)
+            if args.json:
+                _write_json(reply.to_json())
+            else:
+                _write(reply.output["answer"])
+    finally:
+        agent.close()
+    return 0
+
+
+def run_chat(args: argparse.Namespace) -> int:
+    """Hold a multi-turn conversation on the terminal until EOF or `exit`."""
+    from graphs.support.service import SupportAgent
+
+    user = _user(args)
+    agent = SupportAgent(get_settings(), args.kb, channel="chat")
+    conversation_id = args.conversation
+    language = _cli_language()
+    _write(translate("chat_banner", language))
+    try:
+        while True:
+            try:
+                message = input("> ").strip()
+            except EOFError:
+                break
+            if message.lower() in {"exit", "quit", "退出"}:
+                break
+            if not message:
+                continue
+            reply = agent.ask(message, user, conversation_id)
+            conversation_id = reply.conversation_id
+            _write(reply.output["answer"])
+            ticket = reply.output["action"]["ticket"]
+            if ticket:
+                _write(
+                    f"[{reply.output['action']['type']}] {json.dumps(ticket, ensure_ascii=False)}"
+                )
+    finally:
+        agent.close()
+    if conversation_id:
+        _write(translate("chat_resume", language, conversation_id=conversation_id))
+    return 0
+
+
+def run_tickets(args: argparse.Namespace) -> int:
+    """List tickets or show one with its event log."""
+    from assistant.tickets import TicketStore
+
+    store = TicketStore(get_settings().resolved_database_url)
+    try:
+        if args.tickets_command == "show":
+            ticket = store.get(args.ticket_id)
+            _write_json(ticket.model_dump(mode="json")) if args.json else _write(
+                json.dumps(ticket.model_dump(mode="json"), ensure_ascii=False, indent=2)
+            )
+            return 0
+        tickets = store.list(
+            status=args.status,
+            tier=args.tier,
+            team=args.team,
+            assignee=args.assignee,
+            limit=args.limit,
+        )
+        if args.json:
+            _write_json([t.model_dump(mode="json") for t in tickets])
+            return 0
+        for t in tickets:
+            _write(
+                f"{t.id} {t.status.value:<10} {t.tier.value} {t.priority.value:<7} "
+                f"{t.team or '-':<16} {t.assignee or '-':<12} {t.subject}"
+            )
+    finally:
+        store.close()
+    return 0

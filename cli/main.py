@@ -1,0 +1,104 @@
+"""Entry point of the `assistant` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from assistant.errors import AssistantError
+from assistant.settings import DEFAULT_KB
+from cli import commands
+
+EXIT_USAGE = 2
+
+
+def _add_kb(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--kb", default=DEFAULT_KB, help="knowledge base name (default: %(default)s)"
+    )
+
+
+def _add_user(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--role", choices=["admin", "member", "guest"], help="the asking user's role"
+    )
+    parser.add_argument("--version", dest="product_version", help="product version, e.g. 3.2")
+    parser.add_argument(
+        "--user", dest="user_id", default="cli-user", help="requester id for tickets"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog="assistant", description="PM support assistant")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ingest = sub.add_parser("ingest", help="index a folder of .md, .txt and .html files")
+    ingest.add_argument("path", help="folder with the KB files")
+    ingest.add_argument("--prune", action="store_true", help="drop files that are gone from PATH")
+    ingest.add_argument("--json", action="store_true", help="print the report as JSON")
+    _add_kb(ingest)
+
+    search = sub.add_parser("search", help="hybrid search over a KB")
+    search.add_argument("query", help="the query, or - to read one query per line from stdin")
+    search.add_argument("--top-k", type=int, default=5, help="number of chunks (default: 5)")
+    search.add_argument("--role", choices=["admin", "member", "guest"], help="filter by role")
+    search.add_argument("--version", dest="product_version", help="filter by product version")
+    search.add_argument("--module", help="filter by module, e.g. boards")
+    search.add_argument("--language", choices=["zh", "en"], help="filter by language")
+    search.add_argument("--json", action="store_true", help="print JSON")
+    _add_kb(search)
+
+    ask = sub.add_parser("ask", help="ask one question (or - for one per line from stdin)")
+    ask.add_argument("question", help="the question, or - to read one per line from stdin")
+    ask.add_argument("--json", action="store_true", help="print JSON")
+    _add_user(ask)
+    _add_kb(ask)
+
+    chat = sub.add_parser("chat", help="multi-turn chat in the terminal")
+    chat.add_argument("--conversation", help="continue the conversation with this id")
+    _add_user(chat)
+    _add_kb(chat)
+
+    tickets = sub.add_parser("tickets", help="list or show tickets")
+    tickets_sub = tickets.add_subparsers(dest="tickets_command", required=True)
+    listing = tickets_sub.add_parser("list", help="list tickets, newest first")
+    listing.add_argument("--status")
+    listing.add_argument("--tier", choices=["L1", "L2", "L3"])
+    listing.add_argument("--team")
+    listing.add_argument("--assignee")
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    show = tickets_sub.add_parser("show", help="show one ticket with its event log")
+    show.add_argument("ticket_id", help="ticket id, e.g. T-000001")
+    show.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `assistant` command and return its exit code."""
+    args = build_parser().parse_args(argv)
+    level = logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    handlers = {
+        "ingest": commands.run_ingest,
+        "search": commands.run_search,
+        "ask": commands.run_ask,
+        "chat": commands.run_chat,
+        "tickets": commands.run_tickets,
+    }
+    try:
+        return handlers[args.command](args)
+    except AssistantError as exc:
+        print(commands.error_text(exc, os.environ.get("LANG", "")), file=sys.stderr)  # noqa: T201
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

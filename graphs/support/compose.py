@@ -1,0 +1,135 @@
+"""Compose the reply to an answerable question: extractive by default, generated with an LLM.
+
+Both paths cite the retrieved chunks. An LLM reply that cites no retrieved chunk, or cites an id
+that was not retrieved, is rejected and the extractive reply is used instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from assistant.domain import Language
+from assistant.errors import ModelOutputError, UpstreamError
+from assistant.i18n import translate
+from assistant.llm import LLMClient
+from assistant.prompts import render_prompt
+from graphs.support.evidence import select_evidence
+from graphs.support.state import Citation, Hit, UserContext
+from retrieval.versions import version_key
+
+logger = logging.getLogger(__name__)
+
+MAX_CITED_CHUNKS = 3
+LLM_MAX_SENTENCES = 6
+NO_ANSWER_MARKER = "NO_ANSWER"
+_CITATION_RE = re.compile(r"\[([^\[\]\s]+#[^\[\]\s]*|[0-9a-f]{8,})\]")
+_ROLE_NAMES = {
+    Language.EN: {"admin": "admin", "member": "member", "guest": "guest"},
+    Language.ZH: {"admin": "管理员", "member": "成员", "guest": "访客"},
+}
+
+
+def compose_extractive(
+    question: str, hits: list[Hit], language: Language, user: UserContext, min_confidence: float
+) -> tuple[str, list[Citation]]:
+    """Quote the best sentences or steps of the confident hits, each with its citation number."""
+    lines = [translate("answer_intro", language)]
+    citations: list[Citation] = []
+    confident = [h for h in hits if h["confidence"] >= min_confidence][:MAX_CITED_CHUNKS] or hits[
+        :1
+    ]
+    if any(h["language"] != language for h in confident):
+        lines.append(translate("answer_other_language", language))
+    lines.extend(_caveats(confident[0], language, user))
+    for hit in confident:
+        units = select_evidence(question, hit["text"])
+        if not units:
+            continue
+        citations.append(_citation(hit))
+        marker = f"[{len(citations)}]"
+        lines.extend(f"{unit.text} {marker}" for unit in units)
+    if not citations:
+        citations.append(_citation(confident[0]))
+        lines.append(f"{confident[0]['text'][:400].strip()} [1]")
+    lines.append("")
+    lines.append(translate("answer_sources", language))
+    lines.extend(f"[{n}] {c['title']} ({c['doc']})" for n, c in enumerate(citations, start=1))
+    lines.append(translate("answer_follow_up", language))
+    return "\n".join(lines), citations
+
+
+def compose_with_llm(
+    llm: LLMClient, question: str, hits: list[Hit], language: Language, user: UserContext
+) -> tuple[str, list[Citation]] | None:
+    """Generate a reply from the hits; None when the model fails or cites nothing retrieved."""
+    prompt = render_prompt(
+        "answer",
+        language_name="Simplified Chinese" if language is Language.ZH else "English",
+        max_sentences=LLM_MAX_SENTENCES,
+        role=user.get("role", "member"),
+        product_version=user.get("product_version", ""),
+        hits=hits,
+        question=question,
+    )
+    try:
+        reply = llm.complete([{"role": "user", "content": prompt}])
+    except UpstreamError as exc:
+        logger.warning("llm answer failed, using the extractive answer: %s", exc)
+        return None
+    try:
+        return _check_citations(reply, hits)
+    except ModelOutputError as exc:
+        logger.warning("llm answer rejected, using the extractive answer: %s", exc)
+        return None
+
+
+def _check_citations(reply: str, hits: list[Hit]) -> tuple[str, list[Citation]] | None:
+    if reply.strip() == NO_ANSWER_MARKER:
+        return None
+    by_id = {h["chunk_id"]: h for h in hits}
+    cited = list(dict.fromkeys(_CITATION_RE.findall(reply)))
+    unknown = [c for c in cited if c not in by_id]
+    if not cited or unknown:
+        raise ModelOutputError(
+            f"reply must cite retrieved chunk ids only; cited={cited[:5]} unknown={unknown[:5]}"
+        )
+    return reply.strip(), [_citation(by_id[c]) for c in cited]
+
+
+def _citation(hit: Hit) -> Citation:
+    return Citation(
+        doc=hit["doc"], title=hit["title"], chunk_id=hit["chunk_id"], score=hit["score"]
+    )
+
+
+def _caveats(hit: Hit, language: Language, user: UserContext) -> list[str]:
+    notes: list[str] = []
+    role = user.get("role")
+    if role and hit["roles"] and role not in hit["roles"]:
+        names = _ROLE_NAMES[language]
+        notes.append(
+            translate(
+                "answer_role_restricted",
+                language,
+                roles=" / ".join(names.get(r, r) for r in hit["roles"]),
+                role=names.get(role, role),
+            )
+        )
+    version = user.get("product_version")
+    if (
+        version
+        and hit["introduced_in"]
+        and version_key(hit["introduced_in"]) > version_key(version)
+    ):
+        notes.append(
+            translate(
+                "answer_version_newer",
+                language,
+                introduced_in=hit["introduced_in"],
+                version=version,
+            )
+        )
+    if version and hit["removed_in"] and version_key(hit["removed_in"]) <= version_key(version):
+        notes.append(translate("answer_version_removed", language, removed_in=hit["removed_in"]))
+    return notes

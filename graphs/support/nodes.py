@@ -1,0 +1,213 @@
+"""Nodes of the support agent: each takes the state and returns only the keys it changes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from assistant.domain import ActionType, Intent, Language
+from assistant.i18n import translate
+from assistant.intents import recognize_intent
+from assistant.text import detect_language, tokenize
+from graphs.support.compose import compose_extractive, compose_with_llm
+from graphs.support.context import AgentContext
+from graphs.support.policy import (
+    INTENT_MODULES,
+    RETRIEVING_INTENTS,
+    TICKET_PLANS,
+    UNANSWERED_PLAN,
+    decide,
+)
+from graphs.support.state import ActionResult, Hit, State, Turn
+from graphs.support.ticketing import add_details_to_ticket, open_ticket_for
+from retrieval.search import SearchFilters, SearchHit
+
+logger = logging.getLogger(__name__)
+
+FOLLOW_UP_MAX_TOKENS = 4
+VERSION_MISMATCH_MARGIN = 0.1
+"""Confidence by which a chunk outside the user's version must beat the best one inside it."""
+"""A message this short is searched together with the previous user message."""
+
+
+def classify_intent(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    """Recognize the language and the intent of the latest user message."""
+    context = runtime.context
+    message = state["message"]
+    locale = state.get("user", {}).get("locale", "")
+    default = Language.ZH if locale.lower().startswith("zh") else Language.EN
+    language = detect_language(message, default=default)
+    prediction = recognize_intent(message, context.settings, context.classifier, context.llm)
+    logger.info(
+        "intent=%s confidence=%.2f source=%s language=%s",
+        prediction.intent.value,
+        prediction.confidence,
+        prediction.source,
+        language.value,
+    )
+    return {
+        "language": language.value,
+        "intent": {
+            "name": prediction.intent.value,
+            "confidence": round(prediction.confidence, 4),
+            "source": prediction.source,
+        },
+        "transcript": [Turn(role="user", content=message)],
+        "hits": [],
+        "retrieval_confidence": 0.0,
+        "citations": [],
+    }
+
+
+def retrieve_context(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    """Search the KB for the message, preferring chunks valid for the user's version."""
+    if Intent(state["intent"]["name"]) not in RETRIEVING_INTENTS:
+        return {"hits": [], "retrieval_confidence": 0.0}
+    context = runtime.context
+    query = _search_query(state)
+    version = state.get("user", {}).get("product_version") or None
+    result = context.kb.search(query, SearchFilters(version=version))
+    best = result.hits[0].confidence if result.hits else 0.0
+    if version:
+        # A feature outside the user's version may still be what they ask about; the answer
+        # then says which version brings or removed it.
+        unfiltered = context.kb.search(query, SearchFilters())
+        if unfiltered.hits and unfiltered.hits[0].confidence > best + VERSION_MISMATCH_MARGIN:
+            result, best = unfiltered, unfiltered.hits[0].confidence
+    logger.info("retrieved hits=%d best_confidence=%.3f", len(result.hits), best)
+    return {"hits": [_to_hit(h) for h in result.hits], "retrieval_confidence": best}
+
+
+def decide_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    """Choose answer, clarify, open_ticket, escalate, handoff or refuse by the policy."""
+    if state.get("pending_ticket_id") and Intent(state["intent"]["name"]) in (
+        Intent.BUG_REPORT,
+        Intent.TROUBLESHOOTING,
+        Intent.HOW_TO,
+    ):
+        action = ActionResult(type=ActionType.OPEN_TICKET.value, ticket=None, reason="details")
+        return {"action": action}
+    intent = state["intent"]
+    # The classifier's out-of-scope rule fires on low scores; its confidence is not certainty.
+    intent_confidence = 0.0 if intent["source"] == "rule" else intent["confidence"]
+    action_type, reason = decide(
+        Intent(intent["name"]),
+        intent_confidence,
+        state.get("retrieval_confidence", 0.0),
+        runtime.context.settings.answer_min_confidence,
+        state.get("clarifications", 0),
+        len(tokenize(state["message"])),
+    )
+    logger.info("action=%s reason=%s", action_type.value, reason)
+    return {"action": ActionResult(type=action_type.value, ticket=None, reason=reason)}
+
+
+def draft_answer(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    """Answer from the KB with citations, or greet / thank when no KB answer is needed."""
+    language = Language(state["language"])
+    intent = Intent(state["intent"]["name"])
+    if intent in (Intent.GREETING, Intent.FEEDBACK):
+        key = "greeting" if intent is Intent.GREETING else "feedback_thanks"
+        return _reply(translate(key, language))
+    context = runtime.context
+    user = state.get("user", {})
+    composed = None
+    if context.llm is not None:
+        composed = compose_with_llm(context.llm, state["message"], state["hits"], language, user)
+    if composed is None:
+        composed = compose_extractive(
+            state["message"],
+            state["hits"],
+            language,
+            user,
+            context.settings.answer_min_confidence,
+        )
+    answer, citations = composed
+    return _reply(answer) | {"citations": citations}
+
+
+def write_reply(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    """Ask a clarifying question or decline an out-of-scope message."""
+    language = Language(state["language"])
+    if state["action"]["type"] == ActionType.CLARIFY.value:
+        update = _reply(translate("clarify", language))
+        return update | {"clarifications": state.get("clarifications", 0) + 1}
+    return _reply(translate("refuse_out_of_scope", language))
+
+
+def take_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    """Open, escalate or hand off a ticket; the ticket is committed before the reply exists."""
+    context = runtime.context
+    language = Language(state["language"])
+    pending = state.get("pending_ticket_id")
+    if pending and state["action"]["reason"] == "details":
+        ticket = add_details_to_ticket(context, pending, state["message"], state.get("user", {}))
+        answer = translate("ticket_details_added", language, ticket_id=ticket.id)
+        action = ActionResult(
+            type=ActionType.OPEN_TICKET.value,
+            ticket=_ticket_summary(ticket),
+            reason="details added to the open ticket",
+        )
+        return _reply(answer) | {"action": action, "pending_ticket_id": None}
+    intent = Intent(state["intent"]["name"])
+    plan = TICKET_PLANS.get(intent, UNANSWERED_PLAN)
+    module = _ticket_module(intent, state["hits"])
+    ticket, answer, missing = open_ticket_for(context, state, plan, module, language)
+    action = ActionResult(
+        type=plan.action.value, ticket=_ticket_summary(ticket), reason=state["action"]["reason"]
+    )
+    return _reply(answer) | {
+        "action": action,
+        "pending_ticket_id": ticket.id if missing else None,
+    }
+
+
+def _reply(answer: str) -> dict[str, Any]:
+    return {"answer": answer, "transcript": [Turn(role="assistant", content=answer)]}
+
+
+def _search_query(state: State) -> str:
+    message = state["message"]
+    if len(tokenize(message)) > FOLLOW_UP_MAX_TOKENS:
+        return message
+    earlier = [t["content"] for t in state.get("transcript", [])[:-1] if t["role"] == "user"]
+    return f"{earlier[-1]} {message}" if earlier else message
+
+
+def _to_hit(hit: SearchHit) -> Hit:
+    chunk = hit.chunk
+    return Hit(
+        chunk_id=chunk.chunk_id,
+        doc=chunk.doc,
+        title=chunk.title,
+        heading_path=list(chunk.heading_path),
+        text=chunk.text,
+        score=hit.score,
+        confidence=hit.confidence,
+        roles=list(chunk.roles),
+        introduced_in=chunk.introduced_in,
+        removed_in=chunk.removed_in,
+        language=chunk.language,
+        module=chunk.module,
+    )
+
+
+def _ticket_module(intent: Intent, hits: list[Hit]) -> str:
+    if intent in INTENT_MODULES:
+        return INTENT_MODULES[intent]
+    return hits[0]["module"] if hits else "general"
+
+
+def _ticket_summary(ticket: Any) -> dict[str, object]:
+    due = ticket.fix_plan_due_at or ticket.diagnosis_due_at or ticket.first_reply_due_at
+    return {
+        "id": ticket.id,
+        "tier": ticket.tier.value,
+        "priority": ticket.priority.value,
+        "status": ticket.status.value,
+        "team": ticket.team,
+        "assignee": ticket.assignee,
+        "sla_due_at": due.isoformat() if due else None,
+    }

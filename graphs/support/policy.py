@@ -1,0 +1,92 @@
+"""Default routing policy: which action each intent leads to, at which tier and priority."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistant.domain import ActionType, Intent, Priority, Tier
+
+ANSWERABLE_INTENTS = frozenset(
+    {Intent.HOW_TO, Intent.TROUBLESHOOTING, Intent.PERMISSIONS, Intent.ACCOUNT_ACCESS}
+)
+"""Intents the assistant answers from the KB when retrieval is confident."""
+
+RETRIEVING_INTENTS = ANSWERABLE_INTENTS | {Intent.BUG_REPORT, Intent.BILLING, Intent.OUTAGE}
+"""Intents whose retrieved chunks are useful: for the answer, or for the ticket's module."""
+
+MAX_CLARIFICATIONS = 1
+UNSURE_INTENTS = frozenset({Intent.OUT_OF_SCOPE, Intent.FEEDBACK})
+"""Intents that, when recognized with low confidence, more likely mean a vague request."""
+MIN_SURE_INTENT_CONFIDENCE = 0.5
+VAGUE_MESSAGE_MAX_TOKENS = 6
+"""A low-confidence question with at most this many search tokens gets a clarifying question."""
+
+
+@dataclass(frozen=True)
+class TicketPlan:
+    """The ticket an action opens: its tier, priority and the reply template to announce it."""
+
+    action: ActionType
+    tier: Tier
+    priority: Priority
+    reply_key: str
+
+
+TICKET_PLANS: dict[Intent, TicketPlan] = {
+    Intent.BUG_REPORT: TicketPlan(ActionType.OPEN_TICKET, Tier.L2, Priority.NORMAL, "bug"),
+    Intent.OUTAGE: TicketPlan(ActionType.ESCALATE, Tier.L2, Priority.URGENT, "outage_escalated"),
+    Intent.DATA_LOSS_SECURITY: TicketPlan(
+        ActionType.ESCALATE, Tier.L3, Priority.URGENT, "security_escalated"
+    ),
+    Intent.BILLING: TicketPlan(ActionType.HANDOFF, Tier.L2, Priority.NORMAL, "handoff_billing"),
+    Intent.HUMAN_HANDOFF: TicketPlan(ActionType.HANDOFF, Tier.L1, Priority.NORMAL, "handoff_human"),
+    Intent.FEATURE_REQUEST: TicketPlan(
+        ActionType.OPEN_TICKET, Tier.L1, Priority.LOW, "feature_logged"
+    ),
+}
+"""Intents that always lead to a ticket, whatever the KB says."""
+
+UNANSWERED_PLAN = TicketPlan(ActionType.OPEN_TICKET, Tier.L2, Priority.NORMAL, "ticket_opened")
+"""Ticket for an answerable intent the KB could not answer."""
+
+INTENT_MODULES: dict[Intent, str] = {
+    Intent.BILLING: "billing",
+    Intent.ACCOUNT_ACCESS: "account",
+    Intent.PERMISSIONS: "permissions",
+}
+"""Module a ticket gets from its intent alone, before looking at retrieved chunks."""
+
+
+def decide(
+    intent: Intent,
+    intent_confidence: float,
+    confidence: float,
+    min_confidence: float,
+    clarifications: int,
+    tokens: int,
+) -> tuple[ActionType, str]:
+    """Return the action for a message and the reason, in words for logs and ops.
+
+    Args:
+        intent: Recognized intent.
+        intent_confidence: The classifier's confidence in it.
+        confidence: Retrieval confidence of the best chunk.
+        min_confidence: Retrieval confidence needed to answer.
+        clarifications: Clarifying questions already asked in the conversation.
+        tokens: Search tokens in the message.
+    """
+    if intent in TICKET_PLANS:
+        return TICKET_PLANS[intent].action, f"{intent.value} is always routed to people"
+    if intent in UNSURE_INTENTS and intent_confidence < MIN_SURE_INTENT_CONFIDENCE:
+        if clarifications < MAX_CLARIFICATIONS:
+            return ActionType.CLARIFY, f"unsure {intent.value} ({intent_confidence:.2f})"
+        return UNANSWERED_PLAN.action, "still unclear after a clarifying question"
+    if intent is Intent.OUT_OF_SCOPE:
+        return ActionType.REFUSE, "out of scope"
+    if intent in (Intent.GREETING, Intent.FEEDBACK):
+        return ActionType.ANSWER, f"{intent.value} needs no KB answer"
+    if confidence >= min_confidence:
+        return ActionType.ANSWER, f"retrieval confidence {confidence:.2f} >= {min_confidence:.2f}"
+    if clarifications < MAX_CLARIFICATIONS and tokens <= VAGUE_MESSAGE_MAX_TOKENS:
+        return ActionType.CLARIFY, f"short question with low confidence {confidence:.2f}"
+    return UNANSWERED_PLAN.action, f"retrieval confidence {confidence:.2f} < {min_confidence:.2f}"

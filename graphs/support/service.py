@@ -1,0 +1,87 @@
+"""Build the support agent's dependencies once and run conversations through the graph."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from assistant.intents import IntentClassifier
+from assistant.llm import LLMClient
+from assistant.settings import Settings
+from assistant.tickets import TicketStore, load_roster
+from graphs.support.context import AgentContext
+from graphs.support.graph import build_graph
+from graphs.support.state import OutputState, UserContext
+from retrieval.knowledge_base import KnowledgeBase
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AgentReply:
+    """The agent's reply to one message, with the ids and timing of the run."""
+
+    conversation_id: str
+    output: OutputState
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the `assistant ask --json` shape."""
+        output = self.output
+        return {
+            "answer": output["answer"],
+            "language": output["language"],
+            "intent": {
+                "name": output["intent"]["name"],
+                "confidence": output["intent"]["confidence"],
+            },
+            "action": {"type": output["action"]["type"], "ticket": output["action"]["ticket"]},
+            "citations": output["citations"],
+            "conversation_id": self.conversation_id,
+        }
+
+
+class SupportAgent:
+    """One KB's agent with its stores; reuse it for many messages in one process."""
+
+    def __init__(self, settings: Settings, kb_name: str, *, channel: str = "cli") -> None:
+        kb = KnowledgeBase.open_existing(settings, kb_name)
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self._connection = sqlite3.connect(settings.checkpoint_path, check_same_thread=False)
+        self._graph = build_graph(SqliteSaver(self._connection))
+        self.context = AgentContext(
+            settings=settings,
+            kb=kb,
+            classifier=IntentClassifier.load_or_train(settings.data_dir / "models"),
+            tickets=TicketStore(settings.resolved_database_url),
+            roster=load_roster(settings.roster_path, settings),
+            llm=LLMClient(settings) if settings.llm_model else None,
+            channel=channel,
+        )
+
+    def ask(
+        self, message: str, user: UserContext, conversation_id: str | None = None
+    ) -> AgentReply:
+        """Run one user message through the graph, continuing a conversation when given its id."""
+        conversation_id = conversation_id or uuid.uuid4().hex
+        started = time.perf_counter()
+        output = self._graph.invoke(
+            {"message": message, "user": user},
+            config={"configurable": {"thread_id": conversation_id}},
+            context=self.context,
+        )
+        seconds = time.perf_counter() - started
+        logger.info("conversation=%s answered in %.3f s", conversation_id, seconds)
+        return AgentReply(conversation_id, OutputState(**output), seconds)  # type: ignore[typeddict-item]
+
+    def close(self) -> None:
+        """Close the checkpoint, ticket and KB connections."""
+        self._connection.close()
+        self.context.tickets.close()
+        self.context.kb.close()

@@ -1,0 +1,96 @@
+"""State of the support agent graph; every value is plain data so checkpoints serialize."""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, TypedDict
+
+
+class UserContext(TypedDict, total=False):
+    """Who is asking: their id, role in the product and product version."""
+
+    id: str
+    role: str
+    product_version: str
+    locale: str
+
+
+class Turn(TypedDict):
+    """One message of the conversation transcript."""
+
+    role: str
+    content: str
+
+
+class IntentResult(TypedDict):
+    """The recognized intent."""
+
+    name: str
+    confidence: float
+    source: str
+
+
+class Hit(TypedDict):
+    """A retrieved chunk, as the answer composer and the citations need it."""
+
+    chunk_id: str
+    doc: str
+    title: str
+    heading_path: list[str]
+    text: str
+    score: float
+    confidence: float
+    roles: list[str]
+    introduced_in: str | None
+    removed_in: str | None
+    language: str
+    module: str
+
+
+class Citation(TypedDict):
+    """A KB chunk that the answer quotes."""
+
+    doc: str
+    title: str
+    chunk_id: str
+    score: float
+
+
+class ActionResult(TypedDict):
+    """What the agent did: the action type, the ticket it touched and why."""
+
+    type: str
+    ticket: dict[str, object] | None
+    reason: str
+
+
+class InputState(TypedDict):
+    """What a caller passes for one user message."""
+
+    message: str
+    user: UserContext
+
+
+class OutputState(TypedDict):
+    """What a caller reads back after one message."""
+
+    answer: str
+    language: str
+    intent: IntentResult
+    action: ActionResult
+    citations: list[Citation]
+
+
+class State(InputState, OutputState, total=False):
+    """Full state of one conversation, kept across turns by the checkpointer."""
+
+    transcript: Annotated[list[Turn], operator.add]
+    """Every user and assistant message so far."""
+    hits: list[Hit]
+    """Chunks retrieved for the current message."""
+    retrieval_confidence: float
+    """Confidence of the best retrieved chunk, 0 when nothing was retrieved."""
+    clarifications: int
+    """How many times the agent has asked the user to clarify in this conversation."""
+    pending_ticket_id: str | None
+    """Ticket waiting for details the user was asked for (bug reports)."""

@@ -1,0 +1,131 @@
+"""Turn an agent decision into a committed ticket and the reply that announces it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from assistant.domain import ActionType, Intent, Language, Role, Tier
+from assistant.i18n import translate
+from assistant.tickets.schemas import (
+    ASSISTANT_ACTOR,
+    Channel,
+    EventKind,
+    TicketDetails,
+    TicketDraft,
+    TicketRecord,
+    TranscriptMessage,
+)
+from graphs.support.bug_details import extract_bug_details
+from graphs.support.context import AgentContext
+from graphs.support.policy import TicketPlan
+from graphs.support.state import State, UserContext
+from tools.escalate_ticket import escalate_ticket
+from tools.open_ticket import open_ticket
+
+MAX_SUBJECT_CHARS = 80
+ANONYMOUS_REQUESTER = "anonymous"
+
+
+def open_ticket_for(
+    context: AgentContext, state: State, plan: TicketPlan, module: str, language: Language
+) -> tuple[TicketRecord, str, list[str]]:
+    """Open (and for escalations, escalate) the ticket a plan calls for.
+
+    Returns:
+        The committed ticket, the reply announcing it, and the keys of bug details still missing.
+    """
+    user = state.get("user", {})
+    intent = Intent(state["intent"]["name"])
+    bug = extract_bug_details(state["message"], user.get("product_version") or None)
+    missing = bug.missing() if intent is Intent.BUG_REPORT else []
+    draft = TicketDraft(
+        requester=user.get("id") or ANONYMOUS_REQUESTER,
+        subject=_subject(state["message"]),
+        description=state["message"],
+        transcript=tuple(
+            TranscriptMessage(role=t["role"], content=t["content"])
+            for t in state.get("transcript", [])
+        ),
+        intent=intent,
+        module=module,
+        priority=plan.priority,
+        tier=Tier.L1 if plan.action is ActionType.ESCALATE else plan.tier,
+        channel=Channel(context.channel),
+        language=language,
+        details=TicketDetails(
+            product_version=bug.product_version,
+            steps=bug.steps,
+            expected=bug.expected,
+            actual=bug.actual,
+            role=_role(user),
+        ),
+    )
+    settings = context.settings
+    if plan.action is ActionType.ESCALATE:
+        ticket = open_ticket(context.tickets, draft, None, settings=settings)
+        ticket = escalate_ticket(
+            context.tickets,
+            ticket.id,
+            plan.tier,
+            f"{intent.value} goes to {plan.tier.value}",
+            plan.priority,
+            context.roster,
+            settings=settings,
+        )
+    else:
+        ticket = open_ticket(context.tickets, draft, context.roster, settings=settings)
+    reply = _announcement(ticket, plan, language, missing, settings.timezone)
+    # The reply is the L1 first response; logging it lets the SLA check see the target met.
+    ticket = context.tickets.add_event(
+        ticket.id, EventKind.COMMENTED, actor=ASSISTANT_ACTOR, data={"text": reply}
+    )
+    return ticket, reply, missing
+
+
+def add_details_to_ticket(
+    context: AgentContext, ticket_id: str, message: str, user: UserContext
+) -> TicketRecord:
+    """Append the user's follow-up message to a ticket's log as a comment."""
+    return context.tickets.add_event(
+        ticket_id,
+        EventKind.COMMENTED,
+        actor=user.get("id") or ANONYMOUS_REQUESTER,
+        data={"text": message},
+    )
+
+
+def _announcement(
+    ticket: TicketRecord, plan: TicketPlan, language: Language, missing: list[str], timezone: str
+) -> str:
+    due_at = ticket.fix_plan_due_at or ticket.diagnosis_due_at or ticket.first_reply_due_at
+    values = {
+        "ticket_id": ticket.id,
+        "team": ticket.team or "-",
+        "tier": ticket.tier.value,
+        "due": _format_due(due_at, timezone),
+    }
+    key = "bug_ticket_opened" if plan.reply_key == "bug" else plan.reply_key
+    reply = translate(key, language, **values)
+    if missing:
+        items = ("、" if language is Language.ZH else ", ").join(
+            translate(k, language) for k in missing
+        )
+        reply += "\n" + translate("bug_missing_details", language, missing=items)
+    return reply
+
+
+def _format_due(due_at: datetime | None, timezone: str) -> str:
+    if due_at is None:
+        return "-"
+    return due_at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _subject(message: str) -> str:
+    first_line = message.strip().splitlines()[0] if message.strip() else message
+    return first_line[:MAX_SUBJECT_CHARS] or "(empty message)"
+
+
+def _role(user: UserContext) -> Role | None:
+    role = user.get("role")
+    return Role(role) if role in {r.value for r in Role} else None

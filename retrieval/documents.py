@@ -1,0 +1,414 @@
+"""Reading KB files (Markdown, text, HTML) into `Document`s with their metadata.
+
+A file may start with YAML front matter between `---` lines. The keys read are `title`,
+`module`, `roles`, `versions: {introduced_in, removed_in}` (also accepted at the top level),
+`tags` and `language`. Other keys are ignored, so pages exported from documentation sites
+load unchanged. What the front matter leaves out is inferred from the path and the body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from assistant.domain import MODULES, Language, Role
+from assistant.errors import InputError
+from assistant.text import detect_language
+from retrieval.html_text import html_to_markdown
+from retrieval.markdown_text import clean_markdown, iter_code_flags, parse_heading, prose_text
+from retrieval.versions import VERSION_FORM, parse_version
+
+logger = logging.getLogger(__name__)
+
+KB_FILE_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".html", ".htm"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+TEXT_SUFFIXES = frozenset({".txt"})
+DEFAULT_ROLES: tuple[str, ...] = tuple(role.value for role in Role)
+DEFAULT_MODULE = "general"
+BINARY_SNIFF_BYTES = 8192
+"""A NUL byte in this many leading bytes marks a file as binary."""
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_FRONT_MATTER_OPEN = "---"
+_FRONT_MATTER_CLOSE = ("---", "...")
+_INDEX_STEMS = frozenset({"readme", "index", "_index"})
+
+FOLDER_MODULES: dict[str, str] = {
+    "work-packages": "tasks",
+    "issues": "tasks",
+    "gantt-chart": "gantt",
+    "book-cloud": "billing",
+    "budgets": "time_tracking",
+    "agile-boards": "boards",
+    "time-and-costs": "time_tracking",
+    "time-tracking": "time_tracking",
+    "users-permissions": "permissions",
+    "roles-permissions": "permissions",
+    "account-settings": "account",
+    "system-admin-guide": "admin",
+    "organizations": "admin",
+}
+"""Folder names that map to a module as a whole, checked before `MODULE_KEYWORDS`."""
+
+MODULE_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("billing", ("billing", "invoices", "invoice", "subscription", "pricing", "quote", "paid")),
+    ("notifications", ("notification", "notifications", "subscriptions", "email", "emails")),
+    ("permissions", ("permission", "permissions", "role", "roles", "access", "members")),
+    ("gantt", ("gantt", "timeline", "timelines")),
+    ("boards", ("board", "boards", "taskboard", "kanban", "backlogs", "sprints")),
+    ("time_tracking", ("time-tracking", "time-tracker", "costs", "cost-tracking", "timesheet")),
+    ("integrations", ("integration", "integrations", "gitlab", "nextcloud", "webhooks", "api")),
+    ("account", ("account", "profile", "sign-in", "signing-up", "two-factor", "2fa", "avatars")),
+    ("tasks", ("work-package", "work-packages", "issue", "issues", "task", "tasks")),
+    ("admin", ("admin", "administration", "authentication", "ldap", "saml", "organization")),
+)
+"""Module per word of a folder name ("managing-billing-for-your-account" -> billing).
+
+The first module with a matching word wins, so the order settles names that match several.
+A keyword with a hyphen matches that run of words.
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One KB file, its metadata and its text."""
+
+    doc: str
+    """Path relative to the ingested root, with `/` separators."""
+    title: str
+    module: str
+    """One of `assistant.domain.MODULES`."""
+    roles: tuple[str, ...]
+    """Roles the page is written for: all roles unless the front matter narrows them."""
+    introduced_in: str | None
+    """First product version with the feature, as written in the front matter."""
+    removed_in: str | None
+    """First product version without the feature."""
+    tags: tuple[str, ...]
+    language: str
+    """"zh" or "en"."""
+    body: str
+    """Markdown text without front matter, HTML converted, noise lines removed, not normalized."""
+    sha256: str
+    """Hex SHA-256 of the raw file bytes."""
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedFile:
+    """A KB file that could not be loaded, with a reason the KB author can act on."""
+
+    doc: str
+    reason: str
+
+
+class DocumentError(InputError):
+    """Raised when a KB file cannot be loaded; `reason` gives the cause and the fix."""
+
+    def __init__(self, doc: str, reason: str) -> None:
+        super().__init__(f"{doc}: {reason}")
+        self.doc = doc
+        self.reason = reason
+
+
+def iter_kb_files(root: Path) -> Iterator[Path]:
+    """Yield the KB files under `root` recursively, sorted by relative path.
+
+    KB files end in .md, .markdown, .txt, .html or .htm (any case). Files and folders whose
+    names start with a dot are skipped, and symbolic links to folders are not followed.
+    """
+    found: list[tuple[str, Path]] = []
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        for name in files:
+            path = Path(folder) / name
+            if not name.startswith(".") and path.suffix.lower() in KB_FILE_SUFFIXES:
+                found.append((path.relative_to(root).as_posix(), path))
+    for _, path in sorted(found):
+        yield path
+
+
+def load_documents(root: Path) -> tuple[list[Document], list[SkippedFile]]:
+    """Load every KB file under `root`, returning the files that cannot be loaded as skipped.
+
+    Raises:
+        InputError: `root` is not a folder.
+    """
+    if not root.is_dir():
+        raise InputError(f"KB folder {str(root)!r} does not exist or is not a folder")
+
+    documents: list[Document] = []
+    skipped: list[SkippedFile] = []
+    for path in iter_kb_files(root):
+        try:
+            documents.append(load_document(path, root))
+        except DocumentError as error:
+            logger.warning("Skipped KB file %s: %s", error.doc, error.reason)
+            skipped.append(SkippedFile(doc=error.doc, reason=error.reason))
+    return documents, skipped
+
+
+def load_document(path: Path, root: Path) -> Document:
+    """Read one KB file into a `Document`.
+
+    Raises:
+        DocumentError: the file is binary, not UTF-8, empty, or has invalid front matter.
+    """
+    doc = _relative_doc(path, root)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise DocumentError(doc, f"cannot be read ({error.strerror})") from error
+
+    text = _decode(doc, raw)
+    front_matter, body = _split_front_matter(doc, text)
+    if path.suffix.lower() in HTML_SUFFIXES:
+        body = html_to_markdown(body)
+    body = clean_markdown(body)
+    if not body:
+        detail = ": no text after the front matter" if front_matter else ""
+        raise DocumentError(doc, f"empty document{detail}")
+
+    versions = _read_versions(doc, front_matter)
+    return Document(
+        doc=doc,
+        title=_read_title(front_matter) or _infer_title(path, body),
+        module=_read_module(doc, front_matter) or infer_module(doc),
+        roles=_read_roles(doc, front_matter),
+        introduced_in=versions[0],
+        removed_in=versions[1],
+        tags=_read_string_list(front_matter.get("tags")),
+        language=_read_language(doc, front_matter) or detect_language(prose_text(body)).value,
+        body=body,
+        sha256=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def infer_module(doc: str) -> str:
+    """Infer a module from the folder names of a relative path, nearest folder first.
+
+    Returns "general" when no folder name points to a module.
+    """
+    for folder in reversed(doc.split("/")[:-1]):
+        module = _module_of_folder(folder.lower())
+        if module is not None:
+            return module
+    return DEFAULT_MODULE
+
+
+def _module_of_folder(folder: str) -> str | None:
+    as_module = folder.replace("-", "_")
+    if as_module in MODULES:
+        return as_module
+    if folder in FOLDER_MODULES:
+        return FOLDER_MODULES[folder]
+
+    padded = "-" + folder.replace("_", "-") + "-"
+    for module, keywords in MODULE_KEYWORDS:
+        if any(f"-{keyword}-" in padded for keyword in keywords):
+            return module
+    return None
+
+
+def _relative_doc(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        raise InputError(
+            f"KB file {str(path)!r} is not inside the KB folder {str(root)!r}"
+        ) from None
+
+
+def _decode(doc: str, raw: bytes) -> str:
+    if raw.startswith(_UTF16_BOMS):
+        raise DocumentError(doc, "encoded as UTF-16; re-save it as UTF-8")
+    if b"\x00" in raw[:BINARY_SNIFF_BYTES]:
+        raise DocumentError(doc, "binary file")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        offset = error.start + (len(_UTF8_BOM) if raw.startswith(_UTF8_BOM) else 0)
+        byte = raw[offset]
+        raise DocumentError(
+            doc, f"not valid UTF-8 (byte 0x{byte:02x} at offset {offset}); re-save it as UTF-8"
+        ) from None
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """Safe YAML loader that keeps unquoted numbers with a dot as strings.
+
+    Without it, `introduced_in: 3.10` would load as the float 3.1.
+    """
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [entry for entry in resolvers if entry[0] != "tag:yaml.org,2002:float"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _split_front_matter(doc: str, text: str) -> tuple[Mapping[str, object], str]:
+    lines = text.splitlines()
+    if not lines or lines[0].rstrip() != _FRONT_MATTER_OPEN:
+        return {}, text
+
+    closing = next(
+        (i for i, line in enumerate(lines[1:], 1) if line.rstrip() in _FRONT_MATTER_CLOSE), None
+    )
+    if closing is None:
+        raise DocumentError(
+            doc,
+            "front matter opened with '---' on line 1 is never closed; add a closing '---' line",
+        )
+
+    data = _parse_yaml(doc, lines[1:closing])
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise DocumentError(
+            doc, f"front matter must be a YAML mapping of keys to values, not a {_yaml_type(data)}"
+        )
+    return {str(key): value for key, value in data.items()}, "\n".join(lines[closing + 1 :])
+
+
+def _parse_yaml(doc: str, lines: list[str]) -> object:
+    """Parse front matter, retrying once without trailing whitespace.
+
+    PyYAML rejects a tab after a value ("priority: 890\\t"), which editors leave behind and
+    which never changes the meaning of block-style front matter.
+    """
+    try:
+        return yaml.load("\n".join(lines), Loader=_FrontMatterLoader)
+    except yaml.YAMLError as error:
+        first_error = error
+    try:
+        return yaml.load("\n".join(line.rstrip() for line in lines), Loader=_FrontMatterLoader)
+    except yaml.YAMLError:
+        reason = f"front matter is not valid YAML: {_describe_yaml_error(first_error)}"
+        raise DocumentError(doc, reason) from None
+
+
+def _describe_yaml_error(error: yaml.YAMLError) -> str:
+    """Describe a YAML error with its line number in the file (front matter starts on line 2)."""
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
+        return f"{error.problem} at line {error.problem_mark.line + 2}"
+    return str(error)
+
+
+def _yaml_type(value: object) -> str:
+    return "list" if isinstance(value, list) else type(value).__name__
+
+
+def _read_title(front_matter: Mapping[str, object]) -> str | None:
+    title = front_matter.get("title")
+    if title is None:
+        return None
+    return " ".join(str(title).split()) or None
+
+
+def _infer_title(path: Path, body: str) -> str:
+    """Take the first heading, else the first line of a .txt file, else the file name."""
+    for line, in_code in iter_code_flags(body.splitlines()):
+        heading = None if in_code else parse_heading(line)
+        if heading is not None:
+            return heading[1]
+
+    if path.suffix.lower() in TEXT_SUFFIXES:
+        first_line = next((line.strip() for line in body.splitlines() if line.strip()), "")
+        if first_line:
+            return first_line
+
+    stem = path.stem
+    if stem.lower() in _INDEX_STEMS and path.parent.name:
+        stem = path.parent.name
+    words = re.sub(r"[-_]+", " ", stem).strip()
+    return words[:1].upper() + words[1:]
+
+
+def _read_module(doc: str, front_matter: Mapping[str, object]) -> str | None:
+    value = front_matter.get("module")
+    if value is None or value == "":
+        return None
+
+    name = str(value).strip().lower()
+    module = _module_of_folder(name)
+    if module is None:
+        raise DocumentError(
+            doc, f"unknown module {value!r} in front matter; use one of: {', '.join(MODULES)}"
+        )
+    return module
+
+
+def _read_roles(doc: str, front_matter: Mapping[str, object]) -> tuple[str, ...]:
+    roles = tuple(role.lower() for role in _read_string_list(front_matter.get("roles")))
+    if not roles:
+        return DEFAULT_ROLES
+
+    unknown = [role for role in roles if role not in DEFAULT_ROLES]
+    if unknown:
+        raise DocumentError(
+            doc,
+            f"unknown role(s) {', '.join(map(repr, unknown))} in front matter; "
+            f"use {', '.join(DEFAULT_ROLES)}",
+        )
+    return tuple(dict.fromkeys(roles))
+
+
+def _read_versions(doc: str, front_matter: Mapping[str, object]) -> tuple[str | None, str | None]:
+    """Read introduced_in/removed_in from `versions:` or the top level, validated.
+
+    A `versions` value of another shape (GitHub Docs' `{fpt: '*', ghes: '*'}`) is ignored.
+    """
+    nested = front_matter.get("versions")
+    sources = [nested, front_matter] if isinstance(nested, dict) else [front_matter]
+    introduced = _first_version(doc, sources, "introduced_in")
+    removed = _first_version(doc, sources, "removed_in")
+    if introduced and removed and parse_version(removed) <= parse_version(introduced):
+        raise DocumentError(
+            doc, f"removed_in {removed!r} must be a later version than introduced_in {introduced!r}"
+        )
+    return introduced, removed
+
+
+def _first_version(doc: str, sources: Sequence[object], key: str) -> str | None:
+    for source in sources:
+        if not isinstance(source, dict) or source.get(key) in (None, ""):
+            continue
+        value = str(source[key]).strip()
+        try:
+            parse_version(value)
+        except InputError:
+            raise DocumentError(
+                doc, f"invalid {key} {value!r} in front matter; write it as {VERSION_FORM}"
+            ) from None
+        return value
+    return None
+
+
+def _read_language(doc: str, front_matter: Mapping[str, object]) -> str | None:
+    value = front_matter.get("language") or front_matter.get("lang")
+    if not value:
+        return None
+
+    primary = re.split(r"[-_]", str(value).strip().lower())[0]
+    if primary not in {language.value for language in Language}:
+        raise DocumentError(
+            doc, f"unsupported language {value!r} in front matter; use 'zh' or 'en'"
+        )
+    return primary
+
+
+def _read_string_list(value: object) -> tuple[str, ...]:
+    """Read a YAML list or a comma-separated string ("a, b" or "a，b") as stripped strings."""
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else re.split(r"[,，]", str(value))
+    stripped = (str(item).strip() for item in items if item is not None)
+    return tuple(item for item in stripped if item)

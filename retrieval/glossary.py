@@ -1,0 +1,134 @@
+"""zh<->en glossary of project-management terms, used to search across languages.
+
+A concept groups the English and Chinese variants of one term. `Glossary.match` finds the
+concepts a text mentions; `Glossary.translate` returns the other language's variants as search
+tokens, so "transfer an issue" also searches for 转移 议题 and 工作包 also searches for
+"work package".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from assistant.domain import Language
+from assistant.errors import ConfigurationError
+from assistant.text import normalize, stem_english, tokenize
+
+SHIPPED_GLOSSARY_PATH = Path(__file__).parent / "data" / "glossary.yaml"
+MAX_ENGLISH_PHRASE_WORDS = 5
+_LATIN_WORD_RE = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One term with its English and Chinese variants."""
+
+    concept_id: int
+    en: tuple[str, ...]
+    zh: tuple[str, ...]
+
+
+class Glossary:
+    """Term matcher and translator over a list of concepts."""
+
+    def __init__(self, concepts: Iterable[Concept]) -> None:
+        self.concepts = tuple(concepts)
+        self._english: dict[tuple[str, ...], set[int]] = {}
+        self._chinese: dict[str, set[int]] = {}
+        for concept in self.concepts:
+            for variant in concept.en:
+                key = _english_key(variant)
+                if key:
+                    self._english.setdefault(key, set()).add(concept.concept_id)
+            for variant in concept.zh:
+                self._chinese.setdefault(normalize(variant), set()).add(concept.concept_id)
+        digest = hashlib.sha1(repr(self.concepts).encode("utf-8")).hexdigest()
+        self.fingerprint = digest[:12]
+        """Changes whenever any concept changes; stored with embeddings built from it."""
+
+    def match(self, text: str) -> set[int]:
+        """Return the ids of the concepts that a text mentions, in either language."""
+        normalized = normalize(text)
+        found: set[int] = set()
+        words = [stem_english(w) for w in _LATIN_WORD_RE.findall(normalized)]
+        for start in range(len(words)):
+            for size in range(1, MAX_ENGLISH_PHRASE_WORDS + 1):
+                ids = self._english.get(tuple(words[start : start + size]))
+                if ids:
+                    found |= ids
+        for variant, ids in self._chinese.items():
+            if variant in normalized:
+                found |= ids
+        return found
+
+    def translate(self, text: str, target: Language | None = None) -> list[str]:
+        """Return search tokens for the other-language variants of the concepts in a text.
+
+        Args:
+            text: The query.
+            target: Only produce tokens of this language; None produces both languages'
+                variants of every matched concept (useful on a KB that mixes languages).
+        """
+        tokens: list[str] = []
+        for concept_id in sorted(self.match(text)):
+            concept = self.concepts[concept_id]
+            if target in (None, Language.ZH):
+                for variant in concept.zh:
+                    tokens.extend(tokenize(variant))
+            if target in (None, Language.EN):
+                for variant in concept.en:
+                    tokens.extend(tokenize(variant))
+        return list(dict.fromkeys(tokens))
+
+
+def _english_key(variant: str) -> tuple[str, ...]:
+    return tuple(stem_english(w) for w in _LATIN_WORD_RE.findall(normalize(variant)))
+
+
+def _read_concepts(path: Path, first_id: int) -> list[Concept]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigurationError(f"glossary {path} cannot be read: {exc}") from exc
+    entries = data.get("concepts") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise ConfigurationError(
+            f"glossary {path} must be a mapping with a `concepts:` list of {{en: [...], zh: [...]}}"
+        )
+    concepts: list[Concept] = []
+    for number, entry in enumerate(entries, start=1):
+        en = entry.get("en") if isinstance(entry, dict) else None
+        zh = entry.get("zh") if isinstance(entry, dict) else None
+        if not _is_term_list(en) or not _is_term_list(zh):
+            raise ConfigurationError(
+                f"glossary {path}, concept {number}: `en` and `zh` must both be non-empty "
+                f"lists of terms, got {entry!r}"
+            )
+        concepts.append(
+            Concept(first_id + len(concepts), tuple(map(str, en or [])), tuple(map(str, zh or [])))
+        )
+    return concepts
+
+
+def _is_term_list(value: object) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+
+
+@lru_cache(maxsize=4)
+def load_glossary(extra_path: Path | None = None) -> Glossary:
+    """Load the shipped glossary, plus an admin's extra file in the same format.
+
+    Raises:
+        ConfigurationError: when a glossary file is missing or malformed.
+    """
+    concepts = _read_concepts(SHIPPED_GLOSSARY_PATH, 0)
+    if extra_path is not None:
+        concepts += _read_concepts(extra_path, len(concepts))
+    return Glossary(concepts)

@@ -1,0 +1,195 @@
+"""Idempotent ingestion of a folder of KB files into a knowledge base."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.errors import InputError
+from assistant.text import tokenize
+from retrieval.chunk_store import StoredChunk
+from retrieval.chunking import Chunk, chunk_document
+from retrieval.documents import Document, SkippedFile, iter_kb_files, load_documents
+from retrieval.keyword_index import KeywordIndex
+from retrieval.knowledge_base import KnowledgeBase
+from retrieval.search import NO_REMOVAL_KEY
+from retrieval.vector_store import MetadataValue
+from retrieval.versions import version_key
+
+logger = logging.getLogger(__name__)
+
+EMBED_BATCH_SIZE = 256
+
+
+@dataclass
+class IngestReport:
+    """What one ingestion run changed."""
+
+    kb: str
+    root: str
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    chunk_count: int = 0
+    reembedded: bool = False
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        """Whether the index differs from before the run."""
+        return bool(self.added or self.updated or self.removed or self.reembedded)
+
+
+def ingest_folder(kb: KnowledgeBase, root: Path, *, prune: bool = False) -> IngestReport:
+    """Index the Markdown, text and HTML files under `root` into `kb`.
+
+    Unchanged files are skipped, changed files replace their chunks, and with `prune` the files
+    that are gone from `root` leave the index. Bad files are skipped and reported; a file that
+    turned bad keeps its previous chunks.
+
+    Raises:
+        InputError: when `root` is not an existing folder.
+    """
+    started = time.perf_counter()
+    root = root.expanduser().resolve()
+    if not root.is_dir():
+        raise InputError(
+            f"KB folder {str(root)!r} does not exist or is not a folder; "
+            "pass the folder that contains your .md, .txt or .html files",
+            code="kb_folder_missing",
+            path=str(root),
+        )
+    documents, skipped = load_documents(root)
+    report = IngestReport(kb=kb.name, root=str(root), skipped=skipped)
+    store = kb.chunk_store
+    known = store.file_hashes()
+    reembed = store.get_meta("embedder_id") not in (None, kb.embedder.embedder_id)
+
+    with store.transaction():
+        for document in documents:
+            if known.get(document.doc) == document.sha256 and not reembed:
+                report.unchanged.append(document.doc)
+                continue
+            _store_document(kb, document)
+            (report.updated if document.doc in known else report.added).append(document.doc)
+        if reembed:
+            report.reembedded = True
+            _reembed_unchanged(kb, list(report.unchanged))
+        if prune:
+            present = {path.relative_to(root).as_posix() for path in iter_kb_files(root)}
+            for doc in sorted(set(known) - present):
+                kb.vector_store.delete(store.remove_file(doc))
+                report.removed.append(doc)
+        store.set_meta("embedder_id", kb.embedder.embedder_id)
+        store.set_meta("root", str(root))
+
+    chunks = store.all_chunks()
+    if report.changed or not kb.keyword_dir.exists():
+        KeywordIndex.build(
+            [c.chunk_id for c in chunks], [list(c.search_tokens) for c in chunks]
+        ).save(kb.keyword_dir)
+    kb.invalidate()
+    report.chunk_count = len(chunks)
+    report.seconds = round(time.perf_counter() - started, 3)
+    logger.info(
+        "ingest kb=%s added=%d updated=%d unchanged=%d removed=%d skipped=%d chunks=%d s=%.2f",
+        kb.name,
+        len(report.added),
+        len(report.updated),
+        len(report.unchanged),
+        len(report.removed),
+        len(report.skipped),
+        report.chunk_count,
+        report.seconds,
+    )
+    return report
+
+
+def _store_document(kb: KnowledgeBase, document: Document) -> None:
+    chunks = chunk_document(document, kb.settings.chunk_max_tokens)
+    stored = [_to_stored(kb, document, chunk, ordinal) for ordinal, chunk in enumerate(chunks)]
+    old_ids = kb.chunk_store.replace_file(document.doc, document.sha256, document.title, stored)
+    kb.vector_store.delete(old_ids)
+    _embed_and_add(kb, stored)
+
+
+def _reembed_unchanged(kb: KnowledgeBase, docs: list[str]) -> None:
+    wanted = set(docs)
+    chunks = [c for c in kb.chunk_store.all_chunks() if c.doc in wanted]
+    glossary = kb.glossary
+    refreshed = [
+        StoredChunk(**{**c.__dict__, "concepts": tuple(sorted(glossary.match(_index_text(c))))})
+        for c in chunks
+    ]
+    by_doc: dict[str, list[StoredChunk]] = {}
+    for chunk in refreshed:
+        by_doc.setdefault(chunk.doc, []).append(chunk)
+    hashes = kb.chunk_store.file_hashes()
+    for doc, doc_chunks in by_doc.items():
+        kb.chunk_store.replace_file(doc, hashes[doc], doc_chunks[0].title, doc_chunks)
+    _embed_and_add(kb, refreshed)
+
+
+def _embed_and_add(kb: KnowledgeBase, chunks: list[StoredChunk]) -> None:
+    for start in range(0, len(chunks), EMBED_BATCH_SIZE):
+        batch = chunks[start : start + EMBED_BATCH_SIZE]
+        vectors = kb.embedder.embed([_index_text(c) for c in batch])
+        kb.vector_store.add([c.chunk_id for c in batch], vectors, [_metadata(c) for c in batch])
+
+
+def _to_stored(kb: KnowledgeBase, document: Document, chunk: Chunk, ordinal: int) -> StoredChunk:
+    stored = StoredChunk(
+        chunk_id=chunk.chunk_id,
+        doc=document.doc,
+        ordinal=ordinal,
+        title=document.title,
+        heading_path=tuple(chunk.heading_path),
+        text=chunk.text,
+        token_count=chunk.token_count,
+        module=document.module,
+        roles=tuple(document.roles),
+        introduced_in=document.introduced_in,
+        removed_in=document.removed_in,
+        tags=tuple(document.tags),
+        language=document.language,
+        search_tokens=(),
+        concepts=(),
+    )
+    text = _index_text(stored)
+    return StoredChunk(
+        **{
+            **stored.__dict__,
+            "search_tokens": tuple(tokenize(text)),
+            "concepts": tuple(sorted(kb.glossary.match(text))),
+        }
+    )
+
+
+def _index_text(chunk: StoredChunk) -> str:
+    """Text that search sees for a chunk: path words, title, headings, tags and body."""
+    path_words = chunk.doc.rsplit(".", 1)[0].replace("/", " ").replace("-", " ").replace("_", " ")
+    parts = [
+        path_words,
+        chunk.title,
+        " ".join(chunk.heading_path),
+        " ".join(chunk.tags),
+        chunk.text,
+    ]
+    return "\n".join(parts)
+
+
+def _metadata(chunk: StoredChunk) -> dict[str, MetadataValue]:
+    return {
+        "doc": chunk.doc,
+        "module": chunk.module,
+        "language": chunk.language,
+        "role_admin": "admin" in chunk.roles,
+        "role_member": "member" in chunk.roles,
+        "role_guest": "guest" in chunk.roles,
+        "introduced_key": version_key(chunk.introduced_in),
+        "removed_key": version_key(chunk.removed_in) if chunk.removed_in else NO_REMOVAL_KEY,
+    }

@@ -1,0 +1,146 @@
+"""A named knowledge base: its folder, stores and retriever."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from assistant.errors import InputError, KnowledgeBaseNotFoundError
+from assistant.settings import Settings
+from retrieval.chunk_store import ChunkStore
+from retrieval.embedding import Embedder, build_embedder
+from retrieval.glossary import Glossary, load_glossary
+from retrieval.keyword_index import KeywordIndex
+from retrieval.search import HybridRetriever, SearchFilters, SearchResult
+from retrieval.vector_store import VectorStore
+
+logger = logging.getLogger(__name__)
+
+KB_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+CHUNKS_FILE = "chunks.sqlite"
+KEYWORD_DIR = "bm25"
+VECTOR_DIR = "chroma"
+
+
+def validate_kb_name(name: str) -> str:
+    """Return the name if it is a valid KB name.
+
+    Raises:
+        InputError: naming the value and the allowed form.
+    """
+    if not KB_NAME_RE.match(name):
+        raise InputError(
+            f"invalid KB name {name!r}: use 1-64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit",
+            code="invalid_kb_name",
+            name=name,
+        )
+    return name
+
+
+def list_knowledge_bases(settings: Settings) -> list[str]:
+    """Return the names of the KBs that have been ingested."""
+    root = settings.data_dir / "kb"
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / CHUNKS_FILE).exists())
+
+
+class KnowledgeBase:
+    """One KB's chunk store, BM25 index and Chroma collection, opened lazily."""
+
+    def __init__(self, settings: Settings, name: str) -> None:
+        self.name = validate_kb_name(name)
+        self.settings = settings
+        self.folder: Path = settings.kb_dir(name)
+        self._chunk_store: ChunkStore | None = None
+        self._vector_store: VectorStore | None = None
+        self._embedder: Embedder | None = None
+        self._retriever: HybridRetriever | None = None
+
+    @classmethod
+    def open_existing(cls, settings: Settings, name: str) -> KnowledgeBase:
+        """Open a KB that was ingested before.
+
+        Raises:
+            KnowledgeBaseNotFoundError: when nothing was ingested under that name.
+        """
+        kb = cls(settings, name)
+        if not (kb.folder / CHUNKS_FILE).exists():
+            raise KnowledgeBaseNotFoundError(name)
+        return kb
+
+    @property
+    def exists(self) -> bool:
+        """Whether anything was ever ingested into this KB."""
+        return (self.folder / CHUNKS_FILE).exists()
+
+    @property
+    def chunk_store(self) -> ChunkStore:
+        """The SQLite chunk store and file manifest."""
+        if self._chunk_store is None:
+            self._chunk_store = ChunkStore(self.folder / CHUNKS_FILE)
+        return self._chunk_store
+
+    @property
+    def vector_store(self) -> VectorStore:
+        """The Chroma collection of chunk vectors."""
+        if self._vector_store is None:
+            self._vector_store = VectorStore(self.folder / VECTOR_DIR, self.name)
+        return self._vector_store
+
+    @property
+    def embedder(self) -> Embedder:
+        """The configured embedder."""
+        if self._embedder is None:
+            self._embedder = build_embedder(self.settings)
+        return self._embedder
+
+    @property
+    def glossary(self) -> Glossary:
+        """The shipped glossary merged with the admin's extra file."""
+        return load_glossary(self.settings.glossary_path)
+
+    @property
+    def keyword_dir(self) -> Path:
+        """Folder of the BM25 index files."""
+        return self.folder / KEYWORD_DIR
+
+    def retriever(self) -> HybridRetriever:
+        """Return the hybrid retriever over the current chunks, built once per ingest."""
+        if self._retriever is None:
+            stored_id = self.chunk_store.get_meta("embedder_id")
+            if stored_id and stored_id != self.embedder.embedder_id:
+                logger.warning(
+                    "kb=%s was embedded with %s but the embedder is now %s; "
+                    "run `assistant ingest` again to re-embed",
+                    self.name,
+                    stored_id,
+                    self.embedder.embedder_id,
+                )
+            self._retriever = HybridRetriever(
+                self.chunk_store.all_chunks(),
+                KeywordIndex.load(self.keyword_dir),
+                self.vector_store,
+                self.embedder,
+                self.glossary,
+            )
+        return self._retriever
+
+    def invalidate(self) -> None:
+        """Drop the cached retriever after the KB changed."""
+        self._retriever = None
+
+    def search(
+        self, query: str, filters: SearchFilters | None = None, top_k: int | None = None
+    ) -> SearchResult:
+        """Search the KB; see `HybridRetriever.search`."""
+        limit = top_k or self.settings.retrieval_top_k
+        return self.retriever().search(query, filters or SearchFilters(), limit)
+
+    def close(self) -> None:
+        """Close the SQLite connection."""
+        if self._chunk_store is not None:
+            self._chunk_store.close()
+            self._chunk_store = None

@@ -1,0 +1,220 @@
+"""Hybrid search: BM25 and dense vectors fused by reciprocal rank, with metadata filters."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from assistant.text import tokenize
+from retrieval.chunk_store import StoredChunk
+from retrieval.embedding import Embedder
+from retrieval.glossary import Glossary
+from retrieval.keyword_index import KeywordIndex
+from retrieval.vector_store import VectorStore
+from retrieval.versions import version_key
+
+RRF_K = 60
+"""Reciprocal rank fusion constant; 60 is the value from Cormack et al. (SIGIR 2009)."""
+CANDIDATES_PER_RANKER = 50
+MAX_CHUNKS_PER_DOC = 2
+KEYWORD_WEIGHT = 1.0
+TRANSLATED_KEYWORD_WEIGHT = 0.8
+DENSE_WEIGHT = 0.8
+NO_REMOVAL_KEY = 2**62
+CONFIDENCE_COVERAGE_WEIGHT = 0.75
+CONFIDENCE_SIMILARITY_WEIGHT = 0.25
+SIMILARITY_SATURATION = 0.5
+"""Dense cosine similarity at which the similarity part of the confidence reaches 1."""
+
+BoolMask = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Metadata filters; None leaves a field unfiltered."""
+
+    role: str | None = None
+    version: str | None = None
+    module: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One retrieved chunk with its fused score and answer confidence."""
+
+    chunk: StoredChunk
+    score: float
+    confidence: float
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Ranked hits, or the reason there are none."""
+
+    hits: list[SearchHit]
+    no_results_reason: str | None = None
+    """`no_terms` (only stop words or punctuation), `no_match` or `empty_kb`."""
+    translated_terms: list[str] = field(default_factory=list)
+
+
+class HybridRetriever:
+    """Searches one KB's chunks with BM25, glossary-translated BM25 and dense vectors."""
+
+    def __init__(
+        self,
+        chunks: list[StoredChunk],
+        keyword_index: KeywordIndex,
+        vector_store: VectorStore,
+        embedder: Embedder,
+        glossary: Glossary,
+    ) -> None:
+        self._chunks = chunks
+        self._position = {chunk.chunk_id: i for i, chunk in enumerate(chunks)}
+        self._keyword = keyword_index
+        self._vectors = vector_store
+        self._embedder = embedder
+        self._glossary = glossary
+        self._token_sets = [frozenset(chunk.search_tokens) for chunk in chunks]
+        self._idf = _inverse_document_frequencies(self._token_sets)
+        self._roles = {
+            role: np.array([role in c.roles for c in chunks], dtype=bool)
+            for role in ("admin", "member", "guest")
+        }
+        self._introduced = np.array([version_key(c.introduced_in) for c in chunks], dtype=np.int64)
+        self._removed = np.array(
+            [version_key(c.removed_in) if c.removed_in else NO_REMOVAL_KEY for c in chunks],
+            dtype=np.int64,
+        )
+        self._modules = np.array([c.module for c in chunks])
+        self._languages = np.array([c.language for c in chunks])
+
+    def search(self, query: str, filters: SearchFilters, top_k: int) -> SearchResult:
+        """Return the `top_k` best chunks for a query that pass the filters."""
+        tokens = tokenize(query)
+        if not tokens:
+            return SearchResult([], "no_terms")
+        if not self._chunks:
+            return SearchResult([], "empty_kb")
+        translated = [t for t in self._glossary.translate(query) if t not in set(tokens)]
+        mask = self._filter_mask(filters)
+        similarities = self._dense_similarities(query, filters)
+        fused = self._fuse(tokens, translated, similarities, mask)
+        if not fused:
+            return SearchResult([], "no_match", translated)
+        query_concepts = self._glossary.match(query)
+        hits = self._select(fused, tokens, query_concepts, similarities, top_k)
+        return SearchResult(hits, None, translated)
+
+    def _filter_mask(self, filters: SearchFilters) -> BoolMask:
+        mask = np.ones(len(self._chunks), dtype=bool)
+        if filters.role:
+            mask &= self._roles.get(filters.role, np.zeros_like(mask))
+        if filters.version:
+            key = version_key(filters.version)
+            mask &= (self._introduced <= key) & (self._removed > key)
+        if filters.module:
+            mask &= self._modules == filters.module
+        if filters.language:
+            mask &= self._languages == filters.language
+        return mask
+
+    def _dense_similarities(self, query: str, filters: SearchFilters) -> dict[str, float]:
+        vector = self._embedder.embed([query])[0]
+        hits = self._vectors.query(vector, CANDIDATES_PER_RANKER, _chroma_where(filters))
+        return {hit.chunk_id: hit.similarity for hit in hits}
+
+    def _fuse(
+        self,
+        tokens: list[str],
+        translated: list[str],
+        similarities: dict[str, float],
+        mask: BoolMask,
+    ) -> dict[int, float]:
+        fused: dict[int, float] = {}
+        for weight, scores in (
+            (KEYWORD_WEIGHT, self._keyword.scores(tokens)),
+            (TRANSLATED_KEYWORD_WEIGHT, self._keyword.scores(translated)),
+        ):
+            scores = np.where(mask, scores, 0.0)
+            top = np.argsort(-scores)[:CANDIDATES_PER_RANKER]
+            for rank, position in enumerate(p for p in top if scores[p] > 0):
+                fused[int(position)] = fused.get(int(position), 0.0) + weight / (RRF_K + rank + 1)
+        dense_ranked = sorted(similarities.items(), key=lambda item: -item[1])
+        for rank, (chunk_id, similarity) in enumerate(dense_ranked):
+            position = self._position.get(chunk_id)
+            if position is not None and similarity > 0 and mask[position]:
+                fused[position] = fused.get(position, 0.0) + DENSE_WEIGHT / (RRF_K + rank + 1)
+        return fused
+
+    def _select(
+        self,
+        fused: dict[int, float],
+        tokens: list[str],
+        query_concepts: set[int],
+        similarities: dict[str, float],
+        top_k: int,
+    ) -> list[SearchHit]:
+        hits: list[SearchHit] = []
+        per_doc: Counter[str] = Counter()
+        for position, score in sorted(fused.items(), key=lambda item: -item[1]):
+            chunk = self._chunks[position]
+            if per_doc[chunk.doc] >= MAX_CHUNKS_PER_DOC:
+                continue
+            per_doc[chunk.doc] += 1
+            coverage = self._coverage(position, tokens, query_concepts)
+            similarity = similarities.get(chunk.chunk_id, 0.0)
+            confidence = CONFIDENCE_COVERAGE_WEIGHT * coverage + CONFIDENCE_SIMILARITY_WEIGHT * min(
+                1.0, max(0.0, similarity) / SIMILARITY_SATURATION
+            )
+            hits.append(SearchHit(chunk, round(score, 6), round(confidence, 4)))
+            if len(hits) == top_k:
+                break
+        return hits
+
+    def _coverage(self, position: int, tokens: list[str], query_concepts: set[int]) -> float:
+        """Share of the query's weight (IDF) that the chunk contains, by token or by concept."""
+        present = self._token_sets[position]
+        distinct = set(tokens)
+        weights = {t: self._idf.get(t, self._idf_unknown) for t in distinct}
+        total = sum(weights.values())
+        token_coverage = sum(w for t, w in weights.items() if t in present) / total
+        if not query_concepts:
+            return token_coverage
+        concepts = set(self._chunks[position].concepts)
+        concept_coverage = len(query_concepts & concepts) / len(query_concepts)
+        return max(token_coverage, concept_coverage)
+
+    @property
+    def _idf_unknown(self) -> float:
+        return math.log(1 + len(self._chunks))
+
+
+def _inverse_document_frequencies(token_sets: list[frozenset[str]]) -> dict[str, float]:
+    frequencies: Counter[str] = Counter()
+    for tokens in token_sets:
+        frequencies.update(tokens)
+    total = len(token_sets)
+    return {t: math.log(1 + total / df) for t, df in frequencies.items()}
+
+
+def _chroma_where(filters: SearchFilters) -> dict[str, Any] | None:
+    clauses: list[dict[str, Any]] = []
+    if filters.role:
+        clauses.append({f"role_{filters.role}": True})
+    if filters.version:
+        key = version_key(filters.version)
+        clauses.append({"introduced_key": {"$lte": key}})
+        clauses.append({"removed_key": {"$gt": key}})
+    if filters.module:
+        clauses.append({"module": filters.module})
+    if filters.language:
+        clauses.append({"language": filters.language})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}

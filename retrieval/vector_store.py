@@ -1,0 +1,103 @@
+"""Dense vectors of one KB in a persistent Chroma collection."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.errors import UpstreamError
+
+logger = logging.getLogger(__name__)
+
+ADD_BATCH_SIZE = 1000
+"""Chroma rejects very large add calls; vectors are sent in batches of this size."""
+
+MetadataValue = str | int | float | bool
+Where = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class VectorHit:
+    """One chunk found by vector similarity."""
+
+    chunk_id: str
+    similarity: float
+
+
+def collection_name(kb: str) -> str:
+    """Map a KB name to a valid Chroma collection name (3-512 chars of [a-zA-Z0-9._-])."""
+    safe = re.sub(r"[^a-zA-Z0-9._-]+", "-", kb).strip("-._")[:40]
+    digest = hashlib.sha1(kb.encode("utf-8")).hexdigest()[:8]
+    return f"kb-{safe or 'x'}-{digest}"
+
+
+class VectorStore:
+    """Add, delete and query chunk vectors; cosine similarity via Chroma's HNSW index."""
+
+    def __init__(self, folder: Path, kb: str) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        folder.mkdir(parents=True, exist_ok=True)
+        self._client = chromadb.PersistentClient(
+            path=str(folder), settings=ChromaSettings(anonymized_telemetry=False)
+        )
+        # Vectors are always passed in, so Chroma never loads its default (downloaded) model.
+        self._collection = self._client.get_or_create_collection(
+            name=collection_name(kb),
+            metadata={"hnsw:space": "cosine"},
+            embedding_function=None,
+        )
+
+    def count(self) -> int:
+        """Return the number of stored vectors."""
+        return int(self._collection.count())
+
+    def add(
+        self,
+        chunk_ids: Sequence[str],
+        vectors: Sequence[Sequence[float]],
+        metadatas: Sequence[dict[str, MetadataValue]],
+    ) -> None:
+        """Insert or replace the vectors of some chunks."""
+        for start in range(0, len(chunk_ids), ADD_BATCH_SIZE):
+            end = start + ADD_BATCH_SIZE
+            self._collection.upsert(
+                ids=list(chunk_ids[start:end]),
+                embeddings=np.asarray(vectors[start:end], dtype=np.float32),
+                metadatas=list(metadatas[start:end]),
+            )
+
+    def delete(self, chunk_ids: Sequence[str]) -> None:
+        """Remove the vectors of some chunks; unknown ids are ignored."""
+        for start in range(0, len(chunk_ids), ADD_BATCH_SIZE):
+            self._collection.delete(ids=list(chunk_ids[start : start + ADD_BATCH_SIZE]))
+
+    def query(self, vector: Sequence[float], limit: int, where: Where | None) -> list[VectorHit]:
+        """Return up to `limit` chunks nearest to a vector that satisfy a metadata filter.
+
+        Raises:
+            UpstreamError: when Chroma fails to answer.
+        """
+        total = self.count()
+        if total == 0:
+            return []
+        try:
+            result = self._collection.query(
+                query_embeddings=np.asarray([vector], dtype=np.float32),
+                n_results=min(limit, total),
+                where=where or None,
+                include=["distances"],
+            )
+        except Exception as exc:
+            raise UpstreamError(f"vector search in Chroma failed: {exc}") from exc
+        ids = result["ids"][0]
+        distances = (result.get("distances") or [[]])[0]
+        return [VectorHit(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=False)]

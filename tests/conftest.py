@@ -1,0 +1,98 @@
+"""Shared fixtures: isolated settings and a small bilingual KB written per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import Settings, get_settings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_KB = REPO_ROOT / "samples" / "kb"
+
+BOARDS_EN = """---
+title: Create a board
+module: boards
+roles: [admin, member]
+versions:
+  introduced_in: "3.3"
+tags: [board, kanban]
+language: en
+---
+# Create a board
+
+## Steps
+
+1. Open the project and click **Boards**.
+2. Click **New board** and pick a template.
+3. Name the board and press **Save**.
+
+Boards show cards in columns. You can rename a board later.
+"""
+
+SSO_ZH = """---
+title: 配置 SAML 单点登录
+module: admin
+roles: [admin]
+language: zh
+---
+# 配置 SAML 单点登录
+
+## 前提条件
+
+只有工作区管理员可以配置单点登录（SSO）。企业版才提供 SAML。
+
+## 步骤
+
+1. 打开 **设置 > 安全 > 单点登录**。
+2. 上传身份提供方的元数据 XML。
+3. 点击 **启用**。
+"""
+
+CLASSIC_EN = """---
+title: Classic boards
+module: boards
+versions:
+  introduced_in: "3.0"
+  removed_in: "3.3"
+language: en
+---
+# Classic boards
+
+Classic boards let you drag cards between lists. They were replaced by the new boards.
+"""
+
+
+def write_kb(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Write files (text or bytes) under root and return root."""
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Iterator[Settings]:
+    """Settings whose data dir is a fresh temporary folder."""
+    get_settings.cache_clear()
+    yield Settings(data_dir=tmp_path / "data")
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def small_kb_dir(tmp_path: Path) -> Path:
+    """A three-document bilingual KB folder."""
+    return write_kb(
+        tmp_path / "kb",
+        {
+            "en/boards/create-board.md": BOARDS_EN,
+            "zh/admin/sso.md": SSO_ZH,
+            "en/boards/classic-boards.md": CLASSIC_EN,
+        },
+    )

@@ -1,0 +1,69 @@
+"""Answer composition: extractive quotes and the LLM path's citation check."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.domain import Language
+from assistant.llm import LLMClient
+from assistant.settings import Settings
+from graphs.support.compose import compose_extractive, compose_with_llm
+from graphs.support.state import Hit, UserContext
+
+HIT = Hit(
+    chunk_id="en/boards/create.md#0-abc123def456",
+    doc="en/boards/create.md",
+    title="Create a board",
+    heading_path=["Create a board", "Steps"],
+    text="1. Open the project.\n2. Click **New board**.\n\nBoards show cards in columns.",
+    score=0.03,
+    confidence=0.9,
+    roles=["admin", "member"],
+    introduced_in="3.3",
+    removed_in=None,
+    language="en",
+    module="boards",
+)
+USER = UserContext(id="u", role="member", product_version="3.4")
+
+
+def _llm(mock: str) -> LLMClient:
+    settings = Settings(llm_model="openai/gpt-4o-mini", llm_api_key="sk-test-not-used")
+    return LLMClient(settings, extra={"mock_response": mock})
+
+
+def test_extractive_answer_quotes_steps_with_citation() -> None:
+    answer, citations = compose_extractive("how do I create a board", [HIT], Language.EN, USER, 0.3)
+
+    assert "[1]" in answer
+    assert "New board" in answer
+    assert citations == [
+        {"doc": HIT["doc"], "title": HIT["title"], "chunk_id": HIT["chunk_id"], "score": 0.03}
+    ]
+
+
+def test_extractive_answer_warns_a_guest_about_admin_steps() -> None:
+    guest = UserContext(id="g", role="guest")
+
+    answer, _ = compose_extractive("create a board", [HIT], Language.ZH, guest, 0.3)
+
+    assert "访客" in answer and "管理员" in answer
+
+
+def test_llm_answer_citing_a_retrieved_chunk_is_kept() -> None:
+    reply = f"Open the project and click New board [{HIT['chunk_id']}]."
+
+    composed = compose_with_llm(_llm(reply), "create a board", [HIT], Language.EN, USER)
+
+    assert composed is not None
+    assert composed[0] == reply
+    assert composed[1][0]["chunk_id"] == HIT["chunk_id"]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["Click New board.", "Click New board [en/other.md#9-ffffffffffff].", "NO_ANSWER"],
+    ids=["no-citation", "unknown-citation", "no-answer"],
+)
+def test_llm_answer_without_valid_citations_is_rejected(reply: str) -> None:
+    assert compose_with_llm(_llm(reply), "create a board", [HIT], Language.EN, USER) is None

@@ -1,0 +1,207 @@
+"""The support agent end to end on the sample KB: each intent's route, tickets, conversations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import Settings
+from assistant.tickets import TicketStore
+from graphs.support.graph import build_graph
+from graphs.support.service import AgentReply, SupportAgent
+from graphs.support.state import UserContext
+from retrieval.ingest import ingest_folder
+from retrieval.knowledge_base import KnowledgeBase
+from tests.conftest import SAMPLE_KB
+
+MEMBER = UserContext(id="u-1", role="member", product_version="3.4")
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("agent-data")
+    ingest_folder(KnowledgeBase(Settings(data_dir=folder), "default"), SAMPLE_KB)
+    return folder
+
+
+@pytest.fixture
+def agent(data_dir: Path) -> Iterator[SupportAgent]:
+    support_agent = SupportAgent(Settings(data_dir=data_dir), "default")
+    yield support_agent
+    support_agent.close()
+
+
+def _ask(agent: SupportAgent, message: str, user: UserContext = MEMBER) -> AgentReply:
+    return agent.ask(message, user)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected_doc_part"),
+    [
+        ("How do I set a due date and assignee on a task?", "tasks/create-and-assign-task"),
+        ("怎么设置甘特图基线？", "gantt/gantt-baselines"),
+        ("How do I start a timer to track time on a task?", "time_tracking/timers"),
+        ("收不到邮件通知怎么办", "notifications/"),
+    ],
+    ids=["en-task", "zh-baseline", "en-timer", "zh-notifications"],
+)
+def test_how_to_questions_are_answered_with_citations(
+    agent: SupportAgent, question: str, expected_doc_part: str
+) -> None:
+    reply = _ask(agent, question).to_json()
+
+    assert reply["action"]["type"] == "answer"
+    assert reply["citations"], reply["answer"]
+    assert any(expected_doc_part in c["doc"] for c in reply["citations"]), reply["citations"]
+    assert "[1]" in reply["answer"]
+
+
+def test_answer_follows_the_question_language(agent: SupportAgent) -> None:
+    zh = _ask(agent, "如何邀请访客加入项目？").to_json()
+    en = _ask(agent, "How do I invite a guest to a project?").to_json()
+
+    assert zh["language"] == "zh" and "根据帮助中心" in zh["answer"]
+    assert en["language"] == "en" and "help center" in en["answer"]
+
+
+def test_bug_report_opens_l2_ticket_with_details(agent: SupportAgent, data_dir: Path) -> None:
+    message = (
+        "Since version 3.4.1 exporting the Gantt chart to PDF crashes. "
+        "Steps: open Gantt, click Export, choose PDF. Expected: a PDF file. Actual: error 500"
+    )
+
+    reply = _ask(agent, message).to_json()
+
+    assert reply["intent"]["name"] == "bug_report"
+    assert reply["action"]["type"] == "open_ticket"
+    ticket_id = reply["action"]["ticket"]["id"]
+    assert ticket_id in reply["answer"]
+    stored = TicketStore(Settings(data_dir=data_dir).resolved_database_url).get(ticket_id)
+    assert stored.tier.value == "L2"
+    assert stored.details.product_version == "3.4.1"
+    assert stored.details.expected and stored.details.actual
+    assert stored.diagnosis_due_at is not None
+
+
+@pytest.mark.parametrize(
+    ("message", "action", "tier"),
+    [
+        (
+            "The whole site is down, nobody in our company can load any page, 502 everywhere",
+            "escalate",
+            "L2",
+        ),
+        ("我们项目里的所有任务数据突然全部丢失了，怀疑账号被盗", "escalate", "L3"),
+        ("I was charged twice for this month's invoice, please refund one", "handoff", "L2"),
+        ("转人工，我要找客服", "handoff", "L1"),
+        ("It would be great if you added a dark mode to the boards", "open_ticket", "L1"),
+    ],
+    ids=["outage", "data-loss", "billing", "human", "feature-request"],
+)
+def test_ticket_routes_by_intent(agent: SupportAgent, message: str, action: str, tier: str) -> None:
+    reply = _ask(agent, message).to_json()
+
+    assert reply["action"]["type"] == action, reply
+    assert reply["action"]["ticket"]["tier"] == tier
+    assert reply["action"]["ticket"]["id"] in reply["answer"]
+
+
+def test_outage_is_urgent(agent: SupportAgent) -> None:
+    reply = _ask(agent, "Northstar is down for everyone, 503 on every page").to_json()
+
+    assert reply["action"]["ticket"]["priority"] == "urgent"
+
+
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [
+        ("What's the weather in Beijing tomorrow?", "out_of_scope"),
+        ("帮我写一首关于春天的诗", "out_of_scope"),
+    ],
+    ids=["en-weather", "zh-poem"],
+)
+def test_out_of_scope_is_refused(agent: SupportAgent, message: str, intent: str) -> None:
+    reply = _ask(agent, message).to_json()
+
+    assert reply["intent"]["name"] == intent
+    assert reply["action"]["type"] == "refuse"
+    assert reply["citations"] == []
+
+
+def test_greeting_gets_a_greeting_without_ticket(agent: SupportAgent) -> None:
+    reply = _ask(agent, "你好").to_json()
+
+    assert reply["intent"]["name"] == "greeting"
+    assert reply["action"] == {"type": "answer", "ticket": None}
+    assert "你好" in reply["answer"]
+
+
+def test_guest_is_told_admin_only_steps_need_an_admin(agent: SupportAgent) -> None:
+    guest = UserContext(id="g-1", role="guest", product_version="3.4")
+
+    reply = _ask(agent, "How do I configure SAML single sign-on for our workspace?", guest)
+
+    assert reply.output["action"]["type"] == "answer"
+    assert "ask a workspace admin" in reply.output["answer"]
+
+
+def test_older_version_is_told_to_upgrade(agent: SupportAgent) -> None:
+    user = UserContext(id="u-2", role="member", product_version="3.1")
+
+    reply = _ask(agent, "How do I save a baseline on the Gantt chart?", user)
+
+    assert "upgrade" in reply.output["answer"]
+
+
+def test_vague_question_is_clarified_then_ticketed(agent: SupportAgent) -> None:
+    first = agent.ask("it is weird", MEMBER)
+    second = agent.ask(
+        "still weird, the thing does not do the thing", MEMBER, first.conversation_id
+    )
+
+    assert first.output["action"]["type"] == "clarify"
+    assert second.output["action"]["type"] in {"open_ticket", "answer"}
+
+
+def test_bug_follow_up_adds_details_to_the_same_ticket(agent: SupportAgent, data_dir: Path) -> None:
+    first = agent.ask("The board crashes when I drag a card", MEMBER)
+    ticket_id = first.output["action"]["ticket"]["id"]  # type: ignore[index]
+
+    second = agent.ask(
+        "Steps: open board, drag card to Done. It shows error 500.", MEMBER, first.conversation_id
+    )
+
+    assert second.output["action"]["ticket"]["id"] == ticket_id  # type: ignore[index]
+    stored = TicketStore(Settings(data_dir=data_dir).resolved_database_url).get(ticket_id)
+    comments = [e.data.get("text") for e in stored.events if e.kind.value == "commented"]
+    assert any("drag card to Done" in str(c) for c in comments)
+
+
+def test_conversation_continues_after_restart(data_dir: Path) -> None:
+    settings = Settings(data_dir=data_dir)
+    first_agent = SupportAgent(settings, "default")
+    first = first_agent.ask("it is weird", MEMBER)
+    first_agent.close()
+
+    second_agent = SupportAgent(settings, "default")
+    second = second_agent.ask("still weird", MEMBER, first.conversation_id)
+    second_agent.close()
+
+    assert first.output["action"]["type"] == "clarify"
+    assert second.output["action"]["type"] == "open_ticket"
+
+
+def test_graph_structure_matches_snapshot() -> None:
+    mermaid = build_graph().get_graph().draw_mermaid()
+
+    for edge in (
+        "__start__ --> classify_intent",
+        "classify_intent --> retrieve_context",
+        "retrieve_context --> decide_action",
+        "decide_action -.-> draft_answer",
+        "decide_action -.-> take_action",
+        "decide_action -.-> write_reply",
+    ):
+        assert edge in mermaid, mermaid

@@ -1,0 +1,89 @@
+"""Hybrid search: normalization, cross-language terms, filters and empty queries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import Settings
+from retrieval.ingest import ingest_folder
+from retrieval.knowledge_base import KnowledgeBase
+from retrieval.search import SearchFilters
+
+
+@pytest.fixture
+def kb(settings: Settings, small_kb_dir: Path) -> KnowledgeBase:
+    knowledge_base = KnowledgeBase(settings, "default")
+    ingest_folder(knowledge_base, small_kb_dir)
+    return knowledge_base
+
+
+def _docs(kb: KnowledgeBase, query: str, filters: SearchFilters | None = None) -> list[str]:
+    return [hit.chunk.doc for hit in kb.search(query, filters).hits]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["SAML 单点登录", "ＳＡＭＬ　单点登录", "saml 单点登录", "Ｓａｍｌ单点登录"],
+    ids=["ascii", "full-width", "lower-case", "mixed-width"],
+)
+def test_search_matches_width_and_case_variants(kb: KnowledgeBase, query: str) -> None:
+    assert _docs(kb, query)[0] == "zh/admin/sso.md"
+
+
+def test_search_finds_chinese_doc_for_english_query_through_glossary(kb: KnowledgeBase) -> None:
+    result = kb.search("single sign-on setup")
+
+    assert result.hits[0].chunk.doc == "zh/admin/sso.md"
+
+
+@pytest.mark.parametrize("query", ["the what of", "的 了 吗？", "？？！！", "...", "   "])
+def test_search_with_only_stop_words_returns_no_terms(kb: KnowledgeBase, query: str) -> None:
+    result = kb.search(query)
+
+    assert result.hits == []
+    assert result.no_results_reason == "no_terms"
+
+
+def test_search_without_matching_terms_returns_no_match(kb: KnowledgeBase) -> None:
+    result = kb.search("zzqx kumquat")
+
+    assert result.hits == []
+    assert result.no_results_reason == "no_match"
+
+
+def test_role_filter_hides_admin_only_docs_from_guests(kb: KnowledgeBase) -> None:
+    assert "zh/admin/sso.md" in _docs(kb, "单点登录 SAML")
+    assert "zh/admin/sso.md" not in _docs(kb, "单点登录 SAML", SearchFilters(role="guest"))
+
+
+def test_version_filter_follows_introduced_and_removed(kb: KnowledgeBase) -> None:
+    old = _docs(kb, "boards cards", SearchFilters(version="3.1"))
+    new = _docs(kb, "boards cards", SearchFilters(version="3.4"))
+
+    assert "en/boards/classic-boards.md" in old
+    assert "en/boards/create-board.md" not in old
+    assert "en/boards/create-board.md" in new
+    assert "en/boards/classic-boards.md" not in new
+
+
+def test_module_and_language_filters(kb: KnowledgeBase) -> None:
+    assert set(_docs(kb, "board 看板 SSO", SearchFilters(language="zh"))) == {"zh/admin/sso.md"}
+    assert set(_docs(kb, "board SSO", SearchFilters(module="boards"))) <= {
+        "en/boards/create-board.md",
+        "en/boards/classic-boards.md",
+    }
+
+
+def test_confidence_is_high_for_a_matching_question(kb: KnowledgeBase) -> None:
+    hit = kb.search("how do I create a new board").hits[0]
+
+    assert hit.chunk.doc == "en/boards/create-board.md"
+    assert 0.5 <= hit.confidence <= 1.0
+
+
+def test_search_returns_at_most_two_chunks_per_doc(kb: KnowledgeBase) -> None:
+    docs = _docs(kb, "board 单点登录 classic SAML template")
+
+    assert all(docs.count(doc) <= 2 for doc in docs)
