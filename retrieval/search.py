@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from assistant.text import tokenize
 from retrieval.chunk_store import StoredChunk
+from retrieval.doc_index import DocumentIndex
 from retrieval.embedding import Embedder
 from retrieval.glossary import Glossary
 from retrieval.keyword_index import KeywordIndex
@@ -23,11 +24,12 @@ RRF_K = 60
 CANDIDATES_PER_RANKER = 50
 MAX_CHUNKS_PER_DOC = 2
 KEYWORD_WEIGHT = 1.0
-TRANSLATED_KEYWORD_WEIGHT = 0.8
-DENSE_WEIGHT = 0.8
+TRANSLATED_KEYWORD_WEIGHT = 0.5
+DENSE_WEIGHT = 0.4
 NO_REMOVAL_KEY = 2**62
 CONFIDENCE_COVERAGE_WEIGHT = 0.75
 CONFIDENCE_SIMILARITY_WEIGHT = 0.25
+DOC_BODY_WEIGHT = 0.5
 SIMILARITY_SATURATION = 0.5
 """Dense cosine similarity at which the similarity part of the confidence reaches 1."""
 
@@ -93,6 +95,7 @@ class HybridRetriever:
         )
         self._modules = np.array([c.module for c in chunks])
         self._languages = np.array([c.language for c in chunks])
+        self._documents = DocumentIndex(chunks)
 
     def search(self, query: str, filters: SearchFilters, top_k: int) -> SearchResult:
         """Return the `top_k` best chunks for a query that pass the filters."""
@@ -107,8 +110,9 @@ class HybridRetriever:
         fused = self._fuse(tokens, translated, similarities, mask)
         if not fused:
             return SearchResult([], "no_match", translated)
+        doc_scores = self._score_documents(fused, tokens, translated, mask)
         query_concepts = self._glossary.match(query)
-        hits = self._select(fused, tokens, query_concepts, similarities, top_k)
+        hits = self._select(fused, doc_scores, tokens, query_concepts, similarities, top_k)
         return SearchResult(hits, None, translated)
 
     def _filter_mask(self, filters: SearchFilters) -> BoolMask:
@@ -152,9 +156,31 @@ class HybridRetriever:
                 fused[position] = fused.get(position, 0.0) + DENSE_WEIGHT / (RRF_K + rank + 1)
         return fused
 
+    def _score_documents(
+        self, fused: dict[int, float], tokens: list[str], translated: list[str], mask: BoolMask
+    ) -> dict[int, float]:
+        """Score pages: their best chunk plus the page-level BM25 rank."""
+        doc_scores: dict[int, float] = {}
+        for position, score in fused.items():
+            doc = int(self._documents.doc_of_chunk[position])
+            doc_scores[doc] = max(doc_scores.get(doc, 0.0), score)
+        doc_mask = self._documents.doc_mask(mask)
+        rankers = (
+            (DOC_BODY_WEIGHT, self._documents.body_scores(tokens)),
+            (DOC_BODY_WEIGHT * TRANSLATED_KEYWORD_WEIGHT, self._documents.body_scores(translated)),
+        )
+        for weight, scores in rankers:
+            scores = np.where(doc_mask, scores, 0.0)
+            top = np.argsort(-scores)[:CANDIDATES_PER_RANKER]
+            for rank, doc in enumerate(d for d in top if scores[d] > 0):
+                if int(doc) in doc_scores:
+                    doc_scores[int(doc)] += weight / (RRF_K + rank + 1)
+        return doc_scores
+
     def _select(
         self,
         fused: dict[int, float],
+        doc_scores: dict[int, float],
         tokens: list[str],
         query_concepts: set[int],
         similarities: dict[str, float],
@@ -162,7 +188,11 @@ class HybridRetriever:
     ) -> list[SearchHit]:
         hits: list[SearchHit] = []
         per_doc: Counter[str] = Counter()
-        for position, score in sorted(fused.items(), key=lambda item: -item[1]):
+        doc_of = self._documents.doc_of_chunk
+        order = sorted(
+            fused.items(), key=lambda item: (-doc_scores[int(doc_of[item[0]])], -item[1])
+        )
+        for position, score in order:
             chunk = self._chunks[position]
             if per_doc[chunk.doc] >= MAX_CHUNKS_PER_DOC:
                 continue

@@ -1,0 +1,39 @@
+"""Document-level BM25 over whole pages, for ranking pages.
+
+Chunk-level search finds the passage; this ranker judges the page as a whole, so a page whose
+overall vocabulary matches the question rises above a page that shares one sentence with it.
+It is built in memory from the stored chunk tokens.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from retrieval.chunk_store import StoredChunk
+from retrieval.keyword_index import KeywordIndex
+
+BoolMask = npt.NDArray[np.bool_]
+
+
+class DocumentIndex:
+    """BM25 over each page's full token bag."""
+
+    def __init__(self, chunks: list[StoredChunk]) -> None:
+        self.docs: list[str] = list(dict.fromkeys(chunk.doc for chunk in chunks))
+        position = {doc: i for i, doc in enumerate(self.docs)}
+        self.doc_of_chunk = np.array([position[c.doc] for c in chunks], dtype=np.int64)
+        bodies: list[list[str]] = [[] for _ in self.docs]
+        for chunk in chunks:
+            bodies[position[chunk.doc]].extend(chunk.search_tokens)
+        self._bodies = KeywordIndex.build(self.docs, bodies)
+
+    def doc_mask(self, chunk_mask: BoolMask) -> BoolMask:
+        """Return which pages have at least one chunk that passes the chunk filter."""
+        mask = np.zeros(len(self.docs), dtype=bool)
+        mask[self.doc_of_chunk[chunk_mask]] = True
+        return mask
+
+    def body_scores(self, tokens: list[str]) -> npt.NDArray[np.float32]:
+        """Return the BM25 score of every page's full text."""
+        return self._bodies.scores(tokens)
