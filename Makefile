@@ -4,7 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint bench clean
+CHROMIUM := /usr/bin/chromium
+CHROMEDRIVER := /usr/bin/chromedriver
+# CI runs as root; elsewhere apt-get needs sudo.
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+.PHONY: install browsers run test lint bench clean
 
 install: $(STAMP)
 
@@ -14,15 +19,29 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Debian's Chromium and ChromeDriver for the browser tests in tests/web.
+browsers:
+	@if [ ! -x $(CHROMIUM) ] || [ ! -x $(CHROMEDRIVER) ]; then \
+		$(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; \
+	fi
+
+# Ingest the sample KB as tenant default's KB `default` (unchanged files are skipped), create
+# a widget and an agent key on the first start, and serve the API, chat page and console.
 run: install
-	$(BIN)/assistant ingest samples/kb --prune
+	$(BIN)/assistant ingest samples/kb --kb default.default
+	$(BIN)/assistant keys bootstrap --tenant default
+	$(BIN)/assistant serve --host 127.0.0.1 --port 8000
+
+chat: install
+	$(BIN)/assistant ingest samples/kb --kb default.default
 	$(BIN)/assistant chat
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: install lint
+test: install lint browsers
 	$(BIN)/pytest
 
 bench: install

@@ -3,7 +3,9 @@
 AssistantError
  +-- ConfigurationError   the setup is wrong; an operator must change a setting or a file
  +-- InputError           a user or client sent a value the assistant cannot use
- |    +-- KnowledgeBaseNotFoundError
+ |    +-- NotFoundError    the value names something that does not exist (or that the
+ |         |               caller's tenant cannot see)
+ |         +-- KnowledgeBaseNotFoundError
  +-- UpstreamError        an LLM, embedding or vector-store call failed; retrying may help
  +-- ModelOutputError     the model answered, but broke the output contract
  +-- ToolFailure          a tool the agent called could not do its job; the agent sees it
@@ -34,7 +36,11 @@ class InputError(AssistantError):
     """Raised when a request carries a value the assistant cannot use."""
 
 
-class KnowledgeBaseNotFoundError(InputError):
+class NotFoundError(InputError):
+    """Raised when a request names a KB, ticket, document or key that does not exist."""
+
+
+class KnowledgeBaseNotFoundError(NotFoundError):
     """Raised when a command names a KB that has not been ingested."""
 
     def __init__(self, kb: str) -> None:

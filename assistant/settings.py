@@ -79,6 +79,18 @@ class Settings(BaseSettings):
     sla_l3_fix_plan_business_days: int = Field(default=3, gt=0)
     """L3 target: a fix plan from engineering, in business days."""
 
+    api_rate_per_second: float = Field(default=5.0, gt=0)
+    """Requests per second that one API key may make on average (token bucket refill rate)."""
+
+    api_rate_burst: int = Field(default=20, ge=1)
+    """Requests that one API key may make at once before the rate limit applies."""
+
+    api_max_message_chars: int = Field(default=4000, ge=1)
+    """Longest chat message the HTTP API accepts, in characters; longer ones get 413."""
+
+    api_max_upload_bytes: int = Field(default=2_000_000, ge=1)
+    """Largest KB file the HTTP API accepts in one upload, in bytes."""
+
     log_model_data: bool = False
     """Log prompts and completions at DEBUG; off by default because they hold user data."""
 
@@ -96,6 +108,10 @@ class Settings(BaseSettings):
     def checkpoint_path(self) -> Path:
         """SQLite file of the LangGraph conversation checkpoints."""
         return self.data_dir / "checkpoints.sqlite"
+
+    def upload_dir(self, tenant: str, kb: str) -> Path:
+        """Folder of the KB files uploaded through the HTTP API for one tenant's KB."""
+        return self.data_dir / "uploads" / tenant / kb
 
     def kb_dir(self, kb: str) -> Path:
         """Folder of one knowledge base's indexes."""

@@ -47,6 +47,25 @@ CHINESE_STOP_WORDS = frozenset(
 """Chinese function words and question particles."""
 
 STOP_WORDS = ENGLISH_STOP_WORDS | CHINESE_STOP_WORDS
+_CHINESE_SENTENCE_MARKERS = frozenset(
+    {
+        "怎么",
+        "如何",
+        "为什么",
+        "什么",
+        "吗",
+        "呢",
+        "的",
+        "了",
+        "我",
+        "在",
+        "是",
+        "可以",
+        "能否",
+        "请",
+    }
+)
+_CJK_RUN_RE = re.compile(f"[{_CJK_RANGES}]+")
 
 MIN_STEM_LENGTH = 3
 
@@ -57,15 +76,29 @@ def normalize(text: str) -> str:
 
 
 def detect_language(text: str, default: Language = Language.EN) -> Language:
-    """Return zh when a noticeable share of the letters are CJK characters, else en."""
+    """Return zh for Chinese sentences, en otherwise.
+
+    A text with a Chinese function word (怎么, 的, 吗...) is Chinese even when most of its
+    letters are English product terms ("怎么在 Gantt 里 export PDF"); otherwise the share of CJK
+    characters decides, so "How do I use the 甘特图" stays English.
+    """
     cjk = len(_CJK_RE.findall(text))
     latin = len(_LATIN_RE.findall(text))
     if cjk == 0 and latin == 0:
         return default
+    if cjk and _has_chinese_sentence_marker(text):
+        return Language.ZH
     # A CJK character carries about one word, a Latin letter about a fifth of one.
     if cjk / (cjk + latin / 5) >= MIN_CJK_SHARE_FOR_CHINESE:
         return Language.ZH
     return Language.EN
+
+
+def _has_chinese_sentence_marker(text: str) -> bool:
+    for run in _CJK_RUN_RE.findall(text):
+        if _CHINESE_SENTENCE_MARKERS.intersection(segment_chinese(run)):
+            return True
+    return False
 
 
 def stem_english(word: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Iterator
@@ -12,6 +13,8 @@ from assistant.domain import Language
 from assistant.errors import AssistantError, InputError
 from assistant.i18n import translate
 from assistant.settings import get_settings
+from assistant.tenants import resolve_kb_name
+from assistant.validation import validate_message
 from graphs.support.state import UserContext
 from retrieval.search import SearchFilters, SearchResult
 from retrieval.versions import parse_version
@@ -64,11 +67,10 @@ def run_ingest(args: argparse.Namespace) -> int:
     from retrieval.ingest import ingest_folder
     from retrieval.knowledge_base import KnowledgeBase
 
-    kb = KnowledgeBase(get_settings(), args.kb)
+    kb = KnowledgeBase(get_settings(), resolve_kb_name(args.kb))
     report = ingest_folder(kb, Path(args.path), prune=args.prune)
     if args.json:
-        payload = report.__dict__ | {"skipped": [s.__dict__ for s in report.skipped]}
-        _write_json(payload)
+        _write_json(dataclasses.asdict(report))
     else:
         _write(
             f"kb={report.kb} added={len(report.added)} updated={len(report.updated)} "
@@ -114,11 +116,12 @@ def run_search(args: argparse.Namespace) -> int:
         )
     if args.product_version:
         parse_version(args.product_version)
-    kb = KnowledgeBase.open_existing(get_settings(), args.kb)
+    kb = KnowledgeBase.open_existing(get_settings(), resolve_kb_name(args.kb))
     filters = SearchFilters(
         role=args.role, version=args.product_version, module=args.module, language=args.language
     )
     for query in _inputs(args.query):
+        validate_message(query)
         payload = _search_payload(kb.search(query, filters, args.top_k), args.kb)
         if args.json:
             _write_json(payload)
@@ -146,10 +149,10 @@ def run_ask(args: argparse.Namespace) -> int:
     from graphs.support.service import SupportAgent
 
     user = _user(args)
-    agent = SupportAgent(get_settings(), args.kb, channel="cli")
+    agent = SupportAgent(get_settings(), resolve_kb_name(args.kb), channel="cli")
     try:
         for question in _inputs(args.question):
-            reply = agent.ask(question, user)
+            reply = agent.ask(validate_message(question), user)
             if args.json:
                 _write_json(reply.to_json())
             else:
@@ -164,7 +167,7 @@ def run_chat(args: argparse.Namespace) -> int:
     from graphs.support.service import SupportAgent
 
     user = _user(args)
-    agent = SupportAgent(get_settings(), args.kb, channel="chat")
+    agent = SupportAgent(get_settings(), resolve_kb_name(args.kb), channel="chat")
     conversation_id = args.conversation
     language = _cli_language()
     _write(translate("chat_banner", language))
@@ -178,7 +181,11 @@ def run_chat(args: argparse.Namespace) -> int:
                 break
             if not message:
                 continue
-            reply = agent.ask(message, user, conversation_id)
+            try:
+                reply = agent.ask(validate_message(message), user, conversation_id)
+            except InputError as exc:
+                _write(error_text(exc, _cli_language().value))
+                continue
             conversation_id = reply.conversation_id
             _write(reply.output["answer"])
             ticket = reply.output["action"]["ticket"]

@@ -8,16 +8,21 @@ import os
 import sys
 from collections.abc import Sequence
 
+from assistant.domain import MODULES
 from assistant.errors import AssistantError
 from assistant.settings import DEFAULT_KB
-from cli import commands
+from assistant.tickets.schemas import TicketStatus
+from cli import commands, keys
 
 EXIT_USAGE = 2
 
 
 def _add_kb(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--kb", default=DEFAULT_KB, help="knowledge base name (default: %(default)s)"
+        "--kb",
+        default=DEFAULT_KB,
+        help="knowledge base name; a name without a dot is a KB of tenant 'default', "
+        "e.g. 'default' is stored as 'default.default' (default: %(default)s)",
     )
 
 
@@ -48,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--top-k", type=int, default=5, help="number of chunks (default: 5)")
     search.add_argument("--role", choices=["admin", "member", "guest"], help="filter by role")
     search.add_argument("--version", dest="product_version", help="filter by product version")
-    search.add_argument("--module", help="filter by module, e.g. boards")
+    search.add_argument("--module", choices=MODULES, help="filter by module")
     search.add_argument("--language", choices=["zh", "en"], help="filter by language")
     search.add_argument("--json", action="store_true", help="print JSON")
     _add_kb(search)
@@ -67,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     tickets = sub.add_parser("tickets", help="list or show tickets")
     tickets_sub = tickets.add_subparsers(dest="tickets_command", required=True)
     listing = tickets_sub.add_parser("list", help="list tickets, newest first")
-    listing.add_argument("--status")
+    listing.add_argument("--status", choices=[status.value for status in TicketStatus])
     listing.add_argument("--tier", choices=["L1", "L2", "L3"])
     listing.add_argument("--team")
     listing.add_argument("--assignee")
@@ -76,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     show = tickets_sub.add_parser("show", help="show one ticket with its event log")
     show.add_argument("ticket_id", help="ticket id, e.g. T-000001")
     show.add_argument("--json", action="store_true", help="print JSON")
+    keys.add_parsers(sub)
     return parser
 
 
@@ -90,6 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ask": commands.run_ask,
         "chat": commands.run_chat,
         "tickets": commands.run_tickets,
+        "keys": keys.run_keys,
+        "serve": keys.run_serve,
     }
     try:
         return handlers[args.command](args)

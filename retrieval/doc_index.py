@@ -23,6 +23,8 @@ class DocumentIndex:
         self.docs: list[str] = list(dict.fromkeys(chunk.doc for chunk in chunks))
         position = {doc: i for i, doc in enumerate(self.docs)}
         self.doc_of_chunk = np.array([position[c.doc] for c in chunks], dtype=np.int64)
+        languages = {chunk.doc: chunk.language for chunk in chunks}
+        self.languages: list[str] = [languages[doc] for doc in self.docs]
         bodies: list[list[str]] = [[] for _ in self.docs]
         for chunk in chunks:
             bodies[position[chunk.doc]].extend(chunk.search_tokens)

@@ -150,7 +150,7 @@ def load_documents(root: Path) -> tuple[list[Document], list[SkippedFile]]:
         try:
             documents.append(load_document(path, root))
         except DocumentError as error:
-            logger.warning("Skipped KB file %s: %s", error.doc, error.reason)
+            logger.info("Skipped KB file %s: %s", error.doc, error.reason)
             skipped.append(SkippedFile(doc=error.doc, reason=error.reason))
     return documents, skipped
 

@@ -109,6 +109,29 @@ def ingest_folder(kb: KnowledgeBase, root: Path, *, prune: bool = False) -> Inge
     return report
 
 
+def remove_documents(kb: KnowledgeBase, docs: list[str]) -> list[str]:
+    """Remove files from the index of `kb` and rebuild its keyword index.
+
+    Returns:
+        The docs that were in the index and are now removed; unknown docs are left out.
+    """
+    store = kb.chunk_store
+    known = store.file_hashes()
+    removed = [doc for doc in docs if doc in known]
+    if not removed:
+        return []
+    with store.transaction():
+        for doc in removed:
+            kb.vector_store.delete(store.remove_file(doc))
+    chunks = store.all_chunks()
+    KeywordIndex.build(
+        [c.chunk_id for c in chunks], [list(c.search_tokens) for c in chunks]
+    ).save(kb.keyword_dir)
+    kb.invalidate()
+    logger.info("removed from kb=%s docs=%s chunks left=%d", kb.name, removed, len(chunks))
+    return removed
+
+
 def _store_document(kb: KnowledgeBase, document: Document) -> None:
     chunks = chunk_document(document, kb.settings.chunk_max_tokens)
     stored = [_to_stored(kb, document, chunk, ordinal) for ordinal, chunk in enumerate(chunks)]

@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from assistant.text import tokenize
+from assistant.domain import Language
+from assistant.text import detect_language, tokenize
 from retrieval.chunk_store import StoredChunk
 from retrieval.doc_index import DocumentIndex
 from retrieval.embedding import Embedder
@@ -30,6 +31,7 @@ NO_REMOVAL_KEY = 2**62
 CONFIDENCE_COVERAGE_WEIGHT = 0.75
 CONFIDENCE_SIMILARITY_WEIGHT = 0.25
 DOC_BODY_WEIGHT = 0.5
+OTHER_LANGUAGE_FACTOR = 0.7
 SIMILARITY_SATURATION = 0.5
 """Dense cosine similarity at which the similarity part of the confidence reaches 1."""
 
@@ -104,13 +106,15 @@ class HybridRetriever:
             return SearchResult([], "no_terms")
         if not self._chunks:
             return SearchResult([], "empty_kb")
-        translated = [t for t in self._glossary.translate(query) if t not in set(tokens)]
+        other = Language.EN if detect_language(query) is Language.ZH else Language.ZH
+        translated = [t for t in self._glossary.translate(query, other) if t not in set(tokens)]
         mask = self._filter_mask(filters)
         similarities = self._dense_similarities(query, filters)
         fused = self._fuse(tokens, translated, similarities, mask)
         if not fused:
             return SearchResult([], "no_match", translated)
         doc_scores = self._score_documents(fused, tokens, translated, mask)
+        self._prefer_language(doc_scores, other)
         query_concepts = self._glossary.match(query)
         hits = self._select(fused, doc_scores, tokens, query_concepts, similarities, top_k)
         return SearchResult(hits, None, translated)
@@ -176,6 +180,15 @@ class HybridRetriever:
                 if int(doc) in doc_scores:
                     doc_scores[int(doc)] += weight / (RRF_K + rank + 1)
         return doc_scores
+
+    def _prefer_language(self, doc_scores: dict[int, float], other: Language) -> None:
+        """Demote pages in the other language, so a bilingual KB answers in the user's one.
+
+        A KB in one language only is scaled uniformly, which leaves its ranking unchanged.
+        """
+        for doc in doc_scores:
+            if self._documents.languages[doc] == other.value:
+                doc_scores[doc] *= OTHER_LANGUAGE_FACTOR
 
     def _select(
         self,

@@ -23,7 +23,7 @@ from assistant.intents.features import (
     HashVocabulary,
 )
 
-CACHE_FORMAT_VERSION = 2
+CACHE_FORMAT_VERSION = 1
 """Version of the `.npz` layout; bump it when the stored arrays change."""
 
 
@@ -51,7 +51,7 @@ class LinearIntentModel:
 
     def probabilities(self, text: HashedText) -> npt.NDArray[np.float64]:
         """Return the softmax probability of each class, in the order of `classes`."""
-        features = self.vocabulary.vectorize(text, self.featurizer_config.word_weight)
+        features = self.vocabulary.vectorize(text, self.featurizer_config)
         logits = features.values @ self.weights[features.indices] + self.intercept
         logits -= logits.max()
         exponentials = np.exp(logits)
@@ -97,8 +97,9 @@ def load_model(path: Path) -> tuple[LinearIntentModel, str]:
         ValueError: when the file is not a model cache of the current format; this includes
             corrupt archives, missing arrays and unknown intent names.
     """
+    # Opening the file here closes it even when np.load rejects a corrupt archive.
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        with path.open("rb") as file, np.load(file, allow_pickle=False) as archive:
             version = int(archive["format_version"])
             if version != CACHE_FORMAT_VERSION:
                 raise ValueError(f"cache format version {version}, expected {CACHE_FORMAT_VERSION}")
@@ -111,9 +112,7 @@ def load_model(path: Path) -> tuple[LinearIntentModel, str]:
                 ),
                 weights=archive["weights"].astype(np.float32),
                 intercept=archive["intercept"].astype(np.float32),
-                featurizer_config=FeaturizerConfig(
-                    **json.loads(str(archive["featurizer_config"]))
-                ),
+                featurizer_config=FeaturizerConfig(**json.loads(str(archive["featurizer_config"]))),
             )
     except (KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
         raise ValueError(f"invalid intent model cache {path}: {exc}") from exc

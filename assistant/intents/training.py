@@ -22,6 +22,7 @@ from assistant.domain import Intent, Language
 from assistant.errors import ConfigurationError
 from assistant.intents.features import FeaturizerConfig, HashingFeaturizer, HashVocabulary
 from assistant.intents.model import CACHE_FORMAT_VERSION, LinearIntentModel
+from assistant.intents.vocabulary import Lexicon
 
 if TYPE_CHECKING:
     from sklearn.linear_model import LogisticRegression
@@ -54,11 +55,14 @@ class Utterance(BaseModel):
 class TrainingConfig:
     """Hyperparameters of the logistic regression."""
 
-    inverse_regularization: float = 10.0
-    """scikit-learn's `C`: larger values fit the training set more closely."""
+    inverse_regularization: float = 30.0
+    """scikit-learn's `C`; 10, 30 and 100 scored within half a point in 5-fold CV."""
 
-    max_iterations: int = 2000
-    """Iteration limit of the lbfgs solver."""
+    solver: str = "saga"
+    """scikit-learn solver; on the shipped data saga fitted in 1.7 s where lbfgs took 15 s."""
+
+    max_iterations: int = 1000
+    """Iteration limit of the solver."""
 
 
 def parse_utterances(data: bytes, source: Path) -> list[Utterance]:
@@ -67,15 +71,19 @@ def parse_utterances(data: bytes, source: Path) -> list[Utterance]:
     Raises:
         ConfigurationError: when a line is not a valid utterance; the message names the line.
     """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigurationError(f"{source} is not UTF-8 text: {exc}") from exc
     utterances: list[Utterance] = []
-    for number, line in enumerate(data.decode("utf-8").splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             utterances.append(Utterance.model_validate_json(line))
         except ValidationError as exc:
             raise ConfigurationError(
-                f"invalid utterance at {source}:{number}: {exc.errors()[:1]}; each line must be "
+                f"invalid utterance at {source}:{number}: {exc.errors()[:1]}. Each line must be "
                 '{"text": ..., "intent": <one of the Intent values>, "language": "zh" or "en"}'
             ) from exc
     if len({utterance.intent for utterance in utterances}) < MIN_INTENTS:
@@ -84,7 +92,7 @@ def parse_utterances(data: bytes, source: Path) -> list[Utterance]:
 
 
 def read_training_data(path: Path) -> bytes:
-    """Return the raw bytes of a training file.
+    """Return the raw bytes of a training or lexicon file.
 
     Raises:
         ConfigurationError: when the file does not exist or cannot be read.
@@ -92,13 +100,13 @@ def read_training_data(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise ConfigurationError(f"cannot read intent training data {path}: {exc}") from exc
+        raise ConfigurationError(f"cannot read intent classifier file {path}: {exc}") from exc
 
 
 def compute_fingerprint(
-    data: bytes, featurizer_config: FeaturizerConfig, training_config: TrainingConfig
+    files: Sequence[bytes], featurizer_config: FeaturizerConfig, training_config: TrainingConfig
 ) -> str:
-    """Return a SHA-256 digest of everything that determines the trained weights."""
+    """Return a SHA-256 digest of the input files and parameters that determine the weights."""
     digest = hashlib.sha256()
     settings = {
         "format": CACHE_FORMAT_VERSION,
@@ -106,7 +114,10 @@ def compute_fingerprint(
         "training": asdict(training_config),
     }
     digest.update(json.dumps(settings, sort_keys=True).encode("utf-8"))
-    digest.update(data)
+    for data in files:
+        # The length prefix keeps the boundary between files from shifting unnoticed.
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
     return digest.hexdigest()
 
 
@@ -114,16 +125,17 @@ def fit_model(
     utterances: Sequence[Utterance],
     featurizer_config: FeaturizerConfig,
     training_config: TrainingConfig,
+    lexicon: Lexicon | None = None,
 ) -> LinearIntentModel:
     """Fit a multinomial logistic regression on `utterances` and return its weights."""
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
     started = time.perf_counter()
-    featurizer = HashingFeaturizer(featurizer_config)
+    featurizer = HashingFeaturizer(featurizer_config, lexicon)
     hashed = [featurizer.hash_text(utterance.text) for utterance in utterances]
     vocabulary = HashVocabulary.fit(hashed)
-    rows = [vocabulary.vectorize(text, featurizer_config.word_weight) for text in hashed]
+    rows = [vocabulary.vectorize(text, featurizer_config) for text in hashed]
     matrix = csr_matrix(
         (
             np.concatenate([row.values for row in rows]),
@@ -135,7 +147,9 @@ def fit_model(
     matrix.sum_duplicates()
     labels = [utterance.intent.value for utterance in utterances]
     estimator = LogisticRegression(
-        C=training_config.inverse_regularization, max_iter=training_config.max_iterations
+        C=training_config.inverse_regularization,
+        solver=training_config.solver,
+        max_iter=training_config.max_iterations,
     )
     estimator.fit(matrix, labels)
 

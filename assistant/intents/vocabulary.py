@@ -1,44 +1,161 @@
-"""Project-management vocabulary that marks a message as being about the product.
+"""Bilingual cue lexicon of the intent classifier, read from `data/lexicon.yaml`.
 
-The classifier uses it for low-confidence predictions: a vague message that mentions a sprint,
-a Gantt chart or an invoice is about the product even when the model cannot tell which intent
-it is, so it must not be dismissed as out of scope.
+The lexicon has two parts. Product terms mark a message as being about the product: a vague
+message that mentions a sprint or an invoice must not be dismissed as out of scope. Concepts are
+cue phrases in both languages ("can't" and "不了", "would be great" and "希望"). Each concept
+found in a message becomes one feature, so examples in one language teach the other. Concepts
+marked `in_scope` (greetings, asking for a person, praise, complaints) also count as addressed
+to support when the classifier is unsure.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from assistant.errors import ConfigurationError
 from assistant.text import normalize, stem_english, tokenize
 
-_ENGLISH_TERMS = """
-    task subtask ticket board kanban backlog sprint iteration epic milestone roadmap
-    gantt burndown velocity swimlane workflow assignee assign deadline
-    project workspace guest permission admin invite
-    notification reminder digest mention attachment dashboard
-    timesheet timer estimate worklog
-    integration webhook api token github gitlab slack jira trello dingtalk feishu wecom
-    sso saml ldap okta 2fa password login
-    billing invoice fapiao seat subscription pricing refund payment receipt
-    downgrade renewal vat
-    automation
-""".split()
+DEFAULT_LEXICON_PATH = Path(__file__).parent / "data" / "lexicon.yaml"
 
-CHINESE_TERMS: frozenset[str] = frozenset(
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'"})
+
+
+class Scope(StrEnum):
+    """Topic class of a message, as far as the lexicon can tell."""
+
+    PRODUCT = "product"
+    """It names a product, account or billing term."""
+
+    SUPPORT = "support"
+    """It names no product term but contains an `in_scope` cue, such as a greeting."""
+
+    GENERAL = "general"
+    """Neither: it may be about anything."""
+
+
+class LexiconMatch(NamedTuple):
+    """Result of matching one text against the lexicon."""
+
+    scope: Scope
+    concepts: list[str]
+    """Names of the concepts found, in lexicon order."""
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One cue, with a matcher for its English phrases and its Chinese substrings."""
+
+    name: str
+    english: re.Pattern[str] | None
+    """Alternation of the English phrases, anchored at word boundaries."""
+
+    chinese: tuple[str, ...]
+
+    in_scope: bool = False
+    """Whether the cue shows that a message is addressed to support (a greeting, praise...)."""
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Product terms and cue concepts, ready for matching."""
+
+    product_english: frozenset[str]
+    """English product terms, stemmed the way `tokenize` stems message words."""
+
+    product_chinese: tuple[str, ...]
+    concepts: tuple[Concept, ...]
+
+    def analyze(self, text: str) -> LexiconMatch:
+        """Return the scope of `text` and the names of the concepts found in it."""
+        concepts = self._matching_concepts(text)
+        if self._mentions_product(text):
+            scope = Scope.PRODUCT
+        elif any(concept.in_scope for concept in concepts):
+            scope = Scope.SUPPORT
+        else:
+            scope = Scope.GENERAL
+        return LexiconMatch(scope, [concept.name for concept in concepts])
+
+    def _mentions_product(self, text: str) -> bool:
+        folded = normalize(text)
+        if any(term in folded for term in self.product_chinese):
+            return True
+        return any(token in self.product_english for token in tokenize(text, keep_stop_words=True))
+
+    def _matching_concepts(self, text: str) -> list[Concept]:
+        folded = normalize(text).translate(_APOSTROPHES)
+        return [
+            concept
+            for concept in self.concepts
+            if (concept.english is not None and concept.english.search(folded))
+            or any(phrase in folded for phrase in concept.chinese)
+        ]
+
+
+class _TermLists(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    en: list[str] = []
+    zh: list[str] = []
+
+
+class _ConceptEntry(_TermLists):
+    in_scope: bool = False
+
+
+class _LexiconFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    product: _TermLists
+    concepts: dict[str, _ConceptEntry]
+
+
+def parse_lexicon(data: bytes, source: Path) -> Lexicon:
+    """Build a `Lexicon` from the YAML text of a lexicon file.
+
+    Raises:
+        ConfigurationError: when the YAML is invalid or does not have the documented shape.
     """
-    任务 工单 看板 需求池 迭代 冲刺 里程碑 路线图 甘特 燃尽图 泳道 工作流 负责人
-    项目 访客 权限 管理员 邀请 通知 附件 仪表盘 报表 工时 计时 估时
-    集成 钉钉 飞书 企业微信 密码 登录 登陆 账号 帐号 验证码 两步验证
-    账单 发票 席位 套餐 订阅 付款 扣费 退款 续费 专业版 企业版 自动化 自定义字段
-    """.split()
-)
-"""Chinese product terms, matched as substrings because jieba may cut them differently."""
+    try:
+        document = _LexiconFile.model_validate(yaml.safe_load(data))
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise ConfigurationError(
+            f"invalid intent lexicon {source}: {exc}; it needs `product: {{en, zh}}` and "
+            "`concepts: {name: {en, zh, in_scope}}`"
+        ) from exc
+    return Lexicon(
+        product_english=frozenset(stem_english(normalize(term)) for term in document.product.en),
+        product_chinese=tuple(normalize(term) for term in document.product.zh),
+        concepts=tuple(_compile_concept(name, entry) for name, entry in document.concepts.items()),
+    )
 
-ENGLISH_TERMS: frozenset[str] = frozenset(stem_english(term) for term in _ENGLISH_TERMS)
-"""English product terms, stemmed the way `tokenize` stems message words."""
+
+def _compile_concept(name: str, entry: _ConceptEntry) -> Concept:
+    pattern = None
+    if entry.en:
+        alternatives = "|".join(re.escape(normalize(phrase)) for phrase in entry.en)
+        pattern = re.compile(f"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])")
+    chinese = tuple(normalize(phrase) for phrase in entry.zh)
+    return Concept(name, pattern, chinese, in_scope=entry.in_scope)
 
 
-def mentions_product_domain(text: str) -> bool:
-    """Return whether `text` contains a project-management or account/billing term."""
-    folded = normalize(text)
-    if any(term in folded for term in CHINESE_TERMS):
-        return True
-    return any(token in ENGLISH_TERMS for token in tokenize(text, keep_stop_words=True))
+@lru_cache(maxsize=4)
+def load_lexicon(path: Path = DEFAULT_LEXICON_PATH) -> Lexicon:
+    """Read and cache the lexicon at `path`.
+
+    Raises:
+        ConfigurationError: when the file cannot be read or is invalid.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read intent lexicon {path}: {exc}") from exc
+    return parse_lexicon(data, path)

@@ -15,10 +15,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from assistant.domain import Intent, Language, Priority, Tier
+from assistant.tenants import DEFAULT_TENANT
 from assistant.tickets.schemas import (
     MAX_NAME_CHARS,
     MAX_REQUESTER_CHARS,
     MAX_SUBJECT_CHARS,
+    MAX_TENANT_CHARS,
     Channel,
     EventKind,
     TicketStatus,
@@ -81,6 +83,9 @@ class Ticket(Base):
     __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(
+        String(MAX_TENANT_CHARS), index=True, default=DEFAULT_TENANT, server_default=DEFAULT_TENANT
+    )
     requester: Mapped[str] = mapped_column(String(MAX_REQUESTER_CHARS), index=True)
     subject: Mapped[str] = mapped_column(String(MAX_SUBJECT_CHARS))
     description: Mapped[str] = mapped_column(Text)

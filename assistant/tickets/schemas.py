@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from assistant.domain import MODULES, Intent, Language, Priority, Role, Tier
+from assistant.tenants import DEFAULT_TENANT
 
 ASSISTANT_ACTOR = "assistant"
 """Actor recorded in the event log for changes the assistant makes."""
@@ -25,6 +26,7 @@ MAX_SUBJECT_CHARS = 200
 MAX_DESCRIPTION_CHARS = 20_000
 MAX_REQUESTER_CHARS = 200
 MAX_NAME_CHARS = 100
+MAX_TENANT_CHARS = 32
 
 
 class TicketStatus(StrEnum):
@@ -143,6 +145,9 @@ class TicketDraft(BaseModel):
     details: TicketDetails = Field(default_factory=TicketDetails)
     """Reproduction details."""
 
+    tenant: str = Field(default=DEFAULT_TENANT, min_length=1, max_length=MAX_TENANT_CHARS)
+    """Tenant that owns the ticket; other tenants never see it."""
+
     @field_validator("module")
     @classmethod
     def check_module(cls, module: str) -> str:
@@ -220,6 +225,9 @@ class TicketRecord(BaseModel):
 
     id: str
     """Public id such as `T-000123`."""
+
+    tenant: str = DEFAULT_TENANT
+    """Tenant that owns the ticket."""
 
     requester: str
     subject: str

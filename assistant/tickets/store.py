@@ -16,13 +16,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import JsonValue
-from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy import Engine, create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from assistant.domain import Tier
-from assistant.errors import InputError
+from assistant.errors import InputError, NotFoundError
+from assistant.tenants import DEFAULT_TENANT
 from assistant.tickets.models import Base, Ticket, TicketEvent
 from assistant.tickets.schemas import (
     ASSISTANT_ACTOR,
@@ -47,7 +48,7 @@ TICKET_ID_DIGITS = 6
 _TICKET_ID_PATTERN = re.compile(r"^\s*T-(\d+)\s*$", re.IGNORECASE)
 
 
-class TicketNotFoundError(InputError):
+class TicketNotFoundError(NotFoundError):
     """Raised when no ticket has the requested id."""
 
     def __init__(self, ticket_id: str) -> None:
@@ -64,7 +65,9 @@ class InvalidTicketIdError(InputError):
 
     def __init__(self, ticket_id: str) -> None:
         super().__init__(
-            f"ticket id {ticket_id!r} is invalid; ticket ids look like {format_ticket_id(123)}"
+            f"ticket id {ticket_id!r} is invalid; ticket ids look like {format_ticket_id(123)}",
+            code="invalid_ticket_id",
+            ticket_id=ticket_id,
         )
         self.ticket_id = ticket_id
 
@@ -96,7 +99,8 @@ def _require_aware(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _create_engine(url: str) -> Engine:
+def create_database_engine(url: str) -> Engine:
+    """Create the engine of the ticket database; SQLite files are shared across threads."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
@@ -112,6 +116,21 @@ def _create_engine(url: str) -> Engine:
     return create_engine(url, connect_args=connect_args)
 
 
+def _add_tenant_column(engine: Engine) -> None:
+    """Add the `tenant` column to a `tickets` table created before tenants existed."""
+    columns = {column["name"] for column in inspect(engine).get_columns(Ticket.__tablename__)}
+    if "tenant" in columns:
+        return
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "ALTER TABLE tickets ADD COLUMN tenant VARCHAR(32) NOT NULL "
+                f"DEFAULT '{DEFAULT_TENANT}'"
+            )
+        )
+    logger.info("added the tenant column to the tickets table of %s", engine.url)
+
+
 def _to_event_record(row: TicketEvent) -> TicketEventRecord:
     return TicketEventRecord(kind=row.kind, at=row.at, actor=row.actor, data=row.data)
 
@@ -119,6 +138,7 @@ def _to_event_record(row: TicketEvent) -> TicketEventRecord:
 def _to_record(row: Ticket) -> TicketRecord:
     return TicketRecord(
         id=format_ticket_id(row.id),
+        tenant=row.tenant,
         requester=row.requester,
         subject=row.subject,
         description=row.description,
@@ -157,7 +177,7 @@ class TicketStore:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._engine = _create_engine(url)
+        self._engine = create_database_engine(url)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         self._tables_ready = False
         self._tables_lock = threading.Lock()
@@ -171,6 +191,7 @@ class TicketStore:
         if not self._tables_ready:
             with self._tables_lock:
                 Base.metadata.create_all(self._engine)
+                _add_tenant_column(self._engine)
                 self._tables_ready = True
         with self._sessions.begin() as session:
             yield session
@@ -202,6 +223,7 @@ class TicketStore:
         """
         created_at = _require_aware(now) if now is not None else _utc_now()
         row = Ticket(
+            tenant=draft.tenant,
             requester=draft.requester,
             subject=draft.subject,
             description=draft.description,
@@ -236,15 +258,22 @@ class TicketStore:
         logger.info("opened ticket %s tier=%s module=%s", record.id, record.tier, record.module)
         return record
 
-    def get(self, ticket_id: str) -> TicketRecord:
+    def get(self, ticket_id: str, *, tenant: str | None = None) -> TicketRecord:
         """Return the ticket with this public id.
+
+        Args:
+            ticket_id: Public id such as `T-000123`.
+            tenant: When given, a ticket of another tenant counts as not found.
 
         Raises:
             InvalidTicketIdError: the id does not have the form `T-000123`.
-            TicketNotFoundError: no ticket has this id.
+            TicketNotFoundError: no ticket has this id (in this tenant).
         """
         with self._transaction() as session:
-            return _to_record(self._load(session, ticket_id))
+            row = self._load(session, ticket_id)
+            if tenant is not None and row.tenant != tenant:
+                raise TicketNotFoundError(ticket_id)
+            return _to_record(row)
 
     def list(
         self,
@@ -253,6 +282,7 @@ class TicketStore:
         team: str | None = None,
         assignee: str | None = None,
         limit: int = DEFAULT_LIST_LIMIT,
+        tenant: str | None = None,
     ) -> builtins.list[TicketRecord]:
         """Return tickets that match every filter given, newest first.
 
@@ -270,6 +300,8 @@ class TicketStore:
             query = query.where(Ticket.team == team)
         if assignee is not None:
             query = query.where(Ticket.assignee == assignee)
+        if tenant is not None:
+            query = query.where(Ticket.tenant == tenant)
 
         with self._transaction() as session:
             return [_to_record(row) for row in session.scalars(query)]

@@ -6,7 +6,10 @@ import re
 from dataclasses import dataclass
 
 _VERSION_RE = re.compile(
-    r"(?:version|版本|ver\.?|v)\s*[:：]?\s*(\d+\.\d+(?:\.\d+)?)|(?<![\d.])(\d+\.\d+\.\d+)(?![\d.])",
+    r"(?:version|版本|ver\.?|\bv|since|after|from|\bin|\bon|upgrad\w*\s+to|升级到|更新到|从)"
+    r"\s*[:：]?\s*(\d+\.\d+(?:\.\d+)?)(?![\d.])"
+    r"|(?<![\d.])(\d+\.\d+(?:\.\d+)?)\s*(?:版本|版)"
+    r"|(?<![\d.])(\d+\.\d+\.\d+)(?![\d.])",
     re.IGNORECASE,
 )
 _STEP_LINE_RE = re.compile(r"^\s*(?:\d+[.)、]|[-*])\s*(.+)$")
@@ -54,7 +57,7 @@ def extract_bug_details(text: str, known_version: str | None = None) -> BugDetai
     version_match = _VERSION_RE.search(text)
     version = known_version
     if version_match:
-        version = version_match.group(1) or version_match.group(2)
+        version = next(group for group in version_match.groups() if group)
     steps = [m.group(1).strip() for line in text.splitlines() if (m := _STEP_LINE_RE.match(line))]
     if not steps and (inline := _STEPS_INLINE_RE.search(text)):
         steps = [

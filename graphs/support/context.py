@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from assistant.intents import IntentClassifier
 from assistant.llm import LLMClient
 from assistant.settings import Settings
+from assistant.tenants import DEFAULT_TENANT
 from assistant.tickets import Roster, TicketStore
 from retrieval.knowledge_base import KnowledgeBase
 
@@ -22,3 +23,5 @@ class AgentContext:
     roster: Roster
     llm: LLMClient | None = None
     channel: str = "cli"
+    tenant: str = DEFAULT_TENANT
+    """Tenant whose KB, conversations and tickets this agent works on."""

@@ -73,6 +73,7 @@ def select_evidence(question: str, text: str) -> list[EvidenceUnit]:
 
 
 def _clean(line: str) -> str:
+    line = line.lstrip("#").strip() if line.lstrip().startswith("#") else line
     line = _MARKUP_RE.sub("", line)
     line = _LINK_RE.sub(r"\1", line)
     return line.strip().strip("*_").strip()

@@ -19,6 +19,7 @@ from graphs.support.policy import (
     TICKET_PLANS,
     UNANSWERED_PLAN,
     decide,
+    is_unsolved_follow_up,
 )
 from graphs.support.state import ActionResult, Hit, State, Turn
 from graphs.support.ticketing import add_details_to_ticket, open_ticket_for
@@ -89,6 +90,19 @@ def decide_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any
     ):
         action = ActionResult(type=ActionType.OPEN_TICKET.value, ticket=None, reason="details")
         return {"action": action}
+    previous = state.get("action")
+    if (
+        previous
+        and previous["type"] == ActionType.ANSWER.value
+        and state.get("citations") is not None
+    ):
+        if is_unsolved_follow_up(state["message"]) and state.get("transcript", [])[:-1]:
+            reason = "the user says the previous answer did not solve the problem"
+            return {
+                "action": ActionResult(
+                    type=ActionType.OPEN_TICKET.value, ticket=None, reason=reason
+                )
+            }
     intent = state["intent"]
     # The classifier's out-of-scope rule fires on low scores; its confidence is not certainty.
     intent_confidence = 0.0 if intent["source"] == "rule" else intent["confidence"]
@@ -153,7 +167,7 @@ def take_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         return _reply(answer) | {"action": action, "pending_ticket_id": None}
     intent = Intent(state["intent"]["name"])
     plan = TICKET_PLANS.get(intent, UNANSWERED_PLAN)
-    module = _ticket_module(intent, state["hits"])
+    module = _ticket_module(intent, state["hits"], context.settings.answer_min_confidence)
     ticket, answer, missing = open_ticket_for(context, state, plan, module, language)
     action = ActionResult(
         type=plan.action.value, ticket=_ticket_summary(ticket), reason=state["action"]["reason"]
@@ -194,10 +208,12 @@ def _to_hit(hit: SearchHit) -> Hit:
     )
 
 
-def _ticket_module(intent: Intent, hits: list[Hit]) -> str:
+def _ticket_module(intent: Intent, hits: list[Hit], min_confidence: float) -> str:
     if intent in INTENT_MODULES:
         return INTENT_MODULES[intent]
-    return hits[0]["module"] if hits else "general"
+    if hits and hits[0]["confidence"] >= min_confidence:
+        return hits[0]["module"]
+    return "general"
 
 
 def _ticket_summary(ticket: Any) -> dict[str, object]:

@@ -17,7 +17,8 @@ RETRIEVING_INTENTS = ANSWERABLE_INTENTS | {Intent.BUG_REPORT, Intent.BILLING, In
 MAX_CLARIFICATIONS = 1
 UNSURE_INTENTS = frozenset({Intent.OUT_OF_SCOPE, Intent.FEEDBACK})
 """Intents that, when recognized with low confidence, more likely mean a vague request."""
-MIN_SURE_INTENT_CONFIDENCE = 0.5
+MIN_SURE_INTENT_CONFIDENCE = 0.7
+"""Below this, an out-of-scope or feedback verdict gets a clarifying question first."""
 VAGUE_MESSAGE_MAX_TOKENS = 6
 """A low-confidence question with at most this many search tokens gets a clarifying question."""
 
@@ -90,3 +91,34 @@ def decide(
     if clarifications < MAX_CLARIFICATIONS and tokens <= VAGUE_MESSAGE_MAX_TOKENS:
         return ActionType.CLARIFY, f"short question with low confidence {confidence:.2f}"
     return UNANSWERED_PLAN.action, f"retrieval confidence {confidence:.2f} < {min_confidence:.2f}"
+
+
+UNSOLVED_MARKERS = (
+    "still",
+    "not work",
+    "doesn't work",
+    "does not work",
+    "didn't help",
+    "did not help",
+    "not solved",
+    "no luck",
+    "same error",
+    "还是",
+    "仍然",
+    "依然",
+    "不行",
+    "没用",
+    "没有用",
+    "没解决",
+    "没有解决",
+    "不管用",
+    "还不",
+    "照样",
+)
+"""Phrases by which a user says the answer they got did not solve the problem."""
+
+
+def is_unsolved_follow_up(message: str) -> bool:
+    """Return whether a follow-up message says the previous answer did not help."""
+    lowered = message.casefold()
+    return any(marker in lowered for marker in UNSOLVED_MARKERS)

@@ -14,6 +14,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from assistant.intents import IntentClassifier
 from assistant.llm import LLMClient
 from assistant.settings import Settings
+from assistant.tenants import DEFAULT_TENANT, conversation_thread_id
 from assistant.tickets import TicketStore, load_roster
 from graphs.support.context import AgentContext
 from graphs.support.graph import build_graph
@@ -48,9 +49,23 @@ class AgentReply:
 
 
 class SupportAgent:
-    """One KB's agent with its stores; reuse it for many messages in one process."""
+    """One KB's agent with its stores; reuse it for many messages in one process.
 
-    def __init__(self, settings: Settings, kb_name: str, *, channel: str = "cli") -> None:
+    Args:
+        settings: Settings of the stores and the engine.
+        kb_name: Stored name of the KB (for a tenant's KB, `{tenant}.{kb}`).
+        channel: Channel recorded on the tickets the agent opens.
+        tenant: Tenant that owns the tickets and conversations of this agent.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        kb_name: str,
+        *,
+        channel: str = "cli",
+        tenant: str = DEFAULT_TENANT,
+    ) -> None:
         kb = KnowledgeBase.open_existing(settings, kb_name)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self._connection = sqlite3.connect(settings.checkpoint_path, check_same_thread=False)
@@ -58,11 +73,14 @@ class SupportAgent:
         self.context = AgentContext(
             settings=settings,
             kb=kb,
-            classifier=IntentClassifier.load_or_train(settings.data_dir / "models"),
+            classifier=IntentClassifier.load_or_train(
+                settings.data_dir / "models", min_confidence=settings.intent_min_confidence
+            ),
             tickets=TicketStore(settings.resolved_database_url),
             roster=load_roster(settings.roster_path, settings),
             llm=LLMClient(settings) if settings.llm_model else None,
             channel=channel,
+            tenant=tenant,
         )
 
     def ask(
@@ -70,14 +88,20 @@ class SupportAgent:
     ) -> AgentReply:
         """Run one user message through the graph, continuing a conversation when given its id."""
         conversation_id = conversation_id or uuid.uuid4().hex
+        thread_id = conversation_thread_id(self.context.tenant, conversation_id)
         started = time.perf_counter()
         output = self._graph.invoke(
             {"message": message, "user": user},
-            config={"configurable": {"thread_id": conversation_id}},
+            config={"configurable": {"thread_id": thread_id}},
             context=self.context,
         )
         seconds = time.perf_counter() - started
-        logger.info("conversation=%s answered in %.3f s", conversation_id, seconds)
+        logger.info(
+            "tenant=%s conversation=%s answered in %.3f s",
+            self.context.tenant,
+            conversation_id,
+            seconds,
+        )
         return AgentReply(conversation_id, OutputState(**output), seconds)  # type: ignore[typeddict-item]
 
     def close(self) -> None:

@@ -40,6 +40,7 @@ def open_ticket_for(
     bug = extract_bug_details(state["message"], user.get("product_version") or None)
     missing = bug.missing() if intent is Intent.BUG_REPORT else []
     draft = TicketDraft(
+        tenant=context.tenant,
         requester=user.get("id") or ANONYMOUS_REQUESTER,
         subject=_subject(state["message"]),
         description=state["message"],

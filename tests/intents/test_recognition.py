@@ -1,91 +1,142 @@
-"""Intent recognition through the classifier and through litellm's offline mock responses."""
+"""recognize_intent through litellm's offline mock responses, and its fallback to the classifier."""
 
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
 
-from assistant.domain import Intent
+from assistant.domain import Intent, Language
 from assistant.intents import IntentClassifier, recognize_intent
+from assistant.intents.recognition import PROMPT_NAME, LLMIntentOutput
 from assistant.llm import LLMClient
+from assistant.prompts import render_prompt
 from assistant.settings import Settings
 
 
-@pytest.fixture(scope="module")
-def classifier(tmp_path_factory: pytest.TempPathFactory) -> IntentClassifier:
-    return IntentClassifier.load_or_train(tmp_path_factory.mktemp("models"))
+@pytest.fixture
+def llm_settings(tmp_path: Path) -> Settings:
+    """Settings with an LLM model configured; the mock responses never use the key."""
+    return Settings(
+        data_dir=tmp_path, llm_model="openai/gpt-4o-mini", llm_api_key="sk-test-not-used"
+    )
 
 
-@pytest.mark.parametrize(
-    ("text", "intent"),
-    [
-        ("How can I move a task to another project?", Intent.HOW_TO),
-        ("怎么把看板导出成 Excel？", Intent.HOW_TO),
-        (
-            "Notifications stopped arriving in my inbox, what should I check?",
-            Intent.TROUBLESHOOTING,
-        ),
-        (
-            "After the update, saving a time entry throws error 500. Expected it to save.",
-            Intent.BUG_REPORT,
-        ),
-        ("整个系统打不开了，全公司都访问不了", Intent.OUTAGE),
-        ("I lost my phone and can't get past two-factor login", Intent.ACCOUNT_ACCESS),
-        ("为什么我看不到这个项目？是不是没有权限", Intent.PERMISSIONS),
-        ("请帮我开一张增值税专用发票", Intent.BILLING),
-        ("Please add support for recurring subtasks", Intent.FEATURE_REQUEST),
-        ("有人删掉了我们所有的任务，能恢复吗", Intent.DATA_LOSS_SECURITY),
-        ("I want to talk to a real person", Intent.HUMAN_HANDOFF),
-        ("谢谢，你们的新版界面好用多了", Intent.FEEDBACK),
-        ("hello there", Intent.GREETING),
-        ("Who won the football match yesterday?", Intent.OUT_OF_SCOPE),
-    ],
-    ids=lambda value: value if isinstance(value, Intent) else None,
-)
-def test_classifier_recognizes_held_out_phrasings(
-    classifier: IntentClassifier, text: str, intent: Intent
+def _mock_llm(settings: Settings, response: str) -> LLMClient:
+    return LLMClient(settings, extra={"mock_response": response})
+
+
+def test_recognize_intent_returns_llm_intent(
+    classifier: IntentClassifier, llm_settings: Settings
 ) -> None:
-    prediction = classifier.predict(text)
+    reply = json.dumps({"intent": "billing", "confidence": 0.8, "language": "en"})
 
-    assert prediction.intent is intent, prediction
-    assert 0.0 <= prediction.confidence <= 1.0
-
-
-def test_second_load_reuses_the_cached_weights(tmp_path: Path) -> None:
-    IntentClassifier.load_or_train(tmp_path)
-
-    again = IntentClassifier.load_or_train(tmp_path)
-
-    assert again.from_cache
-
-
-def _llm_settings() -> Settings:
-    return Settings(llm_model="openai/gpt-4o-mini", llm_api_key="sk-test-not-used")
-
-
-def test_llm_path_returns_the_model_intent(classifier: IntentClassifier) -> None:
-    settings = _llm_settings()
-    mock = json.dumps({"intent": "billing", "confidence": 0.8, "language": "en"})
-    llm = LLMClient(settings, extra={"mock_response": mock})
-
-    prediction = recognize_intent("hello", settings, classifier, llm)
+    prediction = recognize_intent("hello", llm_settings, classifier, _mock_llm(llm_settings, reply))
 
     assert prediction.intent is Intent.BILLING
+    assert prediction.confidence == 0.8
+    assert prediction.scores == {"billing": 0.8}
+    assert prediction.source == "llm"
+
+
+def test_recognize_intent_accepts_fenced_json(
+    classifier: IntentClassifier, llm_settings: Settings
+) -> None:
+    reply = '```json\n{"intent": "outage", "confidence": 0.9, "language": "zh"}\n```'
+    llm = _mock_llm(llm_settings, reply)
+
+    prediction = recognize_intent("全挂了", llm_settings, classifier, llm)
+
+    assert prediction.intent is Intent.OUTAGE
     assert prediction.source == "llm"
 
 
 @pytest.mark.parametrize(
-    "mock",
-    ["not json at all", '{"intent": "make_coffee", "confidence": 0.9, "language": "en"}'],
-    ids=["garbage", "unknown-intent"],
+    "reply",
+    [
+        "not json at all",
+        '{"intent": "make_coffee", "confidence": 0.9, "language": "en"}',
+        '{"intent": "billing", "confidence": 1.7, "language": "en"}',
+        '{"confidence": 0.9}',
+        "litellm.InternalServerError",
+    ],
+    ids=["garbage", "unknown-intent", "confidence-out-of-range", "missing-intent", "server-error"],
 )
-def test_llm_path_falls_back_to_the_classifier(classifier: IntentClassifier, mock: str) -> None:
-    settings = _llm_settings()
-    llm = LLMClient(settings, extra={"mock_response": mock})
-
-    prediction = recognize_intent("转人工", settings, classifier, llm)
+def test_recognize_intent_falls_back_to_classifier(
+    classifier: IntentClassifier,
+    llm_settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    reply: str,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="assistant.intents.recognition"):
+        prediction = recognize_intent(
+            "转人工", llm_settings, classifier, _mock_llm(llm_settings, reply)
+        )
 
     assert prediction.intent is Intent.HUMAN_HANDOFF
     assert prediction.source == "classifier"
+    assert "using the offline classifier" in caplog.text
+
+
+def test_recognize_intent_keeps_model_output_out_of_logs(
+    classifier: IntentClassifier, llm_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    reply = '{"intent": "secret-user-words", "confidence": 0.9}'
+
+    with caplog.at_level(logging.WARNING, logger="assistant.intents.recognition"):
+        recognize_intent("hi", llm_settings, classifier, _mock_llm(llm_settings, reply))
+
+    assert "ModelOutputError" in caplog.text
+    assert "secret-user-words" not in caplog.text
+
+
+def test_recognize_intent_without_llm_uses_classifier(
+    classifier: IntentClassifier, settings: Settings
+) -> None:
+    prediction = recognize_intent("请帮我开一张发票", settings, classifier, None)
+
+    assert prediction.intent is Intent.BILLING
+    assert prediction.source == "classifier"
+
+
+def test_recognize_intent_blank_message_skips_llm(
+    classifier: IntentClassifier, llm_settings: Settings
+) -> None:
+    reply = json.dumps({"intent": "billing", "confidence": 0.8, "language": "en"})
+
+    prediction = recognize_intent("  ?! ", llm_settings, classifier, _mock_llm(llm_settings, reply))
+
+    assert prediction.intent is Intent.OUT_OF_SCOPE
+    assert prediction.source == "rule"
+
+
+@pytest.mark.parametrize(
+    ("raw", "intent", "language"),
+    [
+        ({"intent": "How-To", "confidence": 0.5, "language": "zh-CN"}, Intent.HOW_TO, Language.ZH),
+        (
+            {"intent": "bug report", "confidence": 0.5, "language": "English"},
+            Intent.BUG_REPORT,
+            Language.EN,
+        ),
+        ({"intent": "greeting", "confidence": 0.5, "language": "fr"}, Intent.GREETING, None),
+        ({"intent": "greeting", "confidence": 0.5}, Intent.GREETING, None),
+    ],
+)
+def test_llm_output_folds_intent_and_language_spellings(
+    raw: dict[str, object], intent: Intent, language: Language | None
+) -> None:
+    output = LLMIntentOutput.model_validate(raw)
+
+    assert output.intent is intent
+    assert output.language is language
+
+
+def test_classify_prompt_defines_every_intent() -> None:
+    prompt = render_prompt(PROMPT_NAME)
+
+    missing = [intent.value for intent in Intent if f"- {intent.value}:" not in prompt]
+
+    assert missing == []

@@ -325,8 +325,8 @@ def test_infer_module_from_folders(doc: str, module: str) -> None:
 
 def test_language_ignores_code_and_urls(tmp_path: Path) -> None:
     body = (
-        "# 配置自动化\n\n使用工作流把拉取请求添加到项目。"
-        "请参阅“[关于项目](/issues/trying-out-the-new-projects-experience/about-projects)”。\n\n"
+        "# 配置自动化\n\n工作流把拉取请求添加到项目。"
+        "参阅“[关于项目](/issues/trying-out-the-new-projects-experience/about-projects)”。\n\n"
         "```yaml\nname: Add pull request to project\non:\n  pull_request:\n"
         "    types: [ready_for_review, opened, reopened]\njobs:\n  track_pr:\n"
         "    runs-on: ubuntu-latest\n```\n"

@@ -1,0 +1,104 @@
+"""The FastAPI application of the support assistant: `create_app(settings)`.
+
+Run it with `assistant serve`, or with uvicorn: `uvicorn --factory api.app:create_app`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import install_error_handlers
+from api.logs import configure_logging, request_id_var
+from api.resources import Resources
+from api.routes import chat, completions, kb, tickets
+from api.web import routes as web
+from assistant.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+API_DESCRIPTION = """HTTP API of the PM support assistant. Authenticate with
+`Authorization: Bearer <API key>`; create keys with `assistant keys create`. Errors have the
+body `{"error": {"code", "message"}}`, in Chinese when Accept-Language starts with `zh`."""
+
+
+class RequestContextMiddleware:
+    """Give every request an id (the client's X-Request-ID when valid) and log one line for it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the request with its id in the logging context and the response headers."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _request_id(scope)
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message).append(REQUEST_ID_HEADER, request_id)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            logger.info(
+                "%s %s -> %d in %.1f ms", scope["method"], scope["path"], status, elapsed_ms
+            )
+            request_id_var.reset(token)
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == REQUEST_ID_HEADER.lower().encode():
+            candidate = str(value.decode("latin-1"))
+            if _REQUEST_ID_RE.match(candidate):
+                return candidate
+    return uuid.uuid4().hex[:16]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; its lifespan opens the stores and closes them at shutdown."""
+    configure_logging()
+    app_settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        resources = Resources.open(app_settings)
+        app.state.resources = resources
+        logger.info("API started with data dir %s", app_settings.data_dir)
+        try:
+            yield
+        finally:
+            resources.close()
+            logger.info("API stopped")
+
+    app = FastAPI(
+        title="PM support assistant",
+        version="0.1.0",
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    for router in (chat.router, completions.router, tickets.router, kb.router, web.router):
+        app.include_router(router)
+    return app

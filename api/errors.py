@@ -1,0 +1,171 @@
+"""HTTP errors of the API and the one place that turns exceptions into JSON error responses.
+
+Every error response has the body `{"error": {"code": ..., "message": ...}}`, with the message
+in the request's language (see `api.language`), taken from `assistant/messages.yaml` as
+`error_<code>`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.language import request_language
+from api.logs import request_id_var
+from assistant.domain import Language
+from assistant.errors import (
+    AssistantError,
+    ConfigurationError,
+    InputError,
+    ModelOutputError,
+    NotFoundError,
+    ToolFailure,
+    UpstreamError,
+)
+from assistant.i18n import translate
+
+logger = logging.getLogger(__name__)
+
+
+class AuthenticationError(AssistantError):
+    """Raised when a request has no API key, or one that is unknown or revoked."""
+
+
+class PermissionDeniedError(AssistantError):
+    """Raised when the API key's role may not use the endpoint."""
+
+
+class RateLimitExceededError(AssistantError):
+    """Raised when an API key made more requests than its rate limit allows."""
+
+    def __init__(self, retry_after_seconds: float) -> None:
+        retry_after = max(1, math.ceil(retry_after_seconds))
+        super().__init__(
+            f"too many requests for this API key; retry in {retry_after} s",
+            code="rate_limited",
+            retry_after=retry_after,
+        )
+        self.retry_after = retry_after
+
+
+class PayloadTooLargeError(InputError):
+    """Raised when a message or an uploaded file is over its size limit."""
+
+
+class EmptyMessageError(InputError):
+    """Raised when a chat message is empty or only white space."""
+
+    def __init__(self) -> None:
+        super().__init__("the message is empty", code="empty_message")
+
+
+_STATUS_BY_ERROR: tuple[tuple[type[AssistantError], int], ...] = (
+    (AuthenticationError, 401),
+    (PermissionDeniedError, 403),
+    (RateLimitExceededError, 429),
+    (PayloadTooLargeError, 413),
+    (EmptyMessageError, 422),
+    (NotFoundError, 404),
+    (InputError, 400),
+    (ToolFailure, 409),
+    (ConfigurationError, 500),
+    (UpstreamError, 502),
+    (ModelOutputError, 502),
+)
+
+
+def status_of(error: AssistantError) -> int:
+    """Return the HTTP status of an assistant error; an unlisted subclass is a 500."""
+    for error_class, status in _STATUS_BY_ERROR:
+        if isinstance(error, error_class):
+            return status
+    return 500
+
+
+def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
+    """Return the JSON body of an error response."""
+    return {"error": {"code": code, "message": message}}
+
+
+def describe_error(error: AssistantError, language: Language) -> tuple[str, str]:
+    """Return the code and the message in `language` that a client sees for an error.
+
+    Errors of the server side (5xx) show a generic message with the request id, because
+    their English text may name files or settings of the server.
+    """
+    status = status_of(error)
+    if error.code:
+        try:
+            return error.code, translate(f"error_{error.code}", language, **error.params)
+        except KeyError:
+            logger.warning("no message error_%s in messages.yaml", error.code)
+    if status < 500:
+        code = "ticket_conflict" if isinstance(error, ToolFailure) else "invalid_input"
+        return code, translate(f"error_{code}", language, detail=str(error))
+    if isinstance(error, ConfigurationError):
+        code = "configuration_error"
+    elif isinstance(error, UpstreamError | ModelOutputError):
+        code = "upstream_error"
+    else:
+        code = "internal_error"
+    return code, translate(f"error_{code}", language, request_id=request_id_var.get())
+
+
+async def _handle_assistant_error(request: Request, error: AssistantError) -> JSONResponse:
+    status = status_of(error)
+    if status >= 500:
+        logger.error("request failed: %s", error, exc_info=error)
+    code, message = describe_error(error, request_language(request))
+    headers: dict[str, str] = {}
+    if isinstance(error, AuthenticationError):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(error, RateLimitExceededError):
+        headers["Retry-After"] = str(error.retry_after)
+    return JSONResponse(error_body(code, message), status_code=status, headers=headers)
+
+
+async def _handle_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+    problems = []
+    for problem in error.errors():
+        location = ".".join(str(part) for part in problem.get("loc", ()))
+        problems.append(f"{location}: {problem.get('msg', 'invalid value')}")
+    detail = "; ".join(problems)
+    message = translate("error_invalid_request", request_language(request), detail=detail)
+    return JSONResponse(error_body("invalid_request", message), status_code=422)
+
+
+async def _handle_http_exception(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    language = request_language(request)
+    path = request.url.path
+    if error.status_code == 404:
+        code, message = "not_found", translate("error_not_found", language, path=path)
+    elif error.status_code == 405:
+        code = "method_not_allowed"
+        message = translate("error_method_not_allowed", language, method=request.method, path=path)
+    else:
+        code = "invalid_request"
+        message = translate("error_invalid_request", language, detail=str(error.detail))
+    return JSONResponse(
+        error_body(code, message), status_code=error.status_code, headers=error.headers
+    )
+
+
+async def _handle_unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    message = translate(
+        "error_internal_error", request_language(request), request_id=request_id_var.get()
+    )
+    return JSONResponse(error_body("internal_error", message), status_code=500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that turn every error into the JSON error body."""
+    app.exception_handler(AssistantError)(_handle_assistant_error)
+    app.exception_handler(RequestValidationError)(_handle_validation_error)
+    app.exception_handler(StarletteHTTPException)(_handle_http_exception)
+    app.exception_handler(Exception)(_handle_unexpected_error)

@@ -1,0 +1,14 @@
+"""Pick the language of user-facing messages from a request's Accept-Language header."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from assistant.domain import Language
+
+
+def request_language(request: Request) -> Language:
+    """Return Chinese when the first language in Accept-Language is `zh*`, else English."""
+    header = request.headers.get("accept-language", "")
+    first = header.split(",", 1)[0].strip().lower()
+    return Language.ZH if first.startswith("zh") else Language.EN

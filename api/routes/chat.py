@@ -1,0 +1,113 @@
+"""`POST /v1/chat`: one message to the support agent, answered as SSE or as one JSON object."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from anyio import to_thread
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+
+from api.conversation import (
+    action_public,
+    chat_response,
+    check_message,
+    new_conversation_id,
+    run_turn,
+    split_deltas,
+    sse_event,
+    user_context,
+)
+from api.deps import ChatKeyDep, LanguageDep, ResourcesDep
+from api.errors import describe_error, error_body
+from api.logs import request_id_var
+from api.resources import Resources
+from api.schemas import ChatRequest, ChatResponse
+from assistant.domain import Language
+from assistant.errors import AssistantError
+from assistant.i18n import translate
+from graphs.support.state import UserContext
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/v1", tags=["chat"])
+
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+SSE_DESCRIPTION = """Server-sent events, in this order: `intent` `{name, confidence}`,
+`citations` `{citations: [{doc, title, chunk_id, score}]}`, one or more `delta` `{text}` whose
+texts join to the answer, `action` `{type, reason, ticket}` only when a ticket was opened,
+escalated or handed off (the ticket is committed before the event is sent), and `done`
+`{conversation_id, language, timings: {graph_ms, total_ms}}`. A failure after the stream started
+is sent as `error` `{code, message}` and ends the stream."""
+
+
+@router.post(
+    "/chat",
+    response_model=ChatResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": SSE_DESCRIPTION}},
+)
+async def chat(
+    *,
+    body: ChatRequest,
+    key: ChatKeyDep,
+    resources: ResourcesDep,
+    language: LanguageDep,
+    stream: Annotated[bool, Query(description="false: return one JSON object, not SSE")] = True,
+) -> ChatResponse | StreamingResponse:
+    """Send one user message and get the agent's reply, streamed as server-sent events."""
+    message = check_message(body.message, resources.settings.api_max_message_chars)
+    conversation_id = new_conversation_id(key.tenant, body.conversation_id)
+    user = user_context(body.user)
+    if not stream:
+        turn = await run_turn(resources, key.tenant, body.kb, message, user, conversation_id)
+        return chat_response(turn)
+
+    # Resolve the KB before the stream starts, so an unknown KB is a plain 404 response.
+    await _check_kb(resources, key.tenant, body.kb)
+    events = _chat_events(resources, key.tenant, body.kb, message, user, conversation_id, language)
+    return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+async def _check_kb(resources: Resources, tenant: str, kb: str) -> None:
+    await to_thread.run_sync(resources.agents.get, tenant, kb)
+
+
+async def _chat_events(
+    resources: Resources,
+    tenant: str,
+    kb: str,
+    message: str,
+    user: UserContext,
+    conversation_id: str,
+    language: Language,
+) -> AsyncIterator[str]:
+    try:
+        turn = await run_turn(resources, tenant, kb, message, user, conversation_id)
+    except AssistantError as error:
+        code, text = describe_error(error, language)
+        yield sse_event("error", error_body(code, text)["error"])
+        return
+    except Exception:
+        logger.exception("chat turn failed tenant=%s conversation=%s", tenant, conversation_id)
+        text = translate("error_internal_error", language, request_id=request_id_var.get())
+        yield sse_event("error", error_body("internal_error", text)["error"])
+        return
+
+    reply = turn.reply
+    output = reply.output
+    intent = output["intent"]
+    yield sse_event("intent", {"name": intent["name"], "confidence": intent["confidence"]})
+    yield sse_event("citations", {"citations": output["citations"]})
+    for piece in split_deltas(output["answer"]):
+        yield sse_event("delta", {"text": piece})
+    action = action_public(reply)
+    if action.ticket is not None:
+        yield sse_event("action", action.model_dump())
+    done = {
+        "conversation_id": reply.conversation_id,
+        "language": output["language"],
+        "timings": turn.timings().model_dump(),
+    }
+    yield sse_event("done", done)

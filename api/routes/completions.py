@@ -1,0 +1,198 @@
+"""OpenAI-compatible `POST /v1/chat/completions` and `GET /v1/models`.
+
+Each KB of the caller's tenant is a model named `assistant-{kb}`. The last user message is
+the question; earlier messages are ignored because the agent keeps the conversation itself.
+Citations and the action ride along in the extra field `assistant` of the response (and of
+the last chunk when streaming).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from anyio import to_thread
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+
+from api.conversation import (
+    Turn,
+    action_public,
+    check_message,
+    new_conversation_id,
+    run_turn,
+    split_deltas,
+)
+from api.deps import ChatKeyDep, LanguageDep, ResourcesDep
+from api.errors import describe_error, error_body
+from api.resources import Resources
+from api.schemas import ChatCompletionRequest, ModelList, ModelPublic
+from assistant.domain import Language
+from assistant.errors import AssistantError, InputError, NotFoundError
+from assistant.tenants import tenant_kbs
+from assistant.tokens import count_tokens
+from graphs.support.state import UserContext
+from retrieval.knowledge_base import list_knowledge_bases
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/v1", tags=["openai"])
+
+MODEL_PREFIX = "assistant-"
+
+
+def _model_id(kb: str) -> str:
+    return f"{MODEL_PREFIX}{kb}"
+
+
+def _kb_of_model(model: str) -> str:
+    if not model.startswith(MODEL_PREFIX) or len(model) == len(MODEL_PREFIX):
+        raise NotFoundError(f"model {model!r} does not exist", code="model_not_found", model=model)
+    return model[len(MODEL_PREFIX) :]
+
+
+@router.get("/models", response_model=ModelList)
+def list_models(*, key: ChatKeyDep, resources: ResourcesDep) -> ModelList:
+    """List one model per KB of the caller's tenant."""
+    settings = resources.settings
+    models = [
+        ModelPublic(
+            id=_model_id(kb),
+            created=int(settings.kb_dir(f"{key.tenant}.{kb}").stat().st_mtime),
+            owned_by=key.tenant,
+        )
+        for kb in tenant_kbs(key.tenant, list_knowledge_bases(settings))
+    ]
+    return ModelList(data=models)
+
+
+@router.post(
+    "/chat/completions",
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def create_chat_completion(
+    *,
+    body: ChatCompletionRequest,
+    key: ChatKeyDep,
+    resources: ResourcesDep,
+    language: LanguageDep,
+) -> Any:
+    """Answer the last user message, in the OpenAI chat-completions format.
+
+    The conversation is `conversation_id` when given, else one per `user`, else a new one
+    for every request.
+    """
+    kb = _kb_of_model(body.model)
+    question = check_message(_last_user_text(body), resources.settings.api_max_message_chars)
+    conversation_id = new_conversation_id(key.tenant, _conversation_id(body))
+    user = UserContext(id=body.user) if body.user else UserContext()
+    if not body.stream:
+        turn = await run_turn(resources, key.tenant, kb, question, user, conversation_id)
+        return _completion(turn, body.model, question)
+
+    await to_thread.run_sync(resources.agents.get, key.tenant, kb)
+    chunks = _completion_chunks(
+        resources, key.tenant, kb, question, user, conversation_id, body.model, language
+    )
+    return StreamingResponse(chunks, media_type="text/event-stream")
+
+
+def _last_user_text(body: ChatCompletionRequest) -> str:
+    for message in reversed(body.messages):
+        if message.role == "user" and message.text().strip():
+            return message.text()
+    raise InputError("no user message with text", code="no_user_message")
+
+
+def _conversation_id(body: ChatCompletionRequest) -> str | None:
+    if body.conversation_id:
+        return body.conversation_id
+    if body.user:
+        # One conversation per end user, so a client that only sends `user` keeps context.
+        return "user-" + hashlib.sha256(body.user.encode("utf-8")).hexdigest()[:32]
+    return None
+
+
+def _assistant_extra(turn: Turn) -> dict[str, Any]:
+    output = turn.reply.output
+    return {
+        "conversation_id": turn.reply.conversation_id,
+        "language": output["language"],
+        "intent": {"name": output["intent"]["name"], "confidence": output["intent"]["confidence"]},
+        "citations": output["citations"],
+        "action": action_public(turn.reply).model_dump(),
+        "timings": turn.timings().model_dump(),
+    }
+
+
+def _completion(turn: Turn, model: str, question: str) -> dict[str, Any]:
+    answer = turn.reply.output["answer"]
+    prompt_tokens = count_tokens(question)
+    completion_tokens = count_tokens(answer)
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": answer},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+        "assistant": _assistant_extra(turn),
+    }
+
+
+def _chunk(
+    completion_id: str, model: str, delta: dict[str, str], finish_reason: str | None
+) -> dict[str, Any]:
+    return {
+        "id": completion_id,
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+    }
+
+
+def _data(payload: object) -> str:
+    return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
+
+
+async def _completion_chunks(
+    resources: Resources,
+    tenant: str,
+    kb: str,
+    question: str,
+    user: UserContext,
+    conversation_id: str,
+    model: str,
+    language: Language,
+) -> AsyncIterator[str]:
+    completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+    try:
+        turn = await run_turn(resources, tenant, kb, question, user, conversation_id)
+    except AssistantError as error:
+        code, text = describe_error(error, language)
+        yield _data(error_body(code, text))
+        yield "data: [DONE]\n\n"
+        return
+
+    yield _data(_chunk(completion_id, model, {"role": "assistant", "content": ""}, None))
+    for piece in split_deltas(turn.reply.output["answer"]):
+        yield _data(_chunk(completion_id, model, {"content": piece}, None))
+    final = _chunk(completion_id, model, {}, "stop") | {"assistant": _assistant_extra(turn)}
+    yield _data(final)
+    yield "data: [DONE]\n\n"

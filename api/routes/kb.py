@@ -1,0 +1,188 @@
+"""Documents of the caller's tenant's KBs (admin keys only).
+
+Uploaded files are stored under `DATA_DIR/uploads/{tenant}/{kb}/` and indexed with the same
+ingest as `assistant ingest`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path, PurePosixPath
+from typing import Annotated
+
+from fastapi import APIRouter, File, UploadFile
+
+from api.deps import KbAdminDep, ResourcesDep
+from api.errors import PayloadTooLargeError
+from api.resources import Resources, open_tenant_kb
+from api.schemas import (
+    DocumentPublic,
+    DocumentRemoval,
+    DocumentsPublic,
+    IngestPublic,
+    SkippedFilePublic,
+    UploadReport,
+)
+from assistant.errors import InputError, NotFoundError
+from assistant.tenants import tenant_kb_name
+from retrieval.documents import KB_FILE_SUFFIXES
+from retrieval.ingest import IngestReport, ingest_folder, remove_documents
+from retrieval.knowledge_base import KnowledgeBase
+
+router = APIRouter(prefix="/v1/kb", tags=["knowledge base"])
+
+_NAME_PART_RE = re.compile(r"^[\w\- ][\w\-. ]*$")
+
+
+def _safe_relative_path(name: str | None, root: Path) -> PurePosixPath:
+    """Return an uploaded file name as a path inside `root`, rejecting any escape from it."""
+    if not name or "\\" in name or "\x00" in name or name.startswith("/"):
+        raise _invalid_name(name)
+    path = PurePosixPath(name)
+    for part in path.parts:
+        if part in {".", ".."} or not _NAME_PART_RE.match(part):
+            raise _invalid_name(name)
+    if not (root / path).resolve().is_relative_to(root.resolve()):
+        raise _invalid_name(name)
+    return path
+
+
+def _invalid_name(name: str | None) -> InputError:
+    return InputError(
+        f"invalid file name {name!r}", code="invalid_upload_name", name=str(name or "")
+    )
+
+
+def _ingest_public(report: IngestReport) -> IngestPublic:
+    return IngestPublic(
+        added=report.added,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        removed=report.removed,
+        skipped=[SkippedFilePublic(doc=s.doc, reason=s.reason) for s in report.skipped],
+        chunk_count=report.chunk_count,
+        seconds=report.seconds,
+    )
+
+
+def _ingest(resources: Resources, tenant: str, kb: str) -> IngestReport:
+    settings = resources.settings
+    root = settings.upload_dir(tenant, kb)
+    root.mkdir(parents=True, exist_ok=True)
+    knowledge_base = KnowledgeBase(settings, tenant_kb_name(tenant, kb))
+    try:
+        with resources.agents.kb_lock(tenant, kb):
+            report = ingest_folder(knowledge_base, root)
+    finally:
+        knowledge_base.close()
+    resources.agents.invalidate(tenant, kb)
+    return report
+
+
+def _read_upload(upload: UploadFile, name: str, max_bytes: int) -> bytes:
+    data = upload.file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise PayloadTooLargeError(
+            f"file {name!r} is larger than {max_bytes} bytes",
+            code="upload_too_large",
+            name=name,
+            limit=max_bytes,
+        )
+    return data
+
+
+@router.post("/{kb}/documents", response_model=UploadReport)
+def upload_documents(
+    *,
+    kb: str,
+    files: Annotated[list[UploadFile], File(description="KB files: .md, .txt or .html")],
+    key: KbAdminDep,
+    resources: ResourcesDep,
+) -> UploadReport:
+    """Store KB files and index them; the KB is created by its first upload.
+
+    The whole request is rejected when a file name leaves the upload folder (`..`, an
+    absolute path) or a file is too large. Files of other types are not stored, and files
+    that cannot be indexed (binary, not UTF-8, broken front matter) are stored but skipped;
+    both are listed in `skipped` with the reason.
+    """
+    tenant_kb_name(key.tenant, kb)
+    settings = resources.settings
+    root = settings.upload_dir(key.tenant, kb)
+    accepted: list[tuple[PurePosixPath, bytes]] = []
+    skipped: list[SkippedFilePublic] = []
+    for upload in files:
+        path = _safe_relative_path(upload.filename, root)
+        if path.suffix.lower() not in KB_FILE_SUFFIXES:
+            reason = f"unsupported file type {path.suffix or '(none)'!r}; upload .md, .txt or .html"
+            skipped.append(SkippedFilePublic(doc=path.as_posix(), reason=reason))
+            continue
+        accepted.append(
+            (path, _read_upload(upload, path.as_posix(), settings.api_max_upload_bytes))
+        )
+
+    for path, data in accepted:
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    report = _ingest(resources, key.tenant, kb)
+    return UploadReport(
+        kb=kb,
+        stored=[path.as_posix() for path, _ in accepted],
+        skipped=skipped + _ingest_public(report).skipped,
+        ingest=_ingest_public(report),
+    )
+
+
+@router.get("/{kb}/documents", response_model=DocumentsPublic)
+def list_documents(*, kb: str, key: KbAdminDep, resources: ResourcesDep) -> DocumentsPublic:
+    """List the files in a KB index with their titles and chunk counts."""
+    knowledge_base = open_tenant_kb(resources.settings, key.tenant, kb)
+    root = resources.settings.upload_dir(key.tenant, kb)
+    titles: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    try:
+        for chunk in knowledge_base.chunk_store.all_chunks():
+            titles[chunk.doc] = chunk.title
+            counts[chunk.doc] = counts.get(chunk.doc, 0) + 1
+    finally:
+        knowledge_base.close()
+    documents = [
+        DocumentPublic(
+            doc=doc, title=titles[doc], chunks=counts[doc], uploaded=(root / doc).is_file()
+        )
+        for doc in sorted(titles)
+    ]
+    return DocumentsPublic(kb=kb, documents=documents)
+
+
+@router.delete("/{kb}/documents/{doc:path}", response_model=DocumentRemoval)
+def delete_document(
+    *, kb: str, doc: str, key: KbAdminDep, resources: ResourcesDep
+) -> DocumentRemoval:
+    """Remove a file from the KB index, and from the upload folder when it was uploaded."""
+    knowledge_base = open_tenant_kb(resources.settings, key.tenant, kb)
+    root = resources.settings.upload_dir(key.tenant, kb)
+    path = root / _safe_relative_path(doc, root)
+    try:
+        with resources.agents.kb_lock(key.tenant, kb):
+            removed = remove_documents(knowledge_base, [doc])
+            uploaded = path.is_file()
+            if uploaded:
+                path.unlink()
+    finally:
+        knowledge_base.close()
+    if not removed and not uploaded:
+        raise NotFoundError(
+            f"document {doc!r} is not in KB {kb!r}", code="document_not_found", doc=doc, kb=kb
+        )
+    resources.agents.invalidate(key.tenant, kb)
+    return DocumentRemoval(kb=kb, removed=removed or [doc])
+
+
+@router.post("/{kb}/reindex", response_model=IngestPublic)
+def reindex(*, kb: str, key: KbAdminDep, resources: ResourcesDep) -> IngestPublic:
+    """Index the tenant's upload folder of the KB again: changed files are re-indexed, and
+    every file is re-embedded when the embedding model changed."""
+    open_tenant_kb(resources.settings, key.tenant, kb).close()
+    return _ingest_public(_ingest(resources, key.tenant, kb))

@@ -1,0 +1,144 @@
+"""Tickets of the caller's tenant: agents work them, ops and admins read them.
+
+A ticket of another tenant returns 404, exactly like a ticket that does not exist.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from api.deps import ResourcesDep, TicketReaderDep, TicketWriterDep
+from api.schemas import (
+    TicketAssignment,
+    TicketCommentCreate,
+    TicketEscalation,
+    TicketPublic,
+    TicketsPublic,
+    TicketStatusUpdate,
+)
+from assistant.domain import Tier
+from assistant.keys import KeyRecord
+from assistant.tickets import (
+    EventKind,
+    TicketRecord,
+    TicketStatus,
+    TicketUpdate,
+    current_due_at,
+    is_breached,
+)
+from assistant.tickets.store import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT
+from tools.assign_ticket import assign_ticket
+from tools.escalate_ticket import escalate_ticket
+
+router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
+
+
+def _public(ticket: TicketRecord, now: datetime) -> TicketPublic:
+    return TicketPublic.model_validate(
+        ticket.model_dump()
+        | {"sla_due_at": current_due_at(ticket), "sla_breached": is_breached(ticket, now)}
+    )
+
+
+def _actor(key: KeyRecord) -> str:
+    return key.name
+
+
+@router.get("", response_model=TicketsPublic)
+def list_tickets(
+    *,
+    key: TicketReaderDep,
+    resources: ResourcesDep,
+    status_: Annotated[TicketStatus | None, Query(alias="status")] = None,
+    tier: Tier | None = None,
+    team: str | None = None,
+    assignee: str | None = None,
+    sla_breached: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIST_LIMIT)] = DEFAULT_LIST_LIMIT,
+) -> TicketsPublic:
+    """List the tenant's tickets that match every filter given, newest first.
+
+    `sla_breached` filters the tickets returned by the other filters, so fewer than `limit`
+    tickets may come back even when more breached tickets exist.
+    """
+    records = resources.tickets.list(
+        status=status_, tier=tier, team=team, assignee=assignee, limit=limit, tenant=key.tenant
+    )
+    now = datetime.now(UTC)
+    tickets = [_public(record, now) for record in records]
+    if sla_breached is not None:
+        tickets = [ticket for ticket in tickets if ticket.sla_breached is sla_breached]
+    return TicketsPublic(tickets=tickets, count=len(tickets))
+
+
+@router.get("/{ticket_id}", response_model=TicketPublic)
+def get_ticket(*, ticket_id: str, key: TicketReaderDep, resources: ResourcesDep) -> TicketPublic:
+    """Return one ticket with its event log."""
+    ticket = resources.tickets.get(ticket_id, tenant=key.tenant)
+    return _public(ticket, datetime.now(UTC))
+
+
+@router.patch("/{ticket_id}", response_model=TicketPublic)
+def update_ticket_status(
+    *, ticket_id: str, body: TicketStatusUpdate, key: TicketWriterDep, resources: ResourcesDep
+) -> TicketPublic:
+    """Change a ticket's status; the change is logged as a `status_changed` event."""
+    ticket = resources.tickets.get(ticket_id, tenant=key.tenant)
+    updated = resources.tickets.update(
+        ticket.id, TicketUpdate(status=body.status), actor=_actor(key)
+    )
+    return _public(updated, datetime.now(UTC))
+
+
+@router.post(
+    "/{ticket_id}/comments", response_model=TicketPublic, status_code=status.HTTP_201_CREATED
+)
+def add_ticket_comment(
+    *, ticket_id: str, body: TicketCommentCreate, key: TicketWriterDep, resources: ResourcesDep
+) -> TicketPublic:
+    """Add a support agent's comment to a ticket's log."""
+    ticket = resources.tickets.get(ticket_id, tenant=key.tenant)
+    updated = resources.tickets.add_event(
+        ticket.id, EventKind.COMMENTED, actor=_actor(key), data={"text": body.text}
+    )
+    return _public(updated, datetime.now(UTC))
+
+
+@router.post("/{ticket_id}/escalate", response_model=TicketPublic)
+def escalate(
+    *, ticket_id: str, body: TicketEscalation, key: TicketWriterDep, resources: ResourcesDep
+) -> TicketPublic:
+    """Escalate a ticket to a higher tier; it gets the new tier's SLA due time and team.
+
+    A resolved or closed ticket, or a tier that is not higher, returns 409.
+    """
+    ticket = resources.tickets.get(ticket_id, tenant=key.tenant)
+    updated = escalate_ticket(
+        resources.tickets,
+        ticket.id,
+        body.to_tier,
+        body.reason,
+        body.priority,
+        resources.roster,
+        settings=resources.settings,
+        actor=_actor(key),
+    )
+    return _public(updated, datetime.now(UTC))
+
+
+@router.post("/{ticket_id}/assign", response_model=TicketPublic)
+def assign(
+    *, ticket_id: str, body: TicketAssignment, key: TicketWriterDep, resources: ResourcesDep
+) -> TicketPublic:
+    """Assign a ticket to a roster agent, or to the best available one without `agent_id`.
+
+    An unknown agent, an agent at capacity, or a resolved or closed ticket returns 409.
+    """
+    ticket = resources.tickets.get(ticket_id, tenant=key.tenant)
+    updated = assign_ticket(
+        resources.tickets, ticket.id, resources.roster, body.agent_id, actor=_actor(key)
+    )
+    return _public(updated, datetime.now(UTC))

@@ -1,0 +1,269 @@
+"""Request and response bodies of the HTTP API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.domain import Priority, Tier
+from assistant.settings import DEFAULT_KB
+from assistant.tickets import TicketRecord, TicketStatus
+from assistant.tickets.schemas import MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS
+
+# ---- chat -------------------------------------------------------------------------------
+
+
+class ChatUser(BaseModel):
+    """The asking user, as the product identifies them."""
+
+    id: str | None = Field(default=None, max_length=200)
+    """Requester id recorded on tickets; `anonymous` when missing."""
+
+    role: Literal["admin", "member", "guest"] | None = None
+    """The user's role in the product; answers note steps their role cannot take."""
+
+    locale: str | None = Field(default=None, max_length=35)
+    """BCP 47 locale such as `zh-CN` or `en-US`."""
+
+    product_version: str | None = Field(default=None, max_length=32)
+    """Product version such as `3.4`; answers note features newer than it."""
+
+
+class ChatRequest(BaseModel):
+    """One user message to the support agent."""
+
+    message: str
+    """The user's message; at most `ASSISTANT_API_MAX_MESSAGE_CHARS` characters."""
+
+    conversation_id: str | None = None
+    """Id of the conversation to continue; a new conversation starts when it is missing."""
+
+    user: ChatUser = Field(default_factory=ChatUser)
+    kb: str = DEFAULT_KB
+    """KB of the caller's tenant to answer from."""
+
+
+class IntentPublic(BaseModel):
+    """The recognized intent."""
+
+    name: str
+    confidence: float
+
+
+class CitationPublic(BaseModel):
+    """A KB chunk the answer quotes."""
+
+    doc: str
+    title: str
+    chunk_id: str
+    score: float
+
+
+class TicketSummary(BaseModel):
+    """The ticket an action opened or changed; `sla_due_at` is its current SLA due time."""
+
+    id: str
+    tier: str
+    priority: str
+    status: str
+    team: str | None
+    assignee: str | None
+    sla_due_at: str | None
+
+
+class ActionPublic(BaseModel):
+    """Action the agent took: answer, clarify, refuse, open_ticket, escalate or handoff."""
+
+    type: str
+    reason: str
+    ticket: TicketSummary | None
+
+
+class Timings(BaseModel):
+    """Time spent on the request, in milliseconds."""
+
+    graph_ms: float
+    """Running the agent graph."""
+
+    total_ms: float
+    """From the start of the handler to the end of the response body."""
+
+
+class ChatResponse(BaseModel):
+    """The agent's reply to one message (`stream=false`); the SSE events carry the same data."""
+
+    conversation_id: str
+    answer: str
+    language: str
+    intent: IntentPublic
+    citations: list[CitationPublic]
+    action: ActionPublic
+    timings: Timings
+
+
+# ---- OpenAI-compatible chat completions -------------------------------------------------
+
+
+class ContentPart(BaseModel):
+    """One part of a message's content; only text parts are read."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    text: str | None = None
+
+
+class CompletionMessage(BaseModel):
+    """One message of an OpenAI chat-completions request."""
+
+    model_config = ConfigDict(extra="allow")
+
+    role: str
+    content: str | list[ContentPart] | None = None
+
+    def text(self) -> str:
+        """Return the message's text, joining its text parts."""
+        if self.content is None:
+            return ""
+        if isinstance(self.content, str):
+            return self.content
+        return "".join(part.text or "" for part in self.content if part.type == "text")
+
+
+class ChatCompletionRequest(BaseModel):
+    """OpenAI chat-completions request; fields this service does not use are accepted."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str
+    """`assistant-{kb}`, one of the ids GET /v1/models lists."""
+
+    messages: list[CompletionMessage] = Field(min_length=1)
+    stream: bool = False
+    user: str | None = Field(default=None, max_length=200)
+    """End-user id: the ticket requester, and the conversation when none is given."""
+
+    conversation_id: str | None = None
+    """Conversation to continue (pass it in `extra_body` with the OpenAI SDK)."""
+
+
+class ModelPublic(BaseModel):
+    """One model: a KB of the caller's tenant."""
+
+    id: str
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str
+
+
+class ModelList(BaseModel):
+    """The models (KBs) of the caller's tenant."""
+
+    object: Literal["list"] = "list"
+    data: list[ModelPublic]
+
+
+# ---- tickets ----------------------------------------------------------------------------
+
+
+class TicketPublic(TicketRecord):
+    """A ticket with its event log and SLA state."""
+
+    sla_due_at: datetime | None
+    """Due time of the target of the ticket's current tier."""
+
+    sla_breached: bool
+    """Whether the ticket missed the target of its current tier."""
+
+
+class TicketsPublic(BaseModel):
+    """Tickets that match a query, newest first."""
+
+    tickets: list[TicketPublic]
+    count: int
+
+
+class TicketStatusUpdate(BaseModel):
+    """New status of a ticket."""
+
+    status: TicketStatus
+
+
+class TicketCommentCreate(BaseModel):
+    """A comment by a support agent; the first one meets the current tier's SLA target."""
+
+    text: str = Field(min_length=1, max_length=MAX_DESCRIPTION_CHARS)
+
+
+class TicketEscalation(BaseModel):
+    """An escalation to a higher tier."""
+
+    to_tier: Tier
+    reason: str = Field(min_length=1, max_length=2000)
+    priority: Priority | None = None
+    """New priority; the current one is kept when missing."""
+
+
+class TicketAssignment(BaseModel):
+    """Assignment to a roster agent, or to the best available one when `agent_id` is missing."""
+
+    agent_id: str | None = Field(default=None, max_length=MAX_NAME_CHARS)
+
+
+# ---- knowledge base ---------------------------------------------------------------------
+
+
+class SkippedFilePublic(BaseModel):
+    """A file that was not indexed, with the reason."""
+
+    doc: str
+    reason: str
+
+
+class IngestPublic(BaseModel):
+    """Changes an ingest run made to the KB index."""
+
+    added: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    removed: list[str]
+    skipped: list[SkippedFilePublic]
+    chunk_count: int
+    seconds: float
+
+
+class UploadReport(BaseModel):
+    """Result of an upload: the files stored and what the ingest made of them."""
+
+    kb: str
+    stored: list[str]
+    skipped: list[SkippedFilePublic]
+    """Files not stored (unsupported type) or not indexed (e.g. broken front matter)."""
+
+    ingest: IngestPublic
+
+
+class DocumentPublic(BaseModel):
+    """A file in the KB index."""
+
+    doc: str
+    title: str
+    chunks: int
+    uploaded: bool
+    """Whether the file is in the tenant's upload folder (else it came from `assistant ingest`)."""
+
+
+class DocumentsPublic(BaseModel):
+    """Files in a KB index, sorted by path."""
+
+    kb: str
+    documents: list[DocumentPublic]
+
+
+class DocumentRemoval(BaseModel):
+    """Result of a document removal."""
+
+    kb: str
+    removed: list[str]

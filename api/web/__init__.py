@@ -1,0 +1,1 @@
+"""Browser pages served by the API: the chat widget and the agent console."""

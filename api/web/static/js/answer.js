@@ -1,0 +1,111 @@
+// Rendering of an answer's text and its citations with DOM nodes only, never innerHTML,
+// because answers quote KB text and user input.
+
+import { setText } from "./i18n.js";
+
+const INLINE_PATTERN = /(\*\*[^*\n]+\*\*|\[\d+\])/g;
+
+function citationAnchor(replyId, number) {
+  return `${replyId}-cite-${number}`;
+}
+
+/**
+ * Drop the plain-text source list that the embedded engine appends to its answers
+ * ("Sources:" then "[n] title (doc)" lines), because the page shows the citations as a list.
+ * Only lines that match a citation exactly are dropped, with the header line just before them.
+ */
+export function stripSourceLines(text, citations) {
+  const sourceLines = new Set(
+    citations.map((citation, index) => `[${index + 1}] ${citation.title} (${citation.doc})`),
+  );
+  const lines = text.split("\n");
+  const keptLines = [];
+  for (const [index, line] of lines.entries()) {
+    if (sourceLines.has(line.trim())) {
+      continue;
+    }
+    const next = lines[index + 1]?.trim();
+    if (next && sourceLines.has(next) && /^\S{1,20}[:：]$/.test(line.trim())) {
+      continue;
+    }
+    keptLines.push(line);
+  }
+  return keptLines.join("\n");
+}
+
+/** Render answer text: **bold** becomes <strong>, [n] links to the n-th citation. */
+export function renderAnswerText(container, text, replyId, citations = []) {
+  delete container.dataset.i18n;
+  container.replaceChildren();
+  for (const part of stripSourceLines(text, citations).split(INLINE_PATTERN)) {
+    if (!part) {
+      continue;
+    }
+    if (part.startsWith("**") && part.endsWith("**") && part.length > 4) {
+      const strong = document.createElement("strong");
+      strong.textContent = part.slice(2, -2);
+      container.append(strong);
+    } else if (/^\[\d+\]$/.test(part)) {
+      const link = document.createElement("a");
+      link.className = "cite-ref";
+      link.href = `#${citationAnchor(replyId, part.slice(1, -1))}`;
+      link.textContent = part;
+      container.append(link);
+    } else {
+      container.append(document.createTextNode(part));
+    }
+  }
+}
+
+/** Return the citation's URL when it is a same-site path or an http(s) address, else null. */
+function safeUrl(url) {
+  if (!url) {
+    return null;
+  }
+  try {
+    const parsed = new URL(url, location.origin);
+    return ["http:", "https:"].includes(parsed.protocol) ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}
+
+function renderCitation(citation, number, replyId) {
+  const item = document.createElement("li");
+  item.id = citationAnchor(replyId, number);
+  item.className = "citation";
+  const title = citation.title || citation.doc || "";
+  const url = safeUrl(citation.url);
+  const label = document.createElement(url ? "a" : "span");
+  label.className = "citation-title";
+  label.textContent = title;
+  if (url) {
+    label.href = url;
+    label.target = "_blank";
+    label.rel = "noopener";
+  }
+  item.append(label);
+  if (citation.doc) {
+    const path = document.createElement("code");
+    path.className = "citation-doc";
+    path.textContent = citation.doc;
+    item.append(" ", path);
+  }
+  return item;
+}
+
+/** Build the numbered source list, whose numbers match the [n] markers in the answer text. */
+export function renderCitations(citations, replyId) {
+  const section = document.createElement("section");
+  section.className = "sources";
+  if (!citations.length) {
+    section.hidden = true;
+    return section;
+  }
+  const heading = document.createElement("h3");
+  setText(heading, "chat.sources");
+  const list = document.createElement("ol");
+  citations.forEach((citation, index) => list.append(renderCitation(citation, index + 1, replyId)));
+  section.append(heading, list);
+  return section;
+}

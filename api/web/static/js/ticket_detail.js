@@ -1,0 +1,134 @@
+// One ticket's detail: fields, reproduction details, conversation transcript and event log.
+
+import { setText, t } from "./i18n.js";
+import { renderCountdown } from "./sla.js";
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) {
+    node.className = className;
+  }
+  if (text !== undefined) {
+    node.textContent = text;
+  }
+  return node;
+}
+
+function definitionList(entries) {
+  const list = element("dl", "fields");
+  for (const [labelKey, value] of entries) {
+    if (value === null || value === undefined || value === "") {
+      continue;
+    }
+    list.append(element("dt", "", t(labelKey)));
+    const definition = element("dd");
+    definition.append(value);
+    list.append(definition);
+  }
+  return list;
+}
+
+function renderFields(ticket, { formatDate, statusBadge }) {
+  const owner = `${ticket.team ?? t("detail.no_team")} / ${ticket.assignee ?? t("detail.unassigned")}`;
+  return definitionList([
+    ["col.status", statusBadge(ticket.status)],
+    ["col.tier", ticket.tier],
+    ["col.priority", t(`priority.${ticket.priority}`)],
+    ["col.owner", owner],
+    ["col.sla", renderCountdown(ticket)],
+    ["detail.requester", ticket.requester],
+    ["detail.intent", ticket.intent ? t(`intent.${ticket.intent}`) : null],
+    ["detail.module", ticket.module],
+    ["detail.channel", ticket.channel],
+    ["detail.language", ticket.language],
+    ["detail.created", formatDate(ticket.created_at)],
+    ["detail.updated", formatDate(ticket.updated_at)],
+    ...reproductionEntries(ticket.details),
+  ]);
+}
+
+function reproductionEntries(details) {
+  if (!details) {
+    return [];
+  }
+  let steps = null;
+  if (details.steps?.length) {
+    steps = element("ol", "steps");
+    for (const step of details.steps) {
+      steps.append(element("li", "", step));
+    }
+  }
+  return [
+    ["detail.product_version", details.product_version],
+    ["detail.steps", steps],
+    ["detail.expected", details.expected],
+    ["detail.actual", details.actual],
+  ];
+}
+
+function section(headingKey, content) {
+  const wrapper = element("section", "detail-section");
+  const heading = element("h4");
+  setText(heading, headingKey);
+  wrapper.append(heading, content);
+  return wrapper;
+}
+
+function renderTranscript(transcript) {
+  if (!transcript?.length) {
+    return element("p", "muted", t("detail.no_transcript"));
+  }
+  const list = element("ol", "transcript");
+  for (const message of transcript) {
+    const item = element("li", `transcript-message message-${message.role}`);
+    const roleKey = `role.${message.role}`;
+    const speaker = t(roleKey);
+    item.append(
+      element("span", "speaker", speaker === roleKey ? message.role : speaker),
+      element("p", "transcript-text", message.content),
+    );
+    list.append(item);
+  }
+  return list;
+}
+
+function describeEventData(data) {
+  return Object.entries(data ?? {})
+    .map(([key, value]) => `${key}: ${typeof value === "object" ? JSON.stringify(value) : value}`)
+    .join(", ");
+}
+
+function renderEvents(events, formatDate) {
+  const list = element("ol", "events");
+  for (const event of events ?? []) {
+    const item = element("li", `event event-${event.kind}`);
+    const time = element("time", "event-time", formatDate(event.at));
+    time.dateTime = event.at;
+    const kindKey = `event.${event.kind}`;
+    const kind = t(kindKey);
+    item.append(
+      time,
+      element("span", "event-kind", kind === kindKey ? event.kind : kind),
+      element("span", "event-actor", event.actor),
+      element("span", "event-data", describeEventData(event.data)),
+    );
+    list.append(item);
+  }
+  return list;
+}
+
+/** Build the detail panel content for a ticket returned by GET /v1/tickets/{id}. */
+export function renderTicketDetail(ticket, formatters) {
+  const container = element("div", "ticket-detail");
+  container.dataset.ticketId = ticket.id;
+  const heading = element("h3", "detail-id");
+  setText(heading, "detail.heading", { id: ticket.id });
+  container.append(heading, element("p", "detail-subject", ticket.subject ?? ""));
+  container.append(renderFields(ticket, formatters));
+  container.append(
+    section("detail.description", element("p", "description", ticket.description ?? "")),
+    section("detail.transcript", renderTranscript(ticket.transcript)),
+    section("detail.events", renderEvents(ticket.events, formatters.formatDate)),
+  );
+  return container;
+}

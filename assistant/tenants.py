@@ -1,0 +1,86 @@
+"""Tenants: each one sees only its own knowledge bases, conversations and tickets.
+
+A tenant's KB `K` is stored as the KB `{tenant}.{K}`, and its conversation `C` is kept by
+the checkpointer under the thread id `{tenant}/{C}`. Tenant names contain neither `.` nor
+`/`, so the tenant part of both names is unambiguous.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.errors import InputError
+
+DEFAULT_TENANT = "default"
+"""Tenant of the command line and of data created before tenants existed."""
+
+TENANT_KB_SEPARATOR = "."
+TENANT_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+TENANT_KB_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,30}$")
+CONVERSATION_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
+
+
+def validate_tenant(tenant: str) -> str:
+    """Return the tenant name if it is valid.
+
+    Raises:
+        InputError: the name is not 1-32 lowercase letters, digits, `_` or `-`.
+    """
+    if not TENANT_NAME_RE.match(tenant):
+        raise InputError(
+            f"invalid tenant name {tenant!r}: use 1-32 lowercase letters, digits, '_' or '-', "
+            "starting with a letter or digit",
+            code="invalid_tenant",
+            tenant=tenant,
+        )
+    return tenant
+
+
+def tenant_kb_name(tenant: str, kb: str) -> str:
+    """Return the stored name of a tenant's KB, e.g. (`acme`, `docs`) -> `acme.docs`.
+
+    Raises:
+        InputError: the tenant or the KB name is invalid.
+    """
+    validate_tenant(tenant)
+    if not TENANT_KB_RE.match(kb):
+        raise InputError(
+            f"invalid KB name {kb!r}: use 1-31 letters, digits, '_' or '-', "
+            "starting with a letter or digit",
+            code="invalid_tenant_kb",
+            name=kb,
+        )
+    return f"{tenant}{TENANT_KB_SEPARATOR}{kb}"
+
+
+def tenant_kbs(tenant: str, stored_names: list[str]) -> list[str]:
+    """Return the tenant's own KB names (without the tenant prefix) among stored KB names."""
+    prefix = f"{tenant}{TENANT_KB_SEPARATOR}"
+    return [name[len(prefix) :] for name in stored_names if name.startswith(prefix)]
+
+
+def resolve_kb_name(name: str) -> str:
+    """Map a KB name given on the command line to its stored name.
+
+    A name without a dot is a KB of the default tenant (`default` -> `default.default`), so
+    the command line and the HTTP API share the KB; a name with a dot is used as it is.
+    """
+    if TENANT_KB_SEPARATOR in name:
+        return name
+    return f"{DEFAULT_TENANT}{TENANT_KB_SEPARATOR}{name}"
+
+
+def conversation_thread_id(tenant: str, conversation_id: str) -> str:
+    """Return the checkpointer thread id of a tenant's conversation.
+
+    Raises:
+        InputError: the conversation id is not 1-128 letters, digits, `_`, `.`, `:` or `-`.
+    """
+    if not CONVERSATION_ID_RE.match(conversation_id):
+        raise InputError(
+            f"invalid conversation id {conversation_id!r}: use 1-128 letters, digits, "
+            "'_', '.', ':' or '-'",
+            code="invalid_conversation_id",
+            conversation_id=conversation_id,
+        )
+    return f"{tenant}/{conversation_id}"

@@ -1,0 +1,109 @@
+"""`assistant keys ...` and `assistant serve`: API keys and the HTTP server."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from assistant.keys import KeyRole, KeyStore
+from assistant.settings import get_settings
+from assistant.tenants import DEFAULT_TENANT
+
+DEV_KEYS_FILE = "dev-keys.json"
+"""File in DATA_DIR where `keys bootstrap` keeps the secrets of the keys it created."""
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the `keys` and `serve` subcommands."""
+    keys = sub.add_parser("keys", help="create, list or revoke API keys of the HTTP API")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    create = keys_sub.add_parser("create", help="create a key; its secret is the last line")
+    create.add_argument("--tenant", required=True, help="tenant the key belongs to")
+    create.add_argument("--role", required=True, choices=[role.value for role in KeyRole])
+    create.add_argument("--name", default="", help="label shown in lists and ticket logs")
+    listing = keys_sub.add_parser("list", help="list keys (never their secrets)")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    revoke = keys_sub.add_parser("revoke", help="revoke a key so it no longer authenticates")
+    revoke.add_argument("key_id", help="key id, as `keys list` shows it")
+    bootstrap = keys_sub.add_parser(
+        "bootstrap",
+        help=f"create a widget and an agent key for a tenant without keys, kept in "
+        f"DATA_DIR/{DEV_KEYS_FILE}, and print them",
+    )
+    bootstrap.add_argument("--tenant", default=DEFAULT_TENANT)
+
+    serve = sub.add_parser("serve", help="serve the HTTP API with uvicorn")
+    serve.add_argument("--host", default="127.0.0.1", help="address (default: %(default)s)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
+
+
+def run_keys(args: argparse.Namespace) -> int:
+    """Create, list, revoke or bootstrap API keys."""
+    store = KeyStore(get_settings().resolved_database_url)
+    try:
+        if args.keys_command == "create":
+            record, secret = store.create(args.tenant, KeyRole(args.role), args.name)
+            _write(f"created key {record.id} tenant={record.tenant} role={record.role.value}")
+            _write(secret)
+        elif args.keys_command == "list":
+            _list_keys(store, as_json=args.json)
+        elif args.keys_command == "revoke":
+            record = store.revoke(args.key_id)
+            _write(f"revoked key {record.id}")
+        else:
+            _bootstrap(store, args.tenant)
+    finally:
+        store.close()
+    return 0
+
+
+def _list_keys(store: KeyStore, *, as_json: bool) -> None:
+    records = store.list()
+    if as_json:
+        _write(json.dumps([r.model_dump(mode="json") for r in records], ensure_ascii=False))
+        return
+    for record in records:
+        state = "active" if record.active else "revoked"
+        _write(f"{record.id} {record.tenant} {record.role.value:<6} {state:<7} {record.name}")
+
+
+def _bootstrap(store: KeyStore, tenant: str) -> None:
+    path = get_settings().data_dir / DEV_KEYS_FILE
+    saved: dict[str, dict[str, str]] = json.loads(path.read_text()) if path.exists() else {}
+    if tenant not in saved and store.count_active(tenant=tenant) == 0:
+        saved[tenant] = {}
+        for role in (KeyRole.WIDGET, KeyRole.AGENT):
+            _, secret = store.create(tenant, role, f"{tenant}-{role.value}-dev")
+            saved[tenant][role.value] = secret
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(saved, indent=2))
+        os.chmod(path, 0o600)
+    for role_name, secret in saved.get(tenant, {}).items():
+        _write(f"{role_name} key for tenant {tenant}: {secret}")
+    if tenant not in saved:
+        _write(f"tenant {tenant} already has keys; create more with `assistant keys create`")
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Serve the HTTP API until interrupted."""
+    import uvicorn
+
+    base = f"http://{args.host}:{args.port}"
+    _write(f"chat page: {base}/  agent console: {base}/console  API docs: {base}/docs")
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_config=None,
+    )
+    return 0

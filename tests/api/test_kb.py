@@ -1,0 +1,72 @@
+"""KB documents API: upload with good and bad files, list, delete, reindex."""
+
+from __future__ import annotations
+
+from tests.api.conftest import Server
+
+GOOD_DOC = """---
+title: Archive a project
+module: tasks
+language: en
+---
+# Archive a project
+
+Open the project settings and click **Archive project**. Archived projects are read-only.
+"""
+
+BROKEN_FRONT_MATTER = "---\ntitle: [unclosed\n---\n# Broken\n"
+
+
+def test_upload_reports_bad_files_and_indexes_good(server: Server) -> None:
+    files = [
+        ("files", ("archive.md", GOOD_DOC.encode(), "text/markdown")),
+        ("files", ("broken.md", BROKEN_FRONT_MATTER.encode(), "text/markdown")),
+        ("files", ("manual.pdf", b"%PDF-1.7", "application/pdf")),
+    ]
+
+    with server.client("beta-admin") as client:
+        upload = client.post("/v1/kb/uploads/documents", files=files)
+        listed = client.get("/v1/kb/uploads/documents").json()
+        models = client.get("/v1/models").json()
+
+    assert upload.status_code == 200, upload.text
+    report = upload.json()
+    assert report["stored"] == ["archive.md", "broken.md"]
+    skipped = {item["doc"]: item["reason"] for item in report["skipped"]}
+    assert set(skipped) == {"broken.md", "manual.pdf"}
+    assert "front matter" in skipped["broken.md"]
+    assert "unsupported file type" in skipped["manual.pdf"]
+    assert report["ingest"]["added"] == ["archive.md"]
+    assert [d["doc"] for d in listed["documents"]] == ["archive.md"]
+    assert listed["documents"][0]["uploaded"] is True
+    assert "assistant-uploads" in [m["id"] for m in models["data"]]
+
+
+def test_upload_rejects_path_traversal(server: Server) -> None:
+    files = [("files", ("../../escape.md", GOOD_DOC.encode(), "text/markdown"))]
+
+    with server.client("beta-admin", "zh-CN") as client:
+        response = client.post("/v1/kb/traversal/documents", files=files)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_upload_name"
+    assert "escape" in response.json()["error"]["message"]
+
+
+def test_delete_and_reindex_document(server: Server) -> None:
+    files = [("files", ("guide/remove-me.md", GOOD_DOC.encode(), "text/markdown"))]
+
+    with server.client("beta-admin") as client:
+        client.post("/v1/kb/removal/documents", files=files)
+        deleted = client.delete("/v1/kb/removal/documents/guide/remove-me.md")
+        again = client.delete("/v1/kb/removal/documents/guide/remove-me.md")
+        listed = client.get("/v1/kb/removal/documents").json()
+        reindexed = client.post("/v1/kb/removal/reindex")
+
+    assert deleted.status_code == 200
+    assert deleted.json()["removed"] == ["guide/remove-me.md"]
+    assert again.status_code == 404
+    assert again.json()["error"]["code"] == "document_not_found"
+    assert listed["documents"] == []
+    assert reindexed.status_code == 200
+    assert reindexed.json()["added"] == []

@@ -1,0 +1,63 @@
+"""The official OpenAI Python SDK against the running server."""
+
+from __future__ import annotations
+
+import openai
+import pytest
+from openai import OpenAI
+
+from tests.api.conftest import Server
+
+
+def _client(server: Server, key_name: str = "default-widget") -> OpenAI:
+    return OpenAI(base_url=f"{server.base_url}/v1", api_key=server.keys[key_name], max_retries=0)
+
+
+def test_sdk_lists_models(server: Server) -> None:
+    models = _client(server).models.list()
+
+    assert "assistant-default" in [model.id for model in models.data]
+
+
+def test_sdk_completion_non_stream(server: Server) -> None:
+    completion = _client(server).chat.completions.create(
+        model="assistant-default",
+        messages=[
+            {"role": "system", "content": "ignored"},
+            {"role": "user", "content": "How do I set up SSO?"},
+        ],
+        user="sdk-user",
+    )
+
+    assert completion.object == "chat.completion"
+    assert completion.choices[0].message.content
+    assert completion.choices[0].finish_reason == "stop"
+    assert completion.usage is not None and completion.usage.completion_tokens > 0
+    extra = completion.model_extra or {}
+    assert extra["assistant"]["citations"]
+    assert extra["assistant"]["intent"]["name"] == "how_to"
+
+
+def test_sdk_completion_stream(server: Server) -> None:
+    stream = _client(server).chat.completions.create(
+        model="assistant-default",
+        messages=[{"role": "user", "content": "如何给任务设置截止日期？"}],
+        stream=True,
+        extra_body={"conversation_id": "sdk-stream"},
+    )
+    chunks = list(stream)
+
+    assert all(chunk.object == "chat.completion.chunk" for chunk in chunks)
+    text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks)
+    assert text
+    assert chunks[-1].choices[0].finish_reason == "stop"
+    extra = chunks[-1].model_extra or {}
+    assert extra["assistant"]["conversation_id"] == "sdk-stream"
+    assert extra["assistant"]["citations"]
+
+
+def test_sdk_unknown_model_raises_not_found(server: Server) -> None:
+    with pytest.raises(openai.NotFoundError):
+        _client(server).chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": "hi"}]
+        )

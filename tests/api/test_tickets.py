@@ -1,0 +1,62 @@
+"""Tickets API: filters, status change, comments, escalation and assignment."""
+
+from __future__ import annotations
+
+from tests.api.conftest import Server
+
+
+def _open_ticket(server: Server) -> str:
+    body = {"message": "转人工", "user": {"id": "ticket-user"}}
+    with server.client("default-widget") as client:
+        reply = client.post("/v1/chat", params={"stream": "false"}, json=body).json()
+    ticket_id: str = reply["action"]["ticket"]["id"]
+    return ticket_id
+
+
+def test_ticket_lifecycle_by_agent(server: Server) -> None:
+    ticket_id = _open_ticket(server)
+
+    with server.client("default-agent") as client:
+        commented = client.post(f"/v1/tickets/{ticket_id}/comments", json={"text": "On it."})
+        escalated = client.post(
+            f"/v1/tickets/{ticket_id}/escalate", json={"to_tier": "L3", "reason": "needs a fix"}
+        )
+        downgrade = client.post(
+            f"/v1/tickets/{ticket_id}/escalate", json={"to_tier": "L2", "reason": "lower"}
+        )
+        assigned = client.post(f"/v1/tickets/{ticket_id}/assign", json={})
+        resolved = client.patch(f"/v1/tickets/{ticket_id}", json={"status": "resolved"})
+        filtered = client.get("/v1/tickets", params={"status": "resolved", "tier": "L3"}).json()
+
+    assert commented.status_code == 201
+    assert commented.json()["events"][-1]["actor"] == "default-agent"
+    assert escalated.status_code == 200
+    assert escalated.json()["tier"] == "L3"
+    assert escalated.json()["sla_due_at"] is not None
+    assert downgrade.status_code == 409
+    assert downgrade.json()["error"]["code"] == "ticket_conflict"
+    assert assigned.status_code == 200
+    assert resolved.json()["status"] == "resolved"
+    assert ticket_id in [t["id"] for t in filtered["tickets"]]
+
+
+def test_ops_reads_but_cannot_write(server: Server) -> None:
+    ticket_id = _open_ticket(server)
+
+    with server.client("default-ops") as client:
+        read = client.get(f"/v1/tickets/{ticket_id}")
+        breached = client.get("/v1/tickets", params={"sla_breached": "false"})
+        write = client.patch(f"/v1/tickets/{ticket_id}", json={"status": "closed"})
+
+    assert read.status_code == 200
+    assert read.json()["sla_breached"] is False
+    assert breached.status_code == 200
+    assert write.status_code == 403
+
+
+def test_invalid_ticket_id_is_400(server: Server) -> None:
+    with server.client("default-agent", "zh") as client:
+        response = client.get("/v1/tickets/not-a-ticket")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_ticket_id"

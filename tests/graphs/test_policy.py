@@ -1,0 +1,59 @@
+"""The routing policy table, independent of the classifier's scores."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.domain import ActionType, Intent
+from graphs.support.policy import decide, is_unsolved_follow_up
+
+MIN = 0.35
+
+
+@pytest.mark.parametrize(
+    ("intent", "intent_confidence", "retrieval", "clarifications", "tokens", "expected"),
+    [
+        (Intent.HOW_TO, 0.9, 0.8, 0, 5, ActionType.ANSWER),
+        (Intent.TROUBLESHOOTING, 0.9, 0.1, 0, 3, ActionType.CLARIFY),
+        (Intent.TROUBLESHOOTING, 0.9, 0.1, 0, 12, ActionType.OPEN_TICKET),
+        (Intent.PERMISSIONS, 0.9, 0.1, 1, 3, ActionType.OPEN_TICKET),
+        (Intent.BUG_REPORT, 0.9, 0.9, 0, 9, ActionType.OPEN_TICKET),
+        (Intent.OUTAGE, 0.9, 0.0, 0, 4, ActionType.ESCALATE),
+        (Intent.DATA_LOSS_SECURITY, 0.9, 0.0, 0, 4, ActionType.ESCALATE),
+        (Intent.BILLING, 0.9, 0.9, 0, 4, ActionType.HANDOFF),
+        (Intent.HUMAN_HANDOFF, 0.9, 0.0, 0, 1, ActionType.HANDOFF),
+        (Intent.FEATURE_REQUEST, 0.9, 0.9, 0, 6, ActionType.OPEN_TICKET),
+        (Intent.OUT_OF_SCOPE, 0.95, 0.0, 0, 3, ActionType.REFUSE),
+        (Intent.OUT_OF_SCOPE, 0.5, 0.0, 0, 3, ActionType.CLARIFY),
+        (Intent.OUT_OF_SCOPE, 0.5, 0.0, 1, 3, ActionType.OPEN_TICKET),
+        (Intent.GREETING, 0.9, 0.0, 0, 1, ActionType.ANSWER),
+        (Intent.FEEDBACK, 0.9, 0.0, 0, 5, ActionType.ANSWER),
+    ],
+    ids=lambda value: value.value if isinstance(value, Intent | ActionType) else None,
+)
+def test_decide_routes_each_case(
+    intent: Intent,
+    intent_confidence: float,
+    retrieval: float,
+    clarifications: int,
+    tokens: int,
+    expected: ActionType,
+) -> None:
+    action, reason = decide(intent, intent_confidence, retrieval, MIN, clarifications, tokens)
+
+    assert action is expected, reason
+    assert reason
+
+
+@pytest.mark.parametrize(
+    ("message", "unsolved"),
+    [
+        ("It still does not work", True),
+        ("还是不行", True),
+        ("没有解决", True),
+        ("thanks, that worked", False),
+        ("怎么导出甘特图", False),
+    ],
+)
+def test_unsolved_follow_up_markers(message: str, unsolved: bool) -> None:
+    assert is_unsolved_follow_up(message) is unsolved
