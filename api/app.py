@@ -20,8 +20,11 @@ from api.errors import install_error_handlers
 from api.logs import configure_logging, request_id_var
 from api.resources import Resources
 from api.routes import chat, completions, kb, tickets
+from api.tracing import TracingMiddleware
 from api.web import routes as web
 from assistant.settings import Settings, get_settings
+from assistant.telemetry import configure_tracing
+from assistant.tickets.sla_monitor import start_sla_monitor, stop_sla_monitor
 
 logger = logging.getLogger(__name__)
 
@@ -79,15 +82,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; its lifespan opens the stores and closes them at shutdown."""
     configure_logging()
     app_settings = settings or get_settings()
+    configure_tracing(app_settings.tracing)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resources = Resources.open(app_settings)
         app.state.resources = resources
+        sla_monitor = start_sla_monitor(resources.tickets, app_settings)
         logger.info("API started with data dir %s", app_settings.data_dir)
         try:
             yield
         finally:
+            await stop_sla_monitor(sla_monitor)
             resources.close()
             logger.info("API stopped")
 
@@ -98,6 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    # The last middleware added runs first: the request id is set before the span starts.
+    app.add_middleware(TracingMiddleware)
     app.add_middleware(RequestContextMiddleware)
     for router in (chat.router, completions.router, tickets.router, kb.router, web.router):
         app.include_router(router)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -18,7 +18,11 @@ from assistant.settings import Settings
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer sk-...`")
 
 
-def get_resources(request: Request) -> Resources:
+# The dependencies that do no blocking work are `async def`: FastAPI runs a plain `def`
+# dependency in its thread pool, which costs a thread hop per dependency and request.
+
+
+async def get_resources(request: Request) -> Resources:
     """Return the resources that the lifespan opened."""
     resources: Resources = request.app.state.resources
     return resources
@@ -27,13 +31,18 @@ def get_resources(request: Request) -> Resources:
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
 
 
-def get_settings(resources: ResourcesDep) -> Settings:
+async def get_settings(resources: ResourcesDep) -> Settings:
     """Return the settings the app was created with."""
     return resources.settings
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-LanguageDep = Annotated[Language, Depends(request_language)]
+async def get_language(request: Request) -> Language:
+    """Return the language of the caller's Accept-Language header."""
+    return request_language(request)
+
+
+LanguageDep = Annotated[Language, Depends(get_language)]
 
 
 def authenticate(
@@ -61,11 +70,11 @@ def authenticate(
 PrincipalDep = Annotated[KeyRecord, Depends(authenticate)]
 
 
-def require_role(*roles: KeyRole) -> Callable[[KeyRecord], KeyRecord]:
+def require_role(*roles: KeyRole) -> Callable[[KeyRecord], Awaitable[KeyRecord]]:
     """Return a dependency that lets only keys with one of `roles` through."""
     allowed = ", ".join(role.value for role in roles)
 
-    def check_role(key: PrincipalDep) -> KeyRecord:
+    async def check_role(key: PrincipalDep) -> KeyRecord:
         if key.role not in roles:
             raise PermissionDeniedError(
                 f"role {key.role.value!r} cannot use this endpoint",

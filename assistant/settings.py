@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import Field, SecretStr, field_validator
@@ -11,6 +12,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 APP_NAME = "pm-support-assistant"
 DEFAULT_KB = "default"
+
+TracingMode = Literal["", "console", "otlp"]
+"""Span exporter: empty for none (tracing off), `console` (stdout) or `otlp`."""
 
 
 def _default_data_dir() -> Path:
@@ -92,7 +96,19 @@ class Settings(BaseSettings):
     """Largest KB file the HTTP API accepts in one upload, in bytes."""
 
     log_model_data: bool = False
-    """Log prompts and completions at DEBUG; off by default because they hold user data."""
+    """Log prompts and completions at DEBUG, and put them on spans; off by default because
+    they hold user data."""
+
+    tracing: TracingMode = ""
+    """OpenTelemetry span exporter: empty (off), `console`, or `otlp` to the standard
+    OTEL_EXPORTER_OTLP_ENDPOINT."""
+
+    sla_check_interval_seconds: float = Field(default=60.0, ge=0)
+    """Seconds between two SLA checks of the API's background monitor; 0 turns it off."""
+
+    sla_warning_minutes: float = Field(default=30.0, ge=0)
+    """An open ticket gets an `sla_warning` this long before its due time, counted in
+    working hours where its SLA is."""
 
     @field_validator("data_dir", mode="after")
     @classmethod

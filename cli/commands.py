@@ -7,7 +7,7 @@ import dataclasses
 import json
 import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.domain import Language
 from assistant.errors import AssistantError, InputError
@@ -18,6 +18,9 @@ from assistant.validation import validate_message
 from graphs.support.state import UserContext
 from retrieval.search import SearchFilters, SearchResult
 from retrieval.versions import parse_version
+
+if TYPE_CHECKING:
+    from assistant.tickets import TicketStatus, TicketStore
 
 MAX_TOP_K = 50
 
@@ -201,11 +204,13 @@ def run_chat(args: argparse.Namespace) -> int:
 
 
 def run_tickets(args: argparse.Namespace) -> int:
-    """List tickets or show one with its event log."""
+    """List tickets, show one with its event log, or check the SLA of open tickets."""
     from assistant.tickets import TicketStore
 
     store = TicketStore(get_settings().resolved_database_url)
     try:
+        if args.tickets_command == "check-sla":
+            return _check_sla(store, as_json=args.json)
         if args.tickets_command == "show":
             ticket = store.get(args.ticket_id)
             _write_json(ticket.model_dump(mode="json")) if args.json else _write(
@@ -213,7 +218,7 @@ def run_tickets(args: argparse.Namespace) -> int:
             )
             return 0
         tickets = store.list(
-            status=args.status,
+            status=_ticket_status(args.status),
             tier=args.tier,
             team=args.team,
             assignee=args.assignee,
@@ -230,3 +235,60 @@ def run_tickets(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
+
+
+def _ticket_status(value: str | None) -> TicketStatus | None:
+    from assistant.tickets import TicketStatus
+
+    if value is None:
+        return None
+    try:
+        return TicketStatus(value)
+    except ValueError:
+        valid = ", ".join(status.value for status in TicketStatus)
+        raise InputError(
+            f"invalid ticket status {value!r}; use one of: {valid}",
+            code="invalid_ticket_status",
+            value=value,
+            valid=valid,
+        ) from None
+
+
+def _check_sla(store: TicketStore, *, as_json: bool) -> int:
+    from assistant.tickets.sla_monitor import SlaMonitor
+
+    report = SlaMonitor(store, get_settings()).check()
+    if as_json:
+        alerts = [
+            {
+                "ticket_id": alert.ticket_id,
+                "tenant": alert.tenant,
+                "kind": alert.kind.value,
+                "tier": alert.tier.value,
+                "due_at": alert.due_at.isoformat(),
+            }
+            for alert in report.alerts
+        ]
+        _write_json({"checked": report.checked, "alerts": alerts})
+        return 0
+    for alert in report.alerts:
+        _write(
+            f"{alert.kind.value} {alert.ticket_id} tenant={alert.tenant} "
+            f"tier={alert.tier.value} due_at={alert.due_at.isoformat()}"
+        )
+    _write(f"checked={report.checked} logged={len(report.alerts)}")
+    return 0
+
+
+def add_eval_parser(sub: Any) -> None:
+    """Add the `eval` subcommand; the eval runner itself is imported only when it runs."""
+    from evals.arguments import add_parser
+
+    add_parser(sub)
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    """Run the eval suite (see `evals/command.py`)."""
+    from evals.command import run_eval as run
+
+    return run(args)

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from assistant.domain import MODULES
 from assistant.errors import AssistantError
 from assistant.settings import DEFAULT_KB
-from assistant.tickets.schemas import TicketStatus
 from cli import commands, keys
 
 EXIT_USAGE = 2
@@ -72,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     tickets = sub.add_parser("tickets", help="list or show tickets")
     tickets_sub = tickets.add_subparsers(dest="tickets_command", required=True)
     listing = tickets_sub.add_parser("list", help="list tickets, newest first")
-    listing.add_argument("--status", choices=[status.value for status in TicketStatus])
+    listing.add_argument("--status", help="new, open, pending, escalated, resolved or closed")
     listing.add_argument("--tier", choices=["L1", "L2", "L3"])
     listing.add_argument("--team")
     listing.add_argument("--assignee")
@@ -81,7 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     show = tickets_sub.add_parser("show", help="show one ticket with its event log")
     show.add_argument("ticket_id", help="ticket id, e.g. T-000001")
     show.add_argument("--json", action="store_true", help="print JSON")
+    check_sla = tickets_sub.add_parser(
+        "check-sla",
+        help="log sla_warning and sla_breached events on open tickets once each (for cron)",
+    )
+    check_sla.add_argument("--json", action="store_true", help="print JSON")
     keys.add_parsers(sub)
+    commands.add_eval_parser(sub)
     return parser
 
 
@@ -98,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "tickets": commands.run_tickets,
         "keys": keys.run_keys,
         "serve": keys.run_serve,
+        "eval": commands.run_eval,
     }
     try:
         return handlers[args.command](args)
@@ -108,5 +114,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+FAST_EXIT_COMMANDS = frozenset({"ask", "search"})
+"""One-shot commands whose results are committed and printed before the process ends."""
+
+
+def run() -> None:
+    """Console-script entry point: run `main` and exit with its code.
+
+    One-shot commands skip the interpreter's shutdown, which spends about half a second
+    tearing down imported modules; their output is flushed and their tickets committed first.
+    """
+    code = main()
+    if len(sys.argv) > 1 and FAST_EXIT_COMMANDS.intersection(sys.argv[1:2]):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

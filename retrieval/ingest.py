@@ -85,6 +85,7 @@ def ingest_folder(kb: KnowledgeBase, root: Path, *, prune: bool = False) -> Inge
                 kb.vector_store.delete(store.remove_file(doc))
                 report.removed.append(doc)
         store.set_meta("embedder_id", kb.embedder.embedder_id)
+        kb.store_glossary_tokens()
         store.set_meta("root", str(root))
 
     chunks = store.all_chunks()

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from pathlib import Path
 
+from opentelemetry.trace import Span
+from opentelemetry.util.types import AttributeValue
+
+from assistant import telemetry
 from assistant.errors import InputError, KnowledgeBaseNotFoundError
 from assistant.settings import Settings
 from retrieval.chunk_store import ChunkStore
@@ -21,6 +26,7 @@ KB_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 CHUNKS_FILE = "chunks.sqlite"
 KEYWORD_DIR = "bm25"
 VECTOR_DIR = "chroma"
+GLOSSARY_TOKENS_META = "glossary_tokens"
 
 
 def validate_kb_name(name: str) -> str:
@@ -119,6 +125,7 @@ class KnowledgeBase:
                     stored_id,
                     self.embedder.embedder_id,
                 )
+            self._load_glossary_tokens()
             self._retriever = HybridRetriever(
                 self.chunk_store.all_chunks(),
                 KeywordIndex.load(self.keyword_dir),
@@ -127,6 +134,22 @@ class KnowledgeBase:
                 self.glossary,
             )
         return self._retriever
+
+    def _load_glossary_tokens(self) -> None:
+        stored = self.chunk_store.get_meta(GLOSSARY_TOKENS_META)
+        if stored is None:
+            return
+        payload = json.loads(stored)
+        if payload.get("fingerprint") == self.glossary.fingerprint:
+            self.glossary.use_variant_tokens(payload["tokens"])
+
+    def store_glossary_tokens(self) -> None:
+        """Save the glossary's variant tokens with the index (called by ingestion)."""
+        payload = {
+            "fingerprint": self.glossary.fingerprint,
+            "tokens": self.glossary.variant_tokens(),
+        }
+        self.chunk_store.set_meta(GLOSSARY_TOKENS_META, json.dumps(payload, ensure_ascii=False))
 
     def invalidate(self) -> None:
         """Drop the cached retriever after the KB changed."""
@@ -137,7 +160,24 @@ class KnowledgeBase:
     ) -> SearchResult:
         """Search the KB; see `HybridRetriever.search`."""
         limit = top_k or self.settings.retrieval_top_k
-        return self.retriever().search(query, filters or SearchFilters(), limit)
+        filters = filters or SearchFilters()
+        attributes: dict[str, AttributeValue] = {
+            telemetry.RETRIEVAL_KB: self.name,
+            telemetry.RETRIEVAL_TOP_K: limit,
+            telemetry.RETRIEVAL_VERSION_FILTER: filters.version or "",
+        }
+        with telemetry.span("retrieval.search", attributes) as current:
+            result = self.retriever().search(query, filters, limit)
+            if current is not None:
+                self._record_result(current, query, result)
+        return result
+
+    def _record_result(self, current: Span, query: str, result: SearchResult) -> None:
+        best = result.hits[0].confidence if result.hits else 0.0
+        current.set_attribute(telemetry.RETRIEVAL_HITS, len(result.hits))
+        current.set_attribute(telemetry.RETRIEVAL_BEST_CONFIDENCE, best)
+        if self.settings.log_model_data:
+            current.set_attribute(telemetry.RETRIEVAL_QUERY, query)
 
     def close(self) -> None:
         """Close the SQLite connection."""

@@ -55,6 +55,8 @@ class SearchHit:
     chunk: StoredChunk
     score: float
     confidence: float
+    topic_match: bool = False
+    """Whether the query's most specific term is in the chunk's title, headings or path."""
 
 
 @dataclass(frozen=True)
@@ -215,10 +217,24 @@ class HybridRetriever:
             confidence = CONFIDENCE_COVERAGE_WEIGHT * coverage + CONFIDENCE_SIMILARITY_WEIGHT * min(
                 1.0, max(0.0, similarity) / SIMILARITY_SATURATION
             )
-            hits.append(SearchHit(chunk, round(score, 6), round(confidence, 4)))
+            hits.append(
+                SearchHit(
+                    chunk,
+                    round(score, 6),
+                    round(confidence, 4),
+                    self._matches_topic(chunk, tokens),
+                )
+            )
             if len(hits) == top_k:
                 break
         return hits
+
+    def _matches_topic(self, chunk: StoredChunk, tokens: list[str]) -> bool:
+        """Check the rarest query token against the chunk's title, headings and path words."""
+        rarest = max(set(tokens), key=lambda t: self._idf.get(t, self._idf_unknown))
+        path_words = chunk.doc.rsplit(".", 1)[0].replace("/", " ").replace("-", " ")
+        heading_text = " ".join((path_words, chunk.title, *chunk.heading_path))
+        return rarest in tokenize(heading_text)
 
     def _coverage(self, position: int, tokens: list[str], query_concepts: set[int]) -> float:
         """Share of the query's weight (IDF) that the chunk contains, by token or by concept."""

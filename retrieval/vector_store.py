@@ -55,10 +55,14 @@ class VectorStore:
             metadata={"hnsw:space": "cosine"},
             embedding_function=None,
         )
+        # Counting costs about as much as an HNSW query, so it is cached and reset on writes.
+        self._count: int | None = None
 
     def count(self) -> int:
         """Return the number of stored vectors."""
-        return int(self._collection.count())
+        if self._count is None:
+            self._count = int(self._collection.count())
+        return self._count
 
     def add(
         self,
@@ -67,6 +71,7 @@ class VectorStore:
         metadatas: Sequence[dict[str, MetadataValue]],
     ) -> None:
         """Insert or replace the vectors of some chunks."""
+        self._count = None
         for start in range(0, len(chunk_ids), ADD_BATCH_SIZE):
             end = start + ADD_BATCH_SIZE
             self._collection.upsert(
@@ -77,6 +82,7 @@ class VectorStore:
 
     def delete(self, chunk_ids: Sequence[str]) -> None:
         """Remove the vectors of some chunks; unknown ids are ignored."""
+        self._count = None
         for start in range(0, len(chunk_ids), ADD_BATCH_SIZE):
             self._collection.delete(ids=list(chunk_ids[start : start + ADD_BATCH_SIZE]))
 

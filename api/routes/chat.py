@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from anyio import to_thread
+from anyio import CancelScope, to_thread
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
@@ -84,7 +84,11 @@ async def _chat_events(
     language: Language,
 ) -> AsyncIterator[str]:
     try:
-        turn = await run_turn(resources, tenant, kb, message, user, conversation_id)
+        # Starlette cancels the stream when the client disconnects. The shield lets the turn
+        # finish anyway, so a message whose response headers were sent is never dropped. Its
+        # ticket and conversation checkpoint are committed even if the client reads no event.
+        with CancelScope(shield=True):
+            turn = await run_turn(resources, tenant, kb, message, user, conversation_id)
     except AssistantError as error:
         code, text = describe_error(error, language)
         yield sse_event("error", error_body(code, text)["error"])

@@ -84,7 +84,7 @@ def recognize_intent(
         {"role": "user", "content": text[:MAX_INPUT_CHARS]},
     ]
     try:
-        output = llm.complete_structured(messages, LLMIntentOutput)
+        output = llm.complete_structured(messages, LLMIntentOutput, prompt_id=PROMPT_NAME)
     except (UpstreamError, ModelOutputError) as exc:
         # A contract error quotes the completion, which may echo user text.
         quotes_output = isinstance(exc, ModelOutputError) and not settings.log_model_data

@@ -127,3 +127,21 @@ class TicketEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")
+
+
+class SlaNotice(Base):
+    """Claim of one SLA event (`sla_warning` or `sla_breached`) for one tier of a ticket.
+
+    The primary key makes the claim unique: the SLA monitor inserts the claim and the event
+    in one transaction, so when several monitors race, the second insert fails and its
+    event is rolled back with it.
+    """
+
+    __tablename__ = "sla_notices"
+
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    tier: Mapped[Tier] = mapped_column(_enum_column(Tier), primary_key=True)
+    kind: Mapped[EventKind] = mapped_column(_enum_column(EventKind), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -66,6 +66,10 @@ class EventKind(StrEnum):
     ASSIGNED = "assigned"
     STATUS_CHANGED = "status_changed"
     COMMENTED = "commented"
+    SLA_WARNING = "sla_warning"
+    """The SLA monitor saw the current tier's due time come within the warning window."""
+    SLA_BREACHED = "sla_breached"
+    """The SLA monitor saw the current tier's due time pass."""
 
 
 class TranscriptMessage(BaseModel):

@@ -16,15 +16,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import JsonValue
-from sqlalchemy import Engine, create_engine, func, inspect, select, text
+from sqlalchemy import Engine, and_, create_engine, func, insert, inspect, or_, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from assistant.domain import Tier
 from assistant.errors import InputError, NotFoundError
 from assistant.tenants import DEFAULT_TENANT
-from assistant.tickets.models import Base, Ticket, TicketEvent
+from assistant.tickets.models import Base, SlaNotice, Ticket, TicketEvent
 from assistant.tickets.schemas import (
     ASSISTANT_ACTOR,
     OPEN_STATUSES,
@@ -380,6 +381,59 @@ class TicketStore:
         """
         event = TicketEventDraft(kind=kind, actor=actor, data=dict(data or {}))
         return self.update(ticket_id, TicketUpdate(), events=[event], actor=actor, now=now)
+
+    def list_due(self, before: datetime) -> builtins.list[TicketRecord]:
+        """Return the open tickets of every tenant whose current tier is due at or before `before`.
+
+        Raises:
+            ValueError: `before` is a naive datetime.
+        """
+        limit = _require_aware(before)
+        due_now = or_(
+            and_(Ticket.tier == Tier.L1, Ticket.first_reply_due_at <= limit),
+            and_(Ticket.tier == Tier.L2, Ticket.diagnosis_due_at <= limit),
+            and_(Ticket.tier == Tier.L3, Ticket.fix_plan_due_at <= limit),
+        )
+        query = (
+            select(Ticket).where(Ticket.status.in_(OPEN_STATUSES), due_now).order_by(Ticket.id)
+        )
+        with self._transaction() as session:
+            return [_to_record(row) for row in session.scalars(query)]
+
+    def record_sla_event(
+        self,
+        ticket_id: str,
+        kind: EventKind,
+        tier: Tier,
+        *,
+        actor: str,
+        data: Mapping[str, JsonValue],
+        now: datetime,
+    ) -> bool:
+        """Log an SLA event once per ticket, tier and kind, even when several processes race.
+
+        The claim row in `sla_notices` and the event are written in one transaction whose first
+        statement is the claim insert. A second writer waits for the first one's lock
+        (SQLite) or row (PostgreSQL), then fails on the primary key and writes nothing.
+
+        Returns:
+            True when this call logged the event; False when it was logged before.
+
+        Raises:
+            InvalidTicketIdError: the id does not have the form `T-000123`.
+        """
+        key = parse_ticket_id(ticket_id)
+        at = _require_aware(now)
+        claim = insert(SlaNotice).values(ticket_id=key, tier=tier, kind=kind, at=at)
+        try:
+            with self._transaction() as session:
+                session.execute(claim)
+                session.add(
+                    TicketEvent(ticket_id=key, at=at, kind=kind, actor=actor, data=dict(data))
+                )
+        except IntegrityError:
+            return False
+        return True
 
     @staticmethod
     def _apply(row: Ticket, changes: TicketUpdate) -> None:

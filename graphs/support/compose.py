@@ -73,7 +73,7 @@ def compose_with_llm(
         question=question,
     )
     try:
-        reply = llm.complete([{"role": "user", "content": prompt}])
+        reply = llm.complete([{"role": "user", "content": prompt}], prompt_id="answer")
     except UpstreamError as exc:
         logger.warning("llm answer failed, using the extractive answer: %s", exc)
         return None

@@ -6,6 +6,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
+from assistant.telemetry import trace_node
 from graphs.support.context import AgentContext
 from graphs.support.nodes import (
     classify_intent,
@@ -28,12 +29,12 @@ def build_graph(
     builder = StateGraph(
         State, context_schema=AgentContext, input_schema=InputState, output_schema=OutputState
     )
-    builder.add_node("classify_intent", classify_intent)
-    builder.add_node("retrieve_context", retrieve_context)
-    builder.add_node("decide_action", decide_action)
-    builder.add_node("draft_answer", draft_answer)
-    builder.add_node("take_action", take_action)
-    builder.add_node("write_reply", write_reply)
+    builder.add_node("classify_intent", trace_node(classify_intent))
+    builder.add_node("retrieve_context", trace_node(retrieve_context))
+    builder.add_node("decide_action", trace_node(decide_action))
+    builder.add_node("draft_answer", trace_node(draft_answer))
+    builder.add_node("take_action", trace_node(take_action))
+    builder.add_node("write_reply", trace_node(write_reply))
 
     builder.add_edge(START, "classify_intent")
     builder.add_edge("classify_intent", "retrieve_context")

@@ -13,6 +13,7 @@ from assistant.intents import recognize_intent
 from assistant.text import detect_language, tokenize
 from graphs.support.compose import compose_extractive, compose_with_llm
 from graphs.support.context import AgentContext
+from graphs.support.module_detection import detect_module
 from graphs.support.policy import (
     INTENT_MODULES,
     RETRIEVING_INTENTS,
@@ -21,13 +22,15 @@ from graphs.support.policy import (
     decide,
     is_unsolved_follow_up,
 )
-from graphs.support.state import ActionResult, Hit, State, Turn
+from graphs.support.state import ActionResult, Hit, IntentResult, State, Turn
 from graphs.support.ticketing import add_details_to_ticket, open_ticket_for
 from retrieval.search import SearchFilters, SearchHit
 
 logger = logging.getLogger(__name__)
 
 FOLLOW_UP_MAX_TOKENS = 4
+FOLLOW_UP_MIN_CONFIDENCE = 0.5
+"""A short follow-up classified below this is classified again with the previous message."""
 VERSION_MISMATCH_MARGIN = 0.1
 """Confidence by which a chunk outside the user's version must beat the best one inside it."""
 """A message this short is searched together with the previous user message."""
@@ -41,6 +44,12 @@ def classify_intent(state: State, runtime: Runtime[AgentContext]) -> dict[str, A
     default = Language.ZH if locale.lower().startswith("zh") else Language.EN
     language = detect_language(message, default=default)
     prediction = recognize_intent(message, context.settings, context.classifier, context.llm)
+    earlier = _earlier_user_message(state)
+    if earlier and _is_short(message) and prediction.confidence < FOLLOW_UP_MIN_CONFIDENCE:
+        # "and swimlanes?" means little alone; classify it with the question it follows.
+        prediction = recognize_intent(
+            f"{earlier} {message}", context.settings, context.classifier, context.llm
+        )
     logger.info(
         "intent=%s confidence=%.2f source=%s language=%s",
         prediction.intent.value,
@@ -103,6 +112,9 @@ def decide_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any
                     type=ActionType.OPEN_TICKET.value, ticket=None, reason=reason
                 )
             }
+    topic_override = _kb_topic_override(state, runtime.context.settings.answer_min_confidence)
+    if topic_override is not None:
+        return topic_override
     intent = state["intent"]
     # The classifier's out-of-scope rule fires on low scores; its confidence is not certainty.
     intent_confidence = 0.0 if intent["source"] == "rule" else intent["confidence"]
@@ -167,7 +179,9 @@ def take_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         return _reply(answer) | {"action": action, "pending_ticket_id": None}
     intent = Intent(state["intent"]["name"])
     plan = TICKET_PLANS.get(intent, UNANSWERED_PLAN)
-    module = _ticket_module(intent, state["hits"], context.settings.answer_min_confidence)
+    module = _ticket_module(
+        intent, state["message"], state["hits"], context.settings.answer_min_confidence
+    )
     ticket, answer, missing = open_ticket_for(context, state, plan, module, language)
     action = ActionResult(
         type=plan.action.value, ticket=_ticket_summary(ticket), reason=state["action"]["reason"]
@@ -178,16 +192,49 @@ def take_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     }
 
 
+def _kb_topic_override(state: State, min_confidence: float) -> dict[str, Any] | None:
+    """Answer an "out of scope" question when the KB has an article on its most specific term.
+
+    The classifier only knows the words of its training set, so a product question about an
+    unseen feature ("How do I change my timezone?") can look out of scope to it.
+    """
+    hits = state.get("hits", [])
+    if state["intent"]["name"] != Intent.OUT_OF_SCOPE.value or not hits:
+        return None
+    best = hits[0]
+    if not best["topic_match"] or best["confidence"] < min_confidence:
+        return None
+    reason = f"out of scope to the classifier, but the KB has an article on it: {best['doc']}"
+    return {
+        "intent": IntentResult(
+            name=Intent.HOW_TO.value, confidence=best["confidence"], source="kb"
+        ),
+        "action": ActionResult(type=ActionType.ANSWER.value, ticket=None, reason=reason),
+    }
+
+
 def _reply(answer: str) -> dict[str, Any]:
     return {"answer": answer, "transcript": [Turn(role="assistant", content=answer)]}
 
 
 def _search_query(state: State) -> str:
     message = state["message"]
-    if len(tokenize(message)) > FOLLOW_UP_MAX_TOKENS:
-        return message
-    earlier = [t["content"] for t in state.get("transcript", [])[:-1] if t["role"] == "user"]
-    return f"{earlier[-1]} {message}" if earlier else message
+    earlier = _earlier_user_message(state)
+    return f"{earlier} {message}" if earlier and _is_short(message) else message
+
+
+def _is_short(message: str) -> bool:
+    return len(tokenize(message)) <= FOLLOW_UP_MAX_TOKENS
+
+
+def _earlier_user_message(state: State) -> str | None:
+    """Return the user's previous message in this conversation, if any."""
+    transcript = state.get("transcript", [])
+    current = state["message"]
+    earlier = [t["content"] for t in transcript if t["role"] == "user"]
+    if earlier and earlier[-1] == current:
+        earlier = earlier[:-1]
+    return earlier[-1] if earlier else None
 
 
 def _to_hit(hit: SearchHit) -> Hit:
@@ -205,12 +252,16 @@ def _to_hit(hit: SearchHit) -> Hit:
         removed_in=chunk.removed_in,
         language=chunk.language,
         module=chunk.module,
+        topic_match=hit.topic_match,
     )
 
 
-def _ticket_module(intent: Intent, hits: list[Hit], min_confidence: float) -> str:
+def _ticket_module(intent: Intent, message: str, hits: list[Hit], min_confidence: float) -> str:
     if intent in INTENT_MODULES:
         return INTENT_MODULES[intent]
+    mentioned = detect_module(message)
+    if mentioned:
+        return mentioned
     if hits and hits[0]["confidence"] >= min_confidence:
         return hits[0]["module"]
     return "general"

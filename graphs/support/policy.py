@@ -11,8 +11,14 @@ ANSWERABLE_INTENTS = frozenset(
 )
 """Intents the assistant answers from the KB when retrieval is confident."""
 
-RETRIEVING_INTENTS = ANSWERABLE_INTENTS | {Intent.BUG_REPORT, Intent.BILLING, Intent.OUTAGE}
-"""Intents whose retrieved chunks are useful: for the answer, or for the ticket's module."""
+RETRIEVING_INTENTS = ANSWERABLE_INTENTS | {
+    Intent.BUG_REPORT,
+    Intent.BILLING,
+    Intent.OUTAGE,
+    Intent.OUT_OF_SCOPE,
+}
+"""Intents whose retrieved chunks are useful: for the answer, for the ticket's module, or to
+notice that an "out of scope" question is about a topic the KB has an article on."""
 
 MAX_CLARIFICATIONS = 1
 UNSURE_INTENTS = frozenset({Intent.OUT_OF_SCOPE, Intent.FEEDBACK})

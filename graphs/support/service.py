@@ -11,13 +11,14 @@ from typing import Any
 
 from langgraph.checkpoint.sqlite import SqliteSaver
 
+from assistant import telemetry
 from assistant.intents import IntentClassifier
 from assistant.llm import LLMClient
 from assistant.settings import Settings
 from assistant.tenants import DEFAULT_TENANT, conversation_thread_id
 from assistant.tickets import TicketStore, load_roster
 from graphs.support.context import AgentContext
-from graphs.support.graph import build_graph
+from graphs.support.graph import GRAPH_NAME, build_graph
 from graphs.support.state import OutputState, UserContext
 from retrieval.knowledge_base import KnowledgeBase
 
@@ -90,11 +91,21 @@ class SupportAgent:
         conversation_id = conversation_id or uuid.uuid4().hex
         thread_id = conversation_thread_id(self.context.tenant, conversation_id)
         started = time.perf_counter()
-        output = self._graph.invoke(
-            {"message": message, "user": user},
-            config={"configurable": {"thread_id": thread_id}},
-            context=self.context,
-        )
+        attributes = {
+            telemetry.ASSISTANT_TENANT: self.context.tenant,
+            telemetry.ASSISTANT_CONVERSATION_ID: conversation_id,
+        }
+        with telemetry.span(f"graph {GRAPH_NAME}", attributes):
+            # A turn is one pass through the graph with no interrupts, so only the state at
+            # its end is worth saving. The default durability also writes a checkpoint after
+            # every node: on the sample KB (2 cores) that made the median warm turn 10 ms
+            # instead of 6 ms.
+            output = self._graph.invoke(
+                {"message": message, "user": user},
+                config={"configurable": {"thread_id": thread_id}},
+                context=self.context,
+                durability="exit",
+            )
         seconds = time.perf_counter() - started
         logger.info(
             "tenant=%s conversation=%s answered in %.3f s",

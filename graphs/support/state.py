@@ -45,6 +45,7 @@ class Hit(TypedDict):
     removed_in: str | None
     language: str
     module: str
+    topic_match: bool
 
 
 class Citation(TypedDict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.domain import ActionType, Intent
+from graphs.support.module_detection import detect_module
 from graphs.support.policy import decide, is_unsolved_follow_up
 
 MIN = 0.35
@@ -57,3 +58,17 @@ def test_decide_routes_each_case(
 )
 def test_unsolved_follow_up_markers(message: str, unsolved: bool) -> None:
     assert is_unsolved_follow_up(message) is unsolved
+
+
+@pytest.mark.parametrize(
+    ("message", "module"),
+    [
+        ("The Gantt export crashes with error 500 since 3.4", "gantt"),
+        ("看板拖拽卡片失败", "boards"),
+        ("I was charged twice this month", "billing"),
+        ("Webhook deliveries to our endpoint fail", "integrations"),
+        ("转人工", None),
+    ],
+)
+def test_detect_module_from_message_terms(message: str, module: str | None) -> None:
+    assert detect_module(message) == module

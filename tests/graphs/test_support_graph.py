@@ -80,6 +80,7 @@ def test_bug_report_opens_l2_ticket_with_details(agent: SupportAgent, data_dir: 
     assert ticket_id in reply["answer"]
     stored = TicketStore(Settings(data_dir=data_dir).resolved_database_url).get(ticket_id)
     assert stored.tier.value == "L2"
+    assert stored.module == "gantt"
     assert stored.details.product_version == "3.4.1"
     assert stored.details.expected and stored.details.actual
     assert stored.diagnosis_due_at is not None
@@ -210,3 +211,25 @@ def test_graph_structure_matches_snapshot() -> None:
         "decide_action -.-> write_reply",
     ):
         assert edge in mermaid, mermaid
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How can I change my timezone?", "如何查看审计日志"],
+    ids=["en-timezone", "zh-audit-log"],
+)
+def test_question_on_a_kb_topic_is_answered_even_if_classified_out_of_scope(
+    agent: SupportAgent, question: str
+) -> None:
+    reply = _ask(agent, question).to_json()
+
+    assert reply["action"]["type"] == "answer", reply
+    assert reply["citations"]
+
+
+def test_short_follow_up_is_understood_with_the_previous_question(agent: SupportAgent) -> None:
+    first = agent.ask("How do I set a WIP limit on a board column?", MEMBER)
+    second = agent.ask("and swimlanes?", MEMBER, first.conversation_id)
+
+    assert second.output["action"]["type"] == "answer", second.output
+    assert any("boards/" in c["doc"] for c in second.output["citations"])
