@@ -129,6 +129,7 @@ def chat_response(turn: Turn) -> ChatResponse:
             "language": output["language"],
             "intent": output["intent"],
             "citations": output["citations"],
+            "related": output["related"],
             "action": action_public(turn.reply).model_dump(),
             "timings": turn.timings(),
         }

@@ -95,3 +95,4 @@ TicketReaderDep = Annotated[
 ]
 TicketWriterDep = Annotated[KeyRecord, Depends(require_role(KeyRole.AGENT))]
 KbAdminDep = Annotated[KeyRecord, Depends(require_role(KeyRole.ADMIN))]
+FeedbackReaderDep = Annotated[KeyRecord, Depends(require_role(KeyRole.OPS, KeyRole.ADMIN))]

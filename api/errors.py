@@ -21,6 +21,7 @@ from assistant.domain import Language
 from assistant.errors import (
     AssistantError,
     ConfigurationError,
+    ConflictError,
     InputError,
     ModelOutputError,
     NotFoundError,
@@ -71,6 +72,7 @@ _STATUS_BY_ERROR: tuple[tuple[type[AssistantError], int], ...] = (
     (PayloadTooLargeError, 413),
     (EmptyMessageError, 422),
     (NotFoundError, 404),
+    (ConflictError, 409),
     (InputError, 400),
     (ToolFailure, 409),
     (ConfigurationError, 500),

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 
 from api.rate_limit import TokenBucketLimiter
 from assistant.errors import NotFoundError
+from assistant.feedback import FeedbackStore
 from assistant.keys import KeyStore
 from assistant.settings import Settings
 from assistant.tenants import tenant_kb_name
 from assistant.tickets import Roster, TicketStore, load_roster
+from graphs.support.conversations import ConversationReader
 from graphs.support.service import SupportAgent
 from retrieval.knowledge_base import KnowledgeBase
 
@@ -104,6 +106,8 @@ class Resources:
     roster: Roster
     agents: AgentRegistry
     limiter: TokenBucketLimiter
+    feedback: FeedbackStore
+    conversations: ConversationReader
 
     @classmethod
     def open(cls, settings: Settings) -> Resources:
@@ -116,10 +120,14 @@ class Resources:
             roster=load_roster(settings.roster_path, settings),
             agents=AgentRegistry(settings),
             limiter=TokenBucketLimiter(settings.api_rate_per_second, settings.api_rate_burst),
+            feedback=FeedbackStore(settings.resolved_database_url),
+            conversations=ConversationReader(settings.checkpoint_path),
         )
 
     def close(self) -> None:
         """Close the agents and the stores."""
         self.agents.close()
+        self.conversations.close()
+        self.feedback.close()
         self.tickets.close()
         self.keys.close()

@@ -5,9 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from assistant.domain import Priority, Tier
+from assistant.domain import Intent, Priority, Tier
+from assistant.feedback import (
+    MAX_COMMENT_CHARS,
+    MAX_CONVERSATION_ID_CHARS,
+    MAX_MESSAGE_ID_CHARS,
+    MAX_REASON_CHARS,
+    Rating,
+)
 from assistant.settings import DEFAULT_KB
 from assistant.tickets import TicketRecord, TicketStatus
 from assistant.tickets.schemas import MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS
@@ -61,6 +68,13 @@ class CitationPublic(BaseModel):
     score: float
 
 
+class RelatedArticlePublic(BaseModel):
+    """A KB document on the same topics as the cited ones."""
+
+    doc: str
+    title: str
+
+
 class TicketSummary(BaseModel):
     """The ticket an action opened or changed; `sla_due_at` is its current SLA due time."""
 
@@ -99,6 +113,9 @@ class ChatResponse(BaseModel):
     language: str
     intent: IntentPublic
     citations: list[CitationPublic]
+    related: list[RelatedArticlePublic]
+    """Up to three KB documents sharing tags or a module with the cited ones."""
+
     action: ActionPublic
     timings: Timings
 
@@ -210,6 +227,49 @@ class TicketAssignment(BaseModel):
     """Assignment to a roster agent, or to the best available one when `agent_id` is missing."""
 
     agent_id: str | None = Field(default=None, max_length=MAX_NAME_CHARS)
+
+
+# ---- feedback ---------------------------------------------------------------------------
+
+
+class FeedbackCreate(BaseModel):
+    """A thumbs rating of one answer."""
+
+    conversation_id: str = Field(min_length=1, max_length=MAX_CONVERSATION_ID_CHARS)
+    message_id: str | None = Field(default=None, min_length=1, max_length=MAX_MESSAGE_ID_CHARS)
+    """Client id of the rated answer; a new rating of the same id replaces the earlier one."""
+
+    rating: Rating
+    reason: str | None = Field(default=None, max_length=MAX_REASON_CHARS)
+    intent: Intent | None = None
+    """Intent of the rated answer; the conversation's latest intent when missing."""
+
+
+class SurveyCreate(BaseModel):
+    """The survey at the end of a conversation; at least one field must be given."""
+
+    conversation_id: str = Field(min_length=1, max_length=MAX_CONVERSATION_ID_CHARS)
+    csat: int | None = Field(default=None, ge=1, le=5)
+    """Customer satisfaction, 1 (very unsatisfied) to 5 (very satisfied)."""
+
+    nps: int | None = Field(default=None, ge=0, le=10)
+    """Likelihood that the user recommends the product, 0 (not at all) to 10 (extremely likely)."""
+
+    comment: str | None = Field(default=None, max_length=MAX_COMMENT_CHARS)
+
+    @model_validator(mode="after")
+    def _require_an_answer(self) -> SurveyCreate:
+        if self.csat is None and self.nps is None and not (self.comment or "").strip():
+            raise ValueError("the survey is empty: give at least one of csat, nps or comment")
+        return self
+
+
+class FeedbackReceipt(BaseModel):
+    """Confirmation that a rating or survey was stored."""
+
+    conversation_id: str
+    intent: str | None
+    """Intent the feedback was filed under."""
 
 
 # ---- knowledge base ---------------------------------------------------------------------

@@ -4,8 +4,9 @@ AssistantError
  +-- ConfigurationError   the setup is wrong; an operator must change a setting or a file
  +-- InputError           a user or client sent a value the assistant cannot use
  |    +-- NotFoundError    the value names something that does not exist (or that the
- |         |               caller's tenant cannot see)
- |         +-- KnowledgeBaseNotFoundError
+ |    |    |               caller's tenant cannot see)
+ |    |    +-- KnowledgeBaseNotFoundError
+ |    +-- ConflictError    the request clashes with stored state (e.g. a second survey)
  +-- UpstreamError        an LLM, embedding or vector-store call failed; retrying may help
  +-- ModelOutputError     the model answered, but broke the output contract
  +-- ToolFailure          a tool the agent called could not do its job; the agent sees it
@@ -38,6 +39,10 @@ class InputError(AssistantError):
 
 class NotFoundError(InputError):
     """Raised when a request names a KB, ticket, document or key that does not exist."""
+
+
+class ConflictError(InputError):
+    """Raised when a request clashes with what is already stored, such as a second survey."""
 
 
 class KnowledgeBaseNotFoundError(NotFoundError):

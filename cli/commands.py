@@ -44,7 +44,7 @@ def _inputs(value: str) -> Iterator[str]:
             yield line.rstrip("\n")
 
 
-def _cli_language() -> Language:
+def cli_language() -> Language:
     import os
 
     locale = os.environ.get("LC_ALL") or os.environ.get("LANG") or ""
@@ -101,7 +101,7 @@ def _search_payload(result: SearchResult, kb: str) -> dict[str, Any]:
         ]
     }
     if result.no_results_reason:
-        language = _cli_language()
+        language = cli_language()
         payload["message"] = translate(result.no_results_reason, language, kb=kb)
         payload["reason"] = result.no_results_reason
     return payload
@@ -172,7 +172,7 @@ def run_chat(args: argparse.Namespace) -> int:
     user = _user(args)
     agent = SupportAgent(get_settings(), resolve_kb_name(args.kb), channel="chat")
     conversation_id = args.conversation
-    language = _cli_language()
+    language = cli_language()
     _write(translate("chat_banner", language))
     try:
         while True:
@@ -187,7 +187,7 @@ def run_chat(args: argparse.Namespace) -> int:
             try:
                 reply = agent.ask(validate_message(message), user, conversation_id)
             except InputError as exc:
-                _write(error_text(exc, _cli_language().value))
+                _write(error_text(exc, cli_language().value))
                 continue
             conversation_id = reply.conversation_id
             _write(reply.output["answer"])

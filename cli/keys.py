@@ -7,9 +7,11 @@ import json
 import os
 import sys
 
+from assistant.i18n import translate
 from assistant.keys import KeyRole, KeyStore
 from assistant.settings import get_settings
 from assistant.tenants import DEFAULT_TENANT
+from cli.commands import cli_language
 
 DEV_KEYS_FILE = "dev-keys.json"
 """File in DATA_DIR where `keys bootstrap` keeps the secrets of the keys it created."""
@@ -97,7 +99,22 @@ def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     base = f"http://{args.host}:{args.port}"
-    _write(f"chat page: {base}/  agent console: {base}/console  API docs: {base}/docs")
+    language = cli_language()
+    _write(translate("serve_urls", language, base=base))
+    dev_keys = get_settings().data_dir / DEV_KEYS_FILE
+    if dev_keys.exists():
+        saved: dict[str, dict[str, str]] = json.loads(dev_keys.read_text())
+        keys = saved.get(DEFAULT_TENANT, {})
+        if "widget" in keys and "agent" in keys:
+            _write(
+                translate(
+                    "serve_key_links",
+                    language,
+                    base=base,
+                    widget=keys["widget"],
+                    agent=keys["agent"],
+                )
+            )
     uvicorn.run(
         "api.app:create_app",
         factory=True,

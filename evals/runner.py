@@ -172,6 +172,7 @@ def run_case(graph: Graph, context: AgentContext, case: EvalCase, trial: int) ->
         intent=values["intent"],
         action=values["action"],
         citations=values["citations"],
+        related=values.get("related", []),
     )
     return CaseRun(case, trial, output, list(values.get("hits", [])), turns)
 

@@ -17,6 +17,13 @@ from retrieval.chunk_store import ChunkStore
 from retrieval.embedding import Embedder, build_embedder
 from retrieval.glossary import Glossary, load_glossary
 from retrieval.keyword_index import KeywordIndex
+from retrieval.related import (
+    DEFAULT_RELATED_LIMIT,
+    DocumentTopic,
+    RelatedArticle,
+    document_topics,
+    rank_related,
+)
 from retrieval.search import HybridRetriever, SearchFilters, SearchResult
 from retrieval.vector_store import VectorStore
 
@@ -64,6 +71,7 @@ class KnowledgeBase:
         self._vector_store: VectorStore | None = None
         self._embedder: Embedder | None = None
         self._retriever: HybridRetriever | None = None
+        self._topics: dict[str, DocumentTopic] | None = None
 
     @classmethod
     def open_existing(cls, settings: Settings, name: str) -> KnowledgeBase:
@@ -152,8 +160,21 @@ class KnowledgeBase:
         self.chunk_store.set_meta(GLOSSARY_TOKENS_META, json.dumps(payload, ensure_ascii=False))
 
     def invalidate(self) -> None:
-        """Drop the cached retriever after the KB changed."""
+        """Drop the cached retriever and document topics after the KB changed."""
         self._retriever = None
+        self._topics = None
+
+    def related_articles(
+        self, docs: list[str], limit: int = DEFAULT_RELATED_LIMIT
+    ) -> list[RelatedArticle]:
+        """Return up to `limit` documents that share tags or a module with `docs`.
+
+        See `retrieval.related.rank_related` for the ranking; `docs` are never returned.
+        """
+        if self._topics is None:
+            # The retriever already holds every chunk; reading them again would double memory.
+            self._topics = document_topics(self.retriever().chunks)
+        return rank_related(self._topics, docs, limit)
 
     def search(
         self, query: str, filters: SearchFilters | None = None, top_k: int | None = None

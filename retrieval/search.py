@@ -101,6 +101,11 @@ class HybridRetriever:
         self._languages = np.array([c.language for c in chunks])
         self._documents = DocumentIndex(chunks)
 
+    @property
+    def chunks(self) -> list[StoredChunk]:
+        """Every chunk of the KB, in index order."""
+        return self._chunks
+
     def search(self, query: str, filters: SearchFilters, top_k: int) -> SearchResult:
         """Return the `top_k` best chunks for a query that pass the filters."""
         tokens = tokenize(query)

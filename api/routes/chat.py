@@ -36,7 +36,8 @@ router = APIRouter(prefix="/v1", tags=["chat"])
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 SSE_DESCRIPTION = """Server-sent events, in this order: `intent` `{name, confidence}`,
-`citations` `{citations: [{doc, title, chunk_id, score}]}`, one or more `delta` `{text}` whose
+`citations` `{citations: [{doc, title, chunk_id, score}], related: [{doc, title}]}` (related:
+up to three KB articles on the same topics as the cited ones), one or more `delta` `{text}` whose
 texts join to the answer, `action` `{type, reason, ticket}` only when a ticket was opened,
 escalated or handed off (the ticket is committed before the event is sent), and `done`
 `{conversation_id, language, timings: {graph_ms, total_ms}}`. A failure after the stream started
@@ -103,7 +104,7 @@ async def _chat_events(
     output = reply.output
     intent = output["intent"]
     yield sse_event("intent", {"name": intent["name"], "confidence": intent["confidence"]})
-    yield sse_event("citations", {"citations": output["citations"]})
+    yield sse_event("citations", {"citations": output["citations"], "related": output["related"]})
     for piece in split_deltas(output["answer"]):
         yield sse_event("delta", {"text": piece})
     action = action_public(reply)

@@ -125,6 +125,7 @@ def _assistant_extra(turn: Turn) -> dict[str, Any]:
         "language": output["language"],
         "intent": {"name": output["intent"]["name"], "confidence": output["intent"]["confidence"]},
         "citations": output["citations"],
+        "related": output["related"],
         "action": action_public(turn.reply).model_dump(),
         "timings": turn.timings().model_dump(),
     }

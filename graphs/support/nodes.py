@@ -68,6 +68,7 @@ def classify_intent(state: State, runtime: Runtime[AgentContext]) -> dict[str, A
         "hits": [],
         "retrieval_confidence": 0.0,
         "citations": [],
+        "related": [],
     }
 
 
@@ -151,7 +152,8 @@ def draft_answer(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]
             context.settings.answer_min_confidence,
         )
     answer, citations = composed
-    return _reply(answer) | {"citations": citations}
+    related = context.kb.related_articles(list(dict.fromkeys(c["doc"] for c in citations)))
+    return _reply(answer) | {"citations": citations, "related": related}
 
 
 def write_reply(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:

@@ -45,6 +45,7 @@ class AgentReply:
             },
             "action": {"type": output["action"]["type"], "ticket": output["action"]["ticket"]},
             "citations": output["citations"],
+            "related": output["related"],
             "conversation_id": self.conversation_id,
         }
 

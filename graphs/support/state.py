@@ -5,6 +5,8 @@ from __future__ import annotations
 import operator
 from typing import Annotated, TypedDict
 
+from retrieval.related import RelatedArticle
+
 
 class UserContext(TypedDict, total=False):
     """Who is asking: their id, role in the product and product version."""
@@ -80,6 +82,8 @@ class OutputState(TypedDict):
     intent: IntentResult
     action: ActionResult
     citations: list[Citation]
+    related: list[RelatedArticle]
+    """KB documents on the same topics as the cited ones, for further reading."""
 
 
 class State(InputState, OutputState, total=False):

@@ -83,6 +83,7 @@ def _run(answer: str, facts: list[str], forbidden: list[str]) -> CaseRun:
         intent={"name": "how_to", "confidence": 0.9, "source": "model"},
         action={"type": "answer", "ticket": None, "reason": ""},
         citations=[{"doc": "en/b.md", "title": "t", "chunk_id": "en/b.md#0", "score": 1.0}],
+        related=[],
     )
     trace = TurnTrace(0.5, {"retrieve_context": 0.2}, 10, 5, 0.0)
     return CaseRun(case, 0, output, [_hit("en/x.md", "other"), hit], [trace])

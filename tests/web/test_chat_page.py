@@ -59,6 +59,11 @@ def test_chat_shows_cited_answer(open_browser: BrowserFactory, app_server: AppSe
     marker = reply.find_element(By.CSS_SELECTOR, ".message-body .cite-ref")
     assert marker.get_attribute("href").endswith("-cite-1")
     assert "How-to" in reply.find_element(By.CSS_SELECTOR, ".intent-badge").text
+    related = reply.find_element(By.CSS_SELECTOR, ".related")
+    assert related.find_element(By.TAG_NAME, "h3").text.casefold() == "related articles"
+    related_docs = [d.text for d in related.find_elements(By.CSS_SELECTOR, ".citation-doc")]
+    assert 1 <= len(related_docs) <= 3
+    assert SSO_DOC not in related_docs
     save_screenshot(driver, "chat")
 
 
@@ -76,6 +81,19 @@ def test_chat_rating_marks_pressed_button(
     other = reply.find_element(By.CSS_SELECTOR, ".rate-down").get_attribute("aria-pressed")
     assert other == "false"
     assert reply.find_element(By.CSS_SELECTOR, ".rating-status").text == "Thanks, glad it helped."
+    statuses = wait(driver).until(lambda d: _feedback_statuses(d) or None)
+    assert statuses == [201], "POST /v1/feedback must be accepted, not 404"
+
+
+def _feedback_statuses(driver: WebDriver) -> list[int]:
+    """Return the HTTP statuses of the page's requests to /v1/feedback, from Resource Timing."""
+    script = (
+        "return performance.getEntriesByType('resource')"
+        ".filter((entry) => entry.name.endsWith('/v1/feedback'))"
+        ".map((entry) => entry.responseStatus);"
+    )
+    statuses: list[int] = driver.execute_script(script)
+    return statuses
 
 
 def test_chat_human_button_opens_handoff_ticket(
@@ -91,6 +109,11 @@ def test_chat_human_button_opens_handoff_ticket(
     note = reply.find_element(By.CSS_SELECTOR, ".ticket-note")
     assert note.get_attribute("data-ticket-id").startswith("T-")
     assert note.text.startswith("工单 T-")
+    survey = driver.find_element(By.CSS_SELECTOR, ".survey")
+    assert "满意" in survey.text
+    survey.find_elements(By.CSS_SELECTOR, ".star")[4].click()
+    status = survey.find_element(By.CSS_SELECTOR, ".rating-status")
+    wait(driver).until(lambda _: status.text == "感谢你的评分。")
 
 
 def test_chat_language_follows_browser_when_zh(

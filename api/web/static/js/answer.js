@@ -109,3 +109,33 @@ export function renderCitations(citations, replyId) {
   section.append(heading, list);
   return section;
 }
+
+/** Build the list of related KB articles shown under the sources; hidden when there are none. */
+export function renderRelated(related) {
+  const section = document.createElement("section");
+  section.className = "sources related";
+  if (!related.length) {
+    section.hidden = true;
+    return section;
+  }
+  const heading = document.createElement("h3");
+  setText(heading, "chat.related");
+  const list = document.createElement("ul");
+  for (const article of related) {
+    const item = document.createElement("li");
+    item.className = "related-article";
+    const title = document.createElement("span");
+    title.className = "citation-title";
+    title.textContent = article.title || article.doc || "";
+    item.append(title);
+    if (article.doc) {
+      const path = document.createElement("code");
+      path.className = "citation-doc";
+      path.textContent = article.doc;
+      item.append(" ", path);
+    }
+    list.append(item);
+  }
+  section.append(heading, list);
+  return section;
+}

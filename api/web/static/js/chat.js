@@ -3,10 +3,10 @@
 import { apiFetch, ApiError, describeError, initKeyForm } from "./api.js";
 import { readServerSentEvents } from "./sse.js";
 import { getLocale, initLanguage, setText, t } from "./i18n.js";
-import { renderAnswerText, renderCitations } from "./answer.js";
+import { renderAnswerText, renderCitations, renderRelated } from "./answer.js";
 
 const KEY_STORAGE = "pmsa.key.chat";
-const FEEDBACK_STORAGE = "pmsa.feedback";
+const CSAT_SCALE = [1, 2, 3, 4, 5];
 const DUE_FORMAT = { dateStyle: "medium", timeStyle: "short" };
 
 const elements = {
@@ -25,6 +25,8 @@ const state = {
   conversationId: "",
   busy: false,
   keyForm: null,
+  // Conversations whose CSAT prompt was shown, so each one is asked at most once per page.
+  surveyed: new Set(),
 };
 
 function parseData(text) {
@@ -108,14 +110,67 @@ async function sendFeedback(payload) {
   try {
     await apiFetch("/v1/feedback", { key: state.key, method: "POST", body: payload });
   } catch (error) {
-    // NOTE: until the API has POST /v1/feedback, ratings stay in this browser's localStorage.
-    if (!(error instanceof ApiError) || ![404, 405].includes(error.status)) {
-      console.warn("feedback was not sent", error);
-    }
-    const saved = JSON.parse(localStorage.getItem(FEEDBACK_STORAGE) || "[]");
-    saved.push({ ...payload, at: new Date().toISOString() });
-    localStorage.setItem(FEEDBACK_STORAGE, JSON.stringify(saved));
+    console.warn("feedback was not sent", error);
   }
+}
+
+async function sendSurvey(conversationId, csat, status) {
+  try {
+    await apiFetch("/v1/surveys", {
+      key: state.key,
+      method: "POST",
+      body: { conversation_id: conversationId, csat },
+    });
+    setText(status, "chat.csat_thanks");
+  } catch (error) {
+    // A 409 means this conversation was rated before, which is what the user wanted.
+    const alreadyRated = error instanceof ApiError && error.status === 409;
+    setText(status, alreadyRated ? "chat.csat_thanks" : "chat.csat_failed");
+  }
+}
+
+/** Ask for a 1-5 star CSAT of a conversation, once per conversation and page. */
+function askForCsat(conversationId) {
+  if (!conversationId || state.surveyed.has(conversationId) || !state.key) {
+    return;
+  }
+  state.surveyed.add(conversationId);
+  const group = document.createElement("div");
+  group.className = "survey";
+  group.setAttribute("role", "group");
+  group.dataset.conversationId = conversationId;
+  const label = document.createElement("span");
+  label.id = `csat-${crypto.randomUUID()}`;
+  setText(label, "chat.csat_label");
+  group.setAttribute("aria-labelledby", label.id);
+  const status = document.createElement("span");
+  status.className = "rating-status";
+  status.setAttribute("role", "status");
+
+  const stars = CSAT_SCALE.map((score) => {
+    const star = document.createElement("button");
+    star.type = "button";
+    star.className = "star";
+    star.dataset.score = String(score);
+    const icon = document.createElement("span");
+    icon.setAttribute("aria-hidden", "true");
+    icon.textContent = "★";
+    const text = document.createElement("span");
+    text.className = "visually-hidden";
+    setText(text, "chat.csat_star", { n: score });
+    star.append(icon, text);
+    star.addEventListener("click", () => {
+      for (const other of stars) {
+        other.disabled = true;
+        other.classList.toggle("selected", Number(other.dataset.score) <= score);
+      }
+      sendSurvey(conversationId, score, status);
+    });
+    return star;
+  });
+  group.append(label, ...stars, status);
+  elements.log.append(group);
+  scrollToEnd();
 }
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -138,6 +193,7 @@ function thumbIcon(rating) {
 }
 
 function addRating(reply, done) {
+  const conversationId = done?.conversation_id ?? state.conversationId;
   const group = document.createElement("div");
   group.className = "rating";
   group.setAttribute("role", "group");
@@ -162,11 +218,11 @@ function addRating(reply, done) {
         other.setAttribute("aria-pressed", String(other === button));
       }
       setText(status, `chat.rated_${rating}`);
-      sendFeedback({
-        conversation_id: done?.conversation_id ?? state.conversationId,
-        message_id: done?.message_id ?? null,
-        rating,
-      });
+      const feedback = { conversation_id: conversationId, message_id: reply.article.id, rating };
+      if (reply.intent?.name) {
+        feedback.intent = reply.intent.name;
+      }
+      sendFeedback(feedback);
     });
     return button;
   });
@@ -178,11 +234,13 @@ async function handleEvent(reply, answer, { event, data }) {
   const payload = parseData(data);
   switch (event) {
     case "intent":
+      reply.intent = payload;
       showIntent(reply, payload);
       break;
     case "citations":
       reply.citations = Array.isArray(payload) ? payload : payload?.citations ?? [];
       reply.article.append(renderCitations(reply.citations, reply.article.id));
+      reply.article.append(renderRelated(Array.isArray(payload?.related) ? payload.related : []));
       break;
     case "delta":
       answer.text += deltaText(payload);
@@ -190,6 +248,7 @@ async function handleEvent(reply, answer, { event, data }) {
       break;
     case "action":
       showTicket(reply, payload);
+      reply.ticketOpened = Boolean(payload?.ticket?.id);
       break;
     case "done":
       reply.done = payload && typeof payload === "object" ? payload : {};
@@ -206,7 +265,10 @@ async function handleEvent(reply, answer, { event, data }) {
 function eventsOfResponse(reply) {
   return [
     { event: "intent", data: JSON.stringify(reply.intent) },
-    { event: "citations", data: JSON.stringify(reply.citations ?? []) },
+    {
+      event: "citations",
+      data: JSON.stringify({ citations: reply.citations ?? [], related: reply.related ?? [] }),
+    },
     { event: "delta", data: JSON.stringify({ text: reply.answer ?? "" }) },
     { event: "action", data: JSON.stringify(reply.action) },
     { event: "done", data: JSON.stringify({ conversation_id: reply.conversation_id }) },
@@ -257,6 +319,9 @@ async function ask(message) {
     if (reply.done) {
       addRating(reply, reply.done);
     }
+    if (reply.ticketOpened) {
+      askForCsat(state.conversationId);
+    }
   } catch (error) {
     showError(reply, describeError(error));
     if (error instanceof ApiError && error.status === 401) {
@@ -280,11 +345,14 @@ function rememberConversation(conversationId) {
 }
 
 function startNewConversation() {
+  const finished = state.conversationId;
   state.conversationId = "";
-  for (const message of elements.log.querySelectorAll(".message")) {
+  for (const message of elements.log.querySelectorAll(".message, .survey")) {
     message.remove();
   }
   elements.empty.hidden = false;
+  // The finished conversation gets its CSAT prompt in the emptied log, unless it had one.
+  askForCsat(finished);
   elements.input.focus();
 }
 

@@ -1,0 +1,54 @@
+"""Read-only access to saved conversations: whether one exists and its last intent."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from assistant.errors import NotFoundError
+from assistant.tenants import conversation_thread_id
+
+
+class ConversationNotFoundError(NotFoundError):
+    """Raised when a tenant has no saved conversation with the requested id."""
+
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(
+            f"conversation {conversation_id!r} not found for this tenant",
+            code="conversation_not_found",
+            conversation_id=conversation_id,
+        )
+
+
+class ConversationReader:
+    """Reads the checkpoints that `SupportAgent` writes, without running the graph."""
+
+    def __init__(self, checkpoint_path: Path) -> None:
+        checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
+        self._connection = sqlite3.connect(checkpoint_path, check_same_thread=False)
+        self._saver = SqliteSaver(self._connection)
+
+    def last_intent(self, tenant: str, conversation_id: str) -> str | None:
+        """Return the intent name of the conversation's latest turn, or None if it has none.
+
+        Another tenant's conversation is not found, because thread ids start with the tenant.
+
+        Raises:
+            InputError: the conversation id is invalid.
+            ConversationNotFoundError: the tenant has no such conversation.
+        """
+        thread_id = conversation_thread_id(tenant, conversation_id)
+        saved = self._saver.get_tuple({"configurable": {"thread_id": thread_id}})
+        if saved is None:
+            raise ConversationNotFoundError(conversation_id)
+
+        intent = saved.checkpoint["channel_values"].get("intent")
+        if isinstance(intent, dict) and isinstance(intent.get("name"), str):
+            return str(intent["name"])
+        return None
+
+    def close(self) -> None:
+        """Close the checkpoint connection."""
+        self._connection.close()

@@ -1,0 +1,79 @@
+"""Related articles: KB documents that share tags or a module with the documents an answer cites."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TypedDict
+
+from retrieval.chunk_store import StoredChunk
+
+DEFAULT_RELATED_LIMIT = 3
+
+
+class RelatedArticle(TypedDict):
+    """A KB document suggested next to an answer."""
+
+    doc: str
+    title: str
+
+
+@dataclass(frozen=True)
+class DocumentTopic:
+    """Title, module, tags and language of a document, from its front matter."""
+
+    doc: str
+    title: str
+    module: str
+    tags: frozenset[str]
+    language: str
+
+
+def document_topics(chunks: Iterable[StoredChunk]) -> dict[str, DocumentTopic]:
+    """Return the topic of every document, by path, from the metadata of its chunks."""
+    topics: dict[str, DocumentTopic] = {}
+    for chunk in chunks:
+        known = topics.get(chunk.doc)
+        tags = frozenset(tag.casefold() for tag in chunk.tags)
+        if known is None:
+            topics[chunk.doc] = DocumentTopic(
+                chunk.doc, chunk.title, chunk.module, tags, chunk.language
+            )
+        elif not tags <= known.tags:
+            topics[chunk.doc] = DocumentTopic(
+                known.doc, known.title, known.module, known.tags | tags, known.language
+            )
+    return topics
+
+
+def rank_related(
+    topics: dict[str, DocumentTopic], docs: list[str], limit: int = DEFAULT_RELATED_LIMIT
+) -> list[RelatedArticle]:
+    """Rank the documents related to `docs`, excluding `docs` themselves.
+
+    A candidate must be in a language of the cited documents and share at least one tag or
+    the module with them. Candidates are ordered by the number of shared tags, then by a shared
+    module, then by title and path, so the same KB always gives the same list.
+
+    NOTE: candidates are not filtered by the user's role or product version, so an article on
+    a feature the user cannot use may be suggested. The answer's role and version notes cover
+    only the cited documents.
+    """
+    cited = [topics[doc] for doc in docs if doc in topics]
+    if not cited or limit <= 0:
+        return []
+
+    tags = frozenset().union(*(topic.tags for topic in cited))
+    modules = {topic.module for topic in cited if topic.module}
+    languages = {topic.language for topic in cited}
+    ranked: list[tuple[int, int, str, str]] = []
+    for candidate in topics.values():
+        if candidate.doc in docs or candidate.language not in languages:
+            continue
+        shared_tags = len(candidate.tags & tags)
+        same_module = int(candidate.module in modules)
+        if shared_tags or same_module:
+            ranked.append((-shared_tags, -same_module, candidate.title, candidate.doc))
+    ranked.sort()
+
+    return [RelatedArticle(doc=doc, title=title) for _, _, title, doc in ranked[:limit]]
