@@ -8,15 +8,13 @@ earlier rating.
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel
 from sqlalchemy import (
+    Engine,
     Integer,
     String,
     Text,
@@ -26,12 +24,12 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from assistant.database import SqlStore
 from assistant.errors import ConflictError
 from assistant.tickets.models import Base, UTCDateTime
 from assistant.tickets.schemas import MAX_NAME_CHARS, MAX_TENANT_CHARS
-from assistant.tickets.store import create_database_engine
 
 logger = logging.getLogger(__name__)
 
@@ -123,29 +121,12 @@ class FeedbackSummary(FeedbackStats):
 UNKNOWN_INTENT = "unknown"
 
 
-class FeedbackStore:
+class FeedbackStore(SqlStore):
     """Ratings and surveys in the ticket database (tables created on first use)."""
 
-    def __init__(self, url: str) -> None:
-        self._engine = create_database_engine(url)
-        self._sessions = sessionmaker(self._engine, expire_on_commit=False)
-        self._tables_ready = False
-        self._tables_lock = threading.Lock()
-
-    def close(self) -> None:
-        """Close every pooled connection."""
-        self._engine.dispose()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[Session]:
-        if not self._tables_ready:
-            with self._tables_lock:
-                names = (AnswerRating.__tablename__, ConversationSurvey.__tablename__)
-                tables = [Base.metadata.tables[name] for name in names]
-                Base.metadata.create_all(self._engine, tables=tables)
-                self._tables_ready = True
-        with self._sessions.begin() as session:
-            yield session
+    def _create_tables(self, engine: Engine) -> None:
+        names = (AnswerRating.__tablename__, ConversationSurvey.__tablename__)
+        Base.metadata.create_all(engine, tables=[Base.metadata.tables[name] for name in names])
 
     def rate_answer(
         self,

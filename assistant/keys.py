@@ -13,19 +13,16 @@ import hmac
 import logging
 import re
 import secrets
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import DateTime, String, func, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy import DateTime, Engine, String, func, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from assistant.database import SqlStore
 from assistant.errors import InputError, NotFoundError
 from assistant.tenants import validate_tenant
-from assistant.tickets.store import create_database_engine
 
 logger = logging.getLogger(__name__)
 
@@ -114,27 +111,11 @@ def _as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-class KeyStore:
+class KeyStore(SqlStore):
     """API keys in the ticket database (table `api_keys`, created on first use)."""
 
-    def __init__(self, url: str) -> None:
-        self._engine = create_database_engine(url)
-        self._sessions = sessionmaker(self._engine, expire_on_commit=False)
-        self._table_ready = False
-        self._table_lock = threading.Lock()
-
-    def close(self) -> None:
-        """Close every pooled connection."""
-        self._engine.dispose()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[Session]:
-        if not self._table_ready:
-            with self._table_lock:
-                _Base.metadata.create_all(self._engine)
-                self._table_ready = True
-        with self._sessions.begin() as session:
-            yield session
+    def _create_tables(self, engine: Engine) -> None:
+        _Base.metadata.create_all(engine)
 
     def create(self, tenant: str, role: KeyRole, name: str = "") -> tuple[KeyRecord, str]:
         """Create a key and return it with its secret, which is shown only this once.

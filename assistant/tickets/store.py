@@ -9,19 +9,15 @@ from __future__ import annotations
 import builtins
 import logging
 import re
-import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 from pydantic import JsonValue
-from sqlalchemy import Engine, and_, create_engine, func, insert, inspect, or_, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, and_, func, insert, inspect, or_, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.orm import Session
 
+from assistant.database import SqlStore
 from assistant.domain import Tier
 from assistant.errors import InputError, NotFoundError
 from assistant.tenants import DEFAULT_TENANT
@@ -100,23 +96,6 @@ def _require_aware(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def create_database_engine(url: str) -> Engine:
-    """Create the engine of the ticket database; SQLite files are shared across threads."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
-
-    database = parsed.database or ""
-    # The API serves requests from a thread pool, and SQLite connections refuse by default
-    # to be used from a thread other than the one that opened them.
-    connect_args = {"check_same_thread": False}
-    if database in ("", ":memory:"):
-        # An in-memory database lives only as long as its connection, so share one.
-        return create_engine(url, connect_args=connect_args, poolclass=StaticPool)
-    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    return create_engine(url, connect_args=connect_args)
-
-
 def _add_tenant_column(engine: Engine) -> None:
     """Add the `tenant` column to a `tickets` table created before tenants existed."""
     columns = {column["name"] for column in inspect(engine).get_columns(Ticket.__tablename__)}
@@ -167,7 +146,7 @@ def _append_event(row: Ticket, event: TicketEventDraft, at: datetime) -> None:
     row.events.append(TicketEvent(at=at, kind=event.kind, actor=event.actor, data=dict(event.data)))
 
 
-class TicketStore:
+class TicketStore(SqlStore):
     """Tickets and their event logs in one SQL database.
 
     Args:
@@ -176,26 +155,9 @@ class TicketStore:
             first use when they do not exist yet.
     """
 
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self._engine = create_database_engine(url)
-        self._sessions = sessionmaker(self._engine, expire_on_commit=False)
-        self._tables_ready = False
-        self._tables_lock = threading.Lock()
-
-    def close(self) -> None:
-        """Close every pooled connection; the store opens new ones if it is used again."""
-        self._engine.dispose()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[Session]:
-        if not self._tables_ready:
-            with self._tables_lock:
-                Base.metadata.create_all(self._engine)
-                _add_tenant_column(self._engine)
-                self._tables_ready = True
-        with self._sessions.begin() as session:
-            yield session
+    def _create_tables(self, engine: Engine) -> None:
+        Base.metadata.create_all(engine)
+        _add_tenant_column(engine)
 
     def _load(self, session: Session, ticket_id: str) -> Ticket:
         row = session.get(Ticket, parse_ticket_id(ticket_id))
@@ -394,9 +356,7 @@ class TicketStore:
             and_(Ticket.tier == Tier.L2, Ticket.diagnosis_due_at <= limit),
             and_(Ticket.tier == Tier.L3, Ticket.fix_plan_due_at <= limit),
         )
-        query = (
-            select(Ticket).where(Ticket.status.in_(OPEN_STATUSES), due_now).order_by(Ticket.id)
-        )
+        query = select(Ticket).where(Ticket.status.in_(OPEN_STATUSES), due_now).order_by(Ticket.id)
         with self._transaction() as session:
             return [_to_record(row) for row in session.scalars(query)]
 
