@@ -13,6 +13,7 @@ import hmac
 import logging
 import re
 import secrets
+import time
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -111,8 +112,16 @@ def _as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+AUTH_CACHE_SECONDS = 5.0
+"""How long an authenticated key is trusted without asking the database again."""
+
+
 class KeyStore(SqlStore):
     """API keys in the ticket database (table `api_keys`, created on first use)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self._auth_cache: dict[str, tuple[KeyRecord, float]] = {}
 
     def _create_tables(self, engine: Engine) -> None:
         _Base.metadata.create_all(engine)
@@ -164,6 +173,7 @@ class KeyStore(SqlStore):
         Raises:
             KeyNotFoundError: no key has this id.
         """
+        self._auth_cache.clear()
         with self._transaction() as session:
             row = session.get(ApiKey, key_id)
             if row is None:
@@ -175,14 +185,25 @@ class KeyStore(SqlStore):
         return record
 
     def authenticate(self, secret: str) -> KeyRecord | None:
-        """Return the active key whose secret this is, or None for an unknown or revoked one."""
+        """Return the active key whose secret this is, or None for an unknown or revoked one.
+
+        A key that authenticated is remembered for AUTH_CACHE_SECONDS, so a revocation made by
+        another process takes up to that long to take effect there; in this process it is
+        immediate.
+        """
         match = _SECRET_RE.match(secret)
         if match is None:
             return None
+        digest = hash_secret(secret)
+        cached = self._auth_cache.get(digest)
+        if cached is not None and time.monotonic() - cached[1] < AUTH_CACHE_SECONDS:
+            return cached[0]
         with self._transaction() as session:
             row = session.get(ApiKey, match.group(1))
             if row is None or row.revoked_at is not None:
                 return None
-            if not hmac.compare_digest(row.secret_sha256, hash_secret(secret)):
+            if not hmac.compare_digest(row.secret_sha256, digest):
                 return None
-            return _to_record(row)
+            record = _to_record(row)
+        self._auth_cache[digest] = (record, time.monotonic())
+        return record

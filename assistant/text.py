@@ -68,6 +68,8 @@ _CHINESE_SENTENCE_MARKERS = frozenset(
 _CJK_RUN_RE = re.compile(f"[{_CJK_RANGES}]+")
 
 MIN_STEM_LENGTH = 3
+TOKENIZE_CACHE_SIZE = 8192
+"""Texts whose tokens are kept; about 1 MB for sentence-sized texts."""
 
 
 def normalize(text: str) -> str:
@@ -149,10 +151,17 @@ def segment_chinese(text: str) -> list[str]:
 def tokenize(text: str, *, keep_stop_words: bool = False) -> list[str]:
     """Split a text into normalized search tokens: jieba words for Chinese, stems for English.
 
+    Results are cached, because answers tokenize the same KB sentences again and again.
+
     Args:
         text: Any mix of Chinese and English.
         keep_stop_words: Keep function words (the intent classifier needs "how", "怎么").
     """
+    return list(_tokenize_cached(text, keep_stop_words))
+
+
+@lru_cache(maxsize=TOKENIZE_CACHE_SIZE)
+def _tokenize_cached(text: str, keep_stop_words: bool) -> tuple[str, ...]:
     tokens: list[str] = []
     for match in _SEGMENT_RE.finditer(normalize(text)):
         cjk_run, latin_word = match.groups()
@@ -163,4 +172,4 @@ def tokenize(text: str, *, keep_stop_words: bool = False) -> list[str]:
             if "-" in latin_word or "." in latin_word:
                 words.append(latin_word)
         tokens.extend(w for w in words if keep_stop_words or w not in STOP_WORDS)
-    return tokens
+    return tuple(tokens)
