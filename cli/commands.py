@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from assistant.tickets import TicketStatus, TicketStore
 
 MAX_TOP_K = 50
+EXIT_INPUT_ERROR = 2
+"""Exit code when an argument or, in a batch, at least one input line was invalid."""
 
 
 def _write(text: str) -> None:
@@ -51,16 +53,20 @@ def cli_language() -> Language:
     return Language.ZH if locale.lower().startswith("zh") else Language.EN
 
 
+def error_message(exc: AssistantError, language: Language) -> str:
+    """Return an error's message in a language, or its English text when none is translated."""
+    if exc.code:
+        try:
+            return translate(f"error_{exc.code}", language, **exc.params)
+        except KeyError:
+            pass
+    return str(exc)
+
+
 def error_text(exc: AssistantError, locale: str) -> str:
     """Render an error for the terminal, in Chinese when the locale is Chinese."""
     language = Language.ZH if locale.lower().startswith("zh") else Language.EN
-    message = str(exc)
-    if exc.code:
-        try:
-            message = translate(f"error_{exc.code}", language, **exc.params)
-        except KeyError:
-            message = str(exc)
-    return f"{translate('error_prefix', language)} {message}"
+    return f"{translate('error_prefix', language)}{error_message(exc, language)}"
 
 
 def run_ingest(args: argparse.Namespace) -> int:
@@ -123,8 +129,11 @@ def run_search(args: argparse.Namespace) -> int:
     filters = SearchFilters(
         role=args.role, version=args.product_version, module=args.module, language=args.language
     )
+    failures = 0
     for query in _inputs(args.query):
-        validate_message(query)
+        if not _checked(query, args):
+            failures += 1
+            continue
         payload = _search_payload(kb.search(query, filters, args.top_k), args.kb)
         if args.json:
             _write_json(payload)
@@ -134,7 +143,7 @@ def run_search(args: argparse.Namespace) -> int:
         for rank, hit in enumerate(payload["results"], start=1):
             path = " > ".join(hit["heading_path"])
             _write(f"{rank}. [{hit['score']:.4f}] {hit['title']} ({hit['doc']}) {path}")
-    return 0
+    return EXIT_INPUT_ERROR if failures else 0
 
 
 def _user(args: argparse.Namespace) -> UserContext:
@@ -153,16 +162,34 @@ def run_ask(args: argparse.Namespace) -> int:
 
     user = _user(args)
     agent = SupportAgent(get_settings(), resolve_kb_name(args.kb), channel="cli")
+    failures = 0
     try:
         for question in _inputs(args.question):
-            reply = agent.ask(validate_message(question), user)
+            if not _checked(question, args):
+                failures += 1
+                continue
+            reply = agent.ask(question.strip(), user)
             if args.json:
                 _write_json(reply.to_json())
             else:
                 _write(reply.output["answer"])
     finally:
         agent.close()
-    return 0
+    return EXIT_INPUT_ERROR if failures else 0
+
+
+def _checked(message: str, args: argparse.Namespace) -> bool:
+    """Validate one input line; report a bad one and let the batch go on with the next."""
+    try:
+        validate_message(message)
+    except InputError as exc:
+        if args.json:
+            message = error_message(exc, cli_language())
+            _write_json({"error": {"code": exc.code, "message": message}})
+        else:
+            sys.stderr.write(error_text(exc, cli_language().value) + "\n")
+        return False
+    return True
 
 
 def run_chat(args: argparse.Namespace) -> int:

@@ -36,10 +36,10 @@ def compose_extractive(
     """Quote the best sentences or steps of the confident hits, each with its citation number."""
     lines = [translate("answer_intro", language)]
     citations: list[Citation] = []
-    confident = [h for h in hits if h["confidence"] >= min_confidence][:MAX_CITED_CHUNKS] or hits[
-        :1
-    ]
-    if any(h["language"] != language for h in confident):
+    confident = [h for h in hits if h["confidence"] >= min_confidence] or hits[:1]
+    same_language = [h for h in confident if h["language"] == language]
+    confident = _reading_order((same_language or confident)[:MAX_CITED_CHUNKS])
+    if not same_language:
         lines.append(translate("answer_other_language", language))
     lines.extend(_caveats(confident[0], language, user))
     for hit in confident:
@@ -95,6 +95,18 @@ def _check_citations(reply: str, hits: list[Hit]) -> tuple[str, list[Citation]] 
             f"reply must cite retrieved chunk ids only; cited={cited[:5]} unknown={unknown[:5]}"
         )
     return reply.strip(), [_citation(by_id[c]) for c in cited]
+
+
+def _reading_order(hits: list[Hit]) -> list[Hit]:
+    """Keep pages in rank order but quote each page's chunks in the order the page has them."""
+    pages = list(dict.fromkeys(hit["doc"] for hit in hits))
+    return sorted(hits, key=lambda hit: (pages.index(hit["doc"]), _chunk_position(hit)))
+
+
+def _chunk_position(hit: Hit) -> int:
+    # Chunk ids look like "<doc>#<position>-<hash>".
+    position = hit["chunk_id"].rsplit("#", 1)[-1].split("-", 1)[0]
+    return int(position) if position.isdigit() else 0
 
 
 def _citation(hit: Hit) -> Citation:

@@ -64,6 +64,10 @@ def test_answer_follows_the_question_language(agent: SupportAgent) -> None:
 
     assert zh["language"] == "zh" and "根据帮助中心" in zh["answer"]
     assert en["language"] == "en" and "help center" in en["answer"]
+    assert "其他语言" not in zh["answer"]
+    assert "another language" not in en["answer"]
+    assert all(c["doc"].startswith("zh/") for c in zh["citations"])
+    assert all(c["doc"].startswith("en/") for c in en["citations"])
 
 
 def test_bug_report_opens_l2_ticket_with_details(agent: SupportAgent, data_dir: Path) -> None:
