@@ -24,6 +24,7 @@ from assistant.text import normalize, stem_english, tokenize
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SHIPPED_GLOSSARY_PATH = Path(__file__).parent / "data" / "glossary.yaml"
 MAX_ENGLISH_PHRASE_WORDS = 5
+MATCH_CACHE_SIZE = 1024
 _LATIN_WORD_RE = re.compile(r"[a-z0-9]+")
 
 
@@ -51,12 +52,25 @@ class Glossary:
             for variant in concept.zh:
                 self._chinese.setdefault(normalize(variant), set()).add(concept.concept_id)
         self._token_cache: dict[str, list[str]] = {}
+        self._match_cache: dict[str, frozenset[int]] = {}
         digest = hashlib.sha1(repr(self.concepts).encode("utf-8")).hexdigest()
         self.fingerprint = digest[:12]
         """Changes whenever any concept changes; stored with embeddings built from it."""
 
     def match(self, text: str) -> set[int]:
-        """Return the ids of the concepts that a text mentions, in either language."""
+        """Return the ids of the concepts that a text mentions, in either language.
+
+        Search matches the same query three times (translation, embedding, coverage), so
+        recent results are kept.
+        """
+        cached = self._match_cache.get(text)
+        if cached is None:
+            if len(self._match_cache) >= MATCH_CACHE_SIZE:
+                self._match_cache.clear()
+            cached = self._match_cache[text] = frozenset(self._match(text))
+        return set(cached)
+
+    def _match(self, text: str) -> set[int]:
         normalized = normalize(text)
         found: set[int] = set()
         words = [stem_english(w) for w in _LATIN_WORD_RE.findall(normalized)]

@@ -21,7 +21,7 @@ from retrieval.vector_store import VectorStore
 from retrieval.versions import version_key
 
 RRF_K = 60
-"""Reciprocal rank fusion constant; 60 is the value from Cormack et al. (SIGIR 2009)."""
+"""Reciprocal rank fusion constant: a larger value flattens the gap between the top ranks."""
 CANDIDATES_PER_RANKER = 50
 MAX_CHUNKS_PER_DOC = 2
 KEYWORD_WEIGHT = 1.0
