@@ -1,4 +1,4 @@
-"""Read-only access to saved conversations: whether one exists and its last intent."""
+"""Read-only access to saved conversations: whether one exists, its last intent, counts."""
 
 from __future__ import annotations
 
@@ -48,6 +48,24 @@ class ConversationReader:
         if isinstance(intent, dict) and isinstance(intent.get("name"), str):
             return str(intent["name"])
         return None
+
+    def count_conversations(self, tenant: str) -> int:
+        """Count the tenant's saved conversations, from the distinct checkpoint thread ids."""
+        prefix = conversation_thread_id(tenant, "x").removesuffix("x")
+        # The saver's lock guards the shared connection. The checkpointer creates its tables
+        # on first write, so a new data dir has none yet.
+        with self._saver.lock:
+            exists = self._connection.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'"
+            ).fetchone()
+            if exists is None:
+                return 0
+            row = self._connection.execute(
+                "SELECT COUNT(DISTINCT thread_id) FROM checkpoints"
+                " WHERE substr(thread_id, 1, ?) = ?",
+                (len(prefix), prefix),
+            ).fetchone()
+        return int(row[0]) if row else 0
 
     def close(self) -> None:
         """Close the checkpoint connection."""

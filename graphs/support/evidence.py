@@ -15,7 +15,12 @@ MIN_UNIT_OVERLAP = 0.15
 
 _STEP_RE = re.compile(r"^\s*(?:\d+[.)、]|[-*+]|[一二三四五六七八九十]+[、.])\s+")
 _SENTENCE_END_RE = re.compile(r"(?<=[。！？；!?])|(?<=[.])\s+(?=[A-Z\"'(\[])")
-_MARKUP_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)|<[^>]+>")
+_MARKUP_RE = re.compile(
+    r"!\[[^\]]*\]\([^)]*\)"
+    r"|</?(?:a|b|br|code|details|div|em|i|img|kbd|p|span|strong|sub|summary|sup|video)\b[^>]*>",
+    re.IGNORECASE,
+)
+"""Images and HTML tags; placeholders such as `<time>` or `<时间>` are text and stay."""
 _LINK_RE = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 
 
@@ -29,9 +34,13 @@ class EvidenceUnit:
 
 
 def split_units(text: str) -> list[tuple[str, bool]]:
-    """Split chunk text into sentences, keeping each list of steps and each table together."""
+    """Split chunk text into sentences and table rows, keeping each list of steps together.
+
+    A table row is quoted under its table's header row, so it can be read on its own.
+    """
     units: list[tuple[str, bool]] = []
     steps: list[str] = []
+    header: str | None = None
     for raw_line in text.splitlines():
         line = _clean(raw_line)
         if _STEP_RE.match(raw_line):
@@ -40,10 +49,15 @@ def split_units(text: str) -> list[tuple[str, bool]]:
         if steps:
             units.append(("\n".join(steps[:MAX_STEPS]), True))
             steps = []
+        if not line.startswith("|"):
+            header = None
         if not line or line.startswith("```") or set(line) <= {"|", "-", ":", " "}:
             continue
         if line.startswith("|"):
-            units.append((line, False))
+            if header is None:
+                header = line
+            else:
+                units.append((_table_row(header, line), False))
             continue
         units.extend((s.strip(), False) for s in _SENTENCE_END_RE.split(line) if s.strip())
     if steps:
@@ -58,7 +72,9 @@ def select_evidence(question: str, text: str) -> list[EvidenceUnit]:
         return []
     scored: list[tuple[int, EvidenceUnit]] = []
     for index, (unit_text, is_steps) in enumerate(split_units(text)):
-        overlap = len(question_tokens & set(tokenize(unit_text))) / len(question_tokens)
+        # A table row is scored on the row alone, not on the header quoted above it.
+        scored_text = unit_text.rsplit("\n", 1)[-1] if unit_text.startswith("|") else unit_text
+        overlap = len(question_tokens & set(tokenize(scored_text))) / len(question_tokens)
         if overlap >= MIN_UNIT_OVERLAP or is_steps:
             scored.append((index, EvidenceUnit(unit_text, is_steps, overlap)))
     best = sorted(scored, key=lambda item: (-(item[1].overlap + 0.2 * item[1].is_steps), item[0]))
@@ -69,7 +85,28 @@ def select_evidence(question: str, text: str) -> list[EvidenceUnit]:
             break
         chosen.append((index, unit))
         length += len(unit.text)
-    return [unit for _, unit in sorted(chosen, key=lambda item: item[0])]
+    return _merge_table_rows([unit for _, unit in sorted(chosen, key=lambda item: item[0])])
+
+
+def _merge_table_rows(units: list[EvidenceUnit]) -> list[EvidenceUnit]:
+    """Quote rows of one table under a single header instead of one header per row."""
+    merged: list[EvidenceUnit] = []
+    for unit in units:
+        previous = merged[-1] if merged else None
+        if previous and unit.text.startswith("|") and previous.text.startswith("|"):
+            header = unit.text.rsplit("\n", 1)[0]
+            if previous.text.startswith(header):
+                row = unit.text.rsplit("\n", 1)[-1]
+                overlap = max(previous.overlap, unit.overlap)
+                merged[-1] = EvidenceUnit(f"{previous.text}\n{row}", False, overlap)
+                continue
+        merged.append(unit)
+    return merged
+
+
+def _table_row(header: str, row: str) -> str:
+    separator = "|" + "|".join(" --- " for _ in range(header.count("|") - 1)) + "|"
+    return f"{header}\n{separator}\n{row}"
 
 
 def _clean(line: str) -> str:

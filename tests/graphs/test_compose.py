@@ -8,6 +8,7 @@ from assistant.domain import Language
 from assistant.llm import LLMClient
 from assistant.settings import Settings
 from graphs.support.compose import compose_extractive, compose_with_llm
+from graphs.support.evidence import select_evidence, split_units
 from graphs.support.state import Hit, UserContext
 
 HIT = Hit(
@@ -67,3 +68,26 @@ def test_llm_answer_citing_a_retrieved_chunk_is_kept() -> None:
 )
 def test_llm_answer_without_valid_citations_is_rejected(reply: str) -> None:
     assert compose_with_llm(_llm(reply), "create a board", [HIT], Language.EN, USER) is None
+
+
+def test_table_rows_are_quoted_under_their_header() -> None:
+    text = (
+        "| Action | Admin | Guest |\n| --- | --- | --- |\n"
+        "| Save a baseline | yes | no |\n| Delete a baseline | yes | no |\n"
+        "| Export the chart | yes | yes |"
+    )
+
+    units = select_evidence("who can save and delete a baseline", text)
+
+    assert len(units) == 1
+    assert units[0].text.splitlines()[0] == "| Action | Admin | Guest |"
+    assert "Save a baseline" in units[0].text and "Delete a baseline" in units[0].text
+
+
+def test_placeholders_in_angle_brackets_are_kept() -> None:
+    units = split_units("Export limit reached. Try again after <time> (DATA-429).<br>")
+
+    assert units == [
+        ("Export limit reached.", False),
+        ("Try again after <time> (DATA-429).", False),
+    ]
