@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.errors import install_error_handlers
 from api.logs import configure_logging, request_id_var
 from api.resources import Resources
-from api.routes import chat, completions, feedback, kb, tickets
+from api.routes import chat, completions, feedback, kb, ops, tickets
 from api.tracing import TracingMiddleware
 from api.web import routes as web
 from assistant.settings import Settings, get_settings
@@ -107,7 +107,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The last middleware added runs first: the request id is set before the span starts.
     app.add_middleware(TracingMiddleware)
     app.add_middleware(RequestContextMiddleware)
-    routers = (chat.router, completions.router, feedback.router, tickets.router, kb.router)
+    routers = (
+        chat.router,
+        completions.router,
+        feedback.router,
+        tickets.router,
+        kb.router,
+        ops.router,
+    )
     for router in (*routers, web.router):
         app.include_router(router)
     return app

@@ -96,3 +96,5 @@ TicketReaderDep = Annotated[
 TicketWriterDep = Annotated[KeyRecord, Depends(require_role(KeyRole.AGENT))]
 KbAdminDep = Annotated[KeyRecord, Depends(require_role(KeyRole.ADMIN))]
 FeedbackReaderDep = Annotated[KeyRecord, Depends(require_role(KeyRole.OPS, KeyRole.ADMIN))]
+OpsReaderDep = Annotated[KeyRecord, Depends(require_role(KeyRole.OPS, KeyRole.ADMIN))]
+"""Ops and admin keys: the eval dashboard and live metrics."""

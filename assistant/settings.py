@@ -110,6 +110,10 @@ class Settings(BaseSettings):
     """An open ticket gets an `sla_warning` this long before its due time, counted in
     working hours where its SLA is."""
 
+    eval_reports_dir: Path | None = None
+    """Folder of the `assistant eval --report` JSON reports that the ops dashboard lists;
+    None means DATA_DIR/eval-reports."""
+
     @field_validator("data_dir", mode="after")
     @classmethod
     def _expand_data_dir(cls, value: Path) -> Path:
@@ -119,6 +123,11 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         """SQLAlchemy URL of the ticket database."""
         return self.database_url or f"sqlite:///{self.data_dir / 'assistant.db'}"
+
+    @property
+    def resolved_eval_reports_dir(self) -> Path:
+        """Folder of the eval reports that the ops dashboard lists."""
+        return (self.eval_reports_dir or self.data_dir / "eval-reports").expanduser()
 
     @property
     def checkpoint_path(self) -> Path:

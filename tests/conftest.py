@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -96,3 +97,27 @@ def small_kb_dir(tmp_path: Path) -> Path:
             "en/boards/classic-boards.md": CLASSIC_EN,
         },
     )
+
+
+BASELINE_REPORT = REPO_ROOT / "evals" / "baselines" / "embedded.json"
+EVAL_REPORT_CASES = 8
+"""Cases kept from the baseline in a test report: enough for passing and failing ones."""
+
+
+def write_eval_report(
+    directory: Path, stamp: str, metrics: dict[str, float], *, git_commit: str = "0" * 40
+) -> Path:
+    """Write `eval-<stamp>.json`: the committed baseline with `metrics` changed and few cases.
+
+    The failing cases of the baseline come first, so the report has at least one.
+    """
+    report = json.loads(BASELINE_REPORT.read_text(encoding="utf-8"))
+    cases = sorted(report["cases"], key=lambda case: case["passed"])
+    report["cases"] = cases[:EVAL_REPORT_CASES]
+    report["metrics"] = report["metrics"] | metrics
+    report["git_commit"] = git_commit
+
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"eval-{stamp}.json"
+    path.write_text(json.dumps(report), encoding="utf-8")
+    return path

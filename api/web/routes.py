@@ -1,4 +1,4 @@
-"""Routes that serve the chat widget, the agent console and their static files.
+"""Routes that serve the chat widget, the agent console, the eval dashboard and static files.
 
 The pages are plain HTML, CSS and JavaScript modules with no build step. They call the
 `/v1` API from the browser with a key the user supplies, so these routes need no auth.
@@ -30,6 +30,12 @@ def read_chat_page() -> FileResponse:
 def read_console_page() -> FileResponse:
     """Serve the agent console page."""
     return FileResponse(STATIC_DIR / "console.html", headers=NO_CACHE_HEADERS)
+
+
+@router.get("/ops/evals")
+def read_ops_evals_page() -> FileResponse:
+    """Serve the ops eval dashboard page."""
+    return FileResponse(STATIC_DIR / "ops.html", headers=NO_CACHE_HEADERS)
 
 
 @router.get("/static/{file_path:path}")

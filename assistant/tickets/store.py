@@ -9,7 +9,7 @@ from __future__ import annotations
 import builtins
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 
 from pydantic import JsonValue
@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from assistant.database import SqlStore
-from assistant.domain import Tier
+from assistant.domain import Intent, Tier
 from assistant.errors import InputError, NotFoundError
 from assistant.tenants import DEFAULT_TENANT
 from assistant.tickets.models import Base, SlaNotice, Ticket, TicketEvent
@@ -246,8 +246,12 @@ class TicketStore(SqlStore):
         assignee: str | None = None,
         limit: int = DEFAULT_LIST_LIMIT,
         tenant: str | None = None,
+        intents: Collection[Intent] | None = None,
     ) -> builtins.list[TicketRecord]:
         """Return tickets that match every filter given, newest first.
+
+        Args:
+            intents: When given, only tickets with one of these intents.
 
         Raises:
             InputError: `limit` is outside 1..MAX_LIST_LIMIT.
@@ -265,9 +269,21 @@ class TicketStore(SqlStore):
             query = query.where(Ticket.assignee == assignee)
         if tenant is not None:
             query = query.where(Ticket.tenant == tenant)
+        if intents is not None:
+            query = query.where(Ticket.intent.in_(list(intents)))
 
         with self._transaction() as session:
             return [_to_record(row) for row in session.scalars(query)]
+
+    def count_by_intent(self, tenant: str) -> dict[str, int]:
+        """Count a tenant's tickets per intent, whatever their status."""
+        query = (
+            select(Ticket.intent, func.count())
+            .where(Ticket.tenant == tenant)
+            .group_by(Ticket.intent)
+        )
+        with self._transaction() as session:
+            return {intent.value: count for intent, count in session.execute(query)}
 
     def count_open_by_assignee(self, *, exclude_ticket_id: str | None = None) -> dict[str, int]:
         """Count the open tickets (new, open, pending, escalated) assigned to each agent.

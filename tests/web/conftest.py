@@ -67,6 +67,8 @@ class AppServer:
     base_url: str
     widget_key: str
     agent_key: str
+    settings: Settings
+    """Settings of the served app, for tests that add keys or eval reports to its data dir."""
 
 
 @contextmanager
@@ -143,7 +145,9 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
 
     with serve(app) as base_url:
         _check_pages_served(base_url)
-        yield AppServer(base_url=base_url, widget_key=widget_key, agent_key=agent_key)
+        yield AppServer(
+            base_url=base_url, widget_key=widget_key, agent_key=agent_key, settings=settings
+        )
 
 
 @pytest.fixture(scope="session")

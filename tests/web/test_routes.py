@@ -1,4 +1,4 @@
-"""The web router serves the two pages and the static files, and nothing outside them."""
+"""The web router serves the pages and the static files, and nothing outside them."""
 
 from __future__ import annotations
 
@@ -20,8 +20,12 @@ def client() -> TestClient:
 
 @pytest.mark.parametrize(
     ("path", "marker"),
-    [("/", 'src="/static/js/chat.js"'), ("/console", 'src="/static/js/console.js"')],
-    ids=["chat", "console"],
+    [
+        ("/", 'src="/static/js/chat.js"'),
+        ("/console", 'src="/static/js/console.js"'),
+        ("/ops/evals", 'src="/static/js/ops.js"'),
+    ],
+    ids=["chat", "console", "ops"],
 )
 def test_page_served_as_html(client: TestClient, path: str, marker: str) -> None:
     response = client.get(path)

@@ -1,0 +1,109 @@
+"""Ops dashboard data: the eval runs found on disk and live metrics of the caller's tenant."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from api.deps import OpsReaderDep, ResourcesDep
+from assistant.domain import Intent
+from assistant.eval_runs import EvalRunDetail, EvalRunReader, EvalRunSummary
+
+router = APIRouter(prefix="/v1/ops", tags=["ops"])
+
+KB_INTENTS = (Intent.HOW_TO, Intent.TROUBLESHOOTING, Intent.PERMISSIONS, Intent.ACCOUNT_ACCESS)
+"""Intents the KB should answer: a ticket with one of them is a question it did not answer."""
+
+UNANSWERED_LIMIT = 20
+
+
+class EvalRunList(BaseModel):
+    """The eval runs of the reports folder and the baseline, oldest first."""
+
+    runs: list[EvalRunSummary]
+
+
+class UnansweredQuestion(BaseModel):
+    """A ticket opened for a question the KB should have answered."""
+
+    ticket_id: str
+    subject: str
+    intent: str
+    created_at: datetime
+
+
+class LiveMetrics(BaseModel):
+    """Production numbers of one tenant; see the README for which ones are estimates."""
+
+    conversations: int
+    """Saved chat conversations (exact: distinct conversation checkpoints)."""
+
+    tickets: int
+    """Tickets of every channel and status (exact)."""
+
+    containment_estimate: float | None
+    """1 - tickets / conversations, clamped to 0..1; an estimate, null without conversations."""
+
+    tickets_by_intent: dict[str, int]
+    """Tickets per intent (exact); turns per intent are not stored, so no rate per intent."""
+
+    ratings: int
+    thumbs_up_rate: float | None
+    """Share of thumbs ratings that are thumbs-up (exact), null without ratings."""
+
+    unanswered: list[UnansweredQuestion]
+    """The latest tickets whose intent the KB should have answered, newest first."""
+
+
+@router.get("/eval-runs", response_model=EvalRunList)
+def list_eval_runs(*, key: OpsReaderDep, resources: ResourcesDep) -> EvalRunList:
+    """List the eval reports of ASSISTANT_EVAL_REPORTS_DIR and the baseline (ops, admin)."""
+    reader = EvalRunReader(resources.settings.resolved_eval_reports_dir)
+    return EvalRunList(runs=reader.list_runs())
+
+
+@router.get("/eval-runs/{run_id}", response_model=EvalRunDetail)
+def read_eval_run(*, run_id: str, key: OpsReaderDep, resources: ResourcesDep) -> EvalRunDetail:
+    """Return one eval run with its metrics and failing cases (ops, admin)."""
+    reader = EvalRunReader(resources.settings.resolved_eval_reports_dir)
+    return reader.get_run(run_id)
+
+
+@router.get("/live", response_model=LiveMetrics)
+def read_live_metrics(*, key: OpsReaderDep, resources: ResourcesDep) -> LiveMetrics:
+    """Return containment, tickets per intent, thumbs-up rate and unanswered questions."""
+    conversations = resources.conversations.count_conversations(key.tenant)
+    tickets_by_intent = resources.tickets.count_by_intent(key.tenant)
+    feedback = resources.feedback.summarize(key.tenant)
+    unanswered = resources.tickets.list(
+        tenant=key.tenant, intents=KB_INTENTS, limit=UNANSWERED_LIMIT
+    )
+
+    tickets = sum(tickets_by_intent.values())
+    return LiveMetrics(
+        conversations=conversations,
+        tickets=tickets,
+        containment_estimate=_containment(conversations, tickets),
+        tickets_by_intent=tickets_by_intent,
+        ratings=feedback.ratings,
+        thumbs_up_rate=feedback.thumbs_up_rate,
+        unanswered=[
+            UnansweredQuestion(
+                ticket_id=ticket.id,
+                subject=ticket.subject,
+                intent=ticket.intent.value,
+                created_at=ticket.created_at,
+            )
+            for ticket in unanswered
+        ],
+    )
+
+
+def _containment(conversations: int, tickets: int) -> float | None:
+    # NOTE: an estimate, because a conversation can open several tickets and tickets from
+    # the CLI or email have no conversation; the clamp hides those excess tickets.
+    if conversations == 0:
+        return None
+    return min(1.0, max(0.0, 1 - tickets / conversations))

@@ -1,0 +1,153 @@
+"""The ops eval dashboard against the real app: run list, comparison, drill-down and roles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import Select
+
+from assistant.keys import KeyRole, KeyStore
+from tests.conftest import write_eval_report
+from tests.web.conftest import TENANT, AppServer, BrowserFactory, open_page, save_screenshot, wait
+
+OLDER_RUN = "eval-20261101T090000Z"
+NEWER_RUN = "eval-20261102T090000Z"
+OLDER_METRICS = {"pass_rate": 0.55, "intent_accuracy": 0.70}
+NEWER_METRICS = {"pass_rate": 0.65, "intent_accuracy": 0.68}
+
+
+@pytest.fixture(scope="module")
+def ops_key(app_server: AppServer) -> Iterator[str]:
+    """An ops key of the test tenant, with two eval reports in the app's reports folder."""
+    reports_dir = app_server.settings.resolved_eval_reports_dir
+    write_eval_report(reports_dir, OLDER_RUN.removeprefix("eval-"), OLDER_METRICS)
+    write_eval_report(reports_dir, NEWER_RUN.removeprefix("eval-"), NEWER_METRICS)
+    store = KeyStore(app_server.settings.resolved_database_url)
+    try:
+        _, secret = store.create(TENANT, KeyRole.OPS, "web-test-ops")
+    finally:
+        store.close()
+    yield secret
+
+
+def open_dashboard(driver: WebDriver, app_server: AppServer, key: str) -> None:
+    open_page(driver, f"{app_server.base_url}/ops/evals#key={key}")
+
+
+def select_run(driver: WebDriver, run_id: str) -> None:
+    row = wait(driver).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, f'tr[data-run-id="{run_id}"]')
+    )
+    row.find_element(By.CSS_SELECTOR, "input.run-select").click()
+
+
+def compared_value(driver: WebDriver, metric: str, column: str) -> str:
+    row = driver.find_element(By.CSS_SELECTOR, f'#compare-table tr[data-metric="{metric}"]')
+    return row.find_element(By.CSS_SELECTOR, f".{column}").text
+
+
+def test_ops_page_compares_two_runs(
+    open_browser: BrowserFactory, app_server: AppServer, ops_key: str
+) -> None:
+    driver = open_browser()
+    open_dashboard(driver, app_server, ops_key)
+
+    select_run(driver, NEWER_RUN)
+    select_run(driver, OLDER_RUN)
+    compare = wait(driver).until(
+        lambda d: (
+            d.find_element(By.ID, "compare")
+            if d.find_element(By.ID, "compare").is_displayed()
+            else None
+        )
+    )
+
+    save_screenshot(driver, "ops-compare")
+    assert compare.get_attribute("data-runs") == f"{OLDER_RUN},{NEWER_RUN}"
+    assert compare.find_element(By.CSS_SELECTOR, "th.run-a").text == OLDER_RUN
+    assert compare.find_element(By.CSS_SELECTOR, "th.run-b").text == NEWER_RUN
+    assert compared_value(driver, "pass_rate", "value-a") == "55%"
+    assert compared_value(driver, "pass_rate", "value-b") == "65%"
+    assert compared_value(driver, "pass_rate", "delta") == "+10 pts"
+    assert compared_value(driver, "intent_accuracy", "value-a") == "70%"
+    assert compared_value(driver, "intent_accuracy", "value-b") == "68%"
+    pass_delta = compare.find_element(By.CSS_SELECTOR, 'tr[data-metric="pass_rate"] .delta')
+    intent_delta = compare.find_element(By.CSS_SELECTOR, 'tr[data-metric="intent_accuracy"] .delta')
+    assert "delta-better" in pass_delta.get_attribute("class")
+    assert "delta-worse" in intent_delta.get_attribute("class")
+
+
+def test_ops_page_draws_trends_and_live_panel(
+    open_browser: BrowserFactory, app_server: AppServer, ops_key: str
+) -> None:
+    driver = open_browser()
+    open_dashboard(driver, app_server, ops_key)
+
+    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, f'tr[data-run-id="{NEWER_RUN}"]'))
+
+    trends = driver.find_elements(By.CSS_SELECTOR, "#trends figure.trend")
+    assert [trend.get_attribute("data-metric") for trend in trends] == [
+        "pass_rate",
+        "intent_accuracy",
+        "hit_at_5",
+        "groundedness",
+    ]
+    assert all(trend.find_elements(By.CSS_SELECTOR, "svg polyline") for trend in trends)
+    conversations = driver.find_element(By.CSS_SELECTOR, '[data-live="conversations"]').text
+    assert conversations.isdigit()
+
+
+def test_ops_page_shows_failing_cases_of_run(
+    open_browser: BrowserFactory, app_server: AppServer, ops_key: str
+) -> None:
+    driver = open_browser()
+    open_dashboard(driver, app_server, ops_key)
+    row = wait(driver).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, f'tr[data-run-id="{NEWER_RUN}"]')
+    )
+
+    row.find_element(By.CSS_SELECTOR, "button.drill").click()
+    cases = wait(driver).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, f'#cases[data-run-id="{NEWER_RUN}"]')
+    )
+
+    items = cases.find_elements(By.CSS_SELECTOR, "li.case")
+    assert items
+    first = items[0]
+    assert first.find_elements(By.CSS_SELECTOR, ".failures li")
+    assert first.find_element(By.CSS_SELECTOR, ".case-answer").text
+    assert NEWER_RUN in cases.find_element(By.ID, "cases-heading").text
+
+
+def test_ops_page_in_chinese(
+    open_browser: BrowserFactory, app_server: AppServer, ops_key: str
+) -> None:
+    driver = open_browser("zh-CN")
+    open_dashboard(driver, app_server, ops_key)
+
+    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, f'tr[data-run-id="{NEWER_RUN}"]'))
+
+    assert driver.find_element(By.ID, "runs-heading").text == "评测运行"
+    assert driver.find_element(By.ID, "live-heading").text == "实时数据"
+    Select(driver.find_element(By.ID, "language")).select_by_value("en")
+    wait(driver).until(lambda d: d.find_element(By.ID, "runs-heading").text == "Eval runs")
+
+
+def test_ops_page_rejects_widget_key(open_browser: BrowserFactory, app_server: AppServer) -> None:
+    driver = open_browser()
+    open_dashboard(driver, app_server, app_server.widget_key)
+
+    error = wait(driver).until(
+        lambda d: (
+            d.find_element(By.ID, "ops-error")
+            if d.find_element(By.ID, "ops-error").is_displayed()
+            else None
+        )
+    )
+
+    assert "not allowed" in error.text
+    assert driver.find_element(By.ID, "key-form").is_displayed()
+    assert not driver.find_elements(By.CSS_SELECTOR, "#run-rows tr")
