@@ -122,3 +122,22 @@ export function initKeyForm({ storageName, form, input, changeButton, onKey }) {
   }
   return { showForm };
 }
+
+/**
+ * Return a handler that shows an API error in `errorElement` and, for 401 and 403, asks for
+ * another key through the form that `getKeyForm()` returns.
+ */
+export function apiErrorHandler(errorElement, getKeyForm) {
+  return (error) => {
+    showPageError(errorElement, describeError(error));
+    if (error instanceof ApiError && [401, 403].includes(error.status)) {
+      getKeyForm().showForm();
+    }
+  };
+}
+
+/** Show a message in a page's error element, or hide the element when there is none. */
+export function showPageError(errorElement, message) {
+  errorElement.hidden = !message;
+  errorElement.textContent = message || "";
+}

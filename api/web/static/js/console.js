@@ -1,14 +1,25 @@
 // Agent console: the ticket queue with live SLA countdowns, filters and one ticket's detail.
 
-import { apiFetch, ApiError, describeError, initKeyForm } from "./api.js";
-import { getLocale, initLanguage, LANGUAGE_CHANGED, setText, t } from "./i18n.js";
+import {
+  apiErrorHandler,
+  apiFetch,
+  ApiError,
+  initKeyForm,
+  showPageError,
+} from "./api.js";
+import {
+  formatDateTime,
+  initLanguage,
+  LANGUAGE_CHANGED,
+  setText,
+  t,
+} from "./i18n.js";
 import { renderCountdown, updateCountdown } from "./sla.js";
 import { renderTicketDetail } from "./ticket_detail.js";
 
 const KEY_STORAGE = "pmsa.key.console";
 const COUNTDOWN_INTERVAL_MS = 1000;
 const REFRESH_INTERVAL_MS = 30_000;
-const DATE_FORMAT = { dateStyle: "medium", timeStyle: "short" };
 
 const elements = {
   rows: document.getElementById("ticket-rows"),
@@ -26,21 +37,13 @@ const elements = {
 
 const state = { key: "", tickets: [], selected: null, keyForm: null };
 
-function formatDate(iso) {
-  return iso ? new Date(iso).toLocaleString(getLocale(), DATE_FORMAT) : "—";
-}
+const formatDate = formatDateTime;
 
 function showError(message) {
-  elements.error.hidden = !message;
-  elements.error.textContent = message || "";
+  showPageError(elements.error, message);
 }
 
-function handleApiError(error) {
-  showError(describeError(error));
-  if (error instanceof ApiError && [401, 403].includes(error.status)) {
-    state.keyForm.showForm();
-  }
-}
+const handleApiError = apiErrorHandler(elements.error, () => state.keyForm);
 
 function ticketList(payload) {
   return Array.isArray(payload) ? payload : payload?.tickets ?? payload?.items ?? [];

@@ -37,6 +37,13 @@ export function getLanguage() {
 }
 
 /** BCP 47 tag of the current language, for Intl formatters and the html lang attribute. */
+const DATE_TIME_FORMAT = { dateStyle: "medium", timeStyle: "short" };
+
+/** Format an ISO time in the page's locale, or a dash when there is none. */
+export function formatDateTime(iso) {
+  return iso ? new Date(iso).toLocaleString(getLocale(), DATE_TIME_FORMAT) : "—";
+}
+
 export function getLocale() {
   return HTML_LANG[currentLanguage];
 }

@@ -1,11 +1,22 @@
 // Ops eval dashboard: eval runs with trends, a side-by-side comparison of two runs, one run's
 // failing cases and live production numbers of the key's tenant.
 
-import { apiFetch, ApiError, describeError, initKeyForm } from "./api.js";
-import { getLocale, initLanguage, LANGUAGE_CHANGED, setText, t } from "./i18n.js";
+import {
+  apiErrorHandler,
+  apiFetch,
+  initKeyForm,
+  showPageError,
+} from "./api.js";
+import {
+  formatDateTime,
+  getLocale,
+  initLanguage,
+  LANGUAGE_CHANGED,
+  setText,
+  t,
+} from "./i18n.js";
 
 const KEY_STORAGE = "pmsa.key.ops";
-const DATE_FORMAT = { dateStyle: "medium", timeStyle: "short" };
 const COMMIT_CHARS = 8;
 const MAX_SELECTED = 2;
 const TREND_METRICS = ["pass_rate", "intent_accuracy", "hit_at_5", "groundedness"];
@@ -125,21 +136,13 @@ function deltaClass(name, delta) {
   return improved ? "delta-better" : "delta-worse";
 }
 
-function formatDate(iso) {
-  return iso ? new Date(iso).toLocaleString(getLocale(), DATE_FORMAT) : "—";
-}
+const formatDate = formatDateTime;
 
 function showError(message) {
-  elements.error.hidden = !message;
-  elements.error.textContent = message || "";
+  showPageError(elements.error, message);
 }
 
-function handleApiError(error) {
-  showError(describeError(error));
-  if (error instanceof ApiError && [401, 403].includes(error.status)) {
-    state.keyForm.showForm();
-  }
-}
+const handleApiError = apiErrorHandler(elements.error, () => state.keyForm);
 
 // ---- trends ----
 
