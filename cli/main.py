@@ -8,10 +8,11 @@ import os
 import sys
 from collections.abc import Sequence
 
-from assistant.domain import MODULES
+from assistant.domain import MODULES, Language
 from assistant.errors import AssistantError
 from assistant.settings import DEFAULT_KB
 from cli import commands, keys
+from cli.argparse_messages import install_chinese_argparse_messages
 
 EXIT_USAGE = 2
 
@@ -92,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `assistant` command and return its exit code."""
+    if commands.cli_language() is Language.ZH:
+        install_chinese_argparse_messages()
     args = build_parser().parse_args(argv)
     level = logging.INFO if args.verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
