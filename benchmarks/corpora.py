@@ -7,6 +7,7 @@ The corpora live outside the repository (default `../shared/corpora` next to the
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import sys
@@ -41,6 +42,17 @@ class Question:
     def answerable(self) -> bool:
         """Whether a KB page answers the question."""
         return self.expected_doc is not None
+
+
+def add_corpora_argument(parser: argparse.ArgumentParser) -> None:
+    """Add the `--corpora` option that every benchmark script takes."""
+    parser.add_argument(
+        "--corpora",
+        type=Path,
+        default=DEFAULT_CORPORA,
+        help="folder with openproject/, github-docs-zh-cn/ and questions-dev.jsonl "
+        "(default: %(default)s)",
+    )
 
 
 def resolve_corpora(path: Path) -> Path:

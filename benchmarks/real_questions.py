@@ -22,11 +22,11 @@ from typing import Any
 from bm25_baseline import Bm25Baseline
 from cli_runner import configure_logging, fresh_data_dir, ingest, load_average, run_cli
 from corpora import (
-    DEFAULT_CORPORA,
     KB_NAMES,
     LANGUAGES,
     REPO_ROOT,
     Question,
+    add_corpora_argument,
     load_questions,
     pair_kind,
     resolve_corpora,
@@ -47,13 +47,7 @@ RowKey = tuple[str, str]
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--corpora",
-        type=Path,
-        default=DEFAULT_CORPORA,
-        help="folder with openproject/, github-docs-zh-cn/ and questions-dev.jsonl "
-        "(default: %(default)s)",
-    )
+    add_corpora_argument(parser)
     parser.add_argument(
         "--data-dir",
         type=Path,

@@ -23,7 +23,7 @@ import api_speed_report
 import real_questions_report
 import speed_report
 from cli_runner import configure_logging
-from corpora import DEFAULT_CORPORA, REPO_ROOT, resolve_corpora
+from corpora import REPO_ROOT, add_corpora_argument, resolve_corpora
 
 logger = logging.getLogger("benchmarks.run_all")
 
@@ -35,13 +35,7 @@ DOCS_PAGE = REPO_ROOT / "docs" / "benchmarks.md"
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--corpora",
-        type=Path,
-        default=DEFAULT_CORPORA,
-        help="folder with openproject/, github-docs-zh-cn/ and questions-dev.jsonl "
-        "(default: %(default)s)",
-    )
+    add_corpora_argument(parser)
     parser.add_argument(
         "--profile",
         action="store_true",

@@ -35,7 +35,14 @@ from cli_runner import (
     load_average,
     run_cli,
 )
-from corpora import DEFAULT_CORPORA, KB_NAMES, LANGUAGES, REPO_ROOT, load_questions, resolve_corpora
+from corpora import (
+    KB_NAMES,
+    LANGUAGES,
+    REPO_ROOT,
+    add_corpora_argument,
+    load_questions,
+    resolve_corpora,
+)
 from engine import activate_data_dir, open_agent, open_kb
 from large_kb import manual_files, write_copy
 from metrics import latency_summary, time_calls
@@ -59,13 +66,7 @@ RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--corpora",
-        type=Path,
-        default=DEFAULT_CORPORA,
-        help="folder with openproject/, github-docs-zh-cn/ and questions-dev.jsonl "
-        "(default: %(default)s)",
-    )
+    add_corpora_argument(parser)
     parser.add_argument(
         "--data-dir",
         type=Path,

@@ -29,6 +29,8 @@ from retrieval.search import SearchFilters, SearchHit
 logger = logging.getLogger(__name__)
 
 FOLLOW_UP_MAX_TOKENS = 4
+DETAIL_INTENTS = frozenset({Intent.BUG_REPORT, Intent.TROUBLESHOOTING, Intent.HOW_TO})
+"""Intents of a message that can carry the details a pending ticket asked for."""
 FOLLOW_UP_MIN_CONFIDENCE = 0.5
 """A short follow-up classified below this is classified again with the previous message."""
 VERSION_MISMATCH_MARGIN = 0.1
@@ -93,29 +95,14 @@ def retrieve_context(state: State, runtime: Runtime[AgentContext]) -> dict[str, 
 
 def decide_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     """Choose answer, clarify, open_ticket, escalate, handoff or refuse by the policy."""
-    if state.get("pending_ticket_id") and Intent(state["intent"]["name"]) in (
-        Intent.BUG_REPORT,
-        Intent.TROUBLESHOOTING,
-        Intent.HOW_TO,
-    ):
-        action = ActionResult(type=ActionType.OPEN_TICKET.value, ticket=None, reason="details")
-        return {"action": action}
-    previous = state.get("action")
-    if (
-        previous
-        and previous["type"] == ActionType.ANSWER.value
-        and state.get("citations") is not None
-    ):
-        if is_unsolved_follow_up(state["message"]) and state.get("transcript", [])[:-1]:
-            reason = "the user says the previous answer did not solve the problem"
-            return {
-                "action": ActionResult(
-                    type=ActionType.OPEN_TICKET.value, ticket=None, reason=reason
-                )
-            }
+    follow_up = _follow_up_action(state)
+    if follow_up is not None:
+        return {"action": follow_up}
+
     topic_override = _kb_topic_override(state, runtime.context.settings.answer_min_confidence)
     if topic_override is not None:
         return topic_override
+
     intent = state["intent"]
     # The classifier's out-of-scope rule fires on low scores; its confidence is not certainty.
     intent_confidence = 0.0 if intent["source"] == "rule" else intent["confidence"]
@@ -129,6 +116,21 @@ def decide_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any
     )
     logger.info("action=%s reason=%s", action_type.value, reason)
     return {"action": ActionResult(type=action_type.value, ticket=None, reason=reason)}
+
+
+def _follow_up_action(state: State) -> ActionResult | None:
+    """Return the ticket action a follow-up to the previous turn calls for, if any."""
+    intent = Intent(state["intent"]["name"])
+    if state.get("pending_ticket_id") and intent in DETAIL_INTENTS:
+        return ActionResult(type=ActionType.OPEN_TICKET.value, ticket=None, reason="details")
+
+    # The action in the state is still the previous turn's until this node replaces it.
+    previous = state.get("action")
+    answered_before = previous is not None and previous["type"] == ActionType.ANSWER.value
+    if answered_before and is_unsolved_follow_up(state["message"]):
+        reason = "the user says the previous answer did not solve the problem"
+        return ActionResult(type=ActionType.OPEN_TICKET.value, ticket=None, reason=reason)
+    return None
 
 
 def draft_answer(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:

@@ -141,3 +141,14 @@ export function showPageError(errorElement, message) {
   errorElement.hidden = !message;
   errorElement.textContent = message || "";
 }
+
+/** Wire the key form every page has (`key-form`, `key-input`, `change-key`); see initKeyForm. */
+export function initPageKeyForm(storageName, onKey) {
+  return initKeyForm({
+    storageName,
+    form: document.getElementById("key-form"),
+    input: document.getElementById("key-input"),
+    changeButton: document.getElementById("change-key"),
+    onKey,
+  });
+}

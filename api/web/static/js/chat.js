@@ -1,6 +1,6 @@
 // Chat widget: posts a message to /v1/chat and renders the server-sent events as they arrive.
 
-import { apiFetch, ApiError, describeError, initKeyForm } from "./api.js";
+import { apiFetch, ApiError, describeError, initPageKeyForm } from "./api.js";
 import { readServerSentEvents } from "./sse.js";
 import { getLocale, initLanguage, setText, t } from "./i18n.js";
 import { renderAnswerText, renderCitations, renderRelated } from "./answer.js";
@@ -376,15 +376,9 @@ function wireComposer() {
 async function main() {
   await initLanguage(document.getElementById("language"));
   wireComposer();
-  state.keyForm = initKeyForm({
-    storageName: KEY_STORAGE,
-    form: document.getElementById("key-form"),
-    input: document.getElementById("key-input"),
-    changeButton: document.getElementById("change-key"),
-    onKey: (key) => {
-      state.key = key;
-      elements.input.focus();
-    },
+  state.keyForm = initPageKeyForm(KEY_STORAGE, (key) => {
+    state.key = key;
+    elements.input.focus();
   });
   document.body.dataset.ready = "true";
 }

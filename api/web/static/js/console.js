@@ -4,7 +4,7 @@ import {
   apiErrorHandler,
   apiFetch,
   ApiError,
-  initKeyForm,
+  initPageKeyForm,
   showPageError,
 } from "./api.js";
 import {
@@ -228,15 +228,9 @@ function wireControls() {
 async function main() {
   await initLanguage(document.getElementById("language"));
   wireControls();
-  state.keyForm = initKeyForm({
-    storageName: KEY_STORAGE,
-    form: document.getElementById("key-form"),
-    input: document.getElementById("key-input"),
-    changeButton: document.getElementById("change-key"),
-    onKey: (key) => {
-      state.key = key;
-      loadTickets();
-    },
+  state.keyForm = initPageKeyForm(KEY_STORAGE, (key) => {
+    state.key = key;
+    loadTickets();
   });
   document.body.dataset.ready = "true";
 }

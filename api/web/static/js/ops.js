@@ -4,7 +4,7 @@
 import {
   apiErrorHandler,
   apiFetch,
-  initKeyForm,
+  initPageKeyForm,
   showPageError,
 } from "./api.js";
 import {
@@ -472,17 +472,11 @@ async function main() {
   await initLanguage(document.getElementById("language"));
   document.addEventListener(LANGUAGE_CHANGED, rerender);
   elements.refresh.addEventListener("click", loadAll);
-  state.keyForm = initKeyForm({
-    storageName: KEY_STORAGE,
-    form: document.getElementById("key-form"),
-    input: document.getElementById("key-input"),
-    changeButton: document.getElementById("change-key"),
-    onKey: (key) => {
-      state.key = key;
-      state.selected = [];
-      state.drillRunId = null;
-      loadAll();
-    },
+  state.keyForm = initPageKeyForm(KEY_STORAGE, (key) => {
+    state.key = key;
+    state.selected = [];
+    state.drillRunId = null;
+    loadAll();
   });
   document.body.dataset.ready = "true";
 }
