@@ -6,7 +6,7 @@ from enum import StrEnum
 
 
 class Intent(StrEnum):
-    """What the user wants from support, recognized at L1."""
+    """User goal behind a support message, recognized at L1."""
 
     HOW_TO = "how_to"
     TROUBLESHOOTING = "troubleshooting"
@@ -24,7 +24,7 @@ class Intent(StrEnum):
 
 
 class ActionType(StrEnum):
-    """What the agent does with a message once it has recognized the intent."""
+    """Agent action taken on a message once its intent is recognized."""
 
     ANSWER = "answer"
     CLARIFY = "clarify"

@@ -81,8 +81,8 @@ def detect_language(text: str, default: Language = Language.EN) -> Language:
     """Return zh for Chinese sentences, en otherwise.
 
     A text with a Chinese function word (怎么, 的, 吗...) is Chinese even when most of its
-    letters are English product terms ("怎么在 Gantt 里 export PDF"); otherwise the share of CJK
-    characters decides, so "How do I use the 甘特图" stays English.
+    letters are English product terms ("怎么在 Gantt 里 export PDF"). Otherwise the share of
+    CJK characters decides, so "How do I use the 甘特图" stays English.
     """
     cjk = len(_CJK_RE.findall(text))
     latin = len(_LATIN_RE.findall(text))

@@ -33,7 +33,7 @@ class DatasetError(InputError):
 
 
 class Expected(BaseModel):
-    """What the agent should do with the last user turn of a case."""
+    """Expected outcome of the last user turn of a case."""
 
     model_config = ConfigDict(extra="forbid")
 

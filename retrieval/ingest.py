@@ -25,7 +25,7 @@ EMBED_BATCH_SIZE = 256
 
 @dataclass
 class IngestReport:
-    """What one ingestion run changed."""
+    """Changes made by one ingestion run."""
 
     kb: str
     root: str

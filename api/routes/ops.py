@@ -102,8 +102,8 @@ def read_live_metrics(*, key: OpsReaderDep, resources: ResourcesDep) -> LiveMetr
 
 
 def _containment(conversations: int, tickets: int) -> float | None:
-    # NOTE: an estimate, because a conversation can open several tickets and tickets from
-    # the CLI or email have no conversation; the clamp hides those excess tickets.
+    # NOTE: an estimate. A conversation can open several tickets, and tickets from the CLI
+    # or email have no conversation, so the clamp to [0, 1] hides those excess tickets.
     if conversations == 0:
         return None
     return min(1.0, max(0.0, 1 - tickets / conversations))

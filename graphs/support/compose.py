@@ -75,12 +75,12 @@ def compose_with_llm(
     try:
         reply = llm.complete([{"role": "user", "content": prompt}], prompt_id="answer")
     except UpstreamError as exc:
-        logger.warning("llm answer failed, using the extractive answer: %s", exc)
+        logger.warning("LLM reply failed, using the extractive reply: %s", exc)
         return None
     try:
         return _check_citations(reply, hits)
     except ModelOutputError as exc:
-        logger.warning("llm answer rejected, using the extractive answer: %s", exc)
+        logger.warning("LLM reply rejected, using the extractive reply: %s", exc)
         return None
 
 

@@ -9,7 +9,7 @@ from retrieval.related import RelatedArticle
 
 
 class UserContext(TypedDict, total=False):
-    """Who is asking: their id, role in the product and product version."""
+    """The asking user: id, role in the product, product version and locale."""
 
     id: str
     role: str
@@ -60,7 +60,7 @@ class Citation(TypedDict):
 
 
 class ActionResult(TypedDict):
-    """What the agent did: the action type, the ticket it touched and why."""
+    """The agent's action: its type, the ticket it touched and the reason."""
 
     type: str
     ticket: dict[str, object] | None
@@ -68,14 +68,14 @@ class ActionResult(TypedDict):
 
 
 class InputState(TypedDict):
-    """What a caller passes for one user message."""
+    """Input of one run: the user message and the user."""
 
     message: str
     user: UserContext
 
 
 class OutputState(TypedDict):
-    """What a caller reads back after one message."""
+    """Output of one run: the reply, its language, intent, action and citations."""
 
     answer: str
     language: str

@@ -50,8 +50,14 @@ def test_load_cases_rejects_duplicate_ids(tmp_path: Path) -> None:
 def test_load_cases_maps_real_questions(tmp_path: Path) -> None:
     path = tmp_path / "questions.jsonl"
     records = [
-        {"id": "q1", "question_en": "How?", "question_zh": "怎么？", "category": "how-to",
-         "expected_doc": "corpus/docs/a.md", "notes": "[kb: corpus] text"},
+        {
+            "id": "q1",
+            "question_en": "How?",
+            "question_zh": "怎么？",
+            "category": "how-to",
+            "expected_doc": "corpus/docs/a.md",
+            "notes": "[kb: corpus] text",
+        },
         {"id": "q2", "question_en": "Add X", "category": "feature-request", "expected_doc": None},
     ]
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
@@ -66,20 +72,41 @@ def test_load_cases_maps_real_questions(tmp_path: Path) -> None:
 
 
 def _hit(doc: str, text: str) -> Hit:
-    return Hit(chunk_id=f"{doc}#0", doc=doc, title="t", heading_path=[], text=text, score=1.0,
-               confidence=0.9, roles=[], introduced_in=None, removed_in=None, language="en",
-               module="gantt")
+    return Hit(
+        chunk_id=f"{doc}#0",
+        doc=doc,
+        title="t",
+        heading_path=[],
+        text=text,
+        score=1.0,
+        confidence=0.9,
+        roles=[],
+        introduced_in=None,
+        removed_in=None,
+        language="en",
+        module="gantt",
+    )
 
 
 def _run(answer: str, facts: list[str], forbidden: list[str]) -> CaseRun:
-    case = EvalCase.model_validate({
-        "id": "c1", "conversation": ["How do I save a baseline?"], "language": "en",
-        "expected": {"intent": "how_to", "docs": ["en/b.md"], "action": "answer",
-                     "must_contain": facts, "must_not_contain": forbidden},
-    })
+    case = EvalCase.model_validate(
+        {
+            "id": "c1",
+            "conversation": ["How do I save a baseline?"],
+            "language": "en",
+            "expected": {
+                "intent": "how_to",
+                "docs": ["en/b.md"],
+                "action": "answer",
+                "must_contain": facts,
+                "must_not_contain": forbidden,
+            },
+        }
+    )
     hit = _hit("en/b.md", "A project can have up to 5 baselines. Click Save baseline.")
     output = OutputState(
-        answer=answer, language="en",
+        answer=answer,
+        language="en",
         intent={"name": "how_to", "confidence": 0.9, "source": "model"},
         action={"type": "answer", "ticket": None, "reason": ""},
         citations=[{"doc": "en/b.md", "title": "t", "chunk_id": "en/b.md#0", "score": 1.0}],
@@ -100,8 +127,13 @@ def test_answer_sentences_drop_scaffolding_and_sources() -> None:
 
 
 def test_score_run_passes_grounded_answer() -> None:
-    result = score_run(_run("Here is what the help center says:\nClick Save baseline. [1]",
-                            ["5 baselines"], ["refund"]))
+    result = score_run(
+        _run(
+            "Here is what the help center says:\nClick Save baseline. [1]",
+            ["5 baselines"],
+            ["refund"],
+        )
+    )
 
     assert result.failures == []
     assert result.groundedness == 1.0
@@ -120,8 +152,10 @@ def test_score_run_lists_failing_reasons() -> None:
 
 
 def test_summarize_two_trials_of_one_case() -> None:
-    results = [score_run(_run("Click Save baseline. [1]", [], [])),
-               score_run(_run("Nothing.", ["5 baselines", "missing"], []))]
+    results = [
+        score_run(_run("Click Save baseline. [1]", [], [])),
+        score_run(_run("Nothing.", ["5 baselines", "missing"], [])),
+    ]
 
     metrics = summarize(results, trials=2)
 
@@ -134,11 +168,15 @@ def test_summarize_two_trials_of_one_case() -> None:
 
 
 def test_gate_fails_metric_dropping_beyond_tolerance() -> None:
-    tolerances = Tolerances.model_validate({"metrics": {
-        "hit_at_5": {"tolerance": 0.02},
-        "tenant_leaks": {"tolerance": 0, "lower_is_better": True},
-        "groundedness": {"tolerance": 0.02},
-    }})
+    tolerances = Tolerances.model_validate(
+        {
+            "metrics": {
+                "hit_at_5": {"tolerance": 0.02},
+                "tenant_leaks": {"tolerance": 0, "lower_is_better": True},
+                "groundedness": {"tolerance": 0.02},
+            }
+        }
+    )
     baseline = {"hit_at_5": 0.9, "tenant_leaks": 0.0, "groundedness": 0.95}
     current = {"hit_at_5": 0.885, "tenant_leaks": 1.0, "groundedness": 0.9}
 

@@ -48,7 +48,8 @@ def test_extractive_answer_warns_a_guest_about_admin_steps() -> None:
 
     answer, _ = compose_extractive("create a board", [HIT], Language.ZH, guest, 0.3)
 
-    assert "访客" in answer and "管理员" in answer
+    assert "访客" in answer
+    assert "管理员" in answer
 
 
 def test_llm_answer_citing_a_retrieved_chunk_is_kept() -> None:
@@ -81,7 +82,8 @@ def test_table_rows_are_quoted_under_their_header() -> None:
 
     assert len(units) == 1
     assert units[0].text.splitlines()[0] == "| Action | Admin | Guest |"
-    assert "Save a baseline" in units[0].text and "Delete a baseline" in units[0].text
+    assert "Save a baseline" in units[0].text
+    assert "Delete a baseline" in units[0].text
 
 
 def test_placeholders_in_angle_brackets_are_kept() -> None:

@@ -58,12 +58,14 @@ def test_how_to_questions_are_answered_with_citations(
     assert "[1]" in reply["answer"]
 
 
-def test_answer_follows_the_question_language(agent: SupportAgent) -> None:
+def test_answer_language_follows_question(agent: SupportAgent) -> None:
     zh = _ask(agent, "如何邀请访客加入项目？").to_json()
     en = _ask(agent, "How do I invite a guest to a project?").to_json()
 
-    assert zh["language"] == "zh" and "根据帮助中心" in zh["answer"]
-    assert en["language"] == "en" and "help center" in en["answer"]
+    assert zh["language"] == "zh"
+    assert "根据帮助中心" in zh["answer"]
+    assert en["language"] == "en"
+    assert "help center" in en["answer"]
     assert "其他语言" not in zh["answer"]
     assert "another language" not in en["answer"]
     assert all(c["doc"].startswith("zh/") for c in zh["citations"])
@@ -143,7 +145,7 @@ def test_greeting_gets_a_greeting_without_ticket(agent: SupportAgent) -> None:
     assert "你好" in reply["answer"]
 
 
-def test_guest_is_told_admin_only_steps_need_an_admin(agent: SupportAgent) -> None:
+def test_guest_gets_admin_only_note(agent: SupportAgent) -> None:
     guest = UserContext(id="g-1", role="guest", product_version="3.4")
 
     reply = _ask(agent, "How do I configure SAML single sign-on for our workspace?", guest)
@@ -152,7 +154,7 @@ def test_guest_is_told_admin_only_steps_need_an_admin(agent: SupportAgent) -> No
     assert "ask a workspace admin" in reply.output["answer"]
 
 
-def test_older_version_is_told_to_upgrade(agent: SupportAgent) -> None:
+def test_older_version_gets_upgrade_note(agent: SupportAgent) -> None:
     user = UserContext(id="u-2", role="member", product_version="3.1")
 
     reply = _ask(agent, "How do I save a baseline on the Gantt chart?", user)
@@ -160,7 +162,7 @@ def test_older_version_is_told_to_upgrade(agent: SupportAgent) -> None:
     assert "upgrade" in reply.output["answer"]
 
 
-def test_bug_follow_up_adds_details_to_the_same_ticket(agent: SupportAgent, data_dir: Path) -> None:
+def test_bug_follow_up_updates_ticket(agent: SupportAgent, data_dir: Path) -> None:
     first = agent.ask("The board crashes when I drag a card", MEMBER)
     ticket_id = first.output["action"]["ticket"]["id"]  # type: ignore[index]
 
@@ -192,7 +194,7 @@ def test_conversation_continues_after_restart(data_dir: Path) -> None:
     assert second_ticket["id"] == first_ticket["id"]
 
 
-def test_unsolved_follow_up_after_an_answer_opens_a_ticket(agent: SupportAgent) -> None:
+def test_unsolved_follow_up_opens_ticket(agent: SupportAgent) -> None:
     first = agent.ask("How do I start a timer to track time on a task?", MEMBER)
     second = agent.ask(
         "It still does not work, the timer stays at zero", MEMBER, first.conversation_id
@@ -222,16 +224,14 @@ def test_graph_structure_matches_snapshot() -> None:
     ["How can I change my timezone?", "如何查看审计日志"],
     ids=["en-timezone", "zh-audit-log"],
 )
-def test_question_on_a_kb_topic_is_answered_even_if_classified_out_of_scope(
-    agent: SupportAgent, question: str
-) -> None:
+def test_kb_topic_overrides_out_of_scope(agent: SupportAgent, question: str) -> None:
     reply = _ask(agent, question).to_json()
 
     assert reply["action"]["type"] == "answer", reply
     assert reply["citations"]
 
 
-def test_short_follow_up_is_understood_with_the_previous_question(agent: SupportAgent) -> None:
+def test_short_follow_up_uses_previous_question(agent: SupportAgent) -> None:
     first = agent.ask("How do I set a WIP limit on a board column?", MEMBER)
     second = agent.ask("and swimlanes?", MEMBER, first.conversation_id)
 

@@ -33,7 +33,8 @@ def test_ingest_skips_unchanged_files_on_second_run(settings: Settings, small_kb
 
     second = ingest_folder(kb, small_kb_dir)
 
-    assert second.added == [] and second.updated == []
+    assert second.added == []
+    assert second.updated == []
     assert len(second.unchanged) == 3
     assert second.chunk_count == first.chunk_count
     assert kb.vector_store.count() == first.chunk_count
@@ -94,9 +95,7 @@ def test_ingest_skips_bad_files_and_indexes_the_rest(
     assert len(report.added) == 3
 
 
-def test_ingest_keeps_old_chunks_when_a_file_turns_bad(
-    settings: Settings, small_kb_dir: Path
-) -> None:
+def test_ingest_keeps_chunks_of_file_turned_bad(settings: Settings, small_kb_dir: Path) -> None:
     kb = KnowledgeBase(settings, "default")
     ingest_folder(kb, small_kb_dir)
     (small_kb_dir / "zh/admin/sso.md").write_text("---\ntitle: [x\n---\n", encoding="utf-8")

@@ -146,9 +146,7 @@ def test_check_logs_each_event_once(sqlite_store: TicketStore, settings: Setting
 
 def test_check_skips_finished_tickets(sqlite_store: TicketStore, settings: Settings) -> None:
     ticket_id = _open_l2(sqlite_store, settings, FRIDAY_15)
-    sqlite_store.update(
-        ticket_id, TicketUpdate(status=TicketStatus.RESOLVED), now=shanghai(7, 16)
-    )
+    sqlite_store.update(ticket_id, TicketUpdate(status=TicketStatus.RESOLVED), now=shanghai(7, 16))
 
     report = SlaMonitor(sqlite_store, settings).check(shanghai(10, 11))
 
