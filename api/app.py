@@ -19,7 +19,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.errors import install_error_handlers
 from api.logs import configure_logging, request_id_var
 from api.resources import Resources
-from api.routes import chat, completions, feedback, kb, ops, tickets
+from api.routes import chat, completions, drafts, feedback, kb, onboarding, ops, tickets
+from api.routes import incidents as incident_routes
+from api.routes import insights as insight_routes
 from api.tracing import TracingMiddleware
 from api.web import routes as web
 from assistant.settings import Settings, get_settings
@@ -112,8 +114,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         completions.router,
         feedback.router,
         tickets.router,
+        drafts.router,
+        incident_routes.router,
         kb.router,
         ops.router,
+        insight_routes.router,
+        onboarding.router,
     )
     for router in (*routers, web.router):
         app.include_router(router)

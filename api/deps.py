@@ -98,3 +98,5 @@ KbAdminDep = Annotated[KeyRecord, Depends(require_role(KeyRole.ADMIN))]
 FeedbackReaderDep = Annotated[KeyRecord, Depends(require_role(KeyRole.OPS, KeyRole.ADMIN))]
 OpsReaderDep = Annotated[KeyRecord, Depends(require_role(KeyRole.OPS, KeyRole.ADMIN))]
 """Ops and admin keys: the eval dashboard and live metrics."""
+IncidentWriterDep = Annotated[KeyRecord, Depends(require_role(KeyRole.AGENT, KeyRole.OPS))]
+"""Agent and ops keys: incident status and public messages."""

@@ -29,6 +29,7 @@ from assistant.errors import (
     UpstreamError,
 )
 from assistant.i18n import translate
+from assistant.onboarding.catalog import UnknownChoiceError
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ _STATUS_BY_ERROR: tuple[tuple[type[AssistantError], int], ...] = (
     (RateLimitExceededError, 429),
     (PayloadTooLargeError, 413),
     (EmptyMessageError, 422),
+    (UnknownChoiceError, 422),
     (NotFoundError, 404),
     (ConflictError, 409),
     (InputError, 400),

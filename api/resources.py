@@ -7,14 +7,19 @@ import threading
 from dataclasses import dataclass
 
 from api.rate_limit import TokenBucketLimiter
+from assistant.drafts import DraftStore
 from assistant.errors import NotFoundError
 from assistant.feedback import FeedbackStore
+from assistant.incidents import IncidentStore
 from assistant.keys import KeyStore
+from assistant.onboarding.service import OnboardingService
 from assistant.settings import Settings
 from assistant.tenants import tenant_kb_name
 from assistant.tickets import Roster, TicketStore, load_roster
+from assistant.turns import TurnStore
 from graphs.support.conversations import ConversationReader
 from graphs.support.service import SupportAgent
+from insights.activity import ActivityReader
 from retrieval.knowledge_base import KnowledgeBase
 
 logger = logging.getLogger(__name__)
@@ -51,8 +56,9 @@ class AgentRegistry:
     upload never swaps the index under a running search.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, turns: TurnStore) -> None:
         self._settings = settings
+        self._turns = turns
         self._agents: dict[tuple[str, str], SupportAgent] = {}
         self._kb_locks: dict[tuple[str, str], threading.Lock] = {}
         self._lock = threading.Lock()
@@ -74,7 +80,11 @@ class AgentRegistry:
             agent = self._agents.get((tenant, kb))
             if agent is None:
                 agent = SupportAgent(
-                    self._settings, tenant_kb_name(tenant, kb), channel="api", tenant=tenant
+                    self._settings,
+                    tenant_kb_name(tenant, kb),
+                    channel="api",
+                    tenant=tenant,
+                    turns=self._turns,
                 )
                 self._agents[(tenant, kb)] = agent
                 logger.info("created the agent of tenant=%s kb=%s", tenant, kb)
@@ -108,26 +118,45 @@ class Resources:
     limiter: TokenBucketLimiter
     feedback: FeedbackStore
     conversations: ConversationReader
+    turns: TurnStore
+    """The turn log every agent of this process records in."""
+    activity: ActivityReader
+    """Reads turns, tickets and feedback together for the ops dashboard and reports."""
+    onboarding: OnboardingService
+    incidents: IncidentStore
+    drafts: DraftStore
+    """Drafted replies of tickets and the agents' decisions on them."""
 
     @classmethod
     def open(cls, settings: Settings) -> Resources:
         """Open the stores named by the settings."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        turns = TurnStore(settings.resolved_database_url)
         return cls(
             settings=settings,
             keys=KeyStore(settings.resolved_database_url),
             tickets=TicketStore(settings.resolved_database_url),
             roster=load_roster(settings.roster_path, settings),
-            agents=AgentRegistry(settings),
+            agents=AgentRegistry(settings, turns),
             limiter=TokenBucketLimiter(settings.api_rate_per_second, settings.api_rate_burst),
             feedback=FeedbackStore(settings.resolved_database_url),
             conversations=ConversationReader(settings.checkpoint_path),
+            turns=turns,
+            activity=ActivityReader(settings.resolved_database_url),
+            onboarding=OnboardingService.open(settings, turns),
+            incidents=IncidentStore(settings.resolved_database_url),
+            drafts=DraftStore(settings.resolved_database_url),
         )
 
     def close(self) -> None:
         """Close the agents and the stores."""
         self.agents.close()
+        self.turns.close()
+        self.activity.close()
+        self.incidents.close()
+        self.drafts.close()
         self.conversations.close()
+        self.onboarding.close()
         self.feedback.close()
         self.tickets.close()
         self.keys.close()

@@ -5,15 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from assistant.domain import Intent, Priority, Tier
+from assistant.domain import Intent, Priority, Role, Tier
 from assistant.feedback import (
     MAX_COMMENT_CHARS,
     MAX_CONVERSATION_ID_CHARS,
     MAX_MESSAGE_ID_CHARS,
     MAX_REASON_CHARS,
     Rating,
+)
+from assistant.onboarding.store import (
+    MAX_USER_ID_CHARS,
+    MAX_VERSION_CHARS,
+    EventKind,
+    TourStatus,
 )
 from assistant.settings import DEFAULT_KB
 from assistant.tickets import TicketRecord, TicketStatus
@@ -327,3 +333,38 @@ class DocumentRemoval(BaseModel):
 
     kb: str
     removed: list[str]
+
+
+# ---- onboarding -------------------------------------------------------------------------
+
+
+class UsageEventCreate(BaseModel):
+    """A user used a product feature, or asked about it; the optional fields fill the user's
+    onboarding profile."""
+
+    user_id: str = Field(max_length=MAX_USER_ID_CHARS)
+    """The product's id of the user: 1-128 letters, digits, `_`, `.`, `:`, `@`, `+` or `-`."""
+
+    feature: str = Field(max_length=MAX_NAME_CHARS)
+    """A feature name of the onboarding catalog; an unknown name gets 422 with the valid ones."""
+
+    kind: EventKind = EventKind.USED
+    at: AwareDatetime | None = None
+    """When the user used the feature, with a time zone; now when missing."""
+
+    role: Role | None = None
+    """The user's role in the product; stored for later tips."""
+
+    persona: str | None = Field(default=None, max_length=MAX_NAME_CHARS)
+    """The user's persona, such as `project_manager` or `developer`; stored for later tips."""
+
+    product_version: str | None = Field(default=None, max_length=MAX_VERSION_CHARS)
+    """The product version the user runs; the first one stored marks what is new to them."""
+
+
+class TourUpdate(BaseModel):
+    """End of the user's guided tour: completed or skipped."""
+
+    status: TourStatus
+    steps_seen: int | None = Field(default=None, ge=0, le=100)
+    """Number of steps the user saw before completing or skipping."""

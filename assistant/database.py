@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, make_url
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+
+logger = logging.getLogger(__name__)
 
 
 def create_database_engine(url: str) -> Engine:
@@ -47,11 +51,25 @@ class SqlStore:
         """Create (or upgrade) the tables this store uses; subclasses override it."""
         raise NotImplementedError
 
+    def _create_tables_once_raced(self) -> None:
+        """Create the tables, trying again when another store or process created one meanwhile.
+
+        `create_all` checks which tables exist and then creates the others, so two stores that
+        share a database (or two workers) can both decide to create the same table; the loser
+        gets "already exists" (SQLite) or a duplicate-key error (PostgreSQL). The second try
+        sees the table and skips it.
+        """
+        try:
+            self._create_tables(self._engine)
+        except (OperationalError, ProgrammingError, IntegrityError) as exc:
+            logger.info("tables were created concurrently (%s); checking again", type(exc).__name__)
+            self._create_tables(self._engine)
+
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
         if not self._tables_ready:
             with self._tables_lock:
-                self._create_tables(self._engine)
+                self._create_tables_once_raced()
                 self._tables_ready = True
         with self._sessions.begin() as session:
             yield session

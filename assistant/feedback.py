@@ -8,6 +8,7 @@ earlier rating.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -137,9 +138,13 @@ class FeedbackStore(SqlStore):
         message_id: str | None = None,
         reason: str | None = None,
         intent: str | None = None,
+        now: datetime | None = None,
     ) -> None:
-        """Store a rating; with a `message_id`, it replaces that message's earlier rating."""
-        now = datetime.now(UTC)
+        """Store a rating; with a `message_id`, it replaces that message's earlier rating.
+
+        `now` is the rating's time (aware); it defaults to the current time.
+        """
+        now = now or datetime.now(UTC)
         with self._transaction() as session:
             row = None
             if message_id is not None:
@@ -172,8 +177,9 @@ class FeedbackStore(SqlStore):
         nps: int | None = None,
         comment: str | None = None,
         intent: str | None = None,
+        now: datetime | None = None,
     ) -> None:
-        """Store the survey of a conversation.
+        """Store the survey of a conversation; `now` is its time and defaults to the current time.
 
         Raises:
             SurveyAlreadySubmittedError: the conversation already has a survey.
@@ -185,7 +191,7 @@ class FeedbackStore(SqlStore):
             nps=nps,
             comment=comment,
             intent=intent,
-            created_at=datetime.now(UTC),
+            created_at=now or datetime.now(UTC),
         )
         try:
             with self._transaction() as session:
@@ -271,6 +277,25 @@ class _Counts:
         return _Counts(
             *(mine + theirs for mine, theirs in zip(astuple(self), astuple(other), strict=True))
         )
+
+
+def score_feedback(
+    ratings: Iterable[str], surveys: Iterable[tuple[int | None, int | None]]
+) -> FeedbackStats:
+    """Return the totals of some thumbs ratings ("up" or "down") and surveys (csat, nps)."""
+    counts = _Counts()
+    for rating in ratings:
+        counts += _Counts(ratings=1, thumbs_up=int(rating == Rating.UP.value))
+    for csat, nps in surveys:
+        counts += _Counts(
+            surveys=1,
+            csat_count=int(csat is not None),
+            csat_sum=csat or 0,
+            nps_count=int(nps is not None),
+            promoters=int(nps is not None and nps >= NPS_PROMOTER_MIN),
+            detractors=int(nps is not None and nps <= NPS_DETRACTOR_MAX),
+        )
+    return _stats(counts)
 
 
 def _stats(counts: _Counts) -> FeedbackStats:

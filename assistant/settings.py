@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import platformdirs
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from assistant.domain import Intent
 
 APP_NAME = "pm-support-assistant"
 DEFAULT_KB = "default"
@@ -62,6 +64,11 @@ class Settings(BaseSettings):
     glossary_path: Path | None = None
     """Extra zh<->en glossary (YAML) merged over the shipped one for cross-language search."""
 
+    product_version: str = ""
+    """Current version of the product the KB documents, e.g. `3.4`; the stale-docs check of
+    `assistant report gaps` compares articles with it. Empty means the newest release of the
+    KB's changelog."""
+
     roster_path: Path | None = None
     """Support roster (YAML); empty uses the roster shipped with the package."""
 
@@ -113,6 +120,48 @@ class Settings(BaseSettings):
     eval_reports_dir: Path | None = None
     """Folder of the `assistant eval --report` JSON reports that the ops dashboard lists;
     None means DATA_DIR/eval-reports."""
+
+    help_center_url: str = ""
+    """Base URL of the published help center: an onboarding tip links to this URL plus its
+    article's KB path. Empty gives tips no link, only the article's path and title."""
+
+    surge_min_reports: int = Field(default=5, ge=2)
+    """Similar reports about one module within the surge window that open an incident."""
+
+    surge_window_minutes: float = Field(default=30.0, gt=0)
+    """Minutes within which similar reports about one module count toward the same surge."""
+
+    surge_similarity_threshold: float = Field(default=0.4, gt=0.0, le=1.0)
+    """Cosine similarity of two reports' tokens from which they count as the same problem."""
+
+    surge_intents: Annotated[tuple[Intent, ...], NoDecode] = (
+        Intent.OUTAGE,
+        Intent.BUG_REPORT,
+        Intent.TROUBLESHOOTING,
+    )
+    """Intents whose tickets count toward surges, comma-separated in the environment; empty
+    turns surge detection off."""
+
+    pager_webhook_url: str = ""
+    """URL that gets a JSON POST when an incident opens, to page L3; empty only logs it."""
+
+    pager_timeout_seconds: float = Field(default=5.0, gt=0)
+    """Timeout of the pager webhook call; the reply to the report that opened the incident
+    waits for it."""
+
+    @field_validator("surge_intents", mode="before")
+    @classmethod
+    def _split_surge_intents(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(name.strip() for name in value.split(",") if name.strip())
+        return value
+
+    @field_validator("pager_webhook_url", mode="after")
+    @classmethod
+    def _check_pager_webhook_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("the pager webhook URL must start with http:// or https://")
+        return value
 
     @field_validator("data_dir", mode="after")
     @classmethod

@@ -16,10 +16,11 @@ from assistant.domain import Language
 
 logger = logging.getLogger(__name__)
 
-_CJK_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_RE = re.compile(f"[{_CJK_RANGES}]")
+CJK_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+"""Unicode ranges of CJK ideographs, for character classes of regular expressions."""
+_CJK_RE = re.compile(f"[{CJK_RANGES}]")
 _LATIN_RE = re.compile(r"[a-zA-Z]")
-_SEGMENT_RE = re.compile(f"([{_CJK_RANGES}]+)|([a-z0-9]+(?:[._+#-][a-z0-9]+)*)")
+_SEGMENT_RE = re.compile(f"([{CJK_RANGES}]+)|([a-z0-9]+(?:[._+#-][a-z0-9]+)*)")
 MIN_CJK_SHARE_FOR_CHINESE = 0.6
 """Share of CJK characters among letters above which a text counts as Chinese."""
 
@@ -65,7 +66,7 @@ _CHINESE_SENTENCE_MARKERS = frozenset(
         "请",
     }
 )
-_CJK_RUN_RE = re.compile(f"[{_CJK_RANGES}]+")
+_CJK_RUN_RE = re.compile(f"[{CJK_RANGES}]+")
 
 MIN_STEM_LENGTH = 3
 TOKENIZE_CACHE_SIZE = 8192

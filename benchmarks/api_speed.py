@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import api_speed_report
+import http_load
 import httpx
 import numpy as np
 from cli_runner import (
@@ -178,58 +179,27 @@ def measure_first_event(base_url: str, key: str, count: int) -> dict[str, Any]:
     return result
 
 
-async def _load_worker(
-    client: httpx.AsyncClient, state: dict[str, Any], total: int, deadline: float
-) -> None:
-    while state["sent"] < total and time.perf_counter() < deadline:
-        index = state["sent"]
-        state["sent"] += 1
-        started = time.perf_counter()
-        try:
-            response = await client.post(
-                "/v1/chat",
-                params={"stream": "false"},
-                json={"message": QUESTIONS[index % len(QUESTIONS)]},
-            )
-        except httpx.HTTPError as exc:
-            state["errors"].append(type(exc).__name__)
-            continue
-        state["latencies"].append((time.perf_counter() - started) * 1000)
-        if response.status_code != httpx.codes.OK:
-            state["errors"].append(str(response.status_code))
-
-
-async def _run_load(
-    base_url: str, key: str, total: int, seconds: float, concurrency: int
-) -> dict[str, Any]:
-    headers = {"Authorization": f"Bearer {key}"}
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    state: dict[str, Any] = {"sent": 0, "latencies": [], "errors": []}
-    async with httpx.AsyncClient(
-        base_url=base_url, headers=headers, limits=limits, timeout=REQUEST_TIMEOUT_SECONDS
-    ) as client:
-        started = time.perf_counter()
-        deadline = started + seconds
-        workers = [_load_worker(client, state, total, deadline) for _ in range(concurrency)]
-        await asyncio.gather(*workers)
-        elapsed = time.perf_counter() - started
-    completed = len(state["latencies"])
-    return {
-        "concurrency": concurrency,
-        "requests": completed,
-        "errors": len(state["errors"]),
-        "error_kinds": sorted(set(state["errors"])),
-        "seconds": round(elapsed, 2),
-        "requests_per_second": round(completed / elapsed, 1),
-        **summarize(state["latencies"]),
-    }
-
-
 def measure_throughput(
     base_url: str, key: str, total: int, seconds: float, concurrency: int
 ) -> dict[str, Any]:
     """Send up to `total` JSON chats in at most `seconds`, `concurrency` at a time."""
-    result = asyncio.run(_run_load(base_url, key, total, seconds, concurrency))
+    headers = {"Authorization": f"Bearer {key}"}
+    bodies = [{"message": question} for question in QUESTIONS]
+    requests = http_load.encode_requests(base_url, "/v1/chat?stream=false", bodies, headers)
+    state, elapsed, client_cpu = asyncio.run(
+        http_load.run_load(base_url, requests, total, seconds, concurrency)
+    )
+    completed = len(state.latencies_ms)
+    result = {
+        "concurrency": concurrency,
+        "requests": completed,
+        "errors": len(state.errors),
+        "error_kinds": sorted(set(state.errors)),
+        "seconds": round(elapsed, 2),
+        "requests_per_second": round(completed / elapsed, 1),
+        "client_cpu_seconds": round(client_cpu, 2),
+        **summarize(state.latencies_ms),
+    }
     logger.info("throughput: %s", result)
     return result
 

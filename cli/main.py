@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from assistant.domain import MODULES, Language
 from assistant.errors import AssistantError
 from assistant.settings import DEFAULT_KB
-from cli import commands, keys
+from cli import commands, keys, report
 from cli.argparse_messages import install_chinese_argparse_messages
 
 EXIT_USAGE = 2
@@ -87,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check_sla.add_argument("--json", action="store_true", help="print JSON")
     keys.add_parsers(sub)
+    report.add_parsers(sub)
     commands.add_eval_parser(sub)
     return parser
 
@@ -107,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "keys": keys.run_keys,
         "serve": keys.run_serve,
         "eval": commands.run_eval,
+        "report": report.run_report,
     }
     try:
         return handlers[args.command](args)

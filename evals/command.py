@@ -25,7 +25,14 @@ from evals.gate import (
     load_tolerances,
 )
 from evals.report import write_reports
-from evals.runner import ProgressBar, RunOptions, eval_environment, run_cases
+from evals.runner import (
+    ProgressBar,
+    RunOptions,
+    SuiteResult,
+    eval_environment,
+    run_cases,
+    run_extra_suites,
+)
 from evals.scoring import CaseResult, intent_confusion, node_latency, summarize
 
 DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
@@ -51,8 +58,15 @@ def run_eval(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with eval_environment(get_settings(), options) as (settings, kb_name):
         results = run_cases(cases, settings, kb_name, options, ProgressBar("eval"))
+        # The extra suites' cases are written for the sample KB, not for a KB or dataset
+        # the caller names.
+        extra = SuiteResult()
+        if options.kb_name is None and not args.dataset:
+            extra = run_extra_suites(settings, kb_name, args.tag or [])
         engine = settings.llm_model or "embedded"
     report = build_report(results, args, engine, kb_name, time.perf_counter() - started)
+    report["metrics"] |= extra.metrics
+    report["cases"].extend(extra.cases)
     if args.report:
         json_path, html_path = write_reports(report, args.report)
         sys.stderr.write(f"reports: {json_path} {html_path}\n")

@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -26,6 +27,9 @@ REAL_QUESTION_CATEGORIES = frozenset({"how-to", "troubleshooting", "account-bill
 
 
 _KB_MARKER_RE = re.compile(r"\[kb:\s*([\w.-]+)\]")
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class DatasetError(InputError):
@@ -82,6 +86,38 @@ class EvalCase(BaseModel):
         if any(not turn.strip() for turn in turns):
             raise ValueError("conversation turns must not be blank")
         return turns
+
+
+def load_models(path: Path, model: type[ModelT], kind: str) -> list[ModelT]:
+    """Load a JSON Lines file of one pydantic model per line, each given its `source`.
+
+    Suites beside the graph's cases (drafts, tips) keep their cases in such files.
+
+    Raises:
+        DatasetError: naming the file and line of the first invalid record or duplicate id.
+    """
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read the dataset: {exc}") from exc
+    records: list[ModelT] = []
+    seen: set[object] = set()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            record = model.model_validate(json.loads(line) | {"source": where})
+        except json.JSONDecodeError as exc:
+            raise DatasetError(f"{where}: invalid JSON: {exc.msg}") from exc
+        except (ValidationError, TypeError) as exc:
+            raise DatasetError(f"{where}: invalid {kind}: {exc}") from exc
+        record_id = getattr(record, "id", None)
+        if record_id in seen:
+            raise DatasetError(f"{where}: duplicate case id {record_id!r}")
+        seen.add(record_id)
+        records.append(record)
+    return records
 
 
 def load_cases(paths: Iterable[Path]) -> list[EvalCase]:

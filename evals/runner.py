@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -219,6 +219,42 @@ def _cost_usd(settings: Settings, prompt_tokens: int, completion_tokens: int) ->
         logger.warning("no litellm price for model %s; cost counted as 0", settings.llm_model)
         return 0.0
     return float(prompt_cost + completion_cost)
+
+
+# ---- suites beside the support graph's cases ---------------------------------------------
+# Features other than the chat graph score their own cases on the same seeded data dir. Each
+# suite returns metrics under its own prefix and report cases marked with their `suite`.
+
+
+@dataclass(frozen=True)
+class SuiteResult:
+    """Metrics and report cases of one suite that runs beside the support graph's cases."""
+
+    metrics: dict[str, float | None] = field(default_factory=dict)
+    cases: list[dict[str, Any]] = field(default_factory=list)
+
+
+Suite = Callable[[Settings, str, Sequence[str]], SuiteResult]
+"""A suite takes the settings, the KB name and the `--tag` filter (empty for every case)."""
+
+
+def extra_suites() -> list[Suite]:
+    """Return the suites that run after the support graph's cases, on the sample KB."""
+    # Imported here because the suites import this module for `SuiteResult`.
+    from evals.drafts import run_draft_suite
+    from evals.tips import run_tip_suite
+
+    return [run_draft_suite, run_tip_suite]
+
+
+def run_extra_suites(settings: Settings, kb_name: str, tags: Sequence[str]) -> SuiteResult:
+    """Run every extra suite and merge their metrics and report cases."""
+    merged = SuiteResult()
+    for suite in extra_suites():
+        result = suite(settings, kb_name, tags)
+        merged.metrics.update(result.metrics)
+        merged.cases.extend(result.cases)
+    return merged
 
 
 class ProgressBar:

@@ -247,25 +247,28 @@ def _optional_str(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-@lru_cache(maxsize=1)
-def _scaffolding() -> tuple[list[re.Pattern[str]], set[str]]:
+@lru_cache(maxsize=4)
+def _scaffolding(keys: tuple[str, ...]) -> tuple[list[re.Pattern[str]], set[str]]:
     catalog = yaml.safe_load(MESSAGES_PATH.read_text(encoding="utf-8"))
     patterns = [
         re.compile(_PLACEHOLDER_RE.sub(".*?", re.escape(text.strip())) + r"$")
-        for key in SCAFFOLDING_KEYS
+        for key in keys
         for text in catalog[key].values()
     ]
     return patterns, {text.strip() for text in catalog[SOURCES_KEY].values()}
 
 
-def answer_sentences(answer: str) -> list[str]:
+def answer_sentences(
+    answer: str, scaffolding_keys: tuple[str, ...] = SCAFFOLDING_KEYS
+) -> list[str]:
     """Return the sentences of an answer's KB content, without the composer's scaffolding.
 
     Citation markers are removed, the list of sources and everything after it is cut, and lines
-    that match a message-catalog template (introduction, role and version notes, follow-up
-    offer) are dropped, because they come from the product, not from the KB.
+    that match a message-catalog template named in `scaffolding_keys` (by default the
+    introduction, role and version notes, follow-up offer) are dropped, because they come from
+    the product, not from the KB.
     """
-    patterns, sources_headers = _scaffolding()
+    patterns, sources_headers = _scaffolding(scaffolding_keys)
     lines: list[str] = []
     for raw_line in answer.splitlines():
         line = _CITATION_MARKER_RE.sub("", raw_line).strip()
@@ -360,8 +363,9 @@ def _action_metrics(results: Sequence[CaseResult]) -> dict[str, float | None]:
             sum(not any(f.startswith("action:") for f in r.failures) for r in results),
             len(results),
         ),
-        "escalation_precision": precision if escalations else None,
-        "escalation_recall": recall if escalations else None,
+        # Undefined, not 0, without a predicted (precision) or an expected (recall) escalation.
+        "escalation_precision": precision if any(p for _, p in escalations) else None,
+        "escalation_recall": recall if any(e for e, _ in escalations) else None,
         "routing_accuracy": safe_ratio(
             sum(not any(f.startswith(("tier:", "team:")) for f in r.failures) for r in routed),
             len(routed),

@@ -171,10 +171,14 @@ class KnowledgeBase:
 
         See `retrieval.related.rank_related` for the ranking; `docs` are never returned.
         """
+        return rank_related(self.document_topics(), docs, limit)
+
+    def document_topics(self) -> dict[str, DocumentTopic]:
+        """Return the title, module, tags, language, roles and versions of every document."""
         if self._topics is None:
             # The retriever already holds every chunk; reading them again would double memory.
             self._topics = document_topics(self.retriever().chunks)
-        return rank_related(self._topics, docs, limit)
+        return self._topics
 
     def search(
         self, query: str, filters: SearchFilters | None = None, top_k: int | None = None

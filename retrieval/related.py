@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TypedDict
@@ -20,13 +21,16 @@ class RelatedArticle(TypedDict):
 
 @dataclass(frozen=True)
 class DocumentTopic:
-    """Title, module, tags and language of a document, from its front matter."""
+    """Title, module, tags, language, roles and versions of a document, from its front matter."""
 
     doc: str
     title: str
     module: str
     tags: frozenset[str]
     language: str
+    roles: tuple[str, ...]
+    introduced_in: str | None
+    removed_in: str | None
 
 
 def document_topics(chunks: Iterable[StoredChunk]) -> dict[str, DocumentTopic]:
@@ -37,12 +41,17 @@ def document_topics(chunks: Iterable[StoredChunk]) -> dict[str, DocumentTopic]:
         tags = frozenset(tag.casefold() for tag in chunk.tags)
         if known is None:
             topics[chunk.doc] = DocumentTopic(
-                chunk.doc, chunk.title, chunk.module, tags, chunk.language
+                chunk.doc,
+                chunk.title,
+                chunk.module,
+                tags,
+                chunk.language,
+                chunk.roles,
+                chunk.introduced_in,
+                chunk.removed_in,
             )
         elif not tags <= known.tags:
-            topics[chunk.doc] = DocumentTopic(
-                known.doc, known.title, known.module, known.tags | tags, known.language
-            )
+            topics[chunk.doc] = dataclasses.replace(known, tags=known.tags | tags)
     return topics
 
 

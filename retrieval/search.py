@@ -32,6 +32,10 @@ CONFIDENCE_COVERAGE_WEIGHT = 0.75
 CONFIDENCE_SIMILARITY_WEIGHT = 0.25
 DOC_BODY_WEIGHT = 0.5
 OTHER_LANGUAGE_FACTOR = 0.7
+FLAT_SCAN_MAX_CHUNKS = 5000
+"""Up to this many chunks, dense similarities are computed exactly in memory from the vectors
+read once out of Chroma: on the 2-core benchmark machine a 300-chunk scan takes under 0.1 ms,
+an HNSW query through Chroma about 1.5 ms. Larger KBs query Chroma's HNSW index."""
 SIMILARITY_SATURATION = 0.5
 """Dense cosine similarity at which the similarity part of the confidence reaches 1."""
 
@@ -100,6 +104,11 @@ class HybridRetriever:
         self._modules = np.array([c.module for c in chunks])
         self._languages = np.array([c.language for c in chunks])
         self._documents = DocumentIndex(chunks)
+        self._unit_vectors = (
+            _unit_rows(vector_store.vectors([c.chunk_id for c in chunks]))
+            if 0 < len(chunks) <= FLAT_SCAN_MAX_CHUNKS
+            else None
+        )
 
     @property
     def chunks(self) -> list[StoredChunk]:
@@ -116,7 +125,7 @@ class HybridRetriever:
         other = Language.EN if detect_language(query) is Language.ZH else Language.ZH
         translated = [t for t in self._glossary.translate(query, other) if t not in set(tokens)]
         mask = self._filter_mask(filters)
-        similarities = self._dense_similarities(query, filters)
+        similarities = self._dense_similarities(query, filters, mask)
         fused = self._fuse(tokens, translated, similarities, mask)
         if not fused:
             return SearchResult([], "no_match", translated)
@@ -139,10 +148,25 @@ class HybridRetriever:
             mask &= self._languages == filters.language
         return mask
 
-    def _dense_similarities(self, query: str, filters: SearchFilters) -> dict[str, float]:
+    def _dense_similarities(
+        self, query: str, filters: SearchFilters, mask: BoolMask
+    ) -> dict[str, float]:
         vector = self._embedder.embed([query])[0]
-        hits = self._vectors.query(vector, CANDIDATES_PER_RANKER, _chroma_where(filters))
-        return {hit.chunk_id: hit.similarity for hit in hits}
+        if self._unit_vectors is None:
+            hits = self._vectors.query(vector, CANDIDATES_PER_RANKER, _chroma_where(filters))
+            return {hit.chunk_id: hit.similarity for hit in hits}
+        query_vector = np.asarray(vector, dtype=np.float32)
+        norm = float(np.linalg.norm(query_vector))
+        if norm == 0.0:
+            return {}
+        similarities = self._unit_vectors @ (query_vector / norm)
+        similarities = np.where(mask, similarities, -np.inf)
+        top = np.argsort(-similarities)[:CANDIDATES_PER_RANKER]
+        return {
+            self._chunks[position].chunk_id: float(similarities[position])
+            for position in top
+            if np.isfinite(similarities[position])
+        }
 
     def _fuse(
         self,
@@ -257,6 +281,17 @@ class HybridRetriever:
     @property
     def _idf_unknown(self) -> float:
         return math.log(1 + len(self._chunks))
+
+
+def _unit_rows(vectors: npt.NDArray[np.float32] | None) -> npt.NDArray[np.float32] | None:
+    """Scale each row to unit length (zero rows stay zero), so a dot product is the cosine."""
+    if vectors is None:
+        return None
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    unit: npt.NDArray[np.float32] = np.divide(
+        vectors, norms, out=np.zeros_like(vectors), where=norms > 0
+    )
+    return unit
 
 
 def _inverse_document_frequencies(token_sets: list[frozenset[str]]) -> dict[str, float]:

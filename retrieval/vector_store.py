@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from assistant.errors import UpstreamError
 
@@ -85,6 +86,24 @@ class VectorStore:
         self._count = None
         for start in range(0, len(chunk_ids), ADD_BATCH_SIZE):
             self._collection.delete(ids=list(chunk_ids[start : start + ADD_BATCH_SIZE]))
+
+    def vectors(self, chunk_ids: Sequence[str]) -> npt.NDArray[np.float32] | None:
+        """Return the stored vectors of `chunk_ids` as rows in that order, None if any is missing.
+
+        Raises:
+            UpstreamError: when Chroma fails to answer.
+        """
+        if not chunk_ids:
+            return None
+        try:
+            result = self._collection.get(ids=list(chunk_ids), include=["embeddings"])
+        except Exception as exc:
+            raise UpstreamError(f"reading vectors from Chroma failed: {exc}") from exc
+        embeddings = result.get("embeddings")
+        if embeddings is None or len(result["ids"]) != len(set(chunk_ids)):
+            return None
+        by_id = dict(zip(result["ids"], embeddings, strict=True))
+        return np.asarray([by_id[chunk_id] for chunk_id in chunk_ids], dtype=np.float32)
 
     def query(self, vector: Sequence[float], limit: int, where: Where | None) -> list[VectorHit]:
         """Return up to `limit` chunks nearest to a vector that satisfy a metadata filter.

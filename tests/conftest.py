@@ -121,3 +121,20 @@ def write_eval_report(
     path = directory / f"eval-{stamp}.json"
     path.write_text(json.dumps(report), encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL schema; the test is skipped when no server accepts connections."""
+    from tests.tickets.factories import postgres_schema_url
+
+    yield from postgres_schema_url()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The assistant's database as a SQLite file, then as a PostgreSQL schema."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'assistant.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from api.deps import OpsReaderDep, ResourcesDep
+from api.routes.insights import read_turn_metrics
 from assistant.domain import Intent
+from assistant.drafts import DraftAcceptance
 from assistant.eval_runs import EvalRunDetail, EvalRunReader, EvalRunSummary
+from insights.live import DEFAULT_LIVE_WEEKS, MAX_LIVE_WEEKS, TurnMetrics
 
 router = APIRouter(prefix="/v1/ops", tags=["ops"])
 
@@ -47,7 +51,7 @@ class LiveMetrics(BaseModel):
     """1 - tickets / conversations, clamped to 0..1; an estimate, null without conversations."""
 
     tickets_by_intent: dict[str, int]
-    """Tickets per intent (exact); turns per intent are not stored, so no rate per intent."""
+    """Tickets per intent (exact); `turn_metrics` has the escalation rate per intent."""
 
     ratings: int
     thumbs_up_rate: float | None
@@ -55,6 +59,14 @@ class LiveMetrics(BaseModel):
 
     unanswered: list[UnansweredQuestion]
     """The latest tickets whose intent the KB should have answered, newest first."""
+
+    drafts: DraftAcceptance
+    """Agents' decisions on drafted replies (exact): accepted, edited and rejected, overall,
+    per intent and per team."""
+
+    turn_metrics: TurnMetrics
+    """Exact containment, escalation rate per intent, unanswered questions and feedback scores
+    from the turn log of the latest `weeks` ISO weeks."""
 
 
 @router.get("/eval-runs", response_model=EvalRunList)
@@ -72,11 +84,19 @@ def read_eval_run(*, run_id: str, key: OpsReaderDep, resources: ResourcesDep) ->
 
 
 @router.get("/live", response_model=LiveMetrics)
-def read_live_metrics(*, key: OpsReaderDep, resources: ResourcesDep) -> LiveMetrics:
-    """Return containment, tickets per intent, thumbs-up rate and unanswered questions."""
+def read_live_metrics(
+    *,
+    key: OpsReaderDep,
+    resources: ResourcesDep,
+    weeks: Annotated[
+        int, Query(ge=1, le=MAX_LIVE_WEEKS, description="weeks of the turn metrics")
+    ] = DEFAULT_LIVE_WEEKS,
+) -> LiveMetrics:
+    """Return containment, tickets per intent, thumbs-up rate, unanswered questions and drafts."""
     conversations = resources.conversations.count_conversations(key.tenant)
     tickets_by_intent = resources.tickets.count_by_intent(key.tenant)
     feedback = resources.feedback.summarize(key.tenant)
+    drafts = resources.drafts.acceptance(key.tenant)
     unanswered = resources.tickets.list(
         tenant=key.tenant, intents=KB_INTENTS, limit=UNANSWERED_LIMIT
     )
@@ -98,6 +118,8 @@ def read_live_metrics(*, key: OpsReaderDep, resources: ResourcesDep) -> LiveMetr
             )
             for ticket in unanswered
         ],
+        drafts=drafts,
+        turn_metrics=read_turn_metrics(resources, key.tenant, weeks),
     )
 
 

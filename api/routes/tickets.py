@@ -36,7 +36,8 @@ from tools.escalate_ticket import escalate_ticket
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
 
 
-def _public(ticket: TicketRecord, now: datetime) -> TicketPublic:
+def ticket_public(ticket: TicketRecord, now: datetime) -> TicketPublic:
+    """Return a ticket in its public shape, with its SLA due time and state at `now`."""
     return TicketPublic.model_validate(
         ticket.model_dump()
         | {"sla_due_at": current_due_at(ticket), "sla_breached": is_breached(ticket, now)}
@@ -68,7 +69,7 @@ def list_tickets(
         status=status_, tier=tier, team=team, assignee=assignee, limit=limit, tenant=key.tenant
     )
     now = datetime.now(UTC)
-    tickets = [_public(record, now) for record in records]
+    tickets = [ticket_public(record, now) for record in records]
     if sla_breached is not None:
         tickets = [ticket for ticket in tickets if ticket.sla_breached is sla_breached]
     return TicketsPublic(tickets=tickets, count=len(tickets))
@@ -78,7 +79,7 @@ def list_tickets(
 def get_ticket(*, ticket_id: str, key: TicketReaderDep, resources: ResourcesDep) -> TicketPublic:
     """Return one ticket with its event log."""
     ticket = resources.tickets.get(ticket_id, tenant=key.tenant)
-    return _public(ticket, datetime.now(UTC))
+    return ticket_public(ticket, datetime.now(UTC))
 
 
 @router.patch("/{ticket_id}", response_model=TicketPublic)
@@ -90,7 +91,7 @@ def update_ticket_status(
     updated = resources.tickets.update(
         ticket.id, TicketUpdate(status=body.status), actor=_actor(key)
     )
-    return _public(updated, datetime.now(UTC))
+    return ticket_public(updated, datetime.now(UTC))
 
 
 @router.post(
@@ -104,7 +105,7 @@ def add_ticket_comment(
     updated = resources.tickets.add_event(
         ticket.id, EventKind.COMMENTED, actor=_actor(key), data={"text": body.text}
     )
-    return _public(updated, datetime.now(UTC))
+    return ticket_public(updated, datetime.now(UTC))
 
 
 @router.post("/{ticket_id}/escalate", response_model=TicketPublic)
@@ -126,7 +127,7 @@ def escalate(
         settings=resources.settings,
         actor=_actor(key),
     )
-    return _public(updated, datetime.now(UTC))
+    return ticket_public(updated, datetime.now(UTC))
 
 
 @router.post("/{ticket_id}/assign", response_model=TicketPublic)
@@ -141,4 +142,4 @@ def assign(
     updated = assign_ticket(
         resources.tickets, ticket.id, resources.roster, body.agent_id, actor=_actor(key)
     )
-    return _public(updated, datetime.now(UTC))
+    return ticket_public(updated, datetime.now(UTC))

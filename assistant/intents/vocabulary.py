@@ -27,6 +27,11 @@ DEFAULT_LEXICON_PATH = Path(__file__).parent / "data" / "lexicon.yaml"
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'"})
 
+ERROR_CODE_CONCEPT = "error_code"
+"""Concept of a quoted product error code ("TASK-403") or HTTP status ("410 Gone")."""
+
+_ERROR_CODE = re.compile(r"\b[A-Z][A-Z0-9]{1,11}-\d{3}\b|\b[45]\d\d(?: [A-Z][a-z]+)+")
+
 
 class Scope(StrEnum):
     """Topic class of a message, as far as the lexicon can tell."""
@@ -82,7 +87,11 @@ class Lexicon:
             scope = Scope.SUPPORT
         else:
             scope = Scope.GENERAL
-        return LexiconMatch(scope, [concept.name for concept in concepts])
+        names = [concept.name for concept in concepts]
+        if _ERROR_CODE.search(text):
+            # Codes vary too much for phrase lists; the one feature says "an error was quoted".
+            names.append(ERROR_CODE_CONCEPT)
+        return LexiconMatch(scope, names)
 
     def _mentions_product(self, text: str) -> bool:
         folded = normalize(text)

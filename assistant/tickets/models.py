@@ -59,7 +59,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def _enum_column(enum_class: type[StrEnum]) -> Enum:
+def enum_column(enum_class: type[StrEnum]) -> Enum:
+    """Return the column type of a StrEnum field, shared by the ticket and incident tables."""
     # Store the enum values ("L2", "how_to") as plain strings; a native PostgreSQL enum type
     # would need a migration for every new value.
     return Enum(
@@ -90,15 +91,15 @@ class Ticket(Base):
     subject: Mapped[str] = mapped_column(String(MAX_SUBJECT_CHARS))
     description: Mapped[str] = mapped_column(Text)
     transcript: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    intent: Mapped[Intent] = mapped_column(_enum_column(Intent))
+    intent: Mapped[Intent] = mapped_column(enum_column(Intent))
     module: Mapped[str] = mapped_column(String(MODULE_MAX_CHARS))
-    priority: Mapped[Priority] = mapped_column(_enum_column(Priority))
-    tier: Mapped[Tier] = mapped_column(_enum_column(Tier), index=True)
-    status: Mapped[TicketStatus] = mapped_column(_enum_column(TicketStatus), index=True)
+    priority: Mapped[Priority] = mapped_column(enum_column(Priority))
+    tier: Mapped[Tier] = mapped_column(enum_column(Tier), index=True)
+    status: Mapped[TicketStatus] = mapped_column(enum_column(TicketStatus), index=True)
     team: Mapped[str | None] = mapped_column(String(MAX_NAME_CHARS), index=True)
     assignee: Mapped[str | None] = mapped_column(String(MAX_NAME_CHARS), index=True)
-    channel: Mapped[Channel] = mapped_column(_enum_column(Channel))
-    language: Mapped[Language] = mapped_column(_enum_column(Language))
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel))
+    language: Mapped[Language] = mapped_column(enum_column(Language))
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
     first_reply_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     diagnosis_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -122,7 +123,7 @@ class TicketEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
-    kind: Mapped[EventKind] = mapped_column(_enum_column(EventKind))
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind))
     actor: Mapped[str] = mapped_column(String(MAX_NAME_CHARS))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
@@ -142,6 +143,6 @@ class SlaNotice(Base):
     ticket_id: Mapped[int] = mapped_column(
         ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
     )
-    tier: Mapped[Tier] = mapped_column(_enum_column(Tier), primary_key=True)
-    kind: Mapped[EventKind] = mapped_column(_enum_column(EventKind), primary_key=True)
+    tier: Mapped[Tier] = mapped_column(enum_column(Tier), primary_key=True)
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind), primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())

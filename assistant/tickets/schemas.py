@@ -22,6 +22,9 @@ from assistant.tenants import DEFAULT_TENANT
 ASSISTANT_ACTOR = "assistant"
 """Actor recorded in the event log for changes the assistant makes."""
 
+AGENT_ROLE = "agent"
+"""Transcript role of a reply that a human support agent sent to the requester."""
+
 MAX_SUBJECT_CHARS = 200
 MAX_DESCRIPTION_CHARS = 20_000
 MAX_REQUESTER_CHARS = 200

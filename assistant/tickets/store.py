@@ -23,6 +23,7 @@ from assistant.errors import InputError, NotFoundError
 from assistant.tenants import DEFAULT_TENANT
 from assistant.tickets.models import Base, SlaNotice, Ticket, TicketEvent
 from assistant.tickets.schemas import (
+    AGENT_ROLE,
     ASSISTANT_ACTOR,
     OPEN_STATUSES,
     EventKind,
@@ -359,6 +360,40 @@ class TicketStore(SqlStore):
         """
         event = TicketEventDraft(kind=kind, actor=actor, data=dict(data or {}))
         return self.update(ticket_id, TicketUpdate(), events=[event], actor=actor, now=now)
+
+    def add_agent_reply(
+        self,
+        ticket_id: str,
+        text: str,
+        *,
+        actor: str,
+        data: Mapping[str, JsonValue] | None = None,
+        now: datetime | None = None,
+    ) -> TicketRecord:
+        """Send a support agent's public reply: append it to the transcript and log a comment.
+
+        The transcript message has the role `agent`. The `commented` event carries the text
+        plus `data`, and like any comment it counts as a reply for the SLA.
+
+        Raises:
+            InvalidTicketIdError: the id does not have the form `T-000123`.
+            TicketNotFoundError: no ticket has this id.
+        """
+        at = _require_aware(now) if now is not None else _utc_now()
+        message = TranscriptMessage(role=AGENT_ROLE, content=text)
+        event = TicketEventDraft(
+            kind=EventKind.COMMENTED, actor=actor, data={**(data or {}), "text": text}
+        )
+        with self._transaction() as session:
+            row = self._load(session, ticket_id)
+            # A new list, because SQLAlchemy does not see in-place changes of a JSON value.
+            row.transcript = [*row.transcript, message.model_dump(mode="json")]
+            _append_event(row, event, at)
+            row.updated_at = at
+            session.flush()
+            record = _to_record(row)
+        logger.info("agent %s replied on ticket %s", actor, record.id)
+        return record
 
     def list_due(self, before: datetime) -> builtins.list[TicketRecord]:
         """Return the open tickets of every tenant whose current tier is due at or before `before`.

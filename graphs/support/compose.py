@@ -34,6 +34,18 @@ def compose_extractive(
     question: str, hits: list[Hit], language: Language, user: UserContext, min_confidence: float
 ) -> tuple[str, list[Citation]]:
     """Quote the best sentences or steps of the confident hits, each with its citation number."""
+    lines, citations = quote_evidence(question, hits, language, user, min_confidence)
+    lines.append(translate("answer_follow_up", language))
+    return "\n".join(lines), citations
+
+
+def quote_evidence(
+    question: str, hits: list[Hit], language: Language, user: UserContext, min_confidence: float
+) -> tuple[list[str], list[Citation]]:
+    """Return the lines of an extractive reply, from its introduction to its list of sources.
+
+    `hits` must not be empty; the best hit is quoted even when no hit reaches `min_confidence`.
+    """
     lines = [translate("answer_intro", language)]
     citations: list[Citation] = []
     confident = [h for h in hits if h["confidence"] >= min_confidence] or hits[:1]
@@ -53,10 +65,15 @@ def compose_extractive(
         citations.append(_citation(confident[0]))
         lines.append(f"{confident[0]['text'][:400].strip()} [1]")
     lines.append("")
-    lines.append(translate("answer_sources", language))
+    lines.extend(source_lines(citations, language))
+    return lines, citations
+
+
+def source_lines(citations: list[Citation], language: Language) -> list[str]:
+    """Return the list of sources that ends a reply: a header, then `[n] title (doc)` lines."""
+    lines = [translate("answer_sources", language)]
     lines.extend(f"[{n}] {c['title']} ({c['doc']})" for n, c in enumerate(citations, start=1))
-    lines.append(translate("answer_follow_up", language))
-    return "\n".join(lines), citations
+    return lines
 
 
 def compose_with_llm(
@@ -72,8 +89,19 @@ def compose_with_llm(
         hits=hits,
         question=question,
     )
+    return complete_with_citations(llm, prompt, "answer", hits)
+
+
+def complete_with_citations(
+    llm: LLMClient, prompt: str, prompt_id: str, hits: list[Hit]
+) -> tuple[str, list[Citation]] | None:
+    """Run a prompt that must cite `hits` by chunk id; return the reply and its citations.
+
+    Returns None when the model call fails, the model replies `NO_ANSWER`, or the reply cites
+    no retrieved chunk or an id that was not retrieved. The caller then composes without it.
+    """
     try:
-        reply = llm.complete([{"role": "user", "content": prompt}], prompt_id="answer")
+        reply = llm.complete([{"role": "user", "content": prompt}], prompt_id=prompt_id)
     except UpstreamError as exc:
         logger.warning("LLM reply failed, using the extractive reply: %s", exc)
         return None

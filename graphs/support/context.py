@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from assistant.incidents import SurgeDetector
 from assistant.intents import IntentClassifier
 from assistant.llm import LLMClient
 from assistant.settings import Settings
@@ -25,3 +26,5 @@ class AgentContext:
     channel: str = "cli"
     tenant: str = DEFAULT_TENANT
     """Tenant whose KB, conversations and tickets this agent works on."""
+    surge: SurgeDetector | None = None
+    """Checks new tickets for a surge of similar reports; None turns the check off."""

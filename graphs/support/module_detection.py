@@ -121,15 +121,21 @@ MODULE_TERMS: dict[str, tuple[str, ...]] = {
 
 def detect_module(message: str) -> str | None:
     """Return the module whose terms the message mentions most, or None when it names none."""
+    counts = mentioned_modules(message)
+    if not counts:
+        return None
+    return max(counts, key=lambda module: counts[module])
+
+
+def mentioned_modules(message: str) -> dict[str, int]:
+    """Return, for each module the message names, how many of its terms it mentions."""
     text = normalize(message)
     counts: dict[str, int] = {}
     for module, terms in MODULE_TERMS.items():
         hits = sum(1 for term in terms if _mentions(text, term))
         if hits:
             counts[module] = hits
-    if not counts:
-        return None
-    return max(counts, key=lambda module: counts[module])
+    return counts
 
 
 def _mentions(text: str, term: str) -> bool:

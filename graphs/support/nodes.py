@@ -9,12 +9,13 @@ from langgraph.runtime import Runtime
 
 from assistant.domain import ActionType, Intent, Language
 from assistant.i18n import translate
-from assistant.intents import recognize_intent
+from assistant.intents import IntentPrediction, recognize_intent
 from assistant.text import detect_language, tokenize
 from graphs.support.compose import compose_extractive, compose_with_llm
 from graphs.support.context import AgentContext
 from graphs.support.module_detection import detect_module
 from graphs.support.policy import (
+    ANSWERABLE_INTENTS,
     INTENT_MODULES,
     RETRIEVING_INTENTS,
     TICKET_PLANS,
@@ -31,6 +32,8 @@ logger = logging.getLogger(__name__)
 FOLLOW_UP_MAX_TOKENS = 4
 DETAIL_INTENTS = frozenset({Intent.BUG_REPORT, Intent.TROUBLESHOOTING, Intent.HOW_TO})
 """Intents of a message that can carry the details a pending ticket asked for."""
+FOLLOW_UP_INTENTS = ANSWERABLE_INTENTS | {Intent.BILLING}
+"""Intents a short follow-up to a KB answer may be mistaken for when read alone."""
 FOLLOW_UP_MIN_CONFIDENCE = 0.5
 """A short follow-up classified below this is classified again with the previous message."""
 VERSION_MISMATCH_MARGIN = 0.1
@@ -47,11 +50,13 @@ def classify_intent(state: State, runtime: Runtime[AgentContext]) -> dict[str, A
     language = detect_language(message, default=default)
     prediction = recognize_intent(message, context.settings, context.classifier, context.llm)
     earlier = _earlier_user_message(state)
-    if earlier and _is_short(message) and prediction.confidence < FOLLOW_UP_MIN_CONFIDENCE:
+    if earlier and _is_short(message):
         # "and swimlanes?" means little alone; classify it with the question it follows.
-        prediction = recognize_intent(
+        joined = recognize_intent(
             f"{earlier} {message}", context.settings, context.classifier, context.llm
         )
+        if _continues_previous_question(state, prediction, joined):
+            prediction = joined
     logger.info(
         "intent=%s confidence=%.2f source=%s language=%s",
         prediction.intent.value,
@@ -75,10 +80,15 @@ def classify_intent(state: State, runtime: Runtime[AgentContext]) -> dict[str, A
 
 
 def retrieve_context(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
-    """Search the KB for the message, preferring chunks valid for the user's version."""
-    if Intent(state["intent"]["name"]) not in RETRIEVING_INTENTS:
-        return {"hits": [], "retrieval_confidence": 0.0}
+    """Search the KB for the message, preferring chunks valid for the user's version.
+
+    Also sets the message's module for the turn log, by the rule that routes its tickets.
+    """
+    intent = Intent(state["intent"]["name"])
     context = runtime.context
+    if intent not in RETRIEVING_INTENTS:
+        module = _ticket_module(intent, state["message"], [], 0.0)
+        return {"hits": [], "retrieval_confidence": 0.0, "module": module}
     query = _search_query(state)
     version = state.get("user", {}).get("product_version") or None
     result = context.kb.search(query, SearchFilters(version=version))
@@ -90,7 +100,9 @@ def retrieve_context(state: State, runtime: Runtime[AgentContext]) -> dict[str, 
         if unfiltered.hits and unfiltered.hits[0].confidence > best + VERSION_MISMATCH_MARGIN:
             result, best = unfiltered, unfiltered.hits[0].confidence
     logger.info("retrieved hits=%d best_confidence=%.3f", len(result.hits), best)
-    return {"hits": [_to_hit(h) for h in result.hits], "retrieval_confidence": best}
+    hits = [to_hit(h) for h in result.hits]
+    module = _ticket_module(intent, state["message"], hits, context.settings.answer_min_confidence)
+    return {"hits": hits, "retrieval_confidence": best, "module": module}
 
 
 def decide_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -227,6 +239,29 @@ def _search_query(state: State) -> str:
     return f"{earlier} {message}" if earlier and _is_short(message) else message
 
 
+def _continues_previous_question(
+    state: State, alone: IntentPrediction, joined: IntentPrediction
+) -> bool:
+    """Tell whether a short message is better read together with the user's previous one.
+
+    It is when it means little alone (an unsure or out-of-scope prediction), or when the
+    previous question was answered from the KB and, read together, the two keep its intent:
+    "Enterprise plan?" after a question on audit log retention is not a billing request.
+    """
+    if alone.confidence < FOLLOW_UP_MIN_CONFIDENCE or alone.intent is Intent.OUT_OF_SCOPE:
+        return True
+    # The intent and action in the state are still the previous turn's.
+    previous_intent = state.get("intent")
+    previous_action = state.get("action")
+    if previous_intent is None or previous_action is None:
+        return False
+    return (
+        previous_action["type"] == ActionType.ANSWER.value
+        and alone.intent in FOLLOW_UP_INTENTS
+        and joined.intent.value == previous_intent["name"]
+    )
+
+
 def _is_short(message: str) -> bool:
     return len(tokenize(message)) <= FOLLOW_UP_MAX_TOKENS
 
@@ -241,7 +276,8 @@ def _earlier_user_message(state: State) -> str | None:
     return earlier[-1] if earlier else None
 
 
-def _to_hit(hit: SearchHit) -> Hit:
+def to_hit(hit: SearchHit) -> Hit:
+    """Convert a search hit to the plain-data hit that the state and the composers use."""
     chunk = hit.chunk
     return Hit(
         chunk_id=chunk.chunk_id,

@@ -23,7 +23,7 @@ notice that an "out of scope" question is about a topic the KB has an article on
 MAX_CLARIFICATIONS = 1
 UNSURE_INTENTS = frozenset({Intent.OUT_OF_SCOPE, Intent.FEEDBACK})
 """Intents that, when recognized with low confidence, more likely mean a vague request."""
-MIN_SURE_INTENT_CONFIDENCE = 0.7
+MIN_SURE_INTENT_CONFIDENCE = 0.5
 """Below this, an out-of-scope or feedback verdict gets a clarifying question first."""
 VAGUE_MESSAGE_MAX_TOKENS = 6
 """A low-confidence question with at most this many search tokens gets a clarifying question."""

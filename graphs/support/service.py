@@ -7,19 +7,24 @@ import sqlite3
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from assistant import telemetry
+from assistant.incidents import IncidentStore, SurgeDetector
+from assistant.incidents.similarity import ConceptMatcher
 from assistant.intents import IntentClassifier
 from assistant.llm import LLMClient
 from assistant.settings import Settings
 from assistant.tenants import DEFAULT_TENANT, conversation_thread_id
 from assistant.tickets import TicketStore, load_roster
+from assistant.turns import TurnDraft, TurnStore
 from graphs.support.context import AgentContext
 from graphs.support.graph import GRAPH_NAME, build_graph
 from graphs.support.state import OutputState, UserContext
+from retrieval.glossary import Glossary
 from retrieval.knowledge_base import KnowledgeBase
 
 logger = logging.getLogger(__name__)
@@ -58,6 +63,8 @@ class SupportAgent:
         kb_name: Stored name of the KB (for a tenant's KB, `{tenant}.{kb}`).
         channel: Channel recorded on the tickets the agent opens.
         tenant: Tenant that owns the tickets and conversations of this agent.
+        turns: Turn log to record every answered message in; None opens one on the ticket
+            database that `close` closes.
     """
 
     def __init__(
@@ -67,8 +74,12 @@ class SupportAgent:
         *,
         channel: str = "cli",
         tenant: str = DEFAULT_TENANT,
+        turns: TurnStore | None = None,
     ) -> None:
         kb = KnowledgeBase.open_existing(settings, kb_name)
+        self._kb_name = kb_name
+        self._owns_turns = turns is None
+        self.turns = turns or TurnStore(settings.resolved_database_url)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self._connection = sqlite3.connect(settings.checkpoint_path, check_same_thread=False)
         self._graph = build_graph(SqliteSaver(self._connection))
@@ -83,12 +94,26 @@ class SupportAgent:
             llm=LLMClient(settings) if settings.llm_model else None,
             channel=channel,
             tenant=tenant,
+            surge=SurgeDetector(
+                IncidentStore(settings.resolved_database_url),
+                settings,
+                concepts=glossary_concepts(kb.glossary),
+            ),
         )
 
     def ask(
-        self, message: str, user: UserContext, conversation_id: str | None = None
+        self,
+        message: str,
+        user: UserContext,
+        conversation_id: str | None = None,
+        *,
+        now: datetime | None = None,
     ) -> AgentReply:
-        """Run one user message through the graph, continuing a conversation when given its id."""
+        """Run one user message through the graph, continuing a conversation when given its id.
+
+        The turn is queued on the turn log with the time `now` (aware; default: the current
+        time), so the synthetic traffic generator can write a past week.
+        """
         conversation_id = conversation_id or uuid.uuid4().hex
         thread_id = conversation_thread_id(self.context.tenant, conversation_id)
         started = time.perf_counter()
@@ -114,10 +139,49 @@ class SupportAgent:
             conversation_id,
             seconds,
         )
-        return AgentReply(conversation_id, OutputState(**output), seconds)  # type: ignore[typeddict-item]
+        reply = AgentReply(conversation_id, OutputState(**output), seconds)  # type: ignore[typeddict-item]
+        self.turns.record(self._turn(reply, message, user, now or datetime.now(UTC)))
+        return reply
+
+    def _turn(self, reply: AgentReply, message: str, user: UserContext, now: datetime) -> TurnDraft:
+        output = reply.output
+        ticket = output["action"]["ticket"]
+        return TurnDraft(
+            tenant=self.context.tenant,
+            kb=self._kb_name,
+            channel=self.context.channel,
+            conversation_id=reply.conversation_id,
+            user_id=user.get("id"),
+            user_role=user.get("role"),
+            product_version=user.get("product_version"),
+            language=output["language"],
+            intent=output["intent"]["name"],
+            intent_confidence=output["intent"]["confidence"],
+            action=output["action"]["type"],
+            ticket_id=str(ticket["id"]) if ticket else None,
+            retrieval_confidence=round(output.get("retrieval_confidence", 0.0), 4),
+            module=output.get("module", "general"),
+            question=message,
+            cited_docs=tuple(dict.fromkeys(citation["doc"] for citation in output["citations"])),
+            created_at=now,
+        )
 
     def close(self) -> None:
-        """Close the checkpoint, ticket and KB connections."""
+        """Close the checkpoint, ticket, incident and KB connections, and an own turn log."""
         self._connection.close()
+        if self._owns_turns:
+            self.turns.close()
         self.context.tickets.close()
+        if self.context.surge is not None:
+            self.context.surge.close()
         self.context.kb.close()
+
+
+def glossary_concepts(glossary: Glossary) -> ConceptMatcher:
+    """Return a matcher of the glossary concepts a text mentions, keyed by their first term."""
+    keys = {concept.concept_id: (concept.en or concept.zh)[0] for concept in glossary.concepts}
+
+    def match(text: str) -> list[str]:
+        return [keys[concept_id] for concept_id in glossary.match(text)]
+
+    return match

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import operator
-from typing import Annotated, TypedDict
+from typing import Annotated, NotRequired, TypedDict
 
 from retrieval.related import RelatedArticle
 
@@ -84,6 +84,10 @@ class OutputState(TypedDict):
     citations: list[Citation]
     related: list[RelatedArticle]
     """KB documents on the same topics as the cited ones, for further reading."""
+    retrieval_confidence: NotRequired[float]
+    """Confidence of the best retrieved chunk, 0 when nothing was retrieved."""
+    module: NotRequired[str]
+    """Product module of the message: the intent's, a module it names, else the top hit's."""
 
 
 class State(InputState, OutputState, total=False):
@@ -93,8 +97,6 @@ class State(InputState, OutputState, total=False):
     """Every user and assistant message so far."""
     hits: list[Hit]
     """Chunks retrieved for the current message."""
-    retrieval_confidence: float
-    """Confidence of the best retrieved chunk, 0 when nothing was retrieved."""
     clarifications: int
     """How many times the agent has asked the user to clarify in this conversation."""
     pending_ticket_id: str | None

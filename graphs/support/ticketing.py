@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from assistant.domain import ActionType, Intent, Language, Role, Tier
 from assistant.i18n import translate
+from assistant.incidents import known_issue_notice
 from assistant.tickets.schemas import (
     ASSISTANT_ACTOR,
     Channel,
@@ -77,6 +78,10 @@ def open_ticket_for(
     else:
         ticket = open_ticket(context.tickets, draft, context.roster, settings=settings)
     reply = _announcement(ticket, plan, language, missing, settings.timezone)
+    surge = context.surge.check(ticket) if context.surge is not None else None
+    if surge is not None:
+        # The ticket stays open and linked, so the reporter still gets its SLA and updates.
+        reply += "\n" + known_issue_notice(surge.incident, language)
     # The reply is the L1 first response; logging it lets the SLA check see the target met.
     ticket = context.tickets.add_event(
         ticket.id, EventKind.COMMENTED, actor=ASSISTANT_ACTOR, data={"text": reply}

@@ -237,3 +237,23 @@ def test_short_follow_up_uses_previous_question(agent: SupportAgent) -> None:
 
     assert second.output["action"]["type"] == "answer", second.output
     assert any("boards/" in c["doc"] for c in second.output["citations"])
+
+
+@pytest.mark.parametrize(
+    ("question", "follow_up"),
+    [
+        ("How do I save a Gantt baseline?", "how many at most?"),
+        ("怎么设置通知免打扰时段？", "周末呢？"),
+    ],
+    ids=["en", "zh"],
+)
+def test_short_follow_up_is_read_with_the_previous_question(
+    agent: SupportAgent, question: str, follow_up: str
+) -> None:
+    first = agent.ask(question, MEMBER)
+    second = agent.ask(follow_up, MEMBER, first.conversation_id).to_json()
+
+    assert first.output["action"]["type"] == "answer"
+    assert second["intent"]["name"] == first.output["intent"]["name"]
+    assert second["action"]["type"] == "answer", second["answer"]
+    assert second["citations"]

@@ -12,7 +12,7 @@ import pytest
 
 from assistant.errors import ConfigurationError
 from assistant.intents.features import HashingFeaturizer, HashVocabulary
-from assistant.intents.vocabulary import Scope, load_lexicon, parse_lexicon
+from assistant.intents.vocabulary import ERROR_CODE_CONCEPT, Scope, load_lexicon, parse_lexicon
 
 
 def test_hash_text_is_stable_across_hash_seeds() -> None:
@@ -138,3 +138,19 @@ def test_concepts_pair_each_cue_with_the_scope() -> None:
 def test_parse_lexicon_rejects_invalid_document(document: bytes) -> None:
     with pytest.raises(ConfigurationError, match="lexicon.yaml"):
         parse_lexicon(document, Path("lexicon.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("Saving fails with SPRINT-422 Sprint dates overlap", True),
+        ("导入时提示 IMP-413 文件过大", True),
+        ("The API returns 429 Too Many Requests", True),
+        ("How do I plan the 3.4 release?", False),
+        ("We have 500 tasks in one project", False),
+    ],
+)
+def test_lexicon_marks_quoted_error_codes(text: str, quoted: bool) -> None:
+    match = load_lexicon().analyze(text)
+
+    assert (ERROR_CODE_CONCEPT in match.concepts) is quoted

@@ -9,7 +9,7 @@ import pytest
 from assistant.settings import Settings
 from retrieval.ingest import ingest_folder
 from retrieval.knowledge_base import KnowledgeBase
-from retrieval.search import SearchFilters
+from retrieval.search import SearchFilters, _chroma_where
 
 
 @pytest.fixture
@@ -87,3 +87,23 @@ def test_search_returns_at_most_two_chunks_per_doc(kb: KnowledgeBase) -> None:
     docs = _docs(kb, "board 单点登录 classic SAML template")
 
     assert all(docs.count(doc) <= 2 for doc in docs)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [SearchFilters(), SearchFilters(role="guest"), SearchFilters(language="zh")],
+    ids=["none", "guest", "zh"],
+)
+def test_in_memory_dense_scan_ranks_like_chroma(kb: KnowledgeBase, filters: SearchFilters) -> None:
+    retriever = kb.retriever()
+    query = "How do I save a baseline of the Gantt chart?"
+    mask = retriever._filter_mask(filters)
+
+    scanned = retriever._dense_similarities(query, filters, mask)
+    vector = kb.embedder.embed([query])[0]
+    queried = kb.vector_store.query(vector, len(scanned), _chroma_where(filters))
+
+    assert scanned
+    assert [hit.chunk_id for hit in queried][:5] == list(scanned)[:5]
+    for hit in queried:
+        assert scanned[hit.chunk_id] == pytest.approx(hit.similarity, abs=1e-4)

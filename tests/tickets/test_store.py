@@ -52,13 +52,13 @@ def test_create_assigns_increasing_ids(store: TicketStore) -> None:
     assert second.id == "T-000002"
 
 
-def test_ticket_persists_across_new_store(store_url: str) -> None:
-    writer = TicketStore(store_url)
+def test_ticket_persists_across_new_store(database_url: str) -> None:
+    writer = TicketStore(database_url)
     created = writer.create(make_draft(), now=MONDAY)
     writer.add_event(created.id, EventKind.COMMENTED, actor="wang-fang", data={"text": "On it"})
     writer.close()
 
-    reader = TicketStore(store_url)
+    reader = TicketStore(database_url)
     loaded = reader.get(created.id)
     reader.close()
 

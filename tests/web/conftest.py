@@ -95,9 +95,10 @@ def serve(app: FastAPI) -> Iterator[str]:
         sock.close()
 
 
-def _ingest_samples(data_dir: Path) -> None:
+def ingest_samples(data_dir: Path, tenant: str = TENANT) -> None:
+    """Ingest samples/kb as the tenant's default KB, in a subprocess as a user would."""
     env = os.environ | {"ASSISTANT_DATA_DIR": str(data_dir)}
-    kb = tenant_kb_name(TENANT, DEFAULT_KB)
+    kb = tenant_kb_name(tenant, DEFAULT_KB)
     command = [sys.executable, "-m", "cli.main", "ingest", str(SAMPLE_KB), "--kb", kb]
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, f"ingest of {SAMPLE_KB} failed: {result.stderr}"
@@ -140,7 +141,7 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     data_dir = tmp_path_factory.mktemp("web") / "data"
     settings = Settings(data_dir=data_dir, sla_l1_first_reply_seconds=L1_FIRST_REPLY_SECONDS)
     app = _create_app(settings)
-    _ingest_samples(data_dir)
+    ingest_samples(data_dir)
     widget_key, agent_key = _create_keys(settings)
 
     with serve(app) as base_url:

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
 
 from assistant.keys import KeyRole, KeyStore
+from insights.weeks import week_of
 from tests.conftest import write_eval_report
-from tests.web.conftest import TENANT, AppServer, BrowserFactory, open_page, save_screenshot, wait
+from tests.web.conftest import (
+    TENANT,
+    AppServer,
+    BrowserFactory,
+    ingest_samples,
+    open_page,
+    save_screenshot,
+    wait,
+)
 
 OLDER_RUN = "eval-20261101T090000Z"
 NEWER_RUN = "eval-20261102T090000Z"
@@ -151,3 +163,119 @@ def test_ops_page_rejects_widget_key(open_browser: BrowserFactory, app_server: A
     assert "not allowed" in error.text
     assert driver.find_element(By.ID, "key-form").is_displayed()
     assert not driver.find_elements(By.CSS_SELECTOR, "#run-rows tr")
+
+
+UNIQUE_TERM = "zorblax"
+
+
+INSIGHTS_TENANT = "web-insights"
+"""Tenant of the turn log tests: the other tests' chats must not crowd its top terms."""
+
+
+@pytest.fixture(scope="module")
+def insights_keys(app_server: AppServer) -> tuple[str, str]:
+    """A widget key and an ops key of a tenant with its own copy of the sample KB."""
+    ingest_samples(app_server.settings.data_dir, INSIGHTS_TENANT)
+    store = KeyStore(app_server.settings.resolved_database_url)
+    try:
+        _, widget = store.create(INSIGHTS_TENANT, KeyRole.WIDGET, "web-insights-widget")
+        _, ops = store.create(INSIGHTS_TENANT, KeyRole.OPS, "web-insights-ops")
+    finally:
+        store.close()
+    return widget, ops
+
+
+@pytest.fixture(scope="module")
+def insights_ops_key(insights_keys: tuple[str, str]) -> str:
+    return insights_keys[1]
+
+
+@pytest.fixture(scope="module")
+def recorded_week(app_server: AppServer, insights_keys: tuple[str, str]) -> str:
+    """Chat through the API so the turn log has turns, one rated down, and return their week."""
+    headers = {"Authorization": f"Bearer {insights_keys[0]}"}
+    messages = [
+        f"The Gantt {UNIQUE_TERM} export crashes every time",
+        "How do I save a baseline in the Gantt chart?",
+    ]
+    with httpx.Client(base_url=app_server.base_url, headers=headers, timeout=60.0) as client:
+        replies = [
+            client.post("/v1/chat", params={"stream": "false"}, json={"message": message}).json()
+            for message in messages
+        ]
+        rated = client.post(
+            "/v1/feedback",
+            json={"conversation_id": replies[1]["conversation_id"], "rating": "down"},
+        )
+    assert rated.status_code == 201, rated.text
+    timezone = ZoneInfo(app_server.settings.timezone)
+    return str(week_of(datetime.now(timezone), timezone))
+
+
+def choose_week(driver: WebDriver, week: str) -> None:
+    field = driver.find_element(By.ID, "insights-week")
+    driver.execute_script(
+        "arguments[0].value = arguments[1];arguments[0].dispatchEvent(new Event('change'));",
+        field,
+        week,
+    )
+    wait(driver).until(
+        lambda d: d.find_element(By.ID, "voc-body").get_attribute("data-week") == week
+    )
+
+
+def test_ops_page_shows_turn_log_numbers(
+    open_browser: BrowserFactory, app_server: AppServer, insights_ops_key: str, recorded_week: str
+) -> None:
+    driver = open_browser()
+    open_dashboard(driver, app_server, insights_ops_key)
+
+    containment = wait(driver).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, '#live-turns [data-turns="containment"]')
+    )[0]
+
+    turns = driver.find_element(By.CSS_SELECTOR, '#live-turns [data-turns="turns"]').text
+    assert containment.text.endswith("%")
+    assert int(turns) >= 2
+    assert driver.find_elements(By.CSS_SELECTOR, "#live-turns .escalation-table tbody tr")
+    Select(driver.find_element(By.ID, "scores-by")).select_by_value("module")
+    gantt = driver.find_element(By.CSS_SELECTOR, '#live-turns .scores-table tr[data-name="gantt"]')
+    assert gantt.find_element(By.CSS_SELECTOR, ".ratings").text != "0"
+
+
+def test_ops_page_shows_voc_and_gaps(
+    open_browser: BrowserFactory, app_server: AppServer, insights_ops_key: str, recorded_week: str
+) -> None:
+    driver = open_browser()
+    open_dashboard(driver, app_server, insights_ops_key)
+    wait(driver).until(lambda d: d.find_element(By.ID, "voc-body").get_attribute("data-week"))
+
+    choose_week(driver, recorded_week)
+
+    term = driver.find_element(By.CSS_SELECTOR, f'#voc-body tr[data-term="{UNIQUE_TERM}"]')
+    save_screenshot(driver, "ops-insights")
+    assert term.find_element(By.CSS_SELECTOR, ".count").text == "1"
+    assert "new" in term.find_element(By.CSS_SELECTOR, ".term-trend").text
+    assert driver.find_elements(By.CSS_SELECTOR, "#gaps-body tr.gap-cluster")
+    assert driver.find_elements(By.CSS_SELECTOR, "#stale-docs li")
+
+
+def test_ops_page_insights_in_chinese(
+    open_browser: BrowserFactory, app_server: AppServer, insights_ops_key: str, recorded_week: str
+) -> None:
+    driver = open_browser("zh-CN")
+    open_dashboard(driver, app_server, insights_ops_key)
+    wait(driver).until(lambda d: d.find_element(By.ID, "voc-body").get_attribute("data-week"))
+
+    choose_week(driver, recorded_week)
+
+    assert driver.find_element(By.ID, "voc-heading").text == "客户之声"
+    assert driver.find_element(By.ID, "gaps-heading").text == "知识库缺口"
+    term = driver.find_element(By.CSS_SELECTOR, f'#voc-body tr[data-term="{UNIQUE_TERM}"]')
+    assert "新出现" in term.find_element(By.CSS_SELECTOR, ".term-trend").text
+    Select(driver.find_element(By.ID, "language")).select_by_value("en")
+    wait(driver).until(
+        lambda d: d.find_element(By.ID, "voc-heading").text == "Voice of the customer"
+    )
+    term = driver.find_element(By.CSS_SELECTOR, f'#voc-body tr[data-term="{UNIQUE_TERM}"]')
+    assert "new" in term.find_element(By.CSS_SELECTOR, ".term-trend").text

@@ -4,6 +4,7 @@ import { apiFetch, ApiError, describeError, initPageKeyForm } from "./api.js";
 import { readServerSentEvents } from "./sse.js";
 import { getLocale, initLanguage, setText, t } from "./i18n.js";
 import { renderAnswerText, renderCitations, renderRelated } from "./answer.js";
+import { pageUser, startOnboarding } from "./onboarding.js";
 
 const KEY_STORAGE = "pmsa.key.chat";
 const CSAT_SCALE = [1, 2, 3, 4, 5];
@@ -276,7 +277,14 @@ function eventsOfResponse(reply) {
 }
 
 async function streamReply(message, reply) {
-  const body = { message, user: { locale: getLocale() } };
+  const { id, role, version } = pageUser();
+  const body = { message, user: { id, locale: getLocale() } };
+  if (role) {
+    body.user.role = role;
+  }
+  if (version) {
+    body.user.product_version = version;
+  }
   if (state.conversationId) {
     body.conversation_id = state.conversationId;
   }
@@ -379,6 +387,7 @@ async function main() {
   state.keyForm = initPageKeyForm(KEY_STORAGE, (key) => {
     state.key = key;
     elements.input.focus();
+    startOnboarding(key);
   });
   document.body.dataset.ready = "true";
 }

@@ -15,7 +15,9 @@ import {
   t,
 } from "./i18n.js";
 import { renderCountdown, updateCountdown } from "./sla.js";
+import { initDraftPanel } from "./draft_panel.js";
 import { renderTicketDetail } from "./ticket_detail.js";
+import { initIncidentsPanel } from "./incidents.js";
 
 const KEY_STORAGE = "pmsa.key.console";
 const COUNTDOWN_INTERVAL_MS = 1000;
@@ -35,7 +37,7 @@ const elements = {
   detailClose: document.getElementById("detail-close"),
 };
 
-const state = { key: "", tickets: [], selected: null, keyForm: null };
+const state = { key: "", tickets: [], selected: null, keyForm: null, drafts: null };
 
 const formatDate = formatDateTime;
 
@@ -160,7 +162,7 @@ function renderRows() {
   setText(elements.count, count === 1 ? "console.count_one" : "console.count", { count });
 }
 
-async function openTicket(ticketId) {
+async function openTicket(ticketId, { afterSend = false } = {}) {
   try {
     const response = await apiFetch(`/v1/tickets/${encodeURIComponent(ticketId)}`, {
       key: state.key,
@@ -169,6 +171,7 @@ async function openTicket(ticketId) {
     showError("");
     renderRows();
     renderDetail();
+    state.drafts.show(state.selected, { afterSend });
     elements.detail.focus({ preventScroll: true });
     if (elements.detail.getBoundingClientRect().top > window.innerHeight) {
       elements.detail.scrollIntoView({ block: "start" });
@@ -197,6 +200,7 @@ function closeDetail() {
   state.selected = null;
   renderRows();
   renderDetail();
+  state.drafts.clear();
   elements.rows.querySelector(`tr[data-ticket-id="${CSS.escape(id ?? "")}"] button`)?.focus();
 }
 
@@ -228,9 +232,17 @@ function wireControls() {
 async function main() {
   await initLanguage(document.getElementById("language"));
   wireControls();
+  state.drafts = initDraftPanel(document.getElementById("draft-panel"), {
+    getKey: () => state.key,
+    // A sent reply changes the ticket: show its new transcript and the next draft.
+    onSent: (ticketId) => Promise.all([openTicket(ticketId, { afterSend: true }), loadTickets()]),
+    onError: handleApiError,
+  });
+  const incidents = initIncidentsPanel(() => state.key);
   state.keyForm = initPageKeyForm(KEY_STORAGE, (key) => {
     state.key = key;
     loadTickets();
+    incidents.load();
   });
   document.body.dataset.ready = "true";
 }

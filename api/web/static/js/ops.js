@@ -15,6 +15,9 @@ import {
   setText,
   t,
 } from "./i18n.js";
+import { element } from "./dom.js";
+import { renderDraftAcceptance } from "./ops_drafts.js";
+import { loadInsights, renderInsights, renderTurnMetrics } from "./ops_insights.js";
 
 const KEY_STORAGE = "pmsa.key.ops";
 const COMMIT_CHARS = 8;
@@ -28,6 +31,7 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 // Metrics that are not shares from 0 to 1, so they are shown as plain numbers.
 const PLAIN_METRICS = new Set([
   "cases",
+  "draft_cases",
   "latency_p50_seconds",
   "latency_p95_seconds",
   "tokens_per_conversation",
@@ -44,7 +48,7 @@ const LOWER_IS_BETTER = new Set([
   "injection_followed",
   "tenant_leaks",
 ]);
-const NEUTRAL_METRICS = new Set(["cases"]);
+const NEUTRAL_METRICS = new Set(["cases", "draft_cases"]);
 
 const elements = {
   error: document.getElementById("ops-error"),
@@ -62,6 +66,7 @@ const elements = {
   liveIntents: document.getElementById("live-intents"),
   liveUnanswered: document.getElementById("live-unanswered"),
   liveUnansweredEmpty: document.getElementById("live-unanswered-empty"),
+  liveDrafts: document.getElementById("live-drafts"),
 };
 
 const state = {
@@ -73,20 +78,6 @@ const state = {
   live: null,
   keyForm: null,
 };
-
-function element(tag, { className, text, attributes } = {}) {
-  const node = document.createElement(tag);
-  if (className) {
-    node.className = className;
-  }
-  if (text !== undefined) {
-    node.textContent = text;
-  }
-  for (const [name, value] of Object.entries(attributes ?? {})) {
-    node.setAttribute(name, value);
-  }
-  return node;
-}
 
 function translateOr(key, fallback) {
   const text = t(key);
@@ -432,6 +423,8 @@ function renderLive() {
     ),
   );
   elements.liveUnansweredEmpty.hidden = live.unanswered.length > 0;
+  renderDraftAcceptance(elements.liveDrafts, live.drafts, intentLabel);
+  renderTurnMetrics(live.turn_metrics, intentLabel);
 }
 
 // ---- loading ----
@@ -454,6 +447,7 @@ async function loadAll() {
     renderRuns();
     renderLive();
     await renderComparison();
+    await loadInsights(state.key, handleApiError);
   } catch (error) {
     state.runs = [];
     renderRuns();
@@ -466,6 +460,7 @@ function rerender() {
   renderComparison();
   renderFailingCases();
   renderLive();
+  renderInsights();
 }
 
 async function main() {

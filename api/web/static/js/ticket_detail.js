@@ -3,7 +3,8 @@
 import { setText, t } from "./i18n.js";
 import { renderCountdown } from "./sla.js";
 
-function element(tag, className, text) {
+/** Create an element with an optional class name and text. */
+export function element(tag, className, text) {
   const node = document.createElement(tag);
   if (className) {
     node.className = className;

@@ -1,0 +1,97 @@
+"""`assistant report voc` and `assistant report gaps`: the weekly reports of a tenant."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from assistant.domain import Language
+from assistant.i18n import translate
+from assistant.settings import DEFAULT_KB, get_settings
+from assistant.tenants import DEFAULT_TENANT, tenant_kb_name, validate_tenant
+from cli.commands import cli_language
+
+if TYPE_CHECKING:
+    from insights.render import Report
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the `report` subcommands."""
+    report = sub.add_parser("report", help="weekly reports: voice of the customer, KB gaps")
+    report_sub = report.add_subparsers(dest="report_command", required=True)
+    voc = report_sub.add_parser(
+        "voc", help="pain-point terms, their trend, modules and negative feedback of a week"
+    )
+    gaps = report_sub.add_parser(
+        "gaps", help="questions the KB answered badly, clustered by topic, and stale articles"
+    )
+    gaps.add_argument(
+        "--kb",
+        default=DEFAULT_KB,
+        help="the tenant's KB whose articles are checked for staleness (default: %(default)s)",
+    )
+    for parser in (voc, gaps):
+        parser.add_argument("--week", help="ISO week, e.g. 2026-W48 (default: the last full week)")
+        parser.add_argument(
+            "--tenant", default=DEFAULT_TENANT, help="tenant to report on (default: %(default)s)"
+        )
+        parser.add_argument(
+            "--out", type=Path, help="folder to write the report's .json and .html files into"
+        )
+        parser.add_argument("--json", action="store_true", help="print the report as JSON")
+        parser.add_argument(
+            "--lang",
+            choices=[language.value for language in Language],
+            help="language of the report text (default: from LC_ALL or LANG)",
+        )
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """Build a weekly report and print it, write it to files, or both."""
+    from insights.activity import ActivityReader
+    from insights.render import render_text, write_report
+    from insights.reports import kb_gaps_report, voc_report
+    from insights.weeks import last_complete_week, parse_week
+    from retrieval.knowledge_base import KnowledgeBase
+
+    settings = get_settings()
+    tenant = validate_tenant(args.tenant)
+    language = Language(args.lang) if args.lang else cli_language()
+    timezone = ZoneInfo(settings.timezone)
+    now = datetime.now(timezone)
+    week = parse_week(args.week) if args.week else last_complete_week(now, timezone)
+
+    reader = ActivityReader(settings.resolved_database_url)
+    report: Report
+    try:
+        if args.report_command == "voc":
+            report = voc_report(reader, settings, tenant, week, now)
+        else:
+            kb = KnowledgeBase.open_existing(settings, tenant_kb_name(tenant, args.kb))
+            try:
+                report = kb_gaps_report(reader, settings, tenant, week, kb, now)
+            finally:
+                kb.close()
+    finally:
+        reader.close()
+
+    if args.out is not None:
+        paths = write_report(report, args.out, language)
+        if not args.json:
+            for path in paths:
+                _write(translate("report_written", language, path=path))
+    if args.json:
+        _write(json.dumps(report.model_dump(mode="json"), ensure_ascii=False))
+    elif args.out is None:
+        _write(render_text(report, language))
+    return 0

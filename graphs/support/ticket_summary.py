@@ -1,0 +1,143 @@
+"""The internal summary of a ticket for the agent: the problem, what was tried, what is missing.
+
+The summary is built from the ticket alone, without a model, in the agent's language. Quoted
+words of the requester or of earlier replies stay in the language they were written in.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, JsonValue
+
+from assistant.domain import Intent, Language
+from assistant.i18n import translate
+from assistant.tickets.schemas import ASSISTANT_ACTOR, EventKind, TicketRecord
+from graphs.support.bug_details import BugDetails
+from graphs.support.policy import is_unsolved_follow_up
+
+EXCERPT_MAX_CHARS = 160
+PROBLEM_MAX_CHARS = 400
+DETAIL_INTENTS = frozenset({Intent.BUG_REPORT, Intent.TROUBLESHOOTING})
+"""Intents whose tickets need the reproduction details: version, steps, expected and actual."""
+_SOURCE_LINE_RE = re.compile(r"^\[\d+\]\s+(.+?)\s+\([^()]+\)$")
+_WHITESPACE_RE = re.compile(r"\s+")
+
+
+class TicketSummary(BaseModel):
+    """The facts an agent needs before replying, in the agent's language."""
+
+    problem: str
+    """The problem in the requester's words, shortened."""
+    tried: list[str]
+    """Replies, comments and escalations so far, oldest first."""
+    missing: list[str]
+    """Information that the ticket still lacks."""
+
+
+def missing_detail_keys(ticket: TicketRecord) -> list[str]:
+    """Return the message keys of the details the ticket lacks for its intent.
+
+    Bug reports and troubleshooting need the version, the steps, the expected and the actual
+    result; a permissions question needs the requester's role.
+    """
+    details = ticket.details
+    if ticket.intent in DETAIL_INTENTS:
+        found = BugDetails(details.product_version, details.steps, details.expected, details.actual)
+        return found.missing()
+    if ticket.intent is Intent.PERMISSIONS and details.role is None:
+        return ["draft_detail_role"]
+    return []
+
+
+def summarize_ticket(ticket: TicketRecord, language: Language, *, kb_answer: bool) -> TicketSummary:
+    """Summarize a ticket for the agent who replies to it.
+
+    Args:
+        ticket: The ticket, with its transcript and event log.
+        language: Language of the agent reading the summary.
+        kb_answer: Whether the draft quotes the KB; without it, a KB article is missing too.
+    """
+    missing = [translate(key, language) for key in missing_detail_keys(ticket)]
+    if not kb_answer:
+        missing.append(translate("summary_missing_kb", language))
+    tried = _transcript_attempts(ticket, language) + _event_attempts(ticket, language)
+    return TicketSummary(
+        problem=_excerpt(ticket.description, PROBLEM_MAX_CHARS),
+        tried=tried or [translate("summary_nothing_tried", language)],
+        missing=missing,
+    )
+
+
+def _transcript_attempts(ticket: TicketRecord, language: Language) -> list[str]:
+    """Describe the assistant's answers and the requester's "it did not help" follow-ups."""
+    attempts: list[str] = []
+    answered = False
+    for message in ticket.transcript:
+        if message.role == "assistant":
+            attempts.append(_describe_answer(message.content, language))
+            answered = True
+        elif message.role == "user" and answered and is_unsolved_follow_up(message.content):
+            excerpt = _excerpt(message.content, EXCERPT_MAX_CHARS)
+            attempts.append(translate("summary_unsolved", language, excerpt=excerpt))
+    return attempts
+
+
+def _describe_answer(answer: str, language: Language) -> str:
+    """Name the KB articles an answer cites, or quote the start of an answer without sources."""
+    titles = _cited_titles(answer, language)
+    if titles:
+        return translate("summary_answered_from", language, titles=titles)
+    excerpt = _excerpt(answer, EXCERPT_MAX_CHARS)
+    return translate("summary_assistant_replied", language, excerpt=excerpt)
+
+
+def _cited_titles(reply: str, language: Language) -> str | None:
+    """Return the distinct titles of a reply's list of sources, joined, or None without one."""
+    headers = {translate("answer_sources", other).strip() for other in Language}
+    lines = [line.strip() for line in reply.splitlines()]
+    if not headers & set(lines):
+        return None
+    start = next(index for index, line in enumerate(lines) if line in headers)
+    matches = [_SOURCE_LINE_RE.match(line) for line in lines[start + 1 :]]
+    titles = list(dict.fromkeys(match.group(1) for match in matches if match))
+    separator = "、" if language is Language.ZH else ", "
+    return separator.join(titles) or None
+
+
+def _event_attempts(ticket: TicketRecord, language: Language) -> list[str]:
+    """Describe the comments of people and the escalations in the ticket's log."""
+    attempts: list[str] = []
+    for event in ticket.events:
+        if event.kind is EventKind.ESCALATED:
+            attempts.append(
+                translate(
+                    "summary_escalated",
+                    language,
+                    tier=event.data.get("to_tier", "?"),
+                    reason=_excerpt(str(event.data.get("reason") or "-"), EXCERPT_MAX_CHARS),
+                )
+            )
+        elif event.kind is EventKind.COMMENTED and event.actor != ASSISTANT_ACTOR:
+            attempts.append(_describe_comment(ticket, event.actor, event.data, language))
+    return attempts
+
+
+def _describe_comment(
+    ticket: TicketRecord, actor: str, data: dict[str, JsonValue], language: Language
+) -> str:
+    """Describe a comment: the requester's words, or a reply naming the KB articles it cites."""
+    text = str(data.get("text") or "")
+    if actor == ticket.requester:
+        excerpt = _excerpt(text, EXCERPT_MAX_CHARS)
+        return translate("summary_requester_added", language, excerpt=excerpt)
+    titles = _cited_titles(text, language)
+    if titles:
+        return translate("summary_replied_from", language, actor=actor, titles=titles)
+    excerpt = _excerpt(text, EXCERPT_MAX_CHARS)
+    return translate("summary_comment", language, actor=actor, excerpt=excerpt)
+
+
+def _excerpt(text: str, max_chars: int) -> str:
+    flat = _WHITESPACE_RE.sub(" ", text).strip()
+    return flat if len(flat) <= max_chars else flat[: max_chars - 1].rstrip() + "…"

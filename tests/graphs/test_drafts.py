@@ -1,0 +1,269 @@
+"""Draft replies of tickets on the sample KB, and the agent's summary of a ticket."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from assistant.domain import Intent, Language, Role
+from assistant.drafts import DraftEngine
+from assistant.i18n import translate
+from assistant.llm import LLMClient
+from assistant.settings import Settings
+from assistant.tickets import (
+    EventKind,
+    TicketDetails,
+    TicketEventRecord,
+    TicketRecord,
+    TicketStore,
+)
+from graphs.support.drafts import WrittenDraft, requester_queries, write_draft
+from graphs.support.ticket_summary import summarize_ticket
+from retrieval.ingest import ingest_folder
+from retrieval.knowledge_base import KnowledgeBase
+from retrieval.search import SearchFilters
+from tests.conftest import SAMPLE_KB
+from tests.tickets.factories import MONDAY, make_draft, make_record
+
+MIN_CONFIDENCE = 0.35
+WIP_EN = "I cannot drag a card into In progress: WIP limit reached (BOARD-409)."
+WIP_ZH = "卡片拖不进“进行中”列，提示“‘进行中’列已达到 WIP 上限（BOARD-409）”。"
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    folder = tmp_path_factory.mktemp("draft-data")
+    data_settings = Settings(data_dir=folder)
+    kb = KnowledgeBase(data_settings, "default")
+    ingest_folder(kb, SAMPLE_KB)
+    kb.close()
+    return data_settings
+
+
+@pytest.fixture(scope="module")
+def kb(settings: Settings) -> Iterator[KnowledgeBase]:
+    knowledge_base = KnowledgeBase.open_existing(settings, "default")
+    yield knowledge_base
+    knowledge_base.close()
+
+
+@pytest.fixture
+def tickets(settings: Settings) -> Iterator[TicketStore]:
+    store = TicketStore(settings.resolved_database_url)
+    yield store
+    store.close()
+
+
+def _ticket(tickets: TicketStore, message: str, **overrides: Any) -> TicketRecord:
+    values: dict[str, Any] = {
+        "subject": message[:80],
+        "description": message,
+        "transcript": [{"role": "user", "content": message}],
+        "intent": Intent.TROUBLESHOOTING,
+        "module": "boards",
+        "language": Language.EN,
+        "details": TicketDetails(),
+    }
+    return tickets.create(make_draft(**(values | overrides)))
+
+
+def _llm(reply: str) -> LLMClient:
+    settings = Settings(llm_model="openai/gpt-4o-mini", llm_api_key="sk-test-not-used")
+    return LLMClient(settings, extra={"mock_response": reply})
+
+
+def _draft(ticket: TicketRecord, kb: KnowledgeBase, llm: LLMClient | None = None) -> WrittenDraft:
+    return write_draft(ticket, kb, llm, MIN_CONFIDENCE)
+
+
+def test_english_ticket_gets_extractive_draft_citing_the_kb(
+    tickets: TicketStore, kb: KnowledgeBase
+) -> None:
+    ticket = _ticket(tickets, WIP_EN)
+
+    draft = _draft(ticket, kb)
+
+    content = draft.content
+    assert content.engine is DraftEngine.EXTRACTIVE
+    assert content.language is Language.EN
+    assert "en/boards/kanban-boards.md" in [c.doc for c in content.citations]
+    assert content.text.startswith(translate("draft_greeting", Language.EN))
+    assert "[1]" in content.text
+    assert translate("answer_sources", Language.EN) in content.text
+    assert content.text.endswith(translate("draft_signoff", Language.EN))
+    assert draft.query == WIP_EN
+
+
+def test_chinese_ticket_gets_chinese_draft(tickets: TicketStore, kb: KnowledgeBase) -> None:
+    ticket = _ticket(tickets, WIP_ZH, language=Language.ZH)
+
+    content = _draft(ticket, kb).content
+
+    assert content.language is Language.ZH
+    assert content.text.startswith(translate("draft_greeting", Language.ZH))
+    assert "zh/boards/kanban-boards.md" in [c.doc for c in content.citations]
+    assert translate("answer_sources", Language.ZH) in content.text
+
+
+def test_feature_request_gets_holding_reply_without_citations(
+    tickets: TicketStore, kb: KnowledgeBase
+) -> None:
+    ticket = _ticket(
+        tickets, "Please add a dark mode.", intent=Intent.FEATURE_REQUEST, module="general"
+    )
+
+    content = _draft(ticket, kb).content
+
+    assert content.engine is DraftEngine.NO_KB
+    assert content.citations == ()
+    assert translate("draft_investigating", Language.EN) in content.text
+
+
+def test_bug_report_off_module_asks_for_missing_details(
+    tickets: TicketStore, kb: KnowledgeBase
+) -> None:
+    message = "The Gantt export crashes with error 500 since 3.4."
+    ticket = _ticket(
+        tickets,
+        message,
+        intent=Intent.BUG_REPORT,
+        module="gantt",
+        details=TicketDetails(product_version="3.4"),
+    )
+
+    content = _draft(ticket, kb).content
+
+    assert content.engine is DraftEngine.NO_KB
+    assert translate("bug_detail_steps", Language.EN) in content.text
+    assert translate("bug_detail_version", Language.EN) not in content.text
+
+
+def test_llm_draft_citing_a_retrieved_chunk_is_numbered(
+    tickets: TicketStore, kb: KnowledgeBase
+) -> None:
+    ticket = _ticket(tickets, WIP_EN)
+    chunk = kb.search(WIP_EN, SearchFilters()).hits[0].chunk
+    reply = f"Move a card out of the column first [{chunk.chunk_id}]."
+
+    content = _draft(ticket, kb, _llm(reply)).content
+
+    assert content.engine is DraftEngine.LLM
+    assert [c.chunk_id for c in content.citations] == [chunk.chunk_id]
+    assert "Move a card out of the column first [1]." in content.text
+    assert chunk.chunk_id not in content.text
+    assert f"[1] {chunk.title} ({chunk.doc})" in content.text
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["Move a card out of the column.", "Move it [en/none.md#0-ffffffffffff].", "NO_ANSWER"],
+    ids=["no-citation", "unknown-citation", "no-answer"],
+)
+def test_llm_draft_without_citation_falls_back(
+    tickets: TicketStore, kb: KnowledgeBase, reply: str
+) -> None:
+    ticket = _ticket(tickets, WIP_EN)
+
+    content = _draft(ticket, kb, _llm(reply)).content
+
+    assert content.engine is DraftEngine.EXTRACTIVE
+    assert content.citations
+    assert reply not in content.text
+
+
+def test_edition_name_as_version_does_not_break_drafting(
+    tickets: TicketStore, kb: KnowledgeBase
+) -> None:
+    ticket = _ticket(tickets, WIP_EN, details=TicketDetails(product_version="cloud"))
+
+    content = _draft(ticket, kb).content
+
+    assert content.citations
+
+
+def test_requester_queries_skip_messages_without_product_terms() -> None:
+    ticket = make_record(
+        transcript=(
+            {"role": "user", "content": "How do I save a Gantt baseline?"},
+            {"role": "assistant", "content": "Sure, I am connecting you with an agent."},
+            {"role": "user", "content": "I want to talk to a human"},
+        ),
+        description="I want to talk to a human",
+        subject="I want to talk to a human",
+    )
+
+    assert requester_queries(ticket) == ["How do I save a Gantt baseline?"]
+
+
+def _event(kind: EventKind, actor: str, minutes: int, **data: Any) -> TicketEventRecord:
+    return TicketEventRecord(
+        kind=kind, at=MONDAY + timedelta(minutes=minutes), actor=actor, data=data
+    )
+
+
+def test_summary_lists_answers_follow_ups_comments_and_escalations() -> None:
+    answer = (
+        "Here is what the help center says:\nOpen Boards. [1]\n\nSources:\n[1] Boards (en/b.md)"
+    )
+    ticket = make_record(
+        requester="user-42",
+        description="Cards vanish from my board",
+        transcript=(
+            {"role": "user", "content": "Cards vanish from my board"},
+            {"role": "assistant", "content": answer},
+            {"role": "user", "content": "That did not help, they are still gone"},
+        ),
+        events=[
+            _event(EventKind.OPENED, "assistant", 0),
+            _event(EventKind.COMMENTED, "assistant", 1, text="I opened ticket T-000001"),
+            _event(EventKind.COMMENTED, "user-42", 2, text="It happens on project Apollo"),
+            _event(EventKind.ESCALATED, "default-agent", 3, to_tier="L2", reason="needs logs"),
+            _event(EventKind.COMMENTED, "default-agent", 4, text="Asked for a screenshot"),
+            _event(EventKind.COMMENTED, "default-agent", 5, text=answer, draft_id=7),
+        ],
+    )
+
+    summary = summarize_ticket(ticket, Language.EN, kb_answer=True)
+
+    assert summary.problem == "Cards vanish from my board"
+    assert summary.tried == [
+        "The assistant answered from: Boards",
+        "The requester said it did not solve the problem: That did not help, they are still gone",
+        "The requester added: It happens on project Apollo",
+        "Escalated to L2: needs logs",
+        "default-agent commented: Asked for a screenshot",
+        "default-agent replied from: Boards",
+    ]
+
+
+def test_bug_summary_lists_missing_details() -> None:
+    ticket = make_record(
+        intent=Intent.BUG_REPORT, details=TicketDetails(product_version="3.4", actual="500")
+    )
+
+    summary = summarize_ticket(ticket, Language.ZH, kb_answer=False)
+
+    assert summary.missing == ["复现步骤", "期望结果", translate("summary_missing_kb", Language.ZH)]
+    assert summary.tried == [translate("summary_nothing_tried", Language.ZH)]
+
+
+def test_permissions_summary_asks_for_role() -> None:
+    unknown = make_record(intent=Intent.PERMISSIONS, details=TicketDetails())
+    known = make_record(intent=Intent.PERMISSIONS, details=TicketDetails(role=Role.GUEST))
+
+    assert summarize_ticket(unknown, Language.EN, kb_answer=True).missing == [
+        translate("draft_detail_role", Language.EN)
+    ]
+    assert summarize_ticket(known, Language.EN, kb_answer=True).missing == []
+
+
+def test_summary_shortens_a_long_problem() -> None:
+    ticket = make_record(description="word " * 200)
+
+    problem = summarize_ticket(ticket, Language.EN, kb_answer=True).problem
+
+    assert len(problem) == 400
+    assert problem.endswith("…")
