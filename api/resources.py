@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
+from functools import cached_property
 
 from api.rate_limit import TokenBucketLimiter
 from assistant.drafts import DraftStore
@@ -14,6 +16,7 @@ from assistant.incidents import IncidentStore
 from assistant.keys import KeyStore
 from assistant.onboarding.service import OnboardingService
 from assistant.settings import Settings
+from assistant.surveys import SurveyStatusReader
 from assistant.tenants import tenant_kb_name
 from assistant.tickets import Roster, TicketStore, load_roster
 from assistant.turns import TurnStore
@@ -126,6 +129,12 @@ class Resources:
     incidents: IncidentStore
     drafts: DraftStore
     """Drafted replies of tickets and the agents' decisions on them."""
+
+    @cached_property
+    def surveys(self) -> SurveyStatusReader:
+        """Survey status of conversations, read from the feedback, ticket and turn stores."""
+        idle = timedelta(minutes=self.settings.survey_idle_minutes)
+        return SurveyStatusReader(self.feedback, self.tickets, self.turns, idle=idle)
 
     @classmethod
     def open(cls, settings: Settings) -> Resources:

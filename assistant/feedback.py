@@ -200,6 +200,15 @@ class FeedbackStore(SqlStore):
             raise SurveyAlreadySubmittedError(conversation_id) from error
         logger.info("survey tenant=%s conversation=%s", tenant, conversation_id)
 
+    def has_survey(self, tenant: str, conversation_id: str) -> bool:
+        """Return whether the tenant's conversation already has its survey."""
+        query = select(ConversationSurvey.id).where(
+            ConversationSurvey.tenant == tenant,
+            ConversationSurvey.conversation_id == conversation_id,
+        )
+        with self._transaction() as session:
+            return session.scalar(query) is not None
+
     def summarize(self, tenant: str) -> FeedbackSummary:
         """Return the tenant's feedback totals, overall and per intent."""
         with self._transaction() as session:

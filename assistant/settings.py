@@ -117,6 +117,10 @@ class Settings(BaseSettings):
     """An open ticket gets an `sla_warning` this long before its due time, counted in
     working hours where its SLA is."""
 
+    survey_idle_minutes: float = Field(default=30.0, ge=0)
+    """Minutes without a new message after which a conversation without tickets counts as
+    ended, so its CSAT and NPS survey is due. 0 leaves only the client's `ended` flag."""
+
     eval_reports_dir: Path | None = None
     """Folder of the `assistant eval --report` JSON reports that the ops dashboard lists;
     None means DATA_DIR/eval-reports."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 from pathlib import Path
 
 from opentelemetry.trace import Span
@@ -72,6 +73,9 @@ class KnowledgeBase:
         self._embedder: Embedder | None = None
         self._retriever: HybridRetriever | None = None
         self._topics: dict[str, DocumentTopic] | None = None
+        # Threads of one process share a KB (the API, the eval runner); two threads opening
+        # Chroma's client at once can fail inside chromadb, so stores open under this lock.
+        self._open_lock = threading.RLock()
 
     @classmethod
     def open_existing(cls, settings: Settings, name: str) -> KnowledgeBase:
@@ -93,23 +97,26 @@ class KnowledgeBase:
     @property
     def chunk_store(self) -> ChunkStore:
         """The SQLite chunk store and file manifest."""
-        if self._chunk_store is None:
-            self._chunk_store = ChunkStore(self.folder / CHUNKS_FILE)
-        return self._chunk_store
+        with self._open_lock:
+            if self._chunk_store is None:
+                self._chunk_store = ChunkStore(self.folder / CHUNKS_FILE)
+            return self._chunk_store
 
     @property
     def vector_store(self) -> VectorStore:
         """The Chroma collection of chunk vectors."""
-        if self._vector_store is None:
-            self._vector_store = VectorStore(self.folder / VECTOR_DIR, self.name)
-        return self._vector_store
+        with self._open_lock:
+            if self._vector_store is None:
+                self._vector_store = VectorStore(self.folder / VECTOR_DIR, self.name)
+            return self._vector_store
 
     @property
     def embedder(self) -> Embedder:
         """The configured embedder."""
-        if self._embedder is None:
-            self._embedder = build_embedder(self.settings)
-        return self._embedder
+        with self._open_lock:
+            if self._embedder is None:
+                self._embedder = build_embedder(self.settings)
+            return self._embedder
 
     @property
     def glossary(self) -> Glossary:
@@ -123,25 +130,32 @@ class KnowledgeBase:
 
     def retriever(self) -> HybridRetriever:
         """Return the hybrid retriever over the current chunks, built once per ingest."""
-        if self._retriever is None:
-            stored_id = self.chunk_store.get_meta("embedder_id")
-            if stored_id and stored_id != self.embedder.embedder_id:
-                logger.warning(
-                    "kb=%s was embedded with %s but the embedder is now %s; "
-                    "run `assistant ingest` again to re-embed",
-                    self.name,
-                    stored_id,
-                    self.embedder.embedder_id,
-                )
-            self._load_glossary_tokens()
-            self._retriever = HybridRetriever(
-                self.chunk_store.all_chunks(),
-                KeywordIndex.load(self.keyword_dir),
-                self.vector_store,
-                self.embedder,
-                self.glossary,
+        retriever = self._retriever
+        if retriever is not None:
+            return retriever
+        with self._open_lock:
+            if self._retriever is None:
+                self._retriever = self._build_retriever()
+            return self._retriever
+
+    def _build_retriever(self) -> HybridRetriever:
+        stored_id = self.chunk_store.get_meta("embedder_id")
+        if stored_id and stored_id != self.embedder.embedder_id:
+            logger.warning(
+                "kb=%s was embedded with %s but the embedder is now %s; "
+                "run `assistant ingest` again to re-embed",
+                self.name,
+                stored_id,
+                self.embedder.embedder_id,
             )
-        return self._retriever
+        self._load_glossary_tokens()
+        return HybridRetriever(
+            self.chunk_store.all_chunks(),
+            KeywordIndex.load(self.keyword_dir),
+            self.vector_store,
+            self.embedder,
+            self.glossary,
+        )
 
     def _load_glossary_tokens(self) -> None:
         stored = self.chunk_store.get_meta(GLOSSARY_TOKENS_META)
@@ -165,13 +179,19 @@ class KnowledgeBase:
         self._topics = None
 
     def related_articles(
-        self, docs: list[str], limit: int = DEFAULT_RELATED_LIMIT
+        self,
+        docs: list[str],
+        limit: int = DEFAULT_RELATED_LIMIT,
+        *,
+        role: str | None = None,
+        version: str | None = None,
     ) -> list[RelatedArticle]:
         """Return up to `limit` documents that share tags or a module with `docs`.
 
-        See `retrieval.related.rank_related` for the ranking; `docs` are never returned.
+        See `retrieval.related.rank_related` for the ranking and the role and version filter;
+        `docs` are never returned.
         """
-        return rank_related(self.document_topics(), docs, limit)
+        return rank_related(self.document_topics(), docs, limit, role=role, version=version)
 
     def document_topics(self) -> dict[str, DocumentTopic]:
         """Return the title, module, tags, language, roles and versions of every document."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TypedDict
 
 from retrieval.chunk_store import StoredChunk
+from retrieval.versions import is_available
 
 DEFAULT_RELATED_LIMIT = 3
 
@@ -56,17 +57,19 @@ def document_topics(chunks: Iterable[StoredChunk]) -> dict[str, DocumentTopic]:
 
 
 def rank_related(
-    topics: dict[str, DocumentTopic], docs: list[str], limit: int = DEFAULT_RELATED_LIMIT
+    topics: dict[str, DocumentTopic],
+    docs: list[str],
+    limit: int = DEFAULT_RELATED_LIMIT,
+    *,
+    role: str | None = None,
+    version: str | None = None,
 ) -> list[RelatedArticle]:
     """Rank the documents related to `docs`, excluding `docs` themselves.
 
-    A candidate must be in a language of the cited documents and share at least one tag or
-    the module with them. Candidates are ordered by the number of shared tags, then by a shared
-    module, then by title and path, so the same KB always gives the same list.
-
-    NOTE: candidates are not filtered by the user's role or product version, so an article on
-    a feature the user cannot use may be suggested. The answer's role and version notes cover
-    only the cited documents.
+    A candidate must be in a language of the cited documents, share at least one tag or the
+    module with them, be written for `role` and describe a feature of `version` (when given).
+    Candidates are ordered by the number of shared tags, then by a shared module, then by title
+    and path, so the same KB always gives the same list.
     """
     cited = [topics[doc] for doc in docs if doc in topics]
     if not cited or limit <= 0:
@@ -78,6 +81,10 @@ def rank_related(
     ranked: list[tuple[int, int, str, str]] = []
     for candidate in topics.values():
         if candidate.doc in docs or candidate.language not in languages:
+            continue
+        if role and candidate.roles and role not in candidate.roles:
+            continue
+        if version and not is_available(candidate.introduced_in, candidate.removed_in, version):
             continue
         shared_tags = len(candidate.tags & tags)
         same_module = int(candidate.module in modules)

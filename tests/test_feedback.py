@@ -71,3 +71,11 @@ def test_second_survey_of_conversation_raises(store: FeedbackStore) -> None:
 
     with pytest.raises(SurveyAlreadySubmittedError):
         store.submit_survey("acme", "c1", nps=9)
+
+
+def test_has_survey_only_for_surveyed_conversation_of_tenant(store: FeedbackStore) -> None:
+    store.submit_survey("acme", "c1", nps=7)
+
+    assert store.has_survey("acme", "c1") is True
+    assert store.has_survey("acme", "c2") is False
+    assert store.has_survey("other", "c1") is False

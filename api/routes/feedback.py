@@ -1,16 +1,21 @@
 """Feedback of the caller's tenant: thumbs ratings of answers, surveys and their summary.
 
+The widget requests a conversation's survey status before it shows the survey.
+
 Feedback on another tenant's conversation returns 404, exactly like an unknown conversation.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
 
 from api.deps import ChatKeyDep, FeedbackReaderDep, ResourcesDep
 from api.resources import Resources
 from api.schemas import FeedbackCreate, FeedbackReceipt, SurveyCreate
 from assistant.feedback import FeedbackSummary
+from assistant.surveys import SurveyStatus
 
 router = APIRouter(prefix="/v1", tags=["feedback"])
 
@@ -48,6 +53,24 @@ def submit_survey(
         intent=intent,
     )
     return FeedbackReceipt(conversation_id=body.conversation_id, intent=intent)
+
+
+@router.get("/conversations/{conversation_id}/survey", response_model=SurveyStatus)
+def get_survey_status(
+    *,
+    conversation_id: str,
+    key: ChatKeyDep,
+    resources: ResourcesDep,
+    ended: Annotated[
+        bool,
+        Query(description="true when the user left the conversation, e.g. started a new one"),
+    ] = False,
+) -> SurveyStatus:
+    """Return whether the conversation's survey is due: its tickets are all resolved or
+    closed, or, without tickets, it ended or was idle (any key of its tenant)."""
+    # The lookup raises ConversationNotFoundError (404) for another tenant's conversation.
+    resources.conversations.last_intent(key.tenant, conversation_id)
+    return resources.surveys.status(key.tenant, conversation_id, ended=ended)
 
 
 @router.get("/feedback/summary", response_model=FeedbackSummary)

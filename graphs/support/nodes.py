@@ -166,7 +166,11 @@ def draft_answer(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]
             context.settings.answer_min_confidence,
         )
     answer, citations = composed
-    related = context.kb.related_articles(list(dict.fromkeys(c["doc"] for c in citations)))
+    related = context.kb.related_articles(
+        list(dict.fromkeys(c["doc"] for c in citations)),
+        role=user.get("role") or None,
+        version=user.get("product_version") or None,
+    )
     return _reply(answer) | {"citations": citations, "related": related}
 
 

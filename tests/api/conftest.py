@@ -21,6 +21,8 @@ from retrieval.knowledge_base import KnowledgeBase
 from tests.conftest import BOARDS_EN, REPO_ROOT, SAMPLE_KB, SSO_ZH, write_kb
 
 SERVER_START_TIMEOUT_SECONDS = 60.0
+IDLE_SERVER_MINUTES = 0.01
+"""Survey idle time of `idle_server`: 0.6 s, so a test can wait until a conversation ends."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,19 @@ def server(api_data_dir: Path, api_keys: dict[str, str]) -> Iterator[Server]:
 def strict_server(api_data_dir: Path, api_keys: dict[str, str]) -> Iterator[Server]:
     """A second server on the same data whose rate limit is 3 requests, then one per 10 s."""
     env = {"ASSISTANT_API_RATE_BURST": "3", "ASSISTANT_API_RATE_PER_SECOND": "0.1"}
+    process, base_url = _start_server(api_data_dir, env)
+    yield Server(base_url=base_url, keys=api_keys)
+    _stop_server(process)
+
+
+@pytest.fixture(scope="module")
+def idle_server(api_data_dir: Path, api_keys: dict[str, str]) -> Iterator[Server]:
+    """A second server on the same data whose conversations end after 0.6 s without messages."""
+    env = {
+        "ASSISTANT_API_RATE_BURST": "1000",
+        "ASSISTANT_API_RATE_PER_SECOND": "1000",
+        "ASSISTANT_SURVEY_IDLE_MINUTES": str(IDLE_SERVER_MINUTES),
+    }
     process, base_url = _start_server(api_data_dir, env)
     yield Server(base_url=base_url, keys=api_keys)
     _stop_server(process)

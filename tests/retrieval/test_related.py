@@ -73,3 +73,41 @@ def test_related_articles_skip_other_languages_and_unrelated_modules(
 def test_related_articles_empty_for_unknown_doc(related_kb: KnowledgeBase) -> None:
     assert related_kb.related_articles(["missing.md"]) == []
     assert related_kb.related_articles([]) == []
+
+
+def test_related_articles_follow_role_and_version(settings: Settings, tmp_path: Path) -> None:
+    header = "---\ntitle: {title}\nmodule: gantt\ntags: [gantt]\nlanguage: en\n{extra}---\n"
+    body = "# {title}\n\nThis page explains {title} in detail.\n"
+
+    def article(title: str, extra: str = "") -> str:
+        return header.format(title=title, extra=extra) + body.format(title=title)
+
+    folder = write_kb(
+        tmp_path / "kb",
+        {
+            "gantt/baseline.md": article("Set a baseline"),
+            "gantt/admin.md": article("Lock the schedule", "roles: [admin]\n"),
+            "gantt/new.md": article(
+                "Critical path", 'versions:\n  introduced_in: "3.5"\n  removed_in: null\n'
+            ),
+            "gantt/old.md": article(
+                "Classic Gantt", 'versions:\n  introduced_in: "3.0"\n  removed_in: "3.2"\n'
+            ),
+        },
+    )
+    kb = KnowledgeBase(settings, "related-roles")
+    ingest_folder(kb, folder)
+
+    everything = {a["doc"] for a in kb.related_articles(["gantt/baseline.md"], limit=10)}
+    member_on_34 = {
+        a["doc"]
+        for a in kb.related_articles(["gantt/baseline.md"], limit=10, role="member", version="3.4")
+    }
+    admin_on_35 = {
+        a["doc"]
+        for a in kb.related_articles(["gantt/baseline.md"], limit=10, role="admin", version="3.5")
+    }
+
+    assert everything == {"gantt/admin.md", "gantt/new.md", "gantt/old.md"}
+    assert member_on_34 == set()
+    assert admin_on_35 == {"gantt/admin.md", "gantt/new.md"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -107,3 +109,22 @@ def test_in_memory_dense_scan_ranks_like_chroma(kb: KnowledgeBase, filters: Sear
     assert [hit.chunk_id for hit in queried][:5] == list(scanned)[:5]
     for hit in queried:
         assert scanned[hit.chunk_id] == pytest.approx(hit.similarity, abs=1e-4)
+
+
+def test_threads_opening_a_kb_at_once_share_one_retriever(
+    settings: Settings, small_kb_dir: Path
+) -> None:
+    ingest_folder(KnowledgeBase(settings, "shared"), small_kb_dir)
+    kb = KnowledgeBase(settings, "shared")
+    barrier = threading.Barrier(8)
+
+    def first_search(_: int) -> tuple[int, int]:
+        barrier.wait()
+        result = kb.search("SAML 单点登录", SearchFilters())
+        return id(kb.retriever()), len(result.hits)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(first_search, range(8)))
+
+    assert len({retriever for retriever, _ in outcomes}) == 1
+    assert all(hits > 0 for _, hits in outcomes)

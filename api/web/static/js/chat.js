@@ -5,9 +5,9 @@ import { readServerSentEvents } from "./sse.js";
 import { getLocale, initLanguage, setText, t } from "./i18n.js";
 import { renderAnswerText, renderCitations, renderRelated } from "./answer.js";
 import { pageUser, startOnboarding } from "./onboarding.js";
+import { endConversation, initSurveys, trackConversation } from "./survey.js";
 
 const KEY_STORAGE = "pmsa.key.chat";
-const CSAT_SCALE = [1, 2, 3, 4, 5];
 const DUE_FORMAT = { dateStyle: "medium", timeStyle: "short" };
 
 const elements = {
@@ -26,8 +26,6 @@ const state = {
   conversationId: "",
   busy: false,
   keyForm: null,
-  // Conversations whose CSAT prompt was shown, so each one is asked at most once per page.
-  surveyed: new Set(),
 };
 
 function parseData(text) {
@@ -115,65 +113,6 @@ async function sendFeedback(payload) {
   }
 }
 
-async function sendSurvey(conversationId, csat, status) {
-  try {
-    await apiFetch("/v1/surveys", {
-      key: state.key,
-      method: "POST",
-      body: { conversation_id: conversationId, csat },
-    });
-    setText(status, "chat.csat_thanks");
-  } catch (error) {
-    // A 409 means this conversation was rated before, which is what the user wanted.
-    const alreadyRated = error instanceof ApiError && error.status === 409;
-    setText(status, alreadyRated ? "chat.csat_thanks" : "chat.csat_failed");
-  }
-}
-
-/** Ask for a 1-5 star CSAT of a conversation, once per conversation and page. */
-function askForCsat(conversationId) {
-  if (!conversationId || state.surveyed.has(conversationId) || !state.key) {
-    return;
-  }
-  state.surveyed.add(conversationId);
-  const group = document.createElement("div");
-  group.className = "survey";
-  group.setAttribute("role", "group");
-  group.dataset.conversationId = conversationId;
-  const label = document.createElement("span");
-  label.id = `csat-${crypto.randomUUID()}`;
-  setText(label, "chat.csat_label");
-  group.setAttribute("aria-labelledby", label.id);
-  const status = document.createElement("span");
-  status.className = "rating-status";
-  status.setAttribute("role", "status");
-
-  const stars = CSAT_SCALE.map((score) => {
-    const star = document.createElement("button");
-    star.type = "button";
-    star.className = "star";
-    star.dataset.score = String(score);
-    const icon = document.createElement("span");
-    icon.setAttribute("aria-hidden", "true");
-    icon.textContent = "★";
-    const text = document.createElement("span");
-    text.className = "visually-hidden";
-    setText(text, "chat.csat_star", { n: score });
-    star.append(icon, text);
-    star.addEventListener("click", () => {
-      for (const other of stars) {
-        other.disabled = true;
-        other.classList.toggle("selected", Number(other.dataset.score) <= score);
-      }
-      sendSurvey(conversationId, score, status);
-    });
-    return star;
-  });
-  group.append(label, ...stars, status);
-  elements.log.append(group);
-  scrollToEnd();
-}
-
 const SVG_NS = "http://www.w3.org/2000/svg";
 const THUMB_PATH =
   "M2 10h4v11H2zM8 21h9.5a2 2 0 0 0 1.9-1.4l2.3-7A2 2 0 0 0 19.8 10H14l1-5a2 2 0 0 0-3.6-1.4L8 9z";
@@ -249,7 +188,6 @@ async function handleEvent(reply, answer, { event, data }) {
       break;
     case "action":
       showTicket(reply, payload);
-      reply.ticketOpened = Boolean(payload?.ticket?.id);
       break;
     case "done":
       reply.done = payload && typeof payload === "object" ? payload : {};
@@ -327,9 +265,6 @@ async function ask(message) {
     if (reply.done) {
       addRating(reply, reply.done);
     }
-    if (reply.ticketOpened) {
-      askForCsat(state.conversationId);
-    }
   } catch (error) {
     showError(reply, describeError(error));
     if (error instanceof ApiError && error.status === 401) {
@@ -349,6 +284,7 @@ async function ask(message) {
 function rememberConversation(conversationId) {
   if (conversationId) {
     state.conversationId = conversationId;
+    trackConversation(conversationId);
   }
 }
 
@@ -359,8 +295,9 @@ function startNewConversation() {
     message.remove();
   }
   elements.empty.hidden = false;
-  // The finished conversation gets its CSAT prompt in the emptied log, unless it had one.
-  askForCsat(finished);
+  // The finished conversation's survey shows in the emptied log, unless it was shown before
+  // or the conversation waits for an open ticket.
+  endConversation(finished);
   elements.input.focus();
 }
 
@@ -387,6 +324,7 @@ async function main() {
   state.keyForm = initPageKeyForm(KEY_STORAGE, (key) => {
     state.key = key;
     elements.input.focus();
+    initSurveys({ key, log: elements.log });
     startOnboarding(key);
   });
   document.body.dataset.ready = "true";
