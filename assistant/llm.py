@@ -39,6 +39,21 @@ def _litellm() -> ModuleType:
     return litellm
 
 
+def price_usd(model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
+    """Return litellm's price of a call to `model` in US dollars, None when it has no price.
+
+    Self-hosted models (Ollama, vLLM) and new model names are missing from litellm's table.
+    """
+    litellm = _litellm()
+    try:
+        prompt_cost, completion_cost = litellm.cost_per_token(
+            model=model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
+        )
+    except (litellm.exceptions.NotFoundError, litellm.exceptions.ModelNotMappedError):
+        return None
+    return float(prompt_cost + completion_cost)
+
+
 class LLMClient:
     """Chat and embedding calls to the configured litellm models.
 

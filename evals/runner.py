@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
@@ -25,6 +26,7 @@ from langgraph.graph.state import CompiledStateGraph
 
 from assistant.domain import Intent, Language, Priority, Tier
 from assistant.errors import AssistantError
+from assistant.llm import price_usd
 from assistant.settings import Settings
 from assistant.tenants import conversation_thread_id
 from assistant.tickets import TicketStore
@@ -207,18 +209,16 @@ def _cost_usd(settings: Settings, prompt_tokens: int, completion_tokens: int) ->
     """
     if not settings.llm_model:
         return 0.0
-    import litellm
-
-    try:
-        prompt_cost, completion_cost = litellm.cost_per_token(
-            model=settings.llm_model,
-            prompt_tokens=prompt_tokens,
-            completion_tokens=completion_tokens,
-        )
-    except litellm.exceptions.NotFoundError:
-        logger.warning("no litellm price for model %s; cost counted as 0", settings.llm_model)
+    price = price_usd(settings.llm_model, prompt_tokens, completion_tokens)
+    if price is None:
+        _warn_unpriced(settings.llm_model)
         return 0.0
-    return float(prompt_cost + completion_cost)
+    return price
+
+
+@lru_cache(maxsize=8)
+def _warn_unpriced(model: str) -> None:
+    logger.warning("no litellm price for model %s; cost counted as 0", model)
 
 
 # ---- suites beside the support graph's cases ---------------------------------------------
