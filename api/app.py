@@ -12,11 +12,11 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import install_error_handlers
+from api.errors import install_error_handlers, internal_error_response
 from api.logs import configure_logging, request_id_var
 from api.resources import Resources
 from api.routes import chat, completions, drafts, feedback, kb, onboarding, ops, tickets
@@ -53,16 +53,25 @@ class RequestContextMiddleware:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
+        started_response = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_response
             if message["type"] == "http.response.start":
                 status = message["status"]
+                started_response = True
                 MutableHeaders(scope=message).append(REQUEST_ID_HEADER, request_id)
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as error:
+            if started_response:
+                raise
+            # Answered here, inside the request's context, so the 500 names its request id;
+            # Starlette's own handler runs after this middleware has reset the id.
+            response = internal_error_response(Request(scope), error)
+            await response(scope, receive, send_with_id)
         finally:
             elapsed_ms = (time.perf_counter() - started) * 1000
             logger.info(

@@ -159,12 +159,17 @@ async def _handle_http_exception(request: Request, error: StarletteHTTPException
     )
 
 
-async def _handle_unexpected_error(request: Request, error: Exception) -> JSONResponse:
+def internal_error_response(request: Request, error: Exception) -> JSONResponse:
+    """Log an unexpected error and return the 500 body that names the request id."""
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     message = translate(
         "error_internal_error", request_language(request), request_id=request_id_var.get()
     )
     return JSONResponse(error_body("internal_error", message), status_code=500)
+
+
+async def _handle_unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    return internal_error_response(request, error)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -32,7 +32,7 @@ class IsoWeek:
     week: int
 
     def __str__(self) -> str:
-        return f"{self.year}-W{self.week:02d}"
+        return f"{self.year:04d}-W{self.week:02d}"
 
     def start(self, timezone: ZoneInfo) -> datetime:
         """Return Monday 00:00 of the week in `timezone`."""
@@ -60,6 +60,10 @@ def week_of(moment: datetime, timezone: ZoneInfo) -> IsoWeek:
     return week_of_date(moment.astimezone(timezone).date())
 
 
+MIN_YEAR = 1970
+MAX_YEAR = 9998
+
+
 def parse_week(text: str) -> IsoWeek:
     """Parse an ISO week such as `2026-W48`.
 
@@ -70,6 +74,9 @@ def parse_week(text: str) -> IsoWeek:
     if match is None:
         raise InvalidWeekError(text)
     year, week = int(match.group(1)), int(match.group(2))
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        # The week before and after must exist as dates for the week-over-week trend.
+        raise InvalidWeekError(text)
     try:
         date.fromisocalendar(year, week, 1)
     except ValueError as error:

@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import threading
+import uuid
 from pathlib import Path
 
 from opentelemetry.trace import Span
@@ -34,6 +35,8 @@ KB_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 CHUNKS_FILE = "chunks.sqlite"
 KEYWORD_DIR = "bm25"
 VECTOR_DIR = "chroma"
+GENERATION_FILE = "generation"
+"""Stamp rewritten after every change of the index, by which other processes notice it."""
 GLOSSARY_TOKENS_META = "glossary_tokens"
 
 
@@ -76,6 +79,8 @@ class KnowledgeBase:
         # Threads of one process share a KB (the API, the eval runner); two threads opening
         # Chroma's client at once can fail inside chromadb, so stores open under this lock.
         self._open_lock = threading.RLock()
+        self._generation: str | None = None
+        """Stamp of the index this object's stores and retriever were opened on."""
 
     @classmethod
     def open_existing(cls, settings: Settings, name: str) -> KnowledgeBase:
@@ -129,14 +134,41 @@ class KnowledgeBase:
         return self.folder / KEYWORD_DIR
 
     def retriever(self) -> HybridRetriever:
-        """Return the hybrid retriever over the current chunks, built once per ingest."""
+        """Return the hybrid retriever over the current chunks, built once per ingest.
+
+        An ingest or removal by another process (the CLI beside a server, another worker) is
+        noticed here: the stores are reopened and the retriever rebuilt.
+        """
+        self._reload_if_changed_elsewhere()
         retriever = self._retriever
         if retriever is not None:
             return retriever
         with self._open_lock:
             if self._retriever is None:
+                self._generation = self._read_generation()
                 self._retriever = self._build_retriever()
             return self._retriever
+
+    def _read_generation(self) -> str:
+        try:
+            return (self.folder / GENERATION_FILE).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return ""
+
+    def _reload_if_changed_elsewhere(self) -> None:
+        if self._generation is None or self._read_generation() == self._generation:
+            return
+        with self._open_lock:
+            current = self._read_generation()
+            if current == self._generation:
+                return
+            logger.info("kb=%s changed in another process; reopening its index", self.name)
+            if self._vector_store is not None:
+                self._vector_store.forget_process_state()
+                self._vector_store = None
+            self._retriever = None
+            self._topics = None
+            self._generation = None
 
     def _build_retriever(self) -> HybridRetriever:
         stored_id = self.chunk_store.get_meta("embedder_id")
@@ -174,9 +206,19 @@ class KnowledgeBase:
         self.chunk_store.set_meta(GLOSSARY_TOKENS_META, json.dumps(payload, ensure_ascii=False))
 
     def invalidate(self) -> None:
-        """Drop the cached retriever and document topics after the KB changed."""
-        self._retriever = None
-        self._topics = None
+        """Drop the cached retriever and document topics after this process changed the KB.
+
+        Also writes a new generation stamp, by which other processes notice the change.
+        """
+        with self._open_lock:
+            stamp = uuid.uuid4().hex
+            self.folder.mkdir(parents=True, exist_ok=True)
+            temporary = self.folder / f"{GENERATION_FILE}.{stamp}"
+            temporary.write_text(stamp, encoding="utf-8")
+            temporary.replace(self.folder / GENERATION_FILE)
+            self._retriever = None
+            self._topics = None
+            self._generation = None
 
     def related_articles(
         self,
@@ -195,6 +237,7 @@ class KnowledgeBase:
 
     def document_topics(self) -> dict[str, DocumentTopic]:
         """Return the title, module, tags, language, roles and versions of every document."""
+        self._reload_if_changed_elsewhere()
         if self._topics is None:
             # The retriever already holds every chunk; reading them again would double memory.
             self._topics = document_topics(self.retriever().chunks)

@@ -59,6 +59,22 @@ class VectorStore:
         # Counting costs about as much as an HNSW query, so it is cached and reset on writes.
         self._count: int | None = None
 
+    def forget_process_state(self) -> None:
+        """Drop Chroma's in-process state of this folder, so the next client reads the disk.
+
+        Chroma keeps one system per folder and process and never sees another process's
+        writes; after `assistant ingest` ran beside a server, the server's queries returned
+        deleted chunks or failed with "Error finding id". Clients of this folder that are still
+        held stop working; open a new VectorStore instead.
+        """
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        identifier = str(getattr(self._client, "_identifier", ""))
+        # NOTE: private chromadb state, checked by a test of reloading after another
+        # process's ingest; `clear_system_cache()` would break the clients of every folder.
+        SharedSystemClient._identifier_to_system.pop(identifier, None)
+        SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+
     def count(self) -> int:
         """Return the number of stored vectors."""
         if self._count is None:

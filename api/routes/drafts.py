@@ -65,7 +65,7 @@ class DraftDecisionCreate(BaseModel):
     """The text to send; required for `edit`, not allowed otherwise."""
     reason: str | None = Field(default=None, max_length=MAX_REASON_CHARS, validate_default=True)
     """Reason for a rejection (required for `reject`) or for an edit (optional)."""
-    draft_id: int | None = Field(default=None, ge=1)
+    draft_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
     """The draft decided on, as returned by GET; without it, the ticket's current draft."""
 
     @field_validator("text")

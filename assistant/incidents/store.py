@@ -53,7 +53,7 @@ from assistant.tickets.store import parse_ticket_id as parse_ticket_key
 
 logger = logging.getLogger(__name__)
 
-_INCIDENT_ID_PATTERN = re.compile(r"^\s*INC-(\d+)\s*$", re.IGNORECASE)
+_INCIDENT_ID_PATTERN = re.compile(r"^\s*INC-(\d{1,18})\s*$", re.IGNORECASE)
 _TABLES = (
     Incident.__tablename__,
     IncidentTicket.__tablename__,

@@ -43,7 +43,8 @@ DEFAULT_LIST_LIMIT = 50
 MAX_LIST_LIMIT = 500
 TICKET_ID_PREFIX = "T-"
 TICKET_ID_DIGITS = 6
-_TICKET_ID_PATTERN = re.compile(r"^\s*T-(\d+)\s*$", re.IGNORECASE)
+_TICKET_ID_PATTERN = re.compile(r"^\s*T-(\d{1,18})\s*$", re.IGNORECASE)
+"""Up to 18 digits, so every id fits the 64-bit integer key of SQLite and PostgreSQL."""
 
 
 class TicketNotFoundError(NotFoundError):

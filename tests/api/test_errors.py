@@ -132,3 +132,22 @@ def test_openapi_docs_are_served(server: Server) -> None:
 
     assert response.status_code == 200
     assert "swagger" in response.text.lower()
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/v1/tickets/T-99999999999999999999", 400),
+        ("/v1/incidents/INC-99999999999999999999", 400),
+        ("/v1/ops/voc?week=0001-W01", 400),
+        ("/v1/ops/kb-gaps?week=9999-W52", 400),
+    ],
+    ids=["ticket-id", "incident-id", "early-week", "late-week"],
+)
+def test_out_of_range_values_are_client_errors(server: Server, path: str, status: int) -> None:
+    key = "default-agent" if "/v1/ops/" not in path else "default-ops"
+    with server.client(key, "zh-CN") as client:
+        response = client.get(path)
+
+    assert response.status_code == status, response.text
+    assert _is_chinese(_error(response)["message"])

@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
+from api.app import REQUEST_ID_HEADER, RequestContextMiddleware
 from api.conversation import split_deltas
+from api.errors import install_error_handlers
 from api.rate_limit import TokenBucketLimiter
 from assistant.errors import InputError
 from assistant.keys import KeyRole, KeyStore
@@ -66,3 +70,21 @@ def test_key_store_rejects_bad_tenant(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         store.create("Bad.Tenant", KeyRole.WIDGET)
     store.close()
+
+
+def test_unexpected_error_is_json_500_naming_its_request_id() -> None:
+    app = FastAPI()
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("boom")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom", headers={"Accept-Language": "zh-CN"})
+
+    request_id = response.headers[REQUEST_ID_HEADER]
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_error"
+    assert request_id in response.json()["error"]["message"]

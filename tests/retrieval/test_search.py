@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -12,6 +15,7 @@ from assistant.settings import Settings
 from retrieval.ingest import ingest_folder
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.search import SearchFilters, _chroma_where
+from tests.conftest import write_kb
 
 
 @pytest.fixture
@@ -128,3 +132,31 @@ def test_threads_opening_a_kb_at_once_share_one_retriever(
 
     assert len({retriever for retriever, _ in outcomes}) == 1
     assert all(hits > 0 for _, hits in outcomes)
+
+
+SERVED_KB = "default.served"
+"""The CLI's `--kb served` is the default tenant's KB."""
+
+
+def test_search_sees_an_ingest_by_another_process(settings: Settings, tmp_path: Path) -> None:
+    folder = write_kb(
+        tmp_path / "kb",
+        {"gantt/baseline.md": "# Baselines\n\nSave a baseline from the Gantt toolbar.\n"},
+    )
+    ingest_folder(KnowledgeBase(settings, SERVED_KB), folder)
+    served = KnowledgeBase(settings, SERVED_KB)
+    assert _docs(served, "Gantt baseline") == ["gantt/baseline.md"]
+
+    (folder / "gantt/baseline.md").unlink()
+    (folder / "sprints/velocity.md").parent.mkdir(parents=True)
+    (folder / "sprints/velocity.md").write_text(
+        "# Velocity\n\nThe velocity chart sums the story points of each sprint.\n",
+        encoding="utf-8",
+    )
+    command = [sys.executable, "-m", "cli.main", "ingest", str(folder), "--kb", SERVED_KB]
+    command.append("--prune")
+    env = os.environ | {"ASSISTANT_DATA_DIR": str(settings.data_dir)}
+    subprocess.run(command, env=env, check=True, capture_output=True, timeout=300)
+
+    assert _docs(served, "velocity chart story points") == ["sprints/velocity.md"]
+    assert "gantt/baseline.md" not in _docs(served, "Gantt baseline")
