@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.body_limit import BodySizeLimitMiddleware
 from api.errors import install_error_handlers, internal_error_response
 from api.logs import configure_logging, request_id_var
 from api.resources import Resources
@@ -113,9 +114,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=API_DESCRIPTION,
         lifespan=lifespan,
+        # /docs is served by api.web with Swagger UI files shipped in the repository; FastAPI's
+        # own pages load their scripts and fonts from CDNs, which an offline machine lacks.
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
     # The last middleware added runs first: the request id is set before the span starts.
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_body_bytes=app_settings.api_max_body_bytes,
+        max_upload_bytes=app_settings.api_max_upload_request_bytes,
+    )
     app.add_middleware(TracingMiddleware)
     app.add_middleware(RequestContextMiddleware)
     routers = (

@@ -14,6 +14,7 @@ from anyio import to_thread
 from api.errors import EmptyMessageError, PayloadTooLargeError
 from api.resources import Resources
 from api.schemas import ActionPublic, ChatResponse, ChatUser, Timings
+from assistant.onboarding.store import validate_user_id
 from assistant.tenants import conversation_thread_id
 from graphs.support.service import AgentReply
 from graphs.support.state import UserContext
@@ -74,11 +75,12 @@ def user_context(user: ChatUser) -> UserContext:
     """Convert the request's user to the graph's user context.
 
     Raises:
-        InputError: the product version is not of the form 3.2 or 3.2.1.
+        InputError: the user id is not of the form `validate_user_id` accepts, or the
+            product version is not of the form 3.2 or 3.2.1.
     """
     context = UserContext()
     if user.id:
-        context["id"] = user.id
+        context["id"] = validate_user_id(user.id)
     if user.role:
         context["role"] = user.role
     if user.locale:

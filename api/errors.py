@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.language import request_language
 from api.logs import request_id_var
+from api.validation_messages import describe_validation_errors
 from assistant.domain import Language
 from assistant.errors import (
     AssistantError,
@@ -32,6 +33,9 @@ from assistant.i18n import translate
 from assistant.onboarding.catalog import UnknownChoiceError
 
 logger = logging.getLogger(__name__)
+
+_BODY_PARSE_DETAIL = "There was an error parsing the body"
+"""Detail of the HTTP 400 that FastAPI raises when it cannot read a JSON or form body."""
 
 
 class AuthenticationError(AssistantError):
@@ -134,12 +138,9 @@ async def _handle_assistant_error(request: Request, error: AssistantError) -> JS
 
 
 async def _handle_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
-    problems = []
-    for problem in error.errors():
-        location = ".".join(str(part) for part in problem.get("loc", ()))
-        problems.append(f"{location}: {problem.get('msg', 'invalid value')}")
-    detail = "; ".join(problems)
-    message = translate("error_invalid_request", request_language(request), detail=detail)
+    language = request_language(request)
+    detail = describe_validation_errors(error.errors(), language)
+    message = translate("error_invalid_request", language, detail=detail)
     return JSONResponse(error_body("invalid_request", message), status_code=422)
 
 
@@ -153,7 +154,10 @@ async def _handle_http_exception(request: Request, error: StarletteHTTPException
         message = translate("error_method_not_allowed", language, method=request.method, path=path)
     else:
         code = "invalid_request"
-        message = translate("error_invalid_request", language, detail=str(error.detail))
+        detail = str(error.detail)
+        if detail == _BODY_PARSE_DETAIL:
+            detail = translate("validation_body_unparsable", language)
+        message = translate("error_invalid_request", language, detail=detail)
     return JSONResponse(
         error_body(code, message), status_code=error.status_code, headers=error.headers
     )

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from assistant.domain import Intent, Priority, Role, Tier
 from assistant.feedback import (
@@ -32,7 +41,8 @@ class ChatUser(BaseModel):
     """The asking user, as the product identifies them."""
 
     id: str | None = Field(default=None, max_length=200)
-    """Requester id recorded on tickets; `anonymous` when missing."""
+    """Requester id recorded on tickets; `anonymous` when missing. Like the user ids of
+    onboarding, 1-128 letters, digits, `_`, `.`, `:`, `@`, `+` or `-`; other ids get 400."""
 
     role: Literal["admin", "member", "guest"] | None = None
     """The user's role in the product; answers note steps their role cannot take."""
@@ -200,6 +210,11 @@ class TicketPublic(TicketRecord):
     sla_breached: bool
     """Whether the ticket missed the target of its current tier."""
 
+    sla_met_at: datetime | None
+    """When the target of the current tier was met: the first reply of a human agent since the
+    ticket entered its tier, or its resolution. None while it is not met; the assistant's own
+    messages never meet it."""
+
 
 class TicketsPublic(BaseModel):
     """Tickets that match a query, newest first."""
@@ -217,7 +232,11 @@ class TicketStatusUpdate(BaseModel):
 class TicketCommentCreate(BaseModel):
     """A comment by a support agent; the first one meets the current tier's SLA target."""
 
-    text: str = Field(min_length=1, max_length=MAX_DESCRIPTION_CHARS)
+    text: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION_CHARS),
+    ]
+    """The comment, stripped of surrounding white space; blank text is rejected with 422."""
 
 
 class TicketEscalation(BaseModel):
@@ -233,6 +252,14 @@ class TicketAssignment(BaseModel):
     """Assignment to a roster agent, or to the best available one when `agent_id` is missing."""
 
     agent_id: str | None = Field(default=None, max_length=MAX_NAME_CHARS)
+    """Roster id of the agent; missing, null or blank picks the best available agent."""
+
+    @field_validator("agent_id")
+    @classmethod
+    def _blank_picks_automatically(cls, agent_id: str | None) -> str | None:
+        if agent_id is None:
+            return None
+        return agent_id.strip() or None
 
 
 # ---- feedback ---------------------------------------------------------------------------
@@ -266,7 +293,9 @@ class SurveyCreate(BaseModel):
     @model_validator(mode="after")
     def _require_an_answer(self) -> SurveyCreate:
         if self.csat is None and self.nps is None and not (self.comment or "").strip():
-            raise ValueError("the survey is empty: give at least one of csat, nps or comment")
+            raise PydanticCustomError(
+                "survey_empty", "the survey is empty: give at least one of csat, nps or comment"
+            )
         return self
 
 
@@ -285,7 +314,11 @@ class SkippedFilePublic(BaseModel):
     """A file that was not indexed, with the reason."""
 
     doc: str
+    code: str
+    """Kind of reason, such as `binary`, `not_utf8` or `unknown_module`."""
+
     reason: str
+    """The reason in the language of Accept-Language."""
 
 
 class IngestPublic(BaseModel):

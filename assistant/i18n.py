@@ -13,14 +13,39 @@ from assistant.errors import ConfigurationError
 MESSAGES_PATH = Path(__file__).with_name("messages.yaml")
 
 
-@lru_cache(maxsize=1)
-def _catalog() -> dict[str, dict[str, str]]:
-    data = yaml.safe_load(MESSAGES_PATH.read_text(encoding="utf-8"))
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a key given twice, where plain YAML keeps the last one."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise ConfigurationError(
+                    f"{MESSAGES_PATH}: message {key!r} is defined twice (line "
+                    f"{key_node.start_mark.line + 1}); keep one"
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_catalog(text: str) -> dict[str, dict[str, str]]:
+    """Parse and check a message catalog: unique keys, each with every language.
+
+    Raises:
+        ConfigurationError: a key is defined twice or lacks a language.
+    """
+    data = yaml.load(text, Loader=_UniqueKeyLoader)
     for key, entry in data.items():
         missing = [lang.value for lang in Language if lang.value not in entry]
         if missing:
             raise ConfigurationError(f"{MESSAGES_PATH}: message {key!r} lacks {missing}")
     return dict(data)
+
+
+@lru_cache(maxsize=1)
+def _catalog() -> dict[str, dict[str, str]]:
+    return load_catalog(MESSAGES_PATH.read_text(encoding="utf-8"))
 
 
 def translate(key: str, language: Language | str, **values: object) -> str:

@@ -102,6 +102,12 @@ class Settings(BaseSettings):
     api_max_upload_bytes: int = Field(default=2_000_000, ge=1)
     """Largest KB file the HTTP API accepts in one upload, in bytes."""
 
+    api_max_body_bytes: int = Field(default=1_048_576, ge=1)
+    """Largest request body, in bytes, except KB uploads; larger ones get 413 unread."""
+
+    api_max_upload_request_bytes: int = Field(default=52_428_800, ge=1)
+    """Largest request body of a KB upload (all its files), in bytes."""
+
     log_model_data: bool = False
     """Log prompts and completions at DEBUG, and put them on spans; off by default because
     they hold user data."""
@@ -130,7 +136,8 @@ class Settings(BaseSettings):
     article's KB path. Empty gives tips no link, only the article's path and title."""
 
     surge_min_reports: int = Field(default=5, ge=2)
-    """Similar reports about one module within the surge window that open an incident."""
+    """Similar reports about one module, from this many distinct requesters within the surge
+    window, that open an incident."""
 
     surge_window_minutes: float = Field(default=30.0, gt=0)
     """Minutes within which similar reports about one module count toward the same surge."""

@@ -37,13 +37,38 @@ def _write_json(payload: object) -> None:
 
 
 def _inputs(value: str) -> Iterator[str]:
-    """Yield the single argument, or each non-empty stdin line when the argument is `-`."""
+    """Yield the single argument, or each non-empty stdin line when the argument is `-`.
+
+    Stdin is decoded with `surrogateescape`, so a byte that is invalid in the locale's
+    encoding reaches `_checked` as a lone surrogate and fails only its own line.
+    """
     if value != "-":
         yield value
         return
-    for line in sys.stdin:
+    encoding = sys.stdin.encoding or "utf-8"
+    for raw_line in sys.stdin.buffer:
+        line = raw_line.decode(encoding, errors="surrogateescape")
         if line.strip():
             yield line.rstrip("\n")
+
+
+def _check_encoding(message: str) -> None:
+    """Raise InputError when the message has bytes that the input encoding could not decode.
+
+    Python keeps such bytes in command-line arguments and stdin lines as lone surrogates,
+    which no later step (the database, JSON output) can encode.
+    """
+    try:
+        message.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        encoding = sys.stdin.encoding or "utf-8"
+        raise InputError(
+            f"the input is not valid {encoding} text at character {exc.start + 1}; "
+            f"save it as {encoding} and try again",
+            code="invalid_encoding",
+            encoding=encoding,
+            position=exc.start + 1,
+        ) from None
 
 
 def cli_language() -> Language:
@@ -86,8 +111,10 @@ def run_ingest(args: argparse.Namespace) -> int:
             f"unchanged={len(report.unchanged)} removed={len(report.removed)} "
             f"skipped={len(report.skipped)} chunks={report.chunk_count} seconds={report.seconds}"
         )
+        language = cli_language()
         for skipped in report.skipped:
-            _write(f"skipped {skipped.doc}: {skipped.reason}")
+            reason = skipped.reason_in(language)
+            _write(translate("ingest_skipped", language, doc=skipped.doc, reason=reason))
     return 0
 
 
@@ -181,6 +208,7 @@ def run_ask(args: argparse.Namespace) -> int:
 def _checked(message: str, args: argparse.Namespace) -> bool:
     """Validate one input line; report a bad one and let the batch go on with the next."""
     try:
+        _check_encoding(message)
         validate_message(message)
     except InputError as exc:
         if args.json:
@@ -212,6 +240,7 @@ def run_chat(args: argparse.Namespace) -> int:
             if not message:
                 continue
             try:
+                _check_encoding(message)
                 reply = agent.ask(validate_message(message), user, conversation_id)
             except InputError as exc:
                 _write(error_text(exc, cli_language().value))

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 
+from assistant.errors import InputError
 from assistant.i18n import translate
 from assistant.keys import KeyRole, KeyStore
 from assistant.settings import get_settings
@@ -15,6 +16,8 @@ from cli.commands import cli_language
 
 DEV_KEYS_FILE = "dev-keys.json"
 """File in DATA_DIR where `keys bootstrap` keeps the secrets of the keys it created."""
+
+MAX_PORT = 65535
 
 
 def _write(text: str) -> None:
@@ -29,7 +32,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     create = keys_sub.add_parser("create", help="create a key; its secret is the last line")
     create.add_argument("--tenant", required=True, help="tenant the key belongs to")
     create.add_argument("--role", required=True, choices=[role.value for role in KeyRole])
-    create.add_argument("--name", default="", help="label shown in lists and ticket logs")
+    create.add_argument(
+        "--name",
+        help="label shown in lists and ticket logs (default: TENANT-ROLE); must not be blank",
+    )
     listing = keys_sub.add_parser("list", help="list keys (never their secrets)")
     listing.add_argument("--json", action="store_true", help="print JSON")
     revoke = keys_sub.add_parser("revoke", help="revoke a key so it no longer authenticates")
@@ -52,7 +58,8 @@ def run_keys(args: argparse.Namespace) -> int:
     store = KeyStore(get_settings().resolved_database_url)
     try:
         if args.keys_command == "create":
-            record, secret = store.create(args.tenant, KeyRole(args.role), args.name)
+            name = _key_name(args.name)
+            record, secret = store.create(args.tenant, KeyRole(args.role), name)
             _write(f"created key {record.id} tenant={record.tenant} role={record.role.value}")
             _write(secret)
         elif args.keys_command == "list":
@@ -65,6 +72,34 @@ def run_keys(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
+
+
+def _key_name(name: str | None) -> str:
+    """Return the `--name` label stripped, or "" (the store's TENANT-ROLE default) without one.
+
+    Raises:
+        InputError: `--name` was given but is empty or only white space.
+    """
+    if name is None:
+        return ""
+    if not name.strip():
+        raise InputError(
+            "--name is empty; give a label such as 'helpdesk-widget', "
+            "or leave --name out to use TENANT-ROLE",
+            code="empty_key_name",
+        )
+    return name.strip()
+
+
+def _check_port(port: int) -> None:
+    """Raise InputError unless the port is 1-65535; uvicorn would bind a random port instead."""
+    if not 1 <= port <= MAX_PORT:
+        raise InputError(
+            f"--port must be between 1 and {MAX_PORT}, got {port}",
+            code="invalid_port",
+            value=port,
+            limit=MAX_PORT,
+        )
 
 
 def _list_keys(store: KeyStore, *, as_json: bool) -> None:
@@ -98,6 +133,7 @@ def run_serve(args: argparse.Namespace) -> int:
     """Serve the HTTP API until interrupted."""
     import uvicorn
 
+    _check_port(args.port)
     base = f"http://{args.host}:{args.port}"
     language = cli_language()
     _write(translate("serve_urls", language, base=base))

@@ -15,6 +15,8 @@ from cli import commands, keys, report
 from cli.argparse_messages import install_chinese_argparse_messages
 
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141
+"""Exit code when the reader of stdout went away, as 128 + SIGPIPE for a process killed by it."""
 
 
 def _add_kb(parser: argparse.ArgumentParser) -> None:
@@ -117,6 +119,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null after its reader closed the pipe, as `| head -1` does.
+
+    Output still buffered would otherwise fail again, with a traceback, when Python flushes it.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 FAST_EXIT_COMMANDS = frozenset({"ask", "search"})

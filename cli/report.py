@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from assistant.domain import Language
+from assistant.errors import InputError
 from assistant.i18n import translate
 from assistant.settings import DEFAULT_KB, get_settings
 from assistant.tenants import DEFAULT_TENANT, tenant_kb_name, validate_tenant
@@ -46,7 +47,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
             "--tenant", default=DEFAULT_TENANT, help="tenant to report on (default: %(default)s)"
         )
         parser.add_argument(
-            "--out", type=Path, help="folder to write the report's .json and .html files into"
+            "--out",
+            type=Path,
+            help="folder to write the report's .json and .LANG.html files into; "
+            "created when missing",
         )
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
         parser.add_argument(
@@ -59,7 +63,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 def run_report(args: argparse.Namespace) -> int:
     """Build a weekly report and print it, write it to files, or both."""
     from insights.activity import ActivityReader
-    from insights.render import render_text, write_report
+    from insights.render import render_text
     from insights.reports import kb_gaps_report, voc_report
     from insights.weeks import last_complete_week, parse_week
     from retrieval.knowledge_base import KnowledgeBase
@@ -86,7 +90,7 @@ def run_report(args: argparse.Namespace) -> int:
         reader.close()
 
     if args.out is not None:
-        paths = write_report(report, args.out, language)
+        paths = _write_files(report, args.out, language)
         if not args.json:
             for path in paths:
                 _write(translate("report_written", language, path=path))
@@ -95,3 +99,30 @@ def run_report(args: argparse.Namespace) -> int:
     elif args.out is None:
         _write(render_text(report, language))
     return 0
+
+
+def _write_files(report: Report, out_dir: Path, language: Language) -> list[Path]:
+    """Write the report's files into `out_dir`.
+
+    Raises:
+        InputError: naming `out_dir` when it is a file or cannot be created or written.
+    """
+    from insights.render import write_report
+
+    try:
+        return write_report(report, out_dir, language)
+    except (FileExistsError, NotADirectoryError):
+        raise InputError(
+            f"--out {out_dir} is a file, not a folder; pass a folder path, "
+            "which is created when missing",
+            code="report_out_not_folder",
+            path=out_dir,
+        ) from None
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the report into {out_dir}: {exc.strerror}; pass --out a folder "
+            "that you can write to, or one whose parent folder exists",
+            code="report_out_unwritable",
+            path=out_dir,
+            reason=exc.strerror,
+        ) from None

@@ -33,11 +33,15 @@ def report_stem(report: Report) -> str:
 
 
 def write_report(report: Report, out_dir: Path, language: Language) -> list[Path]:
-    """Write `<stem>.json` and `<stem>.html` into `out_dir` and return their paths."""
+    """Write `<stem>.json` and `<stem>.<language>.html` into `out_dir` and return their paths.
+
+    The HTML name carries the language so that the English and Chinese pages of one week
+    sit side by side. The JSON contains data only, the same in every language.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = report_stem(report)
     json_path = out_dir / f"{stem}.json"
-    html_path = out_dir / f"{stem}.html"
+    html_path = out_dir / f"{stem}.{language.value}.html"
     json_path.write_text(report.model_dump_json(indent=2), encoding="utf-8")
     html_path.write_text(render_html(report, language), encoding="utf-8")
     return [json_path, html_path]

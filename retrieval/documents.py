@@ -13,13 +13,14 @@ import logging
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from assistant.domain import MODULES, Language, Role
 from assistant.errors import InputError
+from assistant.i18n import translate
 from assistant.text import detect_language
 from retrieval.html_text import html_to_markdown
 from retrieval.markdown_text import clean_markdown, iter_code_flags, parse_heading, prose_text
@@ -107,15 +108,38 @@ class SkippedFile:
 
     doc: str
     reason: str
+    """The reason in English."""
+    code: str = "other"
+    """Names the message `skip_<code>` of `assistant/messages.yaml` that translates `reason`."""
+    params: dict[str, str] = field(default_factory=dict)
+    """Values of the message's placeholders."""
+
+    def reason_in(self, language: Language | str) -> str:
+        """Return the reason in a language; a code without a message keeps the English text."""
+        try:
+            return translate(f"skip_{self.code}", language, **self.params)
+        except KeyError:
+            return self.reason
 
 
 class DocumentError(InputError):
-    """Raised when a KB file cannot be loaded; `reason` gives the cause and the fix."""
+    """Raised when a KB file cannot be loaded; `reason` gives the cause and the fix in English.
 
-    def __init__(self, doc: str, reason: str) -> None:
+    `code` names the message `skip_<code>` of `assistant/messages.yaml`, filled with `params`,
+    that gives the reason in other languages.
+    """
+
+    def __init__(self, doc: str, code: str, **params: str) -> None:
+        reason = translate(f"skip_{code}", Language.EN, **params)
         super().__init__(f"{doc}: {reason}")
         self.doc = doc
         self.reason = reason
+        self.skip_code = code
+        self.skip_params = params
+
+    def to_skipped(self) -> SkippedFile:
+        """Return the skipped-file entry of this error."""
+        return SkippedFile(self.doc, self.reason, self.skip_code, dict(self.skip_params))
 
 
 def iter_kb_files(root: Path) -> Iterator[Path]:
@@ -151,7 +175,7 @@ def load_documents(root: Path) -> tuple[list[Document], list[SkippedFile]]:
             documents.append(load_document(path, root))
         except DocumentError as error:
             logger.info("Skipped KB file %s: %s", error.doc, error.reason)
-            skipped.append(SkippedFile(doc=error.doc, reason=error.reason))
+            skipped.append(error.to_skipped())
     return documents, skipped
 
 
@@ -165,7 +189,7 @@ def load_document(path: Path, root: Path) -> Document:
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise DocumentError(doc, f"cannot be read ({error.strerror})") from error
+        raise DocumentError(doc, "unreadable", error=str(error.strerror)) from error
 
     text = _decode(doc, raw)
     front_matter, body = _split_front_matter(doc, text)
@@ -173,8 +197,8 @@ def load_document(path: Path, root: Path) -> Document:
         body = html_to_markdown(body)
     body = clean_markdown(body)
     if not body:
-        detail = ": no text after the front matter" if front_matter else ""
-        raise DocumentError(doc, f"empty document{detail}")
+        code = "empty_after_front_matter" if front_matter else "empty_document"
+        raise DocumentError(doc, code)
 
     versions = _read_versions(doc, front_matter)
     return Document(
@@ -228,17 +252,15 @@ def _relative_doc(path: Path, root: Path) -> str:
 
 def _decode(doc: str, raw: bytes) -> str:
     if raw.startswith(_UTF16_BOMS):
-        raise DocumentError(doc, "encoded as UTF-16; re-save it as UTF-8")
+        raise DocumentError(doc, "utf16")
     if b"\x00" in raw[:BINARY_SNIFF_BYTES]:
-        raise DocumentError(doc, "binary file")
+        raise DocumentError(doc, "binary")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         offset = error.start + (len(_UTF8_BOM) if raw.startswith(_UTF8_BOM) else 0)
         byte = raw[offset]
-        raise DocumentError(
-            doc, f"not valid UTF-8 (byte 0x{byte:02x} at offset {offset}); re-save it as UTF-8"
-        ) from None
+        raise DocumentError(doc, "not_utf8", byte=f"0x{byte:02x}", offset=str(offset)) from None
 
 
 class _FrontMatterLoader(yaml.SafeLoader):
@@ -263,18 +285,13 @@ def _split_front_matter(doc: str, text: str) -> tuple[Mapping[str, object], str]
         (i for i, line in enumerate(lines[1:], 1) if line.rstrip() in _FRONT_MATTER_CLOSE), None
     )
     if closing is None:
-        raise DocumentError(
-            doc,
-            "front matter opened with '---' on line 1 is never closed; add a closing '---' line",
-        )
+        raise DocumentError(doc, "front_matter_unclosed")
 
     data = _parse_yaml(doc, lines[1:closing])
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise DocumentError(
-            doc, f"front matter must be a YAML mapping of keys to values, not a {_yaml_type(data)}"
-        )
+        raise DocumentError(doc, "front_matter_not_mapping", type=_yaml_type(data))
     return {str(key): value for key, value in data.items()}, "\n".join(lines[closing + 1 :])
 
 
@@ -291,8 +308,8 @@ def _parse_yaml(doc: str, lines: list[str]) -> object:
     try:
         return yaml.load("\n".join(line.rstrip() for line in lines), Loader=_FrontMatterLoader)
     except yaml.YAMLError:
-        reason = f"front matter is not valid YAML: {_describe_yaml_error(first_error)}"
-        raise DocumentError(doc, reason) from None
+        detail = _describe_yaml_error(first_error)
+        raise DocumentError(doc, "front_matter_invalid_yaml", detail=detail) from None
 
 
 def _describe_yaml_error(error: yaml.YAMLError) -> str:
@@ -340,9 +357,7 @@ def _read_module(doc: str, front_matter: Mapping[str, object]) -> str | None:
     name = str(value).strip().lower()
     module = _module_of_folder(name)
     if module is None:
-        raise DocumentError(
-            doc, f"unknown module {value!r} in front matter; use one of: {', '.join(MODULES)}"
-        )
+        raise DocumentError(doc, "unknown_module", value=repr(value), valid=", ".join(MODULES))
     return module
 
 
@@ -355,8 +370,9 @@ def _read_roles(doc: str, front_matter: Mapping[str, object]) -> tuple[str, ...]
     if unknown:
         raise DocumentError(
             doc,
-            f"unknown role(s) {', '.join(map(repr, unknown))} in front matter; "
-            f"use {', '.join(DEFAULT_ROLES)}",
+            "unknown_roles",
+            roles=", ".join(map(repr, unknown)),
+            valid=", ".join(DEFAULT_ROLES),
         )
     return tuple(dict.fromkeys(roles))
 
@@ -372,7 +388,7 @@ def _read_versions(doc: str, front_matter: Mapping[str, object]) -> tuple[str | 
     removed = _first_version(doc, sources, "removed_in")
     if introduced and removed and parse_version(removed) <= parse_version(introduced):
         raise DocumentError(
-            doc, f"removed_in {removed!r} must be a later version than introduced_in {introduced!r}"
+            doc, "version_order", removed=repr(removed), introduced=repr(introduced)
         )
     return introduced, removed
 
@@ -386,7 +402,7 @@ def _first_version(doc: str, sources: Sequence[object], key: str) -> str | None:
             parse_version(value)
         except InputError:
             raise DocumentError(
-                doc, f"invalid {key} {value!r} in front matter; write it as {VERSION_FORM}"
+                doc, "invalid_version", name=key, value=repr(value), form=VERSION_FORM
             ) from None
         return value
     return None
@@ -399,9 +415,7 @@ def _read_language(doc: str, front_matter: Mapping[str, object]) -> str | None:
 
     primary = re.split(r"[-_]", str(value).strip().lower())[0]
     if primary not in {language.value for language in Language}:
-        raise DocumentError(
-            doc, f"unsupported language {value!r} in front matter; use 'zh' or 'en'"
-        )
+        raise DocumentError(doc, "unsupported_language", value=repr(value))
     return primary
 
 

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from api.deps import LanguageDep, ResourcesDep, TicketWriterDep
 from api.drafting import CurrentDraft, DecisionRequest, current_draft, decide_draft
@@ -74,10 +75,16 @@ class DraftDecisionCreate(BaseModel):
         """Require a non-blank text for an edit, and no text for the other decisions."""
         decision = info.data.get("decision")
         if decision is DraftDecision.EDIT and not (text and text.strip()):
-            raise ValueError("text is required for decision 'edit': send the text to reply with")
-        if decision is not DraftDecision.EDIT and text is not None:
-            raise ValueError(
-                f"text is only for decision 'edit'; leave it out for {decision or 'this decision'}"
+            raise PydanticCustomError(
+                "draft_text_required",
+                "text is required for decision 'edit': send the text to reply with",
+            )
+        # An invalid decision is missing from `info.data`, and its own error names it.
+        if decision is not None and decision is not DraftDecision.EDIT and text is not None:
+            raise PydanticCustomError(
+                "draft_text_not_allowed",
+                "text is only for decision 'edit'; leave it out for decision '{decision}'",
+                {"decision": decision.value},
             )
         return text
 
@@ -86,8 +93,9 @@ class DraftDecisionCreate(BaseModel):
     def check_reason(cls, reason: str | None, info: ValidationInfo) -> str | None:
         """Require a non-blank reason for a rejection."""
         if info.data.get("decision") is DraftDecision.REJECT and not (reason and reason.strip()):
-            raise ValueError(
-                "reason is required for decision 'reject': say why the draft is unusable"
+            raise PydanticCustomError(
+                "draft_reason_required",
+                "reason is required for decision 'reject': say why the draft is unusable",
             )
         stripped = reason.strip() if reason else ""
         return stripped or None

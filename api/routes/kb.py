@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, UploadFile
 
-from api.deps import KbAdminDep, ResourcesDep
+from api.deps import KbAdminDep, LanguageDep, ResourcesDep
 from api.errors import PayloadTooLargeError
 from api.resources import Resources, open_tenant_kb
 from api.schemas import (
@@ -23,9 +23,11 @@ from api.schemas import (
     SkippedFilePublic,
     UploadReport,
 )
+from assistant.domain import Language
 from assistant.errors import InputError, NotFoundError
+from assistant.i18n import translate
 from assistant.tenants import tenant_kb_name
-from retrieval.documents import KB_FILE_SUFFIXES
+from retrieval.documents import KB_FILE_SUFFIXES, SkippedFile
 from retrieval.ingest import IngestReport, ingest_folder, remove_documents
 from retrieval.knowledge_base import KnowledgeBase
 
@@ -53,13 +55,17 @@ def _invalid_name(name: str | None) -> InputError:
     )
 
 
-def _ingest_public(report: IngestReport) -> IngestPublic:
+def _skipped_public(skipped: SkippedFile, language: Language) -> SkippedFilePublic:
+    return SkippedFilePublic(doc=skipped.doc, code=skipped.code, reason=skipped.reason_in(language))
+
+
+def _ingest_public(report: IngestReport, language: Language) -> IngestPublic:
     return IngestPublic(
         added=report.added,
         updated=report.updated,
         unchanged=report.unchanged,
         removed=report.removed,
-        skipped=[SkippedFilePublic(doc=s.doc, reason=s.reason) for s in report.skipped],
+        skipped=[_skipped_public(skipped, language) for skipped in report.skipped],
         chunk_count=report.chunk_count,
         seconds=report.seconds,
     )
@@ -98,6 +104,7 @@ def upload_documents(
     files: Annotated[list[UploadFile], File(description="KB files: .md, .txt or .html")],
     key: KbAdminDep,
     resources: ResourcesDep,
+    language: LanguageDep,
 ) -> UploadReport:
     """Store KB files and index them; the KB is created by its first upload.
 
@@ -114,8 +121,14 @@ def upload_documents(
     for upload in files:
         path = _safe_relative_path(upload.filename, root)
         if path.suffix.lower() not in KB_FILE_SUFFIXES:
-            reason = f"unsupported file type {path.suffix or '(none)'!r}; upload .md, .txt or .html"
-            skipped.append(SkippedFilePublic(doc=path.as_posix(), reason=reason))
+            suffix = repr(path.suffix or "(none)")
+            unsupported = SkippedFile(
+                path.as_posix(),
+                translate("skip_unsupported_type", Language.EN, suffix=suffix),
+                "unsupported_type",
+                {"suffix": suffix},
+            )
+            skipped.append(_skipped_public(unsupported, language))
             continue
         accepted.append(
             (path, _read_upload(upload, path.as_posix(), settings.api_max_upload_bytes))
@@ -126,11 +139,12 @@ def upload_documents(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
     report = _ingest(resources, key.tenant, kb)
+    ingest = _ingest_public(report, language)
     return UploadReport(
         kb=kb,
         stored=[path.as_posix() for path, _ in accepted],
-        skipped=skipped + _ingest_public(report).skipped,
-        ingest=_ingest_public(report),
+        skipped=skipped + ingest.skipped,
+        ingest=ingest,
     )
 
 
@@ -181,8 +195,10 @@ def delete_document(
 
 
 @router.post("/{kb}/reindex", response_model=IngestPublic)
-def reindex(*, kb: str, key: KbAdminDep, resources: ResourcesDep) -> IngestPublic:
+def reindex(
+    *, kb: str, key: KbAdminDep, resources: ResourcesDep, language: LanguageDep
+) -> IngestPublic:
     """Index the tenant's upload folder of the KB again: changed files are re-indexed, and
     every file is re-embedded when the embedding model changed."""
     open_tenant_kb(resources.settings, key.tenant, kb).close()
-    return _ingest_public(_ingest(resources, key.tenant, kb))
+    return _ingest_public(_ingest(resources, key.tenant, kb), language)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Body, Query, status
 
 from api.deps import ResourcesDep, TicketReaderDep, TicketWriterDep
 from api.schemas import (
@@ -21,6 +21,7 @@ from api.schemas import (
 )
 from assistant.domain import Tier
 from assistant.keys import KeyRecord
+from assistant.onboarding.catalog import UnknownChoiceError
 from assistant.tickets import (
     EventKind,
     TicketRecord,
@@ -28,6 +29,7 @@ from assistant.tickets import (
     TicketUpdate,
     current_due_at,
     is_breached,
+    target_met_at,
 )
 from assistant.tickets.store import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT
 from tools.assign_ticket import assign_ticket
@@ -40,7 +42,11 @@ def ticket_public(ticket: TicketRecord, now: datetime) -> TicketPublic:
     """Return a ticket in its public shape, with its SLA due time and state at `now`."""
     return TicketPublic.model_validate(
         ticket.model_dump()
-        | {"sla_due_at": current_due_at(ticket), "sla_breached": is_breached(ticket, now)}
+        | {
+            "sla_due_at": current_due_at(ticket),
+            "sla_breached": is_breached(ticket, now),
+            "sla_met_at": target_met_at(ticket),
+        }
     )
 
 
@@ -132,14 +138,24 @@ def escalate(
 
 @router.post("/{ticket_id}/assign", response_model=TicketPublic)
 def assign(
-    *, ticket_id: str, body: TicketAssignment, key: TicketWriterDep, resources: ResourcesDep
+    *,
+    ticket_id: str,
+    body: Annotated[TicketAssignment | None, Body()] = None,
+    key: TicketWriterDep,
+    resources: ResourcesDep,
 ) -> TicketPublic:
     """Assign a ticket to a roster agent, or to the best available one without `agent_id`.
 
-    An unknown agent, an agent at capacity, or a resolved or closed ticket returns 409.
+    A missing body or a blank `agent_id` picks automatically. An agent id that is not in the
+    roster returns 422 listing the roster's ids; an agent at capacity, or a resolved or closed
+    ticket, returns 409.
     """
     ticket = resources.tickets.get(ticket_id, tenant=key.tenant)
+    agent_id = body.agent_id if body is not None else None
+    if agent_id is not None and resources.roster.agent(agent_id) is None:
+        roster_ids = [agent.id for agent in resources.roster.agents]
+        raise UnknownChoiceError("agent", agent_id, roster_ids)
     updated = assign_ticket(
-        resources.tickets, ticket.id, resources.roster, body.agent_id, actor=_actor(key)
+        resources.tickets, ticket.id, resources.roster, agent_id, actor=_actor(key)
     )
     return ticket_public(updated, datetime.now(UTC))

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, status
-from fastapi.responses import FileResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 """Folder of the pages, styles, scripts and message catalogs."""
@@ -30,6 +31,18 @@ def read_chat_page() -> FileResponse:
 def read_console_page() -> FileResponse:
     """Serve the agent console page."""
     return FileResponse(STATIC_DIR / "console.html", headers=NO_CACHE_HEADERS)
+
+
+@router.get("/docs")
+def read_api_docs_page() -> HTMLResponse:
+    """Serve the interactive API docs with Swagger UI files shipped in static/vendor."""
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="PM support assistant API",
+        swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+        swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+        swagger_favicon_url="/static/favicon.svg",
+    )
 
 
 @router.get("/ops/evals")

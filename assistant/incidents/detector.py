@@ -2,9 +2,10 @@
 
 It runs when the agent opens a ticket. Only tickets of the counting intents
 (`ASSISTANT_SURGE_INTENTS`) reach the database, so other turns cost nothing. A report similar
-to an open incident of its module is linked to it. Otherwise `ASSISTANT_SURGE_MIN_REPORTS`
-similar unlinked reports within `ASSISTANT_SURGE_WINDOW_MINUTES` open an incident, and L3 is
-paged once for it.
+to an open incident of its module is linked to it. Otherwise similar unlinked reports from
+`ASSISTANT_SURGE_MIN_REPORTS` distinct requesters within `ASSISTANT_SURGE_WINDOW_MINUTES` open an
+incident, and L3 is paged once for it. Repeated reports of one requester count once, so one user
+cannot page L3; reports without a requester id count one each.
 """
 
 from __future__ import annotations

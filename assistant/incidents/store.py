@@ -149,6 +149,7 @@ class IncidentStore(SqlStore):
             key=parse_ticket_key(ticket.id),
             tenant=ticket.tenant,
             module=ticket.module,
+            requester=ticket.requester,
             created_at=ticket.created_at,
             vector=vector,
         )

@@ -3,18 +3,19 @@
 The report is compared with the signature of each open incident of its tenant and module, and
 the most similar one at or above the threshold gets the link. Otherwise the reports of the
 counting intents in the window before it that are not linked yet and are similar to it make
-the burst, and enough of them open an incident.
+the burst, and reports of enough distinct requesters open an incident: one user who sends the
+same report again and again counts once. Reports without a requester id count one each.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pydantic import JsonValue
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from assistant.domain import Language
@@ -38,6 +39,7 @@ from assistant.incidents.schemas import (
 )
 from assistant.incidents.similarity import TextSimilarity, centroid, cosine
 from assistant.tickets.models import Ticket
+from assistant.tickets.schemas import ANONYMOUS_REQUESTER
 from assistant.tickets.store import format_ticket_id
 
 logger = logging.getLogger(__name__)
@@ -57,6 +59,7 @@ class Report:
     key: int
     tenant: str
     module: str
+    requester: str
     created_at: datetime
     vector: dict[str, float]
 
@@ -67,6 +70,7 @@ class BurstMember:
 
     key: int
     subject: str
+    requester: str
     vector: dict[str, float]
 
 
@@ -106,18 +110,36 @@ def check_report(
         return SurgeOutcome(incident=summary, opened=False, linked_ticket_ids=(ticket_id,))
 
     burst = _burst(session, report, rule, similarity)
-    if len(burst) < rule.min_reports:
+    reporters = _count_reporters(member.requester for member in burst)
+    if reporters < rule.min_reports:
         return None
-    opened = _open(session, report, burst, rule, at)
+    opened = _open(session, report, burst, reporters, rule, at)
     logger.warning(
-        "incident %s opened tenant=%s module=%s reports=%d",
+        "incident %s opened tenant=%s module=%s reports=%d reporters=%d",
         opened.id,
         opened.tenant,
         opened.module,
         opened.ticket_count,
+        reporters,
     )
     ticket_ids = tuple(format_ticket_id(member.key) for member in burst)
     return SurgeOutcome(incident=opened, opened=True, linked_ticket_ids=ticket_ids)
+
+
+def _count_reporters(requesters: Iterable[str]) -> int:
+    """Return how many people sent these reports: distinct requesters, anonymous ones each."""
+    named: set[str] = set()
+    anonymous = 0
+    for requester in requesters:
+        if _is_anonymous(requester):
+            anonymous += 1
+        else:
+            named.add(requester)
+    return len(named) + anonymous
+
+
+def _is_anonymous(requester: str) -> bool:
+    return requester.strip() in ("", ANONYMOUS_REQUESTER)
 
 
 def _most_similar_open_incident(
@@ -140,9 +162,10 @@ def _most_similar_open_incident(
 def may_join_incident(session: Session, report: Report, rule: SurgeRule) -> bool:
     """Return whether the report can join or open an incident, from counts that need no lock.
 
-    False means no open incident of its module exists and fewer than `rule.min_reports`
-    unlinked reports of the counting intents fall in its window, so the locked check would do
-    nothing. A report committed after this count has its own check, which counts this one.
+    False means no open incident of its module exists and the unlinked reports of the
+    counting intents in its window come from fewer than `rule.min_reports` requesters, so the
+    locked check would do nothing. A report committed after this count has its own check, which
+    counts this one.
     """
     open_incident = (
         select(Incident.id)
@@ -155,8 +178,18 @@ def may_join_incident(session: Session, report: Report, rule: SurgeRule) -> bool
     )
     if session.scalar(open_incident) is not None:
         return True
-    in_window = select(func.count()).select_from(Ticket).where(*_window_filter(report, rule))
-    return (session.scalar(in_window) or 0) >= rule.min_reports
+    anonymous = func.trim(Ticket.requester).in_(("", ANONYMOUS_REQUESTER))
+    in_window = (
+        select(
+            # COUNT skips NULLs: named requesters count once each, anonymous reports one each.
+            func.count(func.distinct(case((anonymous, None), else_=Ticket.requester))),
+            func.count(case((anonymous, 1), else_=None)),
+        )
+        .select_from(Ticket)
+        .where(*_window_filter(report, rule))
+    )
+    named, unnamed = session.execute(in_window).one()
+    return (named or 0) + (unnamed or 0) >= rule.min_reports
 
 
 def _window_filter(report: Report, rule: SurgeRule) -> list[ColumnElement[bool]]:
@@ -184,19 +217,19 @@ def _burst(
     The report itself is always a member.
     """
     query = (
-        select(Ticket.id, Ticket.subject, Ticket.description)
+        select(Ticket.id, Ticket.subject, Ticket.requester, Ticket.description)
         .where(*_window_filter(report, rule))
         .order_by(Ticket.created_at.desc(), Ticket.id.desc())
         .limit(MAX_BURST_SCAN)
     )
     members: list[BurstMember] = []
-    for key, subject, description in session.execute(query):
+    for key, subject, requester, description in session.execute(query):
         if key == report.key:
-            members.append(BurstMember(key, subject, report.vector))
+            members.append(BurstMember(key, subject, requester, report.vector))
             continue
         vector = similarity.vector(description)
         if cosine(report.vector, vector) >= rule.threshold:
-            members.append(BurstMember(key, subject, vector))
+            members.append(BurstMember(key, subject, requester, vector))
     members.reverse()
     return members
 
@@ -205,6 +238,7 @@ def _open(
     session: Session,
     report: Report,
     burst: Sequence[BurstMember],
+    reporters: int,
     rule: SurgeRule,
     at: datetime,
 ) -> IncidentSummary:
@@ -223,6 +257,7 @@ def _open(
     link_tickets(incident, [member.key for member in burst], at)
     data: dict[str, JsonValue] = {
         "ticket_ids": [format_ticket_id(member.key) for member in burst],
+        "reporters": reporters,
         "min_reports": rule.min_reports,
         "window_minutes": rule.window.total_seconds() / 60,
         "similarity_threshold": rule.threshold,

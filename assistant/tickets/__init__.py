@@ -20,7 +20,13 @@ from assistant.tickets.schemas import (
     TicketUpdate,
     TranscriptMessage,
 )
-from assistant.tickets.sla import SlaDueTimes, compute_due_times, current_due_at, is_breached
+from assistant.tickets.sla import (
+    SlaDueTimes,
+    compute_due_times,
+    current_due_at,
+    is_breached,
+    target_met_at,
+)
 from assistant.tickets.store import (
     InvalidTicketIdError,
     TicketNotFoundError,
@@ -62,4 +68,5 @@ __all__ = [
     "load_roster",
     "parse_roster",
     "parse_ticket_id",
+    "target_met_at",
 ]

@@ -22,6 +22,9 @@ from assistant.tenants import DEFAULT_TENANT
 ASSISTANT_ACTOR = "assistant"
 """Actor recorded in the event log for changes the assistant makes."""
 
+ANONYMOUS_REQUESTER = "anonymous"
+"""Requester of the tickets of users who gave no id; such tickets may come from many people."""
+
 AGENT_ROLE = "agent"
 """Transcript role of a reply that a human support agent sent to the requester."""
 

@@ -20,10 +20,13 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
-from assistant.domain import Priority, Tier
+from assistant.domain import Intent, Priority, Tier
 from assistant.settings import Settings
 from assistant.tickets.schemas import ASSISTANT_ACTOR, FINISHED_STATUSES, EventKind, TicketRecord
 from assistant.tickets.working_hours import WorkingHours
+
+HUMAN_REPLY_INTENTS = frozenset({Intent.HUMAN_HANDOFF})
+"""Intents of tickets whose L1 first reply must come from a person, not the assistant."""
 
 
 class SlaDueTimes(BaseModel):
@@ -87,12 +90,14 @@ def target_met_at(ticket: TicketRecord) -> datetime | None:
     """Return when the target of the ticket's current tier was met, or None if not yet.
 
     The target is met when the ticket is resolved or closed, or by the first comment since
-    the ticket entered its tier from someone other than the requester. For L2 and L3 a
-    comment by the assistant does not count either, because those targets need a human.
+    the ticket entered its tier from someone other than the requester. The assistant is the L1
+    tier, so its own reply meets the L1 first-reply target, except on a ticket where the user
+    asked for a person: "connecting you to a person" is no reply. L2 and L3 targets always
+    need a human.
     """
     since = tier_started_at(ticket)
     excluded_actors = {ticket.requester}
-    if ticket.tier is not Tier.L1:
+    if ticket.tier is not Tier.L1 or ticket.intent in HUMAN_REPLY_INTENTS:
         excluded_actors.add(ASSISTANT_ACTOR)
 
     for event in ticket.events:

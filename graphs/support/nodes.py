@@ -20,6 +20,7 @@ from graphs.support.policy import (
     RETRIEVING_INTENTS,
     TICKET_PLANS,
     UNANSWERED_PLAN,
+    UNSOLVED_FOLLOW_UP_REASON,
     decide,
     is_unsolved_follow_up,
 )
@@ -140,8 +141,9 @@ def _follow_up_action(state: State) -> ActionResult | None:
     previous = state.get("action")
     answered_before = previous is not None and previous["type"] == ActionType.ANSWER.value
     if answered_before and is_unsolved_follow_up(state["message"]):
-        reason = "the user says the previous answer did not solve the problem"
-        return ActionResult(type=ActionType.OPEN_TICKET.value, ticket=None, reason=reason)
+        return ActionResult(
+            type=ActionType.OPEN_TICKET.value, ticket=None, reason=UNSOLVED_FOLLOW_UP_REASON
+        )
     return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.domain import ActionType, Intent, Priority, Tier
@@ -128,3 +129,19 @@ def is_unsolved_follow_up(message: str) -> bool:
     """Return whether a follow-up message says the previous answer did not help."""
     lowered = message.casefold()
     return any(marker in lowered for marker in UNSOLVED_MARKERS)
+
+
+UNSOLVED_FOLLOW_UP_REASON = "the user says the previous answer did not solve the problem"
+"""Reason of the ticket action that an "it did not help" follow-up to an answer calls for."""
+
+
+def stated_problem(user_messages: Sequence[str]) -> str | None:
+    """Return the last of the user's messages that states a problem, not "it did not help".
+
+    Args:
+        user_messages: The user's earlier messages in the conversation, oldest first.
+    """
+    for message in reversed(user_messages):
+        if message.strip() and not is_unsolved_follow_up(message):
+            return message
+    return None

@@ -14,7 +14,7 @@ from assistant.domain import Intent, Language
 from assistant.i18n import translate
 from assistant.tickets.schemas import ASSISTANT_ACTOR, EventKind, TicketRecord
 from graphs.support.bug_details import BugDetails
-from graphs.support.policy import is_unsolved_follow_up
+from graphs.support.policy import is_unsolved_follow_up, stated_problem
 
 EXCERPT_MAX_CHARS = 160
 PROBLEM_MAX_CHARS = 400
@@ -63,10 +63,23 @@ def summarize_ticket(ticket: TicketRecord, language: Language, *, kb_answer: boo
         missing.append(translate("summary_missing_kb", language))
     tried = _transcript_attempts(ticket, language) + _event_attempts(ticket, language)
     return TicketSummary(
-        problem=_excerpt(ticket.description, PROBLEM_MAX_CHARS),
+        problem=_excerpt(_problem(ticket), PROBLEM_MAX_CHARS),
         tried=tried or [translate("summary_nothing_tried", language)],
         missing=missing,
     )
+
+
+def _problem(ticket: TicketRecord) -> str:
+    """Return the requester's statement of the problem.
+
+    A ticket opened because an answer did not help was opened by a message like "that did not
+    help, still no emails"; the problem is then the user's earlier message that stated it.
+    """
+    user_messages = [m.content for m in ticket.transcript if m.role == "user"]
+    answered = any(m.role == "assistant" for m in ticket.transcript)
+    if answered and user_messages and is_unsolved_follow_up(user_messages[-1]):
+        return stated_problem(user_messages[:-1]) or ticket.description
+    return ticket.description
 
 
 def _transcript_attempts(ticket: TicketRecord, language: Language) -> list[str]:

@@ -9,6 +9,7 @@ from assistant.domain import ActionType, Intent, Language, Role, Tier
 from assistant.i18n import translate
 from assistant.incidents import known_issue_notice
 from assistant.tickets.schemas import (
+    ANONYMOUS_REQUESTER,
     ASSISTANT_ACTOR,
     Channel,
     EventKind,
@@ -19,13 +20,12 @@ from assistant.tickets.schemas import (
 )
 from graphs.support.bug_details import extract_bug_details
 from graphs.support.context import AgentContext
-from graphs.support.policy import TicketPlan
+from graphs.support.policy import UNSOLVED_FOLLOW_UP_REASON, TicketPlan, stated_problem
 from graphs.support.state import State, UserContext
 from tools.escalate_ticket import escalate_ticket
 from tools.open_ticket import open_ticket
 
 MAX_SUBJECT_CHARS = 80
-ANONYMOUS_REQUESTER = "anonymous"
 
 
 def open_ticket_for(
@@ -38,13 +38,14 @@ def open_ticket_for(
     """
     user = state.get("user", {})
     intent = Intent(state["intent"]["name"])
-    bug = extract_bug_details(state["message"], user.get("product_version") or None)
+    problem, description = _problem_and_description(state)
+    bug = extract_bug_details(description, user.get("product_version") or None)
     missing = bug.missing() if intent is Intent.BUG_REPORT else []
     draft = TicketDraft(
         tenant=context.tenant,
         requester=user.get("id") or ANONYMOUS_REQUESTER,
-        subject=_subject(state["message"]),
-        description=state["message"],
+        subject=_subject(problem),
+        description=description,
         transcript=tuple(
             TranscriptMessage(role=t["role"], content=t["content"])
             for t in state.get("transcript", [])
@@ -82,7 +83,8 @@ def open_ticket_for(
     if surge is not None:
         # The ticket stays open and linked, so the reporter still gets its SLA and updates.
         reply += "\n" + known_issue_notice(surge.incident, language)
-    # The reply is the L1 first response; logging it lets the SLA check see the target met.
+    # The reply is the L1 first response (except on a handoff, where a person must answer);
+    # logging it lets the SLA check see the target met.
     ticket = context.tickets.add_event(
         ticket.id, EventKind.COMMENTED, actor=ASSISTANT_ACTOR, data={"text": reply}
     )
@@ -125,6 +127,26 @@ def _format_due(due_at: datetime | None, timezone: str) -> str:
     if due_at is None:
         return "-"
     return due_at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _problem_and_description(state: State) -> tuple[str, str]:
+    """Return the message stating the problem and the ticket description.
+
+    When the ticket is opened because the previous answer did not help, the message that opened
+    it ("that did not help, still no emails") does not say what the problem is: the problem is
+    the user's earlier message that stated it, and the description holds both.
+    """
+    message = state["message"]
+    action = state.get("action")
+    if action is None or action["reason"] != UNSOLVED_FOLLOW_UP_REASON:
+        return message, message
+    earlier = [turn["content"] for turn in state.get("transcript", []) if turn["role"] == "user"]
+    if earlier and earlier[-1] == message:
+        earlier = earlier[:-1]
+    problem = stated_problem(earlier)
+    if problem is None:
+        return message, message
+    return problem, f"{problem}\n\n{message}"
 
 
 def _subject(message: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.api.conftest import Server
 from tests.api.sse import parse_events
 
@@ -91,3 +93,25 @@ def test_chat_unknown_kb_is_404(server: Server) -> None:
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "tenant_kb_not_found"
+
+
+@pytest.mark.parametrize("stream", ["true", "false"])
+@pytest.mark.parametrize("user_id", ["<b>evil</b>", "bell\x07", "two\nlines"], ids=repr)
+def test_chat_invalid_user_id_is_400(server: Server, user_id: str, stream: str) -> None:
+    body = {"message": "How do I set up SSO?", "user": {"id": user_id}}
+    with server.client("default-widget") as client:
+        response = client.post("/v1/chat", params={"stream": stream}, json=body)
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid_user_id"
+    assert user_id in error["message"]
+
+
+def test_chat_invalid_user_id_message_in_chinese(server: Server) -> None:
+    body = {"message": "如何设置甘特图基线？", "user": {"id": "<b>evil</b>"}}
+    with server.client("default-widget", "zh") as client:
+        response = client.post("/v1/chat", params={"stream": "false"}, json=body)
+
+    assert response.status_code == 400
+    assert "用户 ID“<b>evil</b>”无效" in response.json()["error"]["message"]

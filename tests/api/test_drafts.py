@@ -209,7 +209,7 @@ def test_invalid_decision_is_422_naming_the_field(
         response = _decide(client, ticket_id, **body)
 
     assert response.status_code == 422
-    assert f"body.{field}" in response.json()["error"]["message"]
+    assert f"field '{field}'" in response.json()["error"]["message"]
 
 
 def test_draft_is_decided_once(server: Server, api_data_dir: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -127,11 +129,18 @@ def test_unknown_path_is_json_404(server: Server) -> None:
     assert _error(response)["code"] == "not_found"
 
 
-def test_openapi_docs_are_served(server: Server) -> None:
+def test_openapi_docs_are_served_from_local_files(server: Server) -> None:
     response = httpx.get(f"{server.base_url}/docs")
+    assets = re.findall(r'(?:src|href)="([^"]+)"', response.text)
 
     assert response.status_code == 200
     assert "swagger" in response.text.lower()
+    assert assets
+    assert all(asset.startswith("/") and not asset.startswith("//") for asset in assets)
+    for asset in assets:
+        assert httpx.get(f"{server.base_url}{asset}").status_code == 200, asset
+    assert "openapi.json" in response.text
+    assert httpx.get(f"{server.base_url}/redoc").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -151,3 +160,23 @@ def test_out_of_range_values_are_client_errors(server: Server, path: str, status
 
     assert response.status_code == status, response.text
     assert _is_chinese(_error(response)["message"])
+
+
+@LANGUAGES
+def test_oversized_body_is_413_before_parsing(server: Server, language: str) -> None:
+    body = b'{"message": "' + b"x" * 2_000_000 + b'"}'
+    with server.client("default-widget", language) as client:
+        declared = client.post(
+            "/v1/chat", content=body, headers={"Content-Type": "application/json"}
+        )
+        streamed = client.post(
+            "/v1/chat",
+            content=iter([body[:1_000_000], body[1_000_000:]]),
+            headers={"Content-Type": "application/json"},
+        )
+
+    for response in (declared, streamed):
+        assert response.status_code == 413
+        error = _error(response)
+        assert error["code"] == "request_too_large"
+        assert _is_chinese(error["message"]) is language.startswith("zh")

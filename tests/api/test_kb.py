@@ -70,3 +70,32 @@ def test_delete_and_reindex_document(server: Server) -> None:
     assert listed["documents"] == []
     assert reindexed.status_code == 200
     assert reindexed.json()["added"] == []
+
+
+def test_upload_skip_reasons_follow_accept_language(server: Server) -> None:
+    files = [
+        ("files", ("image.md", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "text/markdown")),
+        ("files", ("latin1.txt", "caf\xe9".encode("latin-1"), "text/plain")),
+        ("files", ("broken.md", BROKEN_FRONT_MATTER.encode(), "text/markdown")),
+        ("files", ("module.md", b"---\nmodule: spaceships\n---\n# Ships\n", "text/markdown")),
+        ("files", ("version.md", b"---\nintroduced_in: three\n---\n# Old\n", "text/markdown")),
+        ("files", ("manual.pdf", b"%PDF-1.7", "application/pdf")),
+    ]
+
+    with server.client("beta-admin", "zh-CN") as client:
+        upload = client.post("/v1/kb/skipzh/documents", files=files)
+
+    assert upload.status_code == 200, upload.text
+    skipped = {item["doc"]: item for item in upload.json()["skipped"]}
+    assert skipped["image.md"]["code"] == "binary"
+    assert skipped["image.md"]["reason"] == "二进制文件"
+    assert skipped["latin1.txt"]["code"] == "not_utf8"
+    assert "不是有效的 UTF-8 编码（偏移 3 处的字节 0xe9）" in skipped["latin1.txt"]["reason"]
+    assert skipped["broken.md"]["code"] == "front_matter_invalid_yaml"
+    assert skipped["broken.md"]["reason"].startswith("头信息（front matter）不是有效的 YAML")
+    assert skipped["module.md"]["code"] == "unknown_module"
+    assert "模块 'spaceships' 无效" in skipped["module.md"]["reason"]
+    assert skipped["version.md"]["code"] == "invalid_version"
+    assert "introduced_in 'three' 无效" in skipped["version.md"]["reason"]
+    assert skipped["manual.pdf"]["code"] == "unsupported_type"
+    assert skipped["manual.pdf"]["reason"].startswith("不支持的文件类型 '.pdf'")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.api.conftest import Server
 
 
@@ -60,3 +62,55 @@ def test_invalid_ticket_id_is_400(server: Server) -> None:
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_ticket_id"
+
+
+def test_blank_comment_is_422_naming_text(server: Server) -> None:
+    ticket_id = _open_ticket(server)
+
+    with server.client("default-agent") as client:
+        before = client.get(f"/v1/tickets/{ticket_id}").json()
+        blank = client.post(f"/v1/tickets/{ticket_id}/comments", json={"text": "   \n\t"})
+        after = client.get(f"/v1/tickets/{ticket_id}").json()
+        padded = client.post(f"/v1/tickets/{ticket_id}/comments", json={"text": "  On it.  "})
+
+    assert blank.status_code == 422
+    assert blank.json()["error"]["code"] == "invalid_request"
+    assert "text" in blank.json()["error"]["message"]
+    assert after["events"] == before["events"]
+    assert padded.status_code == 201
+    assert padded.json()["events"][-1]["data"]["text"] == "On it."
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_assign_unknown_agent_is_422_listing_roster(server: Server, language: str) -> None:
+    ticket_id = _open_ticket(server)
+
+    with server.client("default-agent", language) as client:
+        response = client.post(f"/v1/tickets/{ticket_id}/assign", json={"agent_id": "nobody"})
+
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "unknown_agent"
+    assert "nobody" in error["message"]
+    assert "zhang-wei" in error["message"]
+    assert "ASSISTANT_ROSTER_PATH" in error["message"]
+    assert ("值班表" in error["message"]) is (language == "zh")
+
+
+@pytest.mark.parametrize(
+    "body", [None, {"agent_id": ""}, {"agent_id": "  "}, {"agent_id": None}], ids=str
+)
+def test_assign_without_agent_picks_automatically(
+    server: Server, body: dict[str, str | None] | None
+) -> None:
+    ticket_id = _open_ticket(server)
+
+    with server.client("default-agent") as client:
+        if body is None:
+            response = client.post(f"/v1/tickets/{ticket_id}/assign")
+        else:
+            response = client.post(f"/v1/tickets/{ticket_id}/assign", json=body)
+
+    assert response.status_code == 200
+    assert response.json()["team"] is not None
+    assert response.json()["events"][-1]["kind"] == "assigned"

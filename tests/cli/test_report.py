@@ -153,7 +153,7 @@ def test_report_out_writes_json_and_html_in_chinese(
     code = main(["report", "voc", "--week", str(WEEK), "--out", str(tmp_path), "--lang", "zh"])
 
     output = capsys.readouterr().out
-    html = (tmp_path / "voc-default-2026-W48.html").read_text(encoding="utf-8")
+    html = (tmp_path / "voc-default-2026-W48.zh.html").read_text(encoding="utf-8")
     saved = json.loads((tmp_path / "voc-default-2026-W48.json").read_text(encoding="utf-8"))
     assert code == 0
     assert "已写入" in output

@@ -239,6 +239,24 @@ def test_summary_lists_answers_follow_ups_comments_and_escalations() -> None:
     ]
 
 
+def test_summary_problem_skips_unsolved_follow_up() -> None:
+    """Tickets opened before the description held both messages still get the right problem."""
+    ticket = make_record(
+        description="that did not help, still no emails",
+        transcript=(
+            {"role": "user", "content": "Notifications are not arriving by email"},
+            {"role": "assistant", "content": "Check your notification settings."},
+            {"role": "user", "content": "No luck"},
+            {"role": "assistant", "content": "Check the spam folder."},
+            {"role": "user", "content": "that did not help, still no emails"},
+        ),
+    )
+
+    summary = summarize_ticket(ticket, Language.EN, kb_answer=True)
+
+    assert summary.problem == "Notifications are not arriving by email"
+
+
 def test_bug_summary_lists_missing_details() -> None:
     ticket = make_record(
         intent=Intent.BUG_REPORT, details=TicketDetails(product_version="3.4", actual="500")

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from assistant.domain import Language
 from assistant.settings import Settings
 from assistant.tickets import TicketStore
 from graphs.support.graph import build_graph
 from graphs.support.service import AgentReply, SupportAgent
 from graphs.support.state import UserContext
+from graphs.support.ticket_summary import summarize_ticket
 from retrieval.ingest import ingest_folder
 from retrieval.knowledge_base import KnowledgeBase
 from tests.conftest import SAMPLE_KB
@@ -203,6 +205,23 @@ def test_unsolved_follow_up_opens_ticket(agent: SupportAgent) -> None:
     assert first.output["action"]["type"] == "answer"
     assert second.output["action"]["type"] == "open_ticket"
     assert second.output["action"]["ticket"] is not None
+
+
+def test_unsolved_ticket_states_earlier_problem(agent: SupportAgent, data_dir: Path) -> None:
+    problem = "Notifications are not arriving by email since yesterday"
+    follow_up = "that did not help, still no emails"
+    first = agent.ask(problem, MEMBER)
+    second = agent.ask(follow_up, MEMBER, first.conversation_id)
+
+    assert first.output["action"]["type"] == "answer"
+    ticket_id = second.output["action"]["ticket"]["id"]  # type: ignore[index]
+    stored = TicketStore(Settings(data_dir=data_dir).resolved_database_url).get(ticket_id)
+    assert stored.subject == problem
+    assert problem in stored.description
+    assert follow_up in stored.description
+    summary = summarize_ticket(stored, Language.EN, kb_answer=True)
+    assert summary.problem == problem
+    assert any(follow_up in attempt for attempt in summary.tried)
 
 
 def test_graph_structure_matches_snapshot() -> None:

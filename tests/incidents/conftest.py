@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -101,9 +102,11 @@ def report(
     intent: Intent = Intent.BUG_REPORT,
     tenant: str = "default",
     language: Language = Language.EN,
+    requester: str | None = None,
 ) -> TicketRecord:
-    """Open the ticket of one user report at `at`."""
+    """Open the ticket of one user report at `at`, by a new requester unless one is given."""
     draft = make_draft(
+        requester=requester or f"reporter-{next(_REQUESTER_NUMBERS)}",
         subject=text,
         description=text,
         module=module,
@@ -113,6 +116,9 @@ def report(
         transcript=[{"role": "user", "content": text}],
     )
     return store.create(draft, now=at)
+
+
+_REQUESTER_NUMBERS = itertools.count(1)
 
 
 def minutes(count: float) -> timedelta:

@@ -77,6 +77,51 @@ def test_min_reports_in_window_open_one_incident(
     assert [e.kind for e in record.events] == [IncidentEventKind.OPENED, IncidentEventKind.PAGED]
 
 
+def test_one_user_repeating_opens_nothing(
+    tickets: TicketStore, incidents: IncidentStore, detector: SurgeDetector
+) -> None:
+    text = "Bug: the timer crashes with error 500 when I stop time tracking"
+
+    outcomes = _burst(tickets, detector, (text,) * 5, module="time_tracking", requester="u-1")
+
+    assert outcomes == [None] * 5
+    assert incidents.list("default") == []
+
+
+def test_distinct_users_open_one_incident(
+    tickets: TicketStore, incidents: IncidentStore, detector: SurgeDetector
+) -> None:
+    text = "Bug: the timer crashes with error 500 when I stop time tracking"
+    outcomes = []
+    for index in range(5):
+        ticket = report(
+            tickets, text, START + minutes(index), module="time_tracking", requester=f"u-{index}"
+        )
+        outcomes.append(detector.check(ticket))
+
+    assert outcomes[:4] == [None] * 4
+    assert outcomes[4] is not None and outcomes[4].opened is True
+    assert [incident.id for incident in incidents.list("default")] == [outcomes[4].incident.id]
+
+
+def test_repeats_once_anonymous_reports_each(
+    tickets: TicketStore, incidents: IncidentStore, detector: SurgeDetector
+) -> None:
+    by_requester = ["u-1", "u-1", "u-2", "anonymous", "anonymous", "u-3"]
+    outcomes = [
+        detector.check(report(tickets, text, START + minutes(index), requester=requester))
+        for index, (text, requester) in enumerate(zip(SYNC_REPORTS_EN, by_requester, strict=True))
+    ]
+
+    assert outcomes[:5] == [None] * 5
+    opened = outcomes[5]
+    assert opened is not None and opened.opened is True
+    # Five reporters (u-1, u-2, u-3 and two anonymous users); all six tickets are linked.
+    assert opened.incident.ticket_count == 6
+    record = incidents.get(opened.incident.id)
+    assert record.events[0].data["reporters"] == 5
+
+
 def test_one_report_short_of_min_opens_nothing(
     tickets: TicketStore, incidents: IncidentStore, detector: SurgeDetector
 ) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from assistant.domain import Priority, Tier
+from assistant.domain import Intent, Priority, Tier
 from assistant.settings import Settings
 from assistant.tickets.schemas import EventKind, TicketEventRecord, TicketStatus
 from assistant.tickets.sla import (
@@ -169,6 +169,35 @@ def test_l2_target_ignores_assistant_comments() -> None:
     )
 
     assert is_breached(ticket, shanghai(3, 15))
+
+
+def test_handoff_first_reply_ignores_assistant_comments() -> None:
+    connecting = event(EventKind.COMMENTED, shanghai(3, 10, 0), actor="assistant")
+    reply = event(EventKind.COMMENTED, shanghai(3, 10, 5), actor="li-na")
+    waiting = make_record(
+        intent=Intent.HUMAN_HANDOFF,
+        created_at=shanghai(3, 10),
+        first_reply_due_at=shanghai(3, 10, 1),
+        events=[connecting],
+    )
+    answered = waiting.model_copy(update={"events": [connecting, reply]})
+
+    assert target_met_at(waiting) is None
+    assert is_breached(waiting, shanghai(3, 10, 2))
+    assert target_met_at(answered) == shanghai(3, 10, 5)
+
+
+def test_assistant_reply_meets_l1_target_of_other_tickets() -> None:
+    logged = event(EventKind.COMMENTED, shanghai(3, 10, 0), actor="assistant")
+    ticket = make_record(
+        intent=Intent.FEATURE_REQUEST,
+        created_at=shanghai(3, 10),
+        first_reply_due_at=shanghai(3, 10, 1),
+        events=[logged],
+    )
+
+    assert target_met_at(ticket) == shanghai(3, 10, 0)
+    assert not is_breached(ticket, shanghai(3, 10, 2))
 
 
 def test_resolution_meets_target() -> None:

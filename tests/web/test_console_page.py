@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import time
 
+import httpx
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -25,6 +27,7 @@ BUG_REPORT = "The Gantt export crashes with error 500 since 3.4"
 HANDOFF = "I want to talk to a human"
 TIME_LEFT = re.compile(r"^(\d+[dhms] ?){1,2} left$")
 TIME_OVERDUE = re.compile(r"^Overdue by (\d+[dhms] ?){1,2}$")
+TIME_MET_LATE = re.compile(r"^Met, (\d+[dhms] ?){1,2} late$")
 
 
 def open_ticket_from_chat(driver: WebDriver, app_server: AppServer, message: str) -> str:
@@ -105,6 +108,31 @@ def test_console_handoff_countdown_turns_red_when_breached(
     color = sla.find_element(By.CSS_SELECTOR, ".sla-time").value_of_css_property("color")
     assert color == "rgba(180, 35, 24, 1)", "breached countdowns use the danger red"
     save_screenshot(driver, "console-breached")
+
+
+def test_console_handoff_shows_met_after_reply(
+    open_browser: BrowserFactory, app_server: AppServer
+) -> None:
+    driver = open_browser()
+    ticket_id = open_ticket_from_chat(driver, app_server, HANDOFF)
+    headers = {"Authorization": f"Bearer {app_server.agent_key}"}
+    with httpx.Client(base_url=app_server.base_url, headers=headers, timeout=60) as client:
+        replied = client.post(f"/v1/tickets/{ticket_id}/comments", json={"text": "Hi, I am here."})
+    assert replied.status_code == 201, replied.text
+    assert replied.json()["sla_met_at"] is not None
+
+    open_console(driver, app_server, ticket_id)
+    time.sleep(L1_FIRST_REPLY_SECONDS + 1)
+
+    # Past the due time the cell still reads "Met", not a countdown or "Overdue".
+    sla = row_of(driver, ticket_id).find_element(By.CSS_SELECTOR, ".sla")
+    sla_text = sla.find_element(By.CSS_SELECTOR, ".sla-time").text
+    if replied.json()["sla_breached"]:
+        # A slow machine may take longer than the short target to post the reply.
+        assert TIME_MET_LATE.match(sla_text), sla_text
+    else:
+        assert sla_text == "Met"
+        assert "sla-breached" not in sla.get_attribute("class")
 
 
 def test_console_tier_filter_hides_other_tiers(

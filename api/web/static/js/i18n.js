@@ -67,6 +67,17 @@ export function t(key, params = {}) {
   );
 }
 
+/** Translate a key, or return the fallback (e.g. a raw value from the server) when no catalog has it. */
+export function tOr(key, fallback, params = {}) {
+  const text = t(key, params);
+  return text === key ? String(fallback) : text;
+}
+
+/** Name a product module (`gantt`, `integrations`...) in the page's language. */
+export function moduleName(module) {
+  return module ? tOr(`module.${module}`, module) : "";
+}
+
 /** Set an element's text from a key and remember the key, so a language switch updates it. */
 export function setText(element, key, params) {
   element.dataset.i18n = key;

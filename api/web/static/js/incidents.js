@@ -1,7 +1,7 @@
 // Incidents panel of the agent console: the open incidents with their linked ticket counts.
 
 import { apiFetch, describeError, showPageError } from "./api.js";
-import { formatDateTime, getLanguage, LANGUAGE_CHANGED, setText, t } from "./i18n.js";
+import { formatDateTime, getLanguage, LANGUAGE_CHANGED, moduleName, setText, t } from "./i18n.js";
 
 const REFRESH_INTERVAL_MS = 30_000;
 
@@ -33,7 +33,7 @@ function incidentItem(incident) {
   opened.dateTime = incident.created_at;
   opened.textContent = formatDateTime(incident.created_at);
   facts.append(
-    `${t("incidents.module", { module: incident.module })} · `,
+    `${t("incidents.module", { module: moduleName(incident.module) })} · `,
     count,
     ` · ${t("incidents.opened")} `,
     opened,

@@ -4,7 +4,7 @@
 
 import { apiFetch } from "./api.js";
 import { element } from "./dom.js";
-import { formatDateTime, getLocale, t } from "./i18n.js";
+import { formatDateTime, getLocale, moduleName, t } from "./i18n.js";
 
 const SCORE_KEYS = ["intent", "module", "team", "week"];
 const VOC_TERMS_SHOWN = 15;
@@ -100,6 +100,9 @@ function scoreLabel(name) {
   if (state.scoreKey === "team" && name === "assistant") {
     return t("insights.team_assistant");
   }
+  if (state.scoreKey === "module") {
+    return moduleName(name);
+  }
   return name;
 }
 
@@ -193,7 +196,7 @@ function renderVoc() {
       ["previous", number(term.previous_count)],
       [`term-trend term-trend-${term.trend}`, trendText(term)],
       ["negative", number(term.negative_count)],
-      ["modules", term.modules.map((module) => module.module).join(", ")],
+      ["modules", term.modules.map((module) => moduleName(module.module)).join(t("event.separator"))],
     ]);
     node.dataset.term = term.term;
     return node;
@@ -202,7 +205,7 @@ function renderVoc() {
   negative.append(
     ...voc.negative.slice(0, NEGATIVE_SHOWN).map((item) =>
       element("li", {
-        text: `${item.text} · ${item.module} · ${item.reasons.map((reason) => t(`insights.reason_${reason}`)).join(", ")}`,
+        text: `${item.text} · ${moduleName(item.module)} · ${item.reasons.map((reason) => t(`insights.reason_${reason}`)).join(", ")}`,
       }),
     ),
   );

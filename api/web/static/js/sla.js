@@ -58,12 +58,16 @@ export function renderCountdown(ticket) {
   }
   wrapper.dataset.status = ticket.status;
   wrapper.dataset.breached = String(Boolean(ticket.sla_breached));
+  wrapper.dataset.metAt = ticket.sla_met_at ?? "";
   wrapper.append(label, " ", time);
   updateCountdown(wrapper, Date.now());
   return wrapper;
 }
 
-/** Refresh one countdown: time left, or time overdue in the breached style. */
+/**
+ * Refresh one countdown: time left, time overdue in the breached style, or "Met" once the API's
+ * `sla_met_at` is set, by the first reply that counts for the tier or by the resolution.
+ */
 export function updateCountdown(wrapper, now) {
   const time = wrapper.querySelector(".sla-time");
   wrapper.classList.remove("sla-ok", "sla-warning", "sla-breached", "sla-stopped");
@@ -75,6 +79,18 @@ export function updateCountdown(wrapper, now) {
   if (FINISHED_STATUSES.has(wrapper.dataset.status)) {
     time.textContent = t("sla.stopped");
     wrapper.classList.add("sla-stopped");
+    return;
+  }
+
+  if (wrapper.dataset.metAt) {
+    const late = new Date(wrapper.dataset.metAt).getTime() - new Date(time.dateTime).getTime();
+    if (late > 0) {
+      time.textContent = t("sla.met_late", { time: formatDuration(Math.max(late, SECOND_MS)) });
+      wrapper.classList.add("sla-breached");
+    } else {
+      time.textContent = t("sla.met");
+      wrapper.classList.add("sla-ok");
+    }
     return;
   }
 

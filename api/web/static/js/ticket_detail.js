@@ -1,6 +1,6 @@
 // One ticket's detail: fields, reproduction details, conversation transcript and event log.
 
-import { setText, t } from "./i18n.js";
+import { moduleName, setText, t, tOr } from "./i18n.js";
 import { renderCountdown } from "./sla.js";
 
 /** Create an element with an optional class name and text. */
@@ -39,7 +39,7 @@ function renderFields(ticket, { formatDate, statusBadge }) {
     ["col.sla", renderCountdown(ticket)],
     ["detail.requester", ticket.requester],
     ["detail.intent", ticket.intent ? t(`intent.${ticket.intent}`) : null],
-    ["detail.module", ticket.module],
+    ["detail.module", moduleName(ticket.module)],
     ["detail.channel", ticket.channel],
     ["detail.language", ticket.language],
     ["detail.created", formatDate(ticket.created_at)],
@@ -93,10 +93,37 @@ function renderTranscript(transcript) {
   return list;
 }
 
-function describeEventData(data) {
+// Translators of event data values that are API codes, by the data key that contains them.
+// Other values (team and agent ids, reasons and comments) are shown as sent. Routing and
+// escalation reasons are free text, written in English by the server or typed by an agent.
+const EVENT_VALUE_KEYS = {
+  priority: (value) => tOr(`priority.${value}`, value),
+  from: (value) => tOr(`status.${value}`, value),
+  to: (value) => tOr(`status.${value}`, value),
+  decision: (value) => tOr(`event_value.decision.${value}`, value),
+  module: (value) => moduleName(value),
+  assignee: (value) => value ?? t("detail.unassigned"),
+  team: (value) => value ?? t("detail.no_team"),
+};
+
+function describeEventValue(key, value, formatDate) {
+  if (key === "due_at" && typeof value === "string") {
+    return formatDate(value);
+  }
+  if (key in EVENT_VALUE_KEYS) {
+    return EVENT_VALUE_KEYS[key](value);
+  }
+  return value !== null && typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
+/** Describe an event's data as "label: value" pairs in the page's language. */
+export function describeEventData(data, formatDate = (iso) => iso) {
   return Object.entries(data ?? {})
-    .map(([key, value]) => `${key}: ${typeof value === "object" ? JSON.stringify(value) : value}`)
-    .join(", ");
+    .map(([key, value]) => {
+      const label = tOr(`event_field.${key}`, key);
+      return t("event.field", { label, value: describeEventValue(key, value, formatDate) });
+    })
+    .join(t("event.separator"));
 }
 
 function renderEvents(events, formatDate) {
@@ -111,7 +138,7 @@ function renderEvents(events, formatDate) {
       time,
       element("span", "event-kind", kind === kindKey ? event.kind : kind),
       element("span", "event-actor", event.actor),
-      element("span", "event-data", describeEventData(event.data)),
+      element("span", "event-data", describeEventData(event.data, formatDate)),
     );
     list.append(item);
   }

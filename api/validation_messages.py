@@ -1,0 +1,153 @@
+"""Translated messages for request validation errors (FastAPI's `RequestValidationError`).
+
+Each pydantic error becomes one sentence from `assistant/messages.yaml`: the key is
+`validation_<type>` for the error's `type`, filled with the field's name (its `loc` without the
+leading `body`) and the limits or allowed values of the error's `ctx`. Validators of this API
+raise `PydanticCustomError` with a type that has its own `validation_<type>` message. An error
+type without a message falls back to `validation_other`, which quotes pydantic's English text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from assistant.domain import Language
+from assistant.i18n import translate
+
+logger = logging.getLogger(__name__)
+
+MAX_SHOWN_INPUT_CHARS = 60
+"""Longer inputs are cut in messages, so a 4,000-character value does not fill the error."""
+
+_LOCATION_KEYS = {
+    "query": "validation_query_parameter",
+    "path": "validation_path_parameter",
+    "header": "validation_header",
+    "cookie": "validation_cookie",
+}
+
+TYPE_ALIASES: dict[str, str] = {
+    "int_type": "int_parsing",
+    "int_from_float": "int_parsing",
+    "float_type": "float_parsing",
+    "bool_type": "bool_parsing",
+    "model_type": "model_attributes_type",
+    "dict_type": "model_attributes_type",
+    "datetime_type": "datetime_parsing",
+    "datetime_from_date_parsing": "datetime_parsing",
+    "missing_argument": "missing",
+    "unexpected_keyword_argument": "extra_forbidden",
+}
+"""Error types that share the message of another type."""
+
+MAPPED_TYPES: tuple[str, ...] = (
+    "missing",
+    "string_type",
+    "string_too_short",
+    "string_empty",
+    "string_too_long",
+    "string_pattern_mismatch",
+    "int_parsing",
+    "float_parsing",
+    "bool_parsing",
+    "greater_than",
+    "greater_than_equal",
+    "less_than",
+    "less_than_equal",
+    "enum",
+    "literal_error",
+    "json_invalid",
+    "model_attributes_type",
+    "list_type",
+    "too_short",
+    "too_long",
+    "extra_forbidden",
+    "datetime_parsing",
+    "timezone_aware",
+    "value_error",
+    "draft_text_required",
+    "draft_text_not_allowed",
+    "draft_reason_required",
+    "survey_empty",
+    "incident_update_empty",
+)
+"""Error types with a `validation_<type>` message, including this API's custom types."""
+
+KNOWN_VALUE_ERRORS: dict[str, str] = {
+    "pass at least one of status, message_en or message_zh": "incident_update_empty",
+}
+"""Plain `ValueError` texts of request models outside `api/` and the type whose message they get."""
+
+_QUOTED_RE = re.compile(r"'((?:[^'\\]|\\.)*)'")
+
+
+def describe_validation_errors(errors: Sequence[Mapping[str, Any]], language: Language) -> str:
+    """Return one translated sentence per validation error, joined for the `detail` of a message."""
+    separator = "；" if language is Language.ZH else "; "
+    return separator.join(describe_validation_error(error, language) for error in errors)
+
+
+def describe_validation_error(error: Mapping[str, Any], language: Language) -> str:
+    """Return the translated sentence of one pydantic error, naming its field."""
+    error_type = str(error.get("type", ""))
+    loc = tuple(error.get("loc", ()))
+    context: Mapping[str, Any] = error.get("ctx") or {}
+    values: dict[str, object] = {key: value for key, value in context.items() if key != "error"}
+
+    if error_type == "json_invalid":
+        # FastAPI puts the character offset of the JSON error after "body" in `loc`.
+        position = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else 0
+        values.update(position=position + 1, error=context.get("error", ""))
+        return translate("validation_json_invalid", language, **values)
+
+    if error_type == "value_error":
+        message = str(context.get("error", error.get("msg", "")))
+        error_type = KNOWN_VALUE_ERRORS.get(message, error_type)
+        values["detail"] = message
+    error_type = TYPE_ALIASES.get(error_type, error_type)
+    if error_type == "string_too_short" and context.get("min_length") == 1:
+        error_type = "string_empty"
+    if error_type in {"enum", "literal_error"}:
+        values["expected"] = _format_choices(str(context.get("expected", "")), language)
+    if error_type == "string_pattern_mismatch":
+        values["pattern"] = context.get("pattern", "")
+
+    values["field"] = field_label(loc, language)
+    values["value"] = _shown_input(error.get("input"))
+    if error_type not in MAPPED_TYPES:
+        logger.debug("no validation message for pydantic error type %s", error_type)
+        values["detail"] = str(error.get("msg", ""))
+        error_type = "other"
+    return translate(f"validation_{error_type}", language, **values)
+
+
+def field_label(loc: Iterable[object], language: Language) -> str:
+    """Name the field of an error's `loc` as users read it, e.g. “field 'user.role'”."""
+    parts = [str(part) for part in loc]
+    source = parts[0] if parts else "body"
+    path = ".".join(parts[1:]) if source in {"body", *_LOCATION_KEYS} else ".".join(parts)
+    if not path:
+        return translate("validation_request_body", language)
+    return translate(_LOCATION_KEYS.get(source, "validation_field"), language, name=path)
+
+
+def _format_choices(expected: str, language: Language) -> str:
+    """Rewrite pydantic's "'a', 'b' or 'c'" as a list in the message's language."""
+    choices = _QUOTED_RE.findall(expected)
+    if not choices:
+        return expected
+    return ("、" if language is Language.ZH else ", ").join(choices)
+
+
+def _shown_input(value: object) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        text = repr(value)
+    if len(text) > MAX_SHOWN_INPUT_CHARS:
+        text = text[: MAX_SHOWN_INPUT_CHARS - 1] + "…"
+    return text

@@ -1,0 +1,160 @@
+"""Bad input on the command line gets an error message and exit code, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import Settings
+from retrieval.ingest import ingest_folder
+from retrieval.knowledge_base import KnowledgeBase
+from tests.conftest import SAMPLE_KB
+
+WEEK = "2026-W48"
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir with the sample KB ingested as the default KB."""
+    path = tmp_path_factory.mktemp("cli") / "data"
+    ingest_folder(KnowledgeBase(Settings(data_dir=path), "default.default"), SAMPLE_KB)
+    return path
+
+
+def _run(
+    data_dir: Path, *args: str, stdin: bytes = b"", lang: str = "en_US.UTF-8"
+) -> subprocess.CompletedProcess[bytes]:
+    env = os.environ | {"ASSISTANT_DATA_DIR": str(data_dir), "LANG": lang, "LC_ALL": ""}
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args],
+        input=stdin,
+        capture_output=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("command", ["ask", "search"])
+def test_stdin_invalid_byte_fails_only_its_line(data_dir: Path, command: str) -> None:
+    result = _run(data_dir, command, "-", "--json", stdin=b"q\xff\nhello\n")
+
+    lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert b"Traceback" not in result.stderr
+    assert result.returncode == 2
+    assert len(lines) == 2
+    assert lines[0]["error"]["code"] == "invalid_encoding"
+    assert "character 2" in lines[0]["error"]["message"]
+    assert "error" not in lines[1]
+
+
+def test_stdin_invalid_byte_error_in_chinese(data_dir: Path) -> None:
+    result = _run(data_dir, "search", "-", stdin=b"q\xff\n", lang="zh_CN.UTF-8")
+
+    assert result.returncode == 2
+    assert "第 2 个字符处不是有效的 utf-8 文本" in result.stderr.decode()
+
+
+@pytest.mark.parametrize("command", ["ask", "search"])
+def test_closed_stdout_exits_quietly(data_dir: Path, command: str) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    env = os.environ | {"ASSISTANT_DATA_DIR": str(data_dir)}
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "cli.main", command, "-"],
+            input=b"hello\nHow do I set up SSO?\n",
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+
+    assert result.stderr == b""
+    assert result.returncode == 141
+
+
+def test_report_out_existing_file_is_an_error(data_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.txt"
+    out.write_text("keep me", encoding="utf-8")
+
+    english = _run(data_dir, "report", "voc", "--week", WEEK, "--out", str(out))
+    chinese = _run(data_dir, "report", "voc", "--week", WEEK, "--out", str(out), lang="zh_CN.UTF-8")
+
+    assert english.returncode == 2
+    assert b"Traceback" not in english.stderr
+    assert f"--out {out} is a file, not a folder" in english.stderr.decode()
+    assert chinese.returncode == 2
+    assert f"--out {out} 是文件而不是目录" in chinese.stderr.decode()
+    assert out.read_text(encoding="utf-8") == "keep me"
+
+
+def test_report_out_unwritable_folder_is_an_error(data_dir: Path) -> None:
+    result = _run(data_dir, "report", "voc", "--week", WEEK, "--out", "/proc/nope")
+
+    assert result.returncode == 2
+    assert b"Traceback" not in result.stderr
+    assert "cannot write the report into /proc/nope" in result.stderr.decode()
+
+
+def test_report_languages_get_their_own_html(data_dir: Path, tmp_path: Path) -> None:
+    english = _run(data_dir, "report", "voc", "--week", WEEK, "--out", str(tmp_path))
+    chinese = _run(
+        data_dir, "report", "voc", "--week", WEEK, "--out", str(tmp_path), "--lang", "zh"
+    )
+
+    assert english.returncode == 0
+    assert chinese.returncode == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        f"voc-default-{WEEK}.en.html",
+        f"voc-default-{WEEK}.json",
+        f"voc-default-{WEEK}.zh.html",
+    ]
+    english_html = (tmp_path / f"voc-default-{WEEK}.en.html").read_text(encoding="utf-8")
+    chinese_html = (tmp_path / f"voc-default-{WEEK}.zh.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in english_html
+    assert '<html lang="zh-CN">' in chinese_html
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "99999", "-1"])
+def test_serve_rejects_invalid_port(data_dir: Path, port: str) -> None:
+    result = _run(data_dir, "serve", f"--port={port}")
+
+    assert result.returncode == 2
+    assert f"--port must be between 1 and 65535, got {port}" in result.stderr.decode()
+    assert result.stdout == b""
+
+
+def test_serve_invalid_port_in_chinese(data_dir: Path) -> None:
+    result = _run(data_dir, "serve", "--port", "99999", lang="zh_CN.UTF-8")
+
+    assert result.returncode == 2
+    assert "--port 必须在 1 到 65535 之间，当前为 99999" in result.stderr.decode()
+
+
+@pytest.mark.parametrize("name", ["", "   "], ids=["empty", "blank"])
+def test_keys_create_rejects_blank_name(tmp_path: Path, name: str) -> None:
+    result = _run(
+        tmp_path, "keys", "create", "--tenant", "acme", "--role", "widget", "--name", name
+    )
+    listed = _run(tmp_path, "keys", "list", "--json")
+
+    assert result.returncode == 2
+    assert "--name is empty" in result.stderr.decode()
+    assert json.loads(listed.stdout) == []
+
+
+def test_keys_create_without_name_uses_tenant_and_role(tmp_path: Path) -> None:
+    result = _run(tmp_path, "keys", "create", "--tenant", "acme", "--role", "agent")
+    listed = _run(tmp_path, "keys", "list", "--json")
+
+    assert result.returncode == 0
+    assert [key["name"] for key in json.loads(listed.stdout)] == ["acme-agent"]
