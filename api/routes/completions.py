@@ -34,6 +34,7 @@ from api.resources import Resources
 from api.schemas import ChatCompletionRequest, ModelList, ModelPublic
 from assistant.domain import Language
 from assistant.errors import AssistantError, InputError, NotFoundError
+from assistant.onboarding.store import validate_user_id
 from assistant.tenants import tenant_kbs
 from assistant.tokens import count_tokens
 from graphs.support.state import UserContext
@@ -90,7 +91,7 @@ async def create_chat_completion(
     kb = _kb_of_model(body.model)
     question = check_message(_last_user_text(body), resources.settings.api_max_message_chars)
     conversation_id = new_conversation_id(key.tenant, _conversation_id(body))
-    user = UserContext(id=body.user) if body.user else UserContext()
+    user = UserContext(id=validate_user_id(body.user)) if body.user else UserContext()
     if not body.stream:
         turn = await run_turn(resources, key.tenant, kb, question, user, conversation_id)
         return _completion(turn, body.model, question)

@@ -61,3 +61,12 @@ def test_sdk_unknown_model_raises_not_found(server: Server) -> None:
         _client(server).chat.completions.create(
             model="gpt-4o", messages=[{"role": "user", "content": "hi"}]
         )
+
+
+def test_sdk_invalid_user_raises_bad_request(server: Server) -> None:
+    with pytest.raises(openai.BadRequestError, match="invalid user id"):
+        _client(server).chat.completions.create(
+            model="assistant-default",
+            messages=[{"role": "user", "content": "How do I set up SSO?"}],
+            user="<b>evil</b>",
+        )
