@@ -3,8 +3,6 @@
 
 import { setText } from "./i18n.js";
 
-const INLINE_PATTERN = /(\*\*[^*\n]+\*\*|\[\d+\])/g;
-
 function citationAnchor(replyId, number) {
   return `${replyId}-cite-${number}`;
 }
@@ -33,11 +31,14 @@ export function stripSourceLines(text, citations) {
   return keptLines.join("\n");
 }
 
-/** Render answer text: **bold** becomes <strong>, [n] links to the n-th citation. */
-export function renderAnswerText(container, text, replyId, citations = []) {
-  delete container.dataset.i18n;
-  container.replaceChildren();
-  for (const part of stripSourceLines(text, citations).split(INLINE_PATTERN)) {
+const TABLE_ROW = /^\s*(\|.*\|)\s*((?:\[\d+\]\s*)*)$/;
+const TABLE_RULE = /^\s*\|(?:\s*:?-{3,}:?\s*\|)+\s*$/;
+const INLINE_CODE = /^`[^`\n]+`$/;
+const INLINE_PATTERN_WITH_CODE = /(\*\*[^*\n]+\*\*|\[\d+\]|`[^`\n]+`)/g;
+
+/** Append text with **bold**, `code` and [n] citation links as DOM nodes. */
+function appendInline(container, text, replyId) {
+  for (const part of text.split(INLINE_PATTERN_WITH_CODE)) {
     if (!part) {
       continue;
     }
@@ -51,10 +52,87 @@ export function renderAnswerText(container, text, replyId, citations = []) {
       link.href = `#${citationAnchor(replyId, part.slice(1, -1))}`;
       link.textContent = part;
       container.append(link);
+    } else if (INLINE_CODE.test(part)) {
+      const code = document.createElement("code");
+      code.textContent = part.slice(1, -1);
+      container.append(code);
     } else {
       container.append(document.createTextNode(part));
     }
   }
+}
+
+function tableCells(row) {
+  return row.trim().slice(1, -1).split("|").map((cell) => cell.trim());
+}
+
+/** Build a table from Markdown rows: the header, then the rows after the --- rule. */
+function renderTable(header, rows, replyId) {
+  const table = document.createElement("table");
+  table.className = "answer-table";
+  const head = document.createElement("thead");
+  const headRow = document.createElement("tr");
+  for (const cell of tableCells(header)) {
+    const th = document.createElement("th");
+    th.scope = "col";
+    appendInline(th, cell, replyId);
+    headRow.append(th);
+  }
+  head.append(headRow);
+  const body = document.createElement("tbody");
+  for (const row of rows) {
+    const tr = document.createElement("tr");
+    for (const cell of tableCells(row)) {
+      const td = document.createElement("td");
+      appendInline(td, cell, replyId);
+      tr.append(td);
+    }
+    body.append(tr);
+  }
+  table.append(head, body);
+  return table;
+}
+
+/**
+ * Render answer text: Markdown tables become <table>, **bold** <strong>, `code` <code>, and
+ * [n] links to the n-th citation. Citation markers after a table's last row follow the table.
+ */
+export function renderAnswerText(container, text, replyId, citations = []) {
+  delete container.dataset.i18n;
+  container.replaceChildren();
+  const lines = stripSourceLines(text, citations).split("\n");
+  let pending = [];
+  const flush = () => {
+    if (pending.length) {
+      appendInline(container, pending.join("\n"), replyId);
+      pending = [];
+    }
+  };
+  for (let index = 0; index < lines.length; index += 1) {
+    const header = TABLE_ROW.exec(lines[index]);
+    if (!header || !TABLE_RULE.test(lines[index + 1] ?? "")) {
+      pending.push(lines[index]);
+      continue;
+    }
+    const rows = [];
+    let trailing = header[2];
+    let next = index + 2;
+    for (let row = TABLE_ROW.exec(lines[next] ?? ""); row; row = TABLE_ROW.exec(lines[next] ?? "")) {
+      rows.push(row[1]);
+      trailing = row[2];
+      next += 1;
+      if (trailing) {
+        break;
+      }
+    }
+    flush();
+    container.append(renderTable(header[1], rows, replyId));
+    if (trailing) {
+      pending.push(trailing.trim());
+    }
+    index = next - 1;
+  }
+  flush();
 }
 
 /** Return the citation's URL when it is a same-site path or an http(s) address, else null. */
