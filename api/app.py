@@ -69,7 +69,7 @@ class RequestContextMiddleware:
         except Exception as error:
             if started_response:
                 raise
-            # Answered here, inside the request's context, so the 500 names its request id;
+            # The 500 is built here, inside the request's context, so it names the request id.
             # Starlette's own handler runs after this middleware has reset the id.
             response = internal_error_response(Request(scope), error)
             await response(scope, receive, send_with_id)

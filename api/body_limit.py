@@ -23,7 +23,7 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class BodySizeLimitMiddleware:
-    """Answer 413 to a request whose body is larger than its limit, without reading all of it.
+    """Reject a request whose body is larger than its limit with 413, without reading all of it.
 
     Args:
         app: The wrapped application.
@@ -63,7 +63,7 @@ class BodySizeLimitMiddleware:
     async def _reject(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         request = Request(scope)
         logger.info(
-            "request body over %d bytes on %s %s request_id=%s",
+            "rejected with 413: request body over %d bytes on %s %s request_id=%s",
             limit,
             request.method,
             request.url.path,
@@ -89,7 +89,7 @@ def _content_length(scope: Scope) -> int | None:
 
 
 async def _read_body_up_to(receive: Receive, limit: int) -> list[Message] | None:
-    """Return the body's messages, or None as soon as they hold more than `limit` bytes."""
+    """Return the body's messages, or None as soon as they contain more than `limit` bytes."""
     messages: list[Message] = []
     received = 0
     while True:

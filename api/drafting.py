@@ -26,7 +26,7 @@ class TicketNotOpenError(ConflictError):
 
     def __init__(self, ticket: TicketRecord) -> None:
         super().__init__(
-            f"ticket {ticket.id!r} is {ticket.status.value}; drafts and replies are only for "
+            f"ticket {ticket.id!r} is {ticket.status.value}. Drafts and replies are only for "
             "open tickets, so reopen it first",
             code="ticket_not_open",
             ticket_id=ticket.id,
@@ -39,7 +39,7 @@ class DraftOutdatedError(ConflictError):
 
     def __init__(self, ticket_id: str) -> None:
         super().__init__(
-            f"ticket {ticket_id!r} changed since its last draft; GET its draft again, "
+            f"ticket {ticket_id!r} changed since its last draft. GET its draft again, "
             "or pass draft_id",
             code="draft_outdated",
             ticket_id=ticket_id,
@@ -66,11 +66,11 @@ class DecisionRequest:
     reason: str | None = None
     """Reason for rejecting (required) or editing (optional) the draft."""
     draft_id: int | None = None
-    """The draft decided on; None means the ticket's latest draft, which must be current."""
+    """The draft decided on. None means the ticket's latest draft, which must be current."""
 
 
 def is_current(draft: DraftRecord, ticket: TicketRecord, kb: str) -> bool:
-    """Tell whether a draft was written from the ticket as it is now, from the KB `kb`."""
+    """Check whether a draft was written from the ticket as it is now, and from the KB `kb`."""
     return (
         draft.kb == kb
         and draft.ticket_updated_at == ticket.updated_at

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 logger = logging.getLogger(__name__)
+
+TABLE_CREATION_ATTEMPTS = 4
+TABLE_CREATION_RETRY_SECONDS = 0.1
+"""Wait before the second try; each later try waits one step longer."""
 
 
 def create_database_engine(url: str) -> Engine:
@@ -51,25 +56,35 @@ class SqlStore:
         """Create (or upgrade) the tables this store uses; subclasses override it."""
         raise NotImplementedError
 
-    def _create_tables_once_raced(self) -> None:
-        """Create the tables, trying again when another store or process created one meanwhile.
+    def _create_tables_with_retries(self) -> None:
+        """Create the tables, trying again when another store or process changed the schema.
 
-        `create_all` checks which tables exist and then creates the others, so two stores that
-        share a database (or two workers) can both decide to create the same table; the loser
-        gets "already exists" (SQLite) or a duplicate-key error (PostgreSQL). The second try
-        sees the table and skips it.
+        `create_all` checks which tables exist and then creates the others. Two stores that
+        share a database (or two workers) can both decide to create the same table, and the
+        loser gets "already exists" (SQLite) or a duplicate-key error (PostgreSQL). SQLite may
+        also answer "database is locked" while another process writes its schema. A later
+        try sees the new tables and skips them.
         """
-        try:
-            self._create_tables(self._engine)
-        except (OperationalError, ProgrammingError, IntegrityError) as exc:
-            logger.info("tables were created concurrently (%s); checking again", type(exc).__name__)
-            self._create_tables(self._engine)
+        for attempt in range(1, TABLE_CREATION_ATTEMPTS + 1):
+            try:
+                self._create_tables(self._engine)
+                return
+            except (OperationalError, ProgrammingError, IntegrityError) as exc:
+                if attempt == TABLE_CREATION_ATTEMPTS:
+                    raise
+                logger.info(
+                    "creating tables failed (%s), try %d of %d; trying again",
+                    type(exc).__name__,
+                    attempt,
+                    TABLE_CREATION_ATTEMPTS,
+                )
+                time.sleep(TABLE_CREATION_RETRY_SECONDS * attempt)
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
         if not self._tables_ready:
             with self._tables_lock:
-                self._create_tables_once_raced()
+                self._create_tables_with_retries()
                 self._tables_ready = True
         with self._sessions.begin() as session:
             yield session

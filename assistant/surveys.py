@@ -52,8 +52,11 @@ class SurveyStatusReader:
     def __init__(
         self, feedback: FeedbackStore, tickets: TicketStore, turns: TurnStore, *, idle: timedelta
     ) -> None:
-        """Read from these stores. `idle` is the time without messages that ends a
-        conversation without tickets, and zero turns that rule off."""
+        """Read from these stores.
+
+        `idle` is the time without messages that ends a conversation without tickets. A zero
+        `idle` turns that rule off.
+        """
         self._feedback = feedback
         self._tickets = tickets
         self._turns = turns

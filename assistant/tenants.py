@@ -70,6 +70,12 @@ def resolve_kb_name(name: str) -> str:
     return f"{DEFAULT_TENANT}{TENANT_KB_SEPARATOR}{name}"
 
 
+def kb_tenant(stored_name: str, default: str = DEFAULT_TENANT) -> str:
+    """Return the tenant of a stored KB name (`acme.docs` -> `acme`), or `default` without one."""
+    tenant, separator, _ = stored_name.partition(TENANT_KB_SEPARATOR)
+    return tenant if separator else default
+
+
 def conversation_thread_id(tenant: str, conversation_id: str) -> str:
     """Return the checkpointer thread id of a tenant's conversation.
 

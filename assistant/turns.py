@@ -1,11 +1,11 @@
-"""Turn log: one row per answered user message, in the ticket database.
+"""Turn log: one row per answered user message, stored in the ticket database.
 
-`SupportAgent.ask` records every turn after the graph run, so the CLI and the API both log.
-`TurnStore.record` only queues the row: a background thread writes the queued rows in
-batches, so a turn waits for no database commit, and a failed write is logged and never
-reaches the user. Reads and `close` first wait until this process's queued rows are written,
-so a process always reads its own turns. Another process may read a turn a few milliseconds
-after its reply was sent.
+`SupportAgent.ask` records every turn after the graph run, so both the CLI and the API log.
+`TurnStore.record` only queues the row, and a background thread writes queued rows in batches.
+So a turn never waits for a database commit, and a failed write is logged, not shown to the user.
+Reads and `close` first wait until this process's queued rows are written, so a process
+always reads its own turns.
+Another process may see a turn up to about `WRITE_DELAY_SECONDS` plus one commit after the reply.
 """
 
 from __future__ import annotations
@@ -39,11 +39,11 @@ WRITE_DELAY_SECONDS = 0.1
 Measured on a SQLite file on 2 cores: inserting and committing one row costs about 0.6 ms of
 CPU, and a batch of 10 rows about 0.1 ms per row."""
 WRITE_ATTEMPTS = 2
-"""Tries of a whole batch before its turns are written one by one."""
+"""Attempts to write a whole batch before its turns are written one by one."""
 MAX_PENDING_TURNS = 10_000
-"""Queued turns kept while the database does not accept writes; newer turns are dropped."""
+"""Maximum number of queued turns while the database rejects writes. Newer turns are dropped."""
 DROP_LOG_EVERY = 1_000
-"""While turns are being dropped, one warning is logged per this many drops."""
+"""Number of dropped turns per warning logged while turns are being dropped."""
 DEFAULT_LIST_LIMIT = 100
 MAX_LIST_LIMIT = 10_000
 
@@ -83,7 +83,7 @@ class ConversationTurn(Base):
 
 @dataclass(frozen=True)
 class TurnDraft:
-    """A turn to record; `created_at` must be timezone-aware."""
+    """A turn to record. Its `created_at` must be timezone-aware."""
 
     tenant: str
     kb: str
@@ -139,7 +139,7 @@ def to_turn_record(row: ConversationTurn) -> TurnRecord:
 
 
 class TurnStore(SqlStore):
-    """The turn log of every tenant; `record` queues, a background thread writes in batches."""
+    """Turn log of every tenant. `record` queues a turn and a background thread writes batches."""
 
     def __init__(self, url: str, *, max_batch: int = 500) -> None:
         super().__init__(url)

@@ -11,11 +11,12 @@ THROUGHPUT_MIN_PER_SECOND = 150.0
 
 PROFILE_NOTE = """Where the time goes: a warm turn of the graph on the sample KB takes a median
 4.1 ms of CPU in one process (`SupportAgent.ask` over the eight benchmark questions, 400 turns,
-2026-12-04, not rerun by `run_all.py`). About half of it is LangGraph's own work between the
-nodes (task preparation and the checkpoint written at the end of the turn); classification,
-retrieval and the answer take the rest. Dense similarities of a KB of up to 5,000 chunks are
-computed in memory from the vectors read once out of Chroma (under 0.1 ms for the sample KB,
-against about 1.5 ms for an HNSW query through Chroma); larger KBs query Chroma.
+2026-12-04, not rerun by `run_all.py`). By a cProfile run of the same loop, more than half of
+it is LangGraph's own work between the nodes: task preparation and the checkpoint written at
+the end of the turn. Classification, retrieval and the answer take the rest. Dense
+similarities of a KB of up to 5,000 chunks are computed in memory from the vectors read once
+out of Chroma. In the profile this cut retrieval from 2.7 ms to 1.2 ms a turn, most of it
+the Chroma query it replaced. Larger KBs still query Chroma.
 """
 
 
@@ -104,8 +105,8 @@ sequential streamed chats with httpx, timed to the end of their first SSE event 
 untimed ones); then `benchmarks/http_load.py`, a lean asyncio HTTP/1.1 client that keeps a
 fixed number of `POST /v1/chat?stream=false` requests in flight over keep-alive connections
 until its request count or time limit; then concurrent 3-turn conversations with httpx. The
-load generator shares the machine's two cores with the server, so it sends pre-encoded
-requests and parses only the status line and `Content-Length`, as wrk does; its own CPU
+load generator shares the machine's two cores with the server. So it sends pre-encoded
+requests and parses only the status line and `Content-Length`, as wrk does, and its own CPU
 time is in the table. Until 2026-12-04 this phase used httpx, whose CPU time per request
 was taken from the server.
 

@@ -34,7 +34,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     create.add_argument("--role", required=True, choices=[role.value for role in KeyRole])
     create.add_argument(
         "--name",
-        help="label shown in lists and ticket logs (default: TENANT-ROLE); must not be blank",
+        help="non-blank label shown in lists and ticket logs (default: TENANT-ROLE)",
     )
     listing = keys_sub.add_parser("list", help="list keys (never their secrets)")
     listing.add_argument("--json", action="store_true", help="print JSON")
@@ -75,7 +75,7 @@ def run_keys(args: argparse.Namespace) -> int:
 
 
 def _key_name(name: str | None) -> str:
-    """Return the `--name` label stripped, or "" (the store's TENANT-ROLE default) without one.
+    """Return the stripped `--name` label, or "" without one so the store names it TENANT-ROLE.
 
     Raises:
         InputError: `--name` was given but is empty or only white space.
@@ -92,7 +92,10 @@ def _key_name(name: str | None) -> str:
 
 
 def _check_port(port: int) -> None:
-    """Raise InputError unless the port is 1-65535; uvicorn would bind a random port instead."""
+    """Raise InputError unless the port is 1-65535.
+
+    Port 0 would bind a random port, and a port outside 0-65535 fails in `bind()` with a traceback.
+    """
     if not 1 <= port <= MAX_PORT:
         raise InputError(
             f"--port must be between 1 and {MAX_PORT}, got {port}",

@@ -49,7 +49,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         parser.add_argument(
             "--out",
             type=Path,
-            help="folder to write the report's .json and .LANG.html files into; "
+            help="folder to write the report's .json and .LANG.html files into, "
             "created when missing",
         )
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -113,14 +113,14 @@ def _write_files(report: Report, out_dir: Path, language: Language) -> list[Path
         return write_report(report, out_dir, language)
     except (FileExistsError, NotADirectoryError):
         raise InputError(
-            f"--out {out_dir} is a file, not a folder; pass a folder path, "
+            f"--out {out_dir} is a file, not a folder. Pass a folder path, "
             "which is created when missing",
             code="report_out_not_folder",
             path=out_dir,
         ) from None
     except OSError as exc:
         raise InputError(
-            f"cannot write the report into {out_dir}: {exc.strerror}; pass --out a folder "
+            f"cannot write the report into {out_dir}: {exc.strerror}. Pass --out a folder "
             "that you can write to, or one whose parent folder exists",
             code="report_out_unwritable",
             path=out_dir,

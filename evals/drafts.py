@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.domain import Intent, Language
 from assistant.drafts.schemas import DraftEngine
@@ -42,12 +42,12 @@ DRAFT_SCAFFOLDING_KEYS = (
     "draft_signoff",
     "bug_missing_details",
 )
-"""Catalog sentences that frame a draft; they are not KB content, so groundedness skips them."""
+"""Catalog sentences that frame a draft. They are not KB content, so groundedness skips them."""
 SUBJECT_MAX_CHARS = 80
 
 
 class DraftCaseTicket(BaseModel):
-    """The ticket of a case; its description is the requester's last message."""
+    """Ticket of a case. Its description is the requester's last message in the transcript."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -56,6 +56,14 @@ class DraftCaseTicket(BaseModel):
     transcript: list[TranscriptMessage] = Field(min_length=1)
     details: TicketDetails = Field(default_factory=TicketDetails)
 
+    @field_validator("transcript")
+    @classmethod
+    def check_transcript(cls, transcript: list[TranscriptMessage]) -> list[TranscriptMessage]:
+        """Require a user message, because the ticket's description is taken from it."""
+        if not any(message.role == "user" for message in transcript):
+            raise ValueError("transcript has no user message: add the requester's message")
+        return transcript
+
 
 class DraftExpected(BaseModel):
     """Expectations of a case's draft."""
@@ -63,7 +71,7 @@ class DraftExpected(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     docs: list[str] = Field(default_factory=list)
-    """KB documents the draft should cite, relative to `samples/kb`; empty when none."""
+    """KB documents the draft should cite, relative to `samples/kb`, or empty when none."""
     must_contain: list[str] = Field(default_factory=list)
     """Facts that must appear in the draft or in a chunk it cites."""
     engine: DraftEngine | None = None
@@ -79,7 +87,7 @@ class DraftCase(BaseModel):
 
     id: str
     version: int = 1
-    """Version of the case; bump it when the expectation changes."""
+    """Version of the case. Increment it when the expectation changes."""
     language: Language
     """Language of the ticket, and so of the draft."""
     ticket: DraftCaseTicket
@@ -91,7 +99,7 @@ class DraftCase(BaseModel):
 
 @dataclass
 class DraftCaseResult:
-    """One scored draft, in the shape of the report's cases; `suite` marks it as a draft case."""
+    """One scored draft in the shape of the report's cases. `suite` marks it as a draft case."""
 
     id: str
     tags: list[str]
@@ -225,7 +233,7 @@ def score_draft(
 
 
 def summarize_drafts(results: Sequence[DraftCaseResult]) -> dict[str, float | None]:
-    """Return the suite's metrics, each prefixed with `draft_`; None where no case applies."""
+    """Return the suite's metrics, each prefixed with `draft_`, or None where no case applies."""
     grounded = [r.groundedness for r in results if r.groundedness is not None]
     hits = [r.citation_hit for r in results if r.citation_hit is not None]
     facts = [r.facts_ok for r in results if r.facts_ok is not None]

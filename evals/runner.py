@@ -28,7 +28,7 @@ from assistant.domain import Intent, Language, Priority, Tier
 from assistant.errors import AssistantError
 from assistant.llm import price_usd
 from assistant.settings import Settings
-from assistant.tenants import conversation_thread_id
+from assistant.tenants import conversation_thread_id, kb_tenant
 from assistant.tickets import TicketStore
 from assistant.tickets.schemas import TicketDraft
 from assistant.tokens import count_tokens
@@ -131,7 +131,7 @@ def run_cases(
     progress: ProgressCallback | None = None,
 ) -> list[CaseResult]:
     """Run every case `options.repeat` times in worker threads and return the scored trials."""
-    tenant = kb_name.split(".", 1)[0] if "." in kb_name else EVAL_TENANT
+    tenant = kb_tenant(kb_name, default=EVAL_TENANT)
     agent = SupportAgent(settings, kb_name, channel="cli", tenant=tenant)
     graph: Graph = build_graph(InMemorySaver())
     trials = [(case, trial) for trial in range(options.repeat) for case in cases]

@@ -2,11 +2,11 @@
 
 Each case is a user (role, persona, version, language), the usage events and dismissals to
 store first, and the tip ids that must or must not be listed. The suite stores them through
-the real onboarding service in the eval data dir, lists the tips against the eval KB and
-checks, besides the case's expectations, the rules every listed tip must follow: its role and
-version allow the user, it was not dismissed, and its article is in the KB under the same
-title, is written for the user's role and version, and is in the user's language when the
-KB has the article in that language.
+the real onboarding service in the eval database and lists the tips against the eval KB.
+Besides the case's expectations, it checks the rules every listed tip must follow. The tip's
+roles and versions allow the user, and the user has not dismissed it. Its article is in the KB
+under the same title and is written for the user's role and version. The article is in the
+user's language when the KB has a fitting article in that language.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from assistant.onboarding.service import (
 )
 from assistant.onboarding.store import EventKind, OnboardingStore
 from assistant.settings import Settings
+from assistant.tenants import kb_tenant
 from evals.dataset import load_models
 from evals.metrics import safe_ratio
 from evals.runner import SuiteResult
@@ -43,7 +44,7 @@ SUITE_NAME = "tips"
 
 
 class TipCaseUser(BaseModel):
-    """The user of a case; a missing field comes from the stored events or the defaults."""
+    """The user of a case. A missing field comes from the stored events or the defaults."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -100,7 +101,7 @@ class TipCase(BaseModel):
 
 @dataclass
 class TipCaseResult:
-    """One scored case, in the shape of the report's cases; `suite` separates the suites."""
+    """One scored case, in the shape of the report's cases. `suite` names the suite."""
 
     id: str
     tags: list[str]
@@ -140,7 +141,7 @@ def run_tip_suite(settings: Settings, kb_name: str, tags: Sequence[str] = ()) ->
     cases = [case for case in load_tip_cases() if not tags or set(tags) & set(case.tags)]
     if not cases:
         return SuiteResult(metrics={})
-    tenant = kb_name.split(".", 1)[0]
+    tenant = kb_tenant(kb_name)
     kb = KnowledgeBase.open_existing(settings, kb_name)
     try:
         topics = document_topics(kb.chunk_store.all_chunks())
@@ -242,7 +243,15 @@ def _citation_problems(
         problems.append(f"cites {topic.doc}, which is not for version {listed.product_version}")
     entry = catalog.tip(tip.id)
     own_doc = None if entry is None else entry.docs.in_order_of(listed.language)[0]
-    if own_doc is not None and own_doc in topics and tip.article.doc != own_doc:
+    own_topic = None if own_doc is None else topics.get(own_doc)
+    # The ranking falls back to the other language when the user's article is missing or is
+    # not for their role or version, so only a fitting article of their language is required.
+    fits = (
+        own_topic is not None
+        and listed.role.value in own_topic.roles
+        and is_available(own_topic.introduced_in, own_topic.removed_in, listed.product_version)
+    )
+    if fits and tip.article.doc != own_doc:
         problems.append(f"cites {tip.article.doc} although the KB has {own_doc}")
     return problems
 

@@ -95,8 +95,8 @@ class Activity:
     tickets: dict[str, TicketFact]
     """Every ticket named by a turn of `conversations`, by id."""
     conversations: dict[str, list[TurnRecord]] = field(default_factory=dict)
-    """Turns, oldest first, of every conversation with a turn, rating or survey in the window;
-    they may be older than the window."""
+    """Turns, oldest first, of every conversation with a turn, rating or survey in the window.
+    These turns may be older than the window."""
 
     def turn_at(self, conversation_id: str, moment: datetime) -> TurnRecord | None:
         """Return the conversation's latest turn at or before `moment` (else its first turn).
@@ -154,7 +154,7 @@ class ActivityReader(SqlStore):
         return activity
 
     def count_conversations(self, tenant: str, since: datetime, until: datetime) -> tuple[int, int]:
-        """Count the conversations with a turn in [since, until), and those that opened a ticket.
+        """Count the conversations with a turn in [since, until), and those that named a ticket.
 
         Returns:
             (conversations, conversations with at least one turn that names a ticket).
@@ -185,8 +185,8 @@ class ActivityReader(SqlStore):
         with self._transaction() as session:
             rows = session.execute(query.where(*_in_window(tenant, since, until)))
             return {
-                intent: IntentTurnCounts(turns=int(count), escalated=int(up or 0))
-                for intent, count, up in rows
+                intent: IntentTurnCounts(turns=int(count), escalated=int(escalated or 0))
+                for intent, count, escalated in rows
             }
 
     def low_confidence_turns(
@@ -326,7 +326,7 @@ def _tickets_by_id(
 def _tickets_without_turn(
     session: Session, tenant: str, since: datetime, until: datetime
 ) -> list[TicketFact]:
-    # Turns store the public id (T-000123); ticket keys are integers, so compare in Python.
+    # Turns store the public id (T-000123) but ticket keys are integers, so compare in Python.
     query = (
         select(Ticket)
         .where(Ticket.tenant == tenant, Ticket.created_at >= since, Ticket.created_at < until)

@@ -1,17 +1,18 @@
 """KB gaps: questions the KB did not answer well, clustered into topics and ranked.
 
-A question of the window is a gap candidate when
-- its intent is one the KB should answer and its best retrieved chunk was under the answer
-  threshold (`low_confidence`),
-- the user rated its answer thumbs-down (`thumbs_down`), or
-- the conversation opened a ticket on the next turn after it was answered
-  (`ticket_after_answer`).
-Candidates are grouped by leader clustering on the cosine of their token vectors (the same
-vectors as surge detection, with the glossary's zh<->en concepts, so "同步失败" and "sync
-fails" can meet): each question joins the most similar cluster when the cosine to the
-cluster's centroid reaches `MIN_SIMILARITY`, or starts a new one. A cluster's score counts
-each low-confidence question once and each thumbs-down or ticket after an answer twice,
-because in those a user read an answer and it did not help.
+A question is a gap candidate when one of these signals falls in the window:
+- its intent is one the KB should answer, and its best retrieved chunk scored under the
+  answer threshold (`low_confidence`),
+- the user rated its answer thumbs-down (`thumbs_down`),
+- the turn after its answer opened a ticket (`ticket_after_answer`).
+The question itself may be older than the window when a later signal falls in it.
+
+Candidates are grouped by leader clustering on the cosine of their token vectors. These are
+the surge detection vectors with the glossary's zh<->en concepts, so "同步失败" and "sync
+fails" can meet. Each question joins the most similar cluster whose centroid cosine reaches
+`MIN_SIMILARITY`, or else starts a new one. A cluster's score counts each low-confidence
+question once and each thumbs-down or ticket after an answer twice. The reason is that in
+those cases a user read an answer and it did not help.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ EXAMPLES_PER_CLUSTER = 3
 LABEL_TERMS = 3
 CITED_DOCS_PER_CLUSTER = 3
 ANSWER_FAILED_WEIGHT = 2
-"""Score of a thumbs-down or a ticket after an answer; a low-confidence question scores 1."""
+"""Score of a thumbs-down or a ticket after an answer. A low-confidence question scores 1."""
 
 
 class GapSignal(StrEnum):
@@ -65,7 +66,7 @@ class GapQuestion(BaseModel):
 
 
 class SignalCounts(BaseModel):
-    """Questions of a cluster by signal; a question may have several."""
+    """Question counts of a cluster by signal. One question may count under several signals."""
 
     low_confidence: int
     thumbs_down: int
@@ -125,7 +126,7 @@ class _Candidate:
 class _Cluster:
     members: list[_Candidate] = field(default_factory=list)
     total: dict[str, float] = field(default_factory=dict)
-    """Sum of the members' unit vectors; its direction is the centroid."""
+    """Sum of the members' unit vectors, whose direction is the centroid."""
 
     def add(self, candidate: _Candidate, vector: dict[str, float]) -> None:
         self.members.append(candidate)

@@ -1,7 +1,7 @@
 """Pain-point terms of support texts: keywords and two-word phrases in Chinese and English.
 
 Chinese keywords come from jieba's TF-IDF keyword extraction (`jieba.analyse.extract_tags`,
-whose IDF table ships with jieba, so it works offline); English words are stemmed with
+whose IDF table ships with jieba, so it works offline). English words are stemmed with
 `assistant.text.stem_english`. Both drop the search stop words of `assistant.text` and the
 report's own list in `insights/data/voc_stopwords.yaml`. A phrase is two content words that
 follow each other with no stop word or punctuation between them.
@@ -27,7 +27,7 @@ STOP_WORDS_PATH = Path(__file__).parent / "data" / "voc_stopwords.yaml"
 MAX_CHINESE_KEYWORDS = 8
 """Chinese keywords kept per text, the best by jieba's TF-IDF weight."""
 MIN_WORD_CHARS = 3
-"""Shortest English word kept, unless it contains a digit ("2fa")."""
+"""Minimum length of an English word kept. Shorter words with letters and digits ("s3") stay."""
 MIN_CHINESE_WORD_CHARS = 2
 _TOKEN_RE = re.compile(f"(?P<cjk>[{CJK_RANGES}]+)|(?P<word>[a-z0-9]+)|(?P<stop>[^\\s'’])")
 _APOSTROPHES_RE = re.compile("['’]")
@@ -110,7 +110,7 @@ def _english_word(word: str) -> _Word | None:
 
 
 def _join(first: str, second: str) -> str:
-    # Chinese words are written without a space, and so is a Chinese word after another.
+    # Two adjacent Chinese words join without a space. Any other pair is joined with one.
     cjk = re.compile(f"[{CJK_RANGES}]")
     if cjk.search(first[-1]) and cjk.search(second[0]):
         return first + second
@@ -120,7 +120,7 @@ def _join(first: str, second: str) -> str:
 @lru_cache(maxsize=1)
 def _jieba_analyse() -> Any:
     # jieba 0.42.1 reads its IDF table with `open(path, "rb").read()` and never closes the
-    # file; the ResourceWarning comes when the file object is freed, inside this block.
+    # file. The ResourceWarning is raised when the file object is freed, inside this block.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
         import jieba.analyse

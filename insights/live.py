@@ -27,7 +27,7 @@ class IntentEscalation(BaseModel):
     turns: int
     escalated: int
     rate: float | None
-    """escalated / turns, from 0 to 1; null without turns."""
+    """escalated / turns, from 0 to 1, or null without turns."""
 
 
 class UnansweredTurn(BaseModel):
@@ -67,13 +67,15 @@ class TurnMetrics(BaseModel):
     conversations: int
     """Conversations with at least one turn in the window."""
     conversations_with_ticket: int
-    """Conversations with a turn in the window that opened, escalated or handed off a ticket."""
+    """Conversations with a turn in the window that names a ticket.
+
+    Such a turn opened, escalated or handed off a ticket, or added details to one."""
     containment: float | None
-    """(conversations - conversations_with_ticket) / conversations; null without any."""
+    """(conversations - conversations_with_ticket) / conversations, or null without any."""
     escalation_by_intent: dict[str, IntentEscalation]
     unanswered_count: int
-    """Turns of the answerable intents whose best retrieved chunk was under the confidence
-    the agent needs to answer."""
+    """Turns of the answerable intents whose best retrieved chunk scored under the agent's
+    answer threshold."""
     unanswered: list[UnansweredTurn]
     """The latest of those turns, newest first."""
     feedback: FeedbackScores
@@ -139,8 +141,10 @@ def compute_turn_metrics(
 
 
 def score_by_key(activity: Activity, timezone: ZoneInfo) -> FeedbackScores:
-    """Return the feedback scores of an activity's ratings and surveys by intent, module,
-    team and week. `FeedbackScores` says which turn and ticket each one belongs to."""
+    """Score an activity's ratings and surveys by intent, module, team and week.
+
+    `FeedbackScores` describes which turn and ticket each rating or survey is counted under.
+    """
     buckets: dict[tuple[str, str], _Bucket] = defaultdict(_Bucket)
     for rating in activity.ratings:
         keys = _feedback_keys(

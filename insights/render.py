@@ -1,6 +1,6 @@
 """Write the weekly reports as JSON and HTML files, and summarize them for the terminal.
 
-Headings and labels come from `assistant/messages.yaml` in English or Chinese; the data
+Headings and labels come from `assistant/messages.yaml` in English or Chinese. The data
 (terms, questions, module names) is shown as stored.
 """
 

@@ -14,8 +14,8 @@ The rule:
    that language). An article with `removed_in` describes a removed feature on purpose, so it
    is never stale. An article with no version at all cannot be dated: it counts as unversioned.
 A version in the text counts only when it is a release of the changelog, so "GitLab 15.0"
-does not date an article; a bare mention of an old release ("introduced in 3.2") does not
-make an article stale by itself, only a later change of its module does.
+does not date an article. A mention of an old release ("introduced in 3.2") does not make an
+article stale by itself. Only a later change of its module does.
 
 NOTE: the module of a changelog line is a keyword guess, so a flagged article is a candidate
 for review, with the changelog line that flagged it, not a verdict.
@@ -74,8 +74,8 @@ class StaleDocsReport(BaseModel):
     """The stale-docs check of one KB."""
 
     current_version: str | None
-    """The product version checked against; null when neither the setting nor a changelog
-    gives one, and then nothing is flagged."""
+    """The product version checked against. It is null when neither the setting nor a
+    changelog gives one, and then nothing is flagged."""
     releases: list[str]
     """Releases found in the changelog, oldest first."""
     module_changes: list[ModuleChange]
@@ -115,7 +115,7 @@ class _Doc:
 
 
 def find_stale_docs(chunks: Iterable[StoredChunk], product_version: str = "") -> StaleDocsReport:
-    """Check every article of a KB against its changelog; see the module docstring for the rule.
+    """Check every article of a KB against its changelog, by the rule in the module docstring.
 
     Raises:
         InputError: `product_version` is set but is not a version such as 3.4.

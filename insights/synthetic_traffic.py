@@ -5,11 +5,11 @@
 runs the conversations of `insights/data/synthetic_traffic.yaml` in the week given and the
 week before, in English and Chinese, through `SupportAgent.ask` on an ingested KB, with
 ratings, surveys and email tickets. The same seed writes the same conversations, questions,
-ratings and times; the agent decides intents, answers and tickets as it would for users.
-Only the turn log, ratings, surveys and email tickets carry the synthetic times: tickets the
+ratings and times. The agent decides intents, answers and tickets as it would for users.
+Only the turn log, ratings, surveys and email tickets carry the synthetic times. Tickets the
 agent opens are stamped with the real time, and the reports read those through their turn.
 Because those tickets arrive within seconds, surge detection may open incidents for them.
-Use a data dir of its own: the traffic is stored like real traffic.
+Use a separate data dir, because the traffic is stored like real traffic.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class Phrases(BaseModel):
 
 
 class TopicPlan(BaseModel):
-    """One topic of the synthetic traffic; see the scenario file for the fields."""
+    """One topic of the synthetic traffic. The scenario file documents the fields."""
 
     name: str
     module: str

@@ -29,12 +29,12 @@ from insights.weeks import IsoWeek
 TOP_TERMS = 20
 TOP_PHRASES = 10
 MIN_PHRASE_COUNT = 2
-"""A phrase seen in fewer texts of the week is left out: once is no pattern."""
+"""Minimum number of the week's texts a phrase must appear in, because once is no pattern."""
 EXAMPLES_PER_TERM = 3
 NEGATIVE_EXAMPLES = 20
 MODULES_PER_TERM = 3
 LOW_CSAT_MAX = 2
-"""A survey with a CSAT of this or lower flags its conversation as negative."""
+"""Maximum CSAT of a survey that flags its conversation as negative."""
 SKIPPED_INTENTS = frozenset({Intent.GREETING.value, Intent.OUT_OF_SCOPE.value})
 """Intents whose messages name no pain point: greetings and off-topic small talk."""
 

@@ -62,16 +62,16 @@ class VectorStore:
     def forget_process_state(self) -> None:
         """Drop Chroma's in-process state of this folder, so the next client reads the disk.
 
-        Chroma keeps one system per folder and process and never sees another process's
-        writes; after `assistant ingest` ran beside a server, the server's queries returned
-        deleted chunks or failed with "Error finding id". Clients of this folder that are still
-        held stop working; open a new VectorStore instead.
+        Chroma keeps one system per folder and process, and that system does not load another
+        process's writes. After `assistant ingest` ran beside a server, the server's queries
+        returned deleted chunks or failed with "Error finding id". Clients of this folder that
+        are still held stop working, so open a new VectorStore instead.
         """
         from chromadb.api.shared_system_client import SharedSystemClient
 
         identifier = str(getattr(self._client, "_identifier", ""))
-        # NOTE: private chromadb state, checked by a test of reloading after another
-        # process's ingest; `clear_system_cache()` would break the clients of every folder.
+        # NOTE: private chromadb state, checked by a test that reloads after another process's
+        # ingest. The public `clear_system_cache()` would break the clients of every folder.
         SharedSystemClient._identifier_to_system.pop(identifier, None)
         SharedSystemClient._identifier_to_refcount.pop(identifier, None)
 

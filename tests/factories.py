@@ -12,7 +12,7 @@ START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
 def make_turn(**changes: object) -> TurnDraft:
-    """Return a turn of tenant `default` with every field set; `changes` override fields."""
+    """Return a turn of tenant `default` with every field set and `changes` applied."""
     turn = TurnDraft(
         tenant="default",
         kb="default.default",
@@ -36,5 +36,5 @@ def make_turn(**changes: object) -> TurnDraft:
 
 
 def make_record(turn_id: int, **changes: object) -> TurnRecord:
-    """Return a stored turn with the row id `turn_id`; see `make_turn` for the fields."""
+    """Return a stored turn with the row id `turn_id` and the fields of `make_turn`."""
     return TurnRecord(**vars(make_turn(**changes)), id=turn_id)

@@ -24,7 +24,7 @@ def store(settings: Settings) -> Iterator[TurnStore]:
     turn_store.close()
 
 
-def test_recorded_turn_reads_back_with_every_field(store: TurnStore) -> None:
+def test_recorded_turn_reads_back_every_field(store: TurnStore) -> None:
     turn = make_turn(ticket_id="T-000007", action="open_ticket")
 
     store.record(turn)
@@ -72,7 +72,7 @@ def test_list_turns_rejects_invalid_limit(store: TurnStore, limit: int) -> None:
         store.list_turns("default", limit=limit)
 
 
-def test_overlong_user_id_is_cut_to_its_column(store: TurnStore) -> None:
+def test_overlong_user_id_is_truncated(store: TurnStore) -> None:
     store.record(make_turn(user_id="u" * (MAX_REQUESTER_CHARS + 50)))
 
     [stored] = store.list_turns("default")
@@ -80,7 +80,7 @@ def test_overlong_user_id_is_cut_to_its_column(store: TurnStore) -> None:
     assert stored.user_id == "u" * MAX_REQUESTER_CHARS
 
 
-def test_failed_write_is_logged_and_spares_other_turns(
+def test_failed_write_logged_and_spares_others(
     store: TurnStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     naive_time = datetime(2026, 11, 23, 10, 0)  # noqa: DTZ001 - the invalid value under test
@@ -112,7 +112,7 @@ def test_close_writes_queued_turns(settings: Settings) -> None:
     assert [turn.conversation_id for turn in stored] == ["c-before-close"]
 
 
-def test_turn_recorded_after_close_is_dropped_with_warning(
+def test_record_after_close_drops_with_warning(
     store: TurnStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     store.close()
@@ -124,7 +124,7 @@ def test_turn_recorded_after_close_is_dropped_with_warning(
     assert "closed" in caplog.text
 
 
-def test_flush_times_out_while_database_is_locked(store: TurnStore, settings: Settings) -> None:
+def test_flush_times_out_on_locked_database(store: TurnStore, settings: Settings) -> None:
     store.record(make_turn(conversation_id="c-first"))
     assert store.flush(timeout=10.0)
     locker = sqlite3.connect(settings.data_dir / "assistant.db", isolation_level=None)

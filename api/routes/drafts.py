@@ -63,11 +63,11 @@ class DraftDecisionCreate(BaseModel):
 
     decision: DraftDecision
     text: str | None = Field(default=None, max_length=MAX_DESCRIPTION_CHARS, validate_default=True)
-    """The text to send; required for `edit`, not allowed otherwise."""
+    """The text to send, required for `edit` and not allowed otherwise."""
     reason: str | None = Field(default=None, max_length=MAX_REASON_CHARS, validate_default=True)
     """Reason for a rejection (required for `reject`) or for an edit (optional)."""
     draft_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
-    """The draft decided on, as returned by GET; without it, the ticket's current draft."""
+    """The draft decided on, as returned by GET. Without it, the ticket's current draft."""
 
     @field_validator("text")
     @classmethod
@@ -124,9 +124,9 @@ def read_draft(
     language: LanguageDep,
     kb: Annotated[str, Query(pattern=KB_NAME_RE.pattern)] = DEFAULT_KB,
 ) -> DraftPublic:
-    """Return the ticket's draft reply and summary; a new draft is written if the ticket changed.
+    """Return the ticket's draft reply and summary, writing a new draft if the ticket changed.
 
-    A resolved or closed ticket returns 409, a KB the tenant does not have 404.
+    A resolved or closed ticket returns 409, and a KB the tenant does not have returns 404.
     """
     current = current_draft(resources, key.tenant, ticket_id, kb)
     return _draft_public(current, language)
@@ -140,10 +140,10 @@ def read_draft(
 def decide(
     *, ticket_id: str, body: DraftDecisionCreate, key: TicketWriterDep, resources: ResourcesDep
 ) -> DraftDecisionPublic:
-    """Accept, edit or reject a draft; an accepted or edited one is sent to the requester.
+    """Accept, edit or reject a draft, and send an accepted or edited one to the requester.
 
     A draft already decided, or (without `draft_id`) a ticket changed since its draft, returns
-    409; a rejection without a reason, or an edit without text, returns 422.
+    409. A rejection without a reason, or an edit without text, returns 422.
     """
     request = DecisionRequest(
         decision=body.decision, text=body.text, reason=body.reason, draft_id=body.draft_id

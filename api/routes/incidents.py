@@ -29,7 +29,7 @@ def list_incidents(
     module: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIST_LIMIT)] = DEFAULT_LIST_LIMIT,
 ) -> IncidentList:
-    """List the tenant's incidents, newest first; `open=true` keeps the unresolved ones."""
+    """List the tenant's incidents, newest first. `open=true` keeps only unresolved ones."""
     if module is not None and module not in MODULES:
         valid = ", ".join(MODULES)
         raise InputError(
@@ -56,7 +56,7 @@ def get_incident(
 def update_incident(
     *, incident_id: str, body: IncidentUpdate, key: IncidentWriterDep, resources: ResourcesDep
 ) -> IncidentRecord:
-    """Change an incident's status or public messages; a resolved incident returns 409.
+    """Change an incident's status or public messages. A resolved incident returns 409.
 
     Once it is resolved, new reports are no longer linked to it, and replies stop mentioning it.
     """

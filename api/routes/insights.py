@@ -21,7 +21,7 @@ router = APIRouter(prefix="/v1/ops", tags=["ops"])
 
 WeekQuery = Annotated[
     str | None,
-    Query(description="ISO week such as 2026-W48; the default is the last full week"),
+    Query(description="ISO week such as 2026-W48 (default: the last full week)"),
 ]
 
 

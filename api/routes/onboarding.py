@@ -86,9 +86,11 @@ async def list_tips(
 ) -> TipList:
     """Return the user's onboarding tips, best first, each citing an article of the KB.
 
-    Tips on features the user has not used come first, then tips for their persona, tips new
-    in their version, tips near what they asked about. A dismissed tip, a tip for another role,
-    a tip for a later or removed feature, and a tip whose article is not in the KB are left out.
+    Tips on features the user has neither used nor asked about come first, then features they
+    asked about, then used ones. Within each group, tips for their persona, tips new in their
+    version and tips near what they asked about rank higher. A dismissed tip, a tip for another
+    role, a tip for a later or removed feature, and a tip whose article is not in the KB are
+    left out.
     """
     query = TipQuery(
         user_id=user_id,
@@ -120,7 +122,7 @@ def read_tour(
     locale: LocaleQuery = None,
     role: RoleQuery = None,
 ) -> TourPublic:
-    """Return the guided tour; `show` stays true until the user completes or skips it."""
+    """Return the guided tour. `show` stays true until the user completes or skips it."""
     return resources.onboarding.tour(key.tenant, user_id, _language(locale, language), role)
 
 
@@ -134,7 +136,7 @@ def finish_tour(
     language: LanguageDep,
     locale: LocaleQuery = None,
 ) -> TourPublic:
-    """Record that the user completed or skipped the tour; the first record is kept."""
+    """Record that the user completed or skipped the tour. The first record is kept."""
     return resources.onboarding.finish_tour(
         key.tenant, user_id, body.status, _language(locale, language), body.steps_seen
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def levenshtein(source: str, target: str) -> int:
-    """Return the least number of one-character insertions, deletions and substitutions.
+    """Return the minimum number of one-character insertions, deletions and substitutions.
 
     Characters are Unicode code points, so a Chinese character counts as one. The shared
     prefix and suffix are cut first. Then Hyyrö's bit-parallel form of Myers' algorithm runs

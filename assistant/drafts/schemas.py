@@ -21,7 +21,7 @@ class DraftDecision(StrEnum):
     EDIT = "edit"
     """Changed the draft, then sent the changed text."""
     REJECT = "reject"
-    """Sent nothing; a reason is required."""
+    """Sent nothing. A reason is required."""
 
 
 class DraftEngine(StrEnum):
@@ -85,7 +85,7 @@ class DraftRecord(DraftContent):
     edited, None when rejected or undecided."""
     reason: str | None = None
     edit_distance: int | None = None
-    """Character-level Levenshtein distance from the draft to the sent text; None when
+    """Character-level Levenshtein distance from the draft to the sent text, or None when
     nothing was sent."""
     decided_by: str | None = None
     """Name of the API key that decided."""
@@ -100,9 +100,9 @@ class DraftStats(BaseModel):
     edited: int
     rejected: int
     acceptance_rate: float | None
-    """Share of decisions that sent the draft unchanged, from 0 to 1; null without decisions."""
+    """Share of decisions that sent the draft unchanged, from 0 to 1, or null without any."""
     mean_edit_distance: float | None
-    """Mean edit distance of the edited drafts, in characters; null without edits."""
+    """Mean edit distance of the edited drafts, in characters, or null without edits."""
 
 
 class DraftAcceptance(DraftStats):

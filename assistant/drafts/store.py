@@ -82,7 +82,7 @@ class DraftNotFoundError(NotFoundError):
 
     def __init__(self, draft_id: int, ticket_id: str) -> None:
         super().__init__(
-            f"draft {draft_id} of ticket {ticket_id!r} not found; "
+            f"draft {draft_id} of ticket {ticket_id!r} not found. "
             f"GET /v1/tickets/{ticket_id}/draft returns the current draft and its id",
             code="draft_not_found",
             draft_id=draft_id,
@@ -95,7 +95,7 @@ class DraftAlreadyDecidedError(ConflictError):
 
     def __init__(self, draft_id: int, decision: str) -> None:
         super().__init__(
-            f"draft {draft_id} was already decided ({decision}); a draft is decided once",
+            f"draft {draft_id} was already decided ({decision}), and a draft is decided once",
             code="draft_already_decided",
             draft_id=draft_id,
             decision=decision,
@@ -145,8 +145,8 @@ class DraftStore(SqlStore):
     """
 
     def _create_tables(self, engine: Engine) -> None:
-        # The tickets table is listed too because the drafts reference it; an existing one is
-        # left as it is.
+        # The tickets table is listed too because the drafts reference it. An existing tickets
+        # table is left as it is.
         names = (Ticket.__tablename__, TicketDraftRow.__tablename__)
         tables = [Base.metadata.tables[name] for name in names]
         Base.metadata.create_all(engine, tables=tables)
@@ -223,7 +223,7 @@ class DraftStore(SqlStore):
         *,
         now: datetime | None = None,
     ) -> DraftRecord:
-        """Record a decision on a draft, once; the ticket's current intent and team go with it.
+        """Record a decision on a draft once, together with the ticket's current intent and team.
 
         The update only matches a draft without a decision, so of two agents deciding at the
         same time exactly one succeeds.

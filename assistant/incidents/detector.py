@@ -1,11 +1,12 @@
 """Surge detector: turns a burst of similar reports about one module into one incident.
 
 It runs when the agent opens a ticket. Only tickets of the counting intents
-(`ASSISTANT_SURGE_INTENTS`) reach the database, so other turns cost nothing. A report similar
-to an open incident of its module is linked to it. Otherwise similar unlinked reports from
-`ASSISTANT_SURGE_MIN_REPORTS` distinct requesters within `ASSISTANT_SURGE_WINDOW_MINUTES` open an
-incident, and L3 is paged once for it. Repeated reports of one requester count once, so one user
-cannot page L3; reports without a requester id count one each.
+(`ASSISTANT_SURGE_INTENTS`) are checked against the database, so other turns cost nothing.
+A report similar to an open incident of its module is linked to it. Otherwise similar unlinked
+reports from `ASSISTANT_SURGE_MIN_REPORTS` distinct requesters within
+`ASSISTANT_SURGE_WINDOW_MINUTES` open an incident, and L3 is paged once for it. Repeated reports
+of one requester count once, so one user cannot page L3. Reports without a requester id count
+one each.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class SurgeDetector:
         store: Incident store on the ticket database.
         settings: Source of the surge thresholds and the pager webhook.
         concepts: Glossary matcher, so Chinese and English reports of one problem compare equal
-            on shared terms; None compares tokens only.
+            on shared terms. None compares tokens only.
         pager: Pager to use; defaults to the webhook of the settings.
     """
 
@@ -62,8 +63,8 @@ class SurgeDetector:
     def check(self, ticket: TicketRecord) -> SurgeOutcome | None:
         """Link the new ticket to an open incident, or open one if it completes a burst.
 
-        A database error is logged and gives None: the ticket is saved already, and the
-        reporter still gets their reply.
+        A database error is logged and returns None, because the ticket is saved already and
+        the reporter still gets their reply.
         """
         if not self.counts(ticket.intent):
             return None

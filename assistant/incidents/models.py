@@ -1,8 +1,8 @@
 """SQLAlchemy tables of incidents, in the ticket database next to `tickets`.
 
 `incidents` has one row per incident, `incident_tickets` links each ticket to at most one
-incident, `incident_events` is each incident's log, and `incident_locks` has one row per tenant
-and module that the surge detector updates first in its transaction, so that checks of the
+incident, and `incident_events` is each incident's log. `incident_locks` has one row per tenant
+and module, which the surge detector updates first in its transaction, so that checks of the
 same module run one after another across threads and processes.
 """
 
@@ -60,7 +60,7 @@ class Incident(Base):
 
 
 class IncidentTicket(Base):
-    """Link of one ticket to its incident; the primary key allows one incident per ticket."""
+    """Link of one ticket to its incident. The primary key allows one incident per ticket."""
 
     __tablename__ = "incident_tickets"
 
@@ -103,11 +103,11 @@ class IncidentLock(Base):
     tenant: Mapped[str] = mapped_column(String(MAX_TENANT_CHARS), primary_key=True)
     module: Mapped[str] = mapped_column(String(MODULE_MAX_CHARS), primary_key=True)
     checked_reports: Mapped[int] = mapped_column(Integer, default=0)
-    """Reports checked on this module so far; the count is a by-product of taking the lock."""
+    """Reports checked on this module so far. The count is a by-product of taking the lock."""
 
 
 def to_summary(row: Incident, ticket_count: int) -> IncidentSummary:
-    """Return the summary of an incident row; the caller counts its linked tickets."""
+    """Return the summary of an incident row with `ticket_count`, which the caller counts."""
     return IncidentSummary(
         id=format_incident_id(row.id),
         tenant=row.tenant,

@@ -6,6 +6,7 @@ logged. A failed page is logged and recorded on the incident, and not retried.
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import urllib.error
@@ -32,7 +33,7 @@ class PageResult(BaseModel):
     """`log` when no webhook URL is configured: the page is only a WARNING log line."""
 
     delivered: bool
-    """True when the webhook answered 2xx, or for a log-only page."""
+    """True when the webhook returned 2xx, or for a log-only page."""
 
     status_code: int | None = None
     error: str | None = None
@@ -48,14 +49,14 @@ def page_payload(incident: IncidentSummary, ticket_ids: tuple[str, ...]) -> dict
 
 
 class WebhookPager:
-    """Sends pages to one webhook URL; an empty URL makes every page a log line only."""
+    """Pager that POSTs to one webhook URL. With an empty URL, every page is only a log line."""
 
     def __init__(self, url: str, timeout_seconds: float) -> None:
         self._url = url
         self._timeout = timeout_seconds
 
     def page(self, incident: IncidentSummary, ticket_ids: tuple[str, ...]) -> PageResult:
-        """Page L3 about the incident and its tickets; return whether the webhook accepted it."""
+        """Page L3 about the incident and its tickets and return whether the webhook accepted it."""
         if not self._url:
             logger.warning(
                 "page L3: incident %s tenant=%s module=%s (no pager webhook configured)",
@@ -73,12 +74,18 @@ class WebhookPager:
                 status = int(response.status)
         except urllib.error.HTTPError as error:
             logger.warning(
-                "page L3 of incident %s failed: webhook answered %d", incident.id, error.code
+                "page L3 of incident %s failed: webhook returned HTTP %d", incident.id, error.code
             )
             return PageResult(target="webhook", delivered=False, status_code=error.code)
         except (urllib.error.URLError, OSError) as error:
             reason = str(getattr(error, "reason", error))[:MAX_ERROR_CHARS]
             logger.warning("page L3 of incident %s failed: %s", incident.id, reason)
             return PageResult(target="webhook", delivered=False, error=reason)
-        logger.warning("paged L3 about incident %s: webhook answered %d", incident.id, status)
+        except http.client.HTTPException as error:
+            # A malformed response or URL. Only the class name is kept, because the message of
+            # `InvalidURL` may quote the URL and its token.
+            reason = f"invalid HTTP exchange: {type(error).__name__}"
+            logger.warning("page L3 of incident %s failed: %s", incident.id, reason)
+            return PageResult(target="webhook", delivered=False, error=reason)
+        logger.warning("paged L3 about incident %s: webhook returned HTTP %d", incident.id, status)
         return PageResult(target="webhook", delivered=True, status_code=status)

@@ -142,7 +142,7 @@ class IncidentList(BaseModel):
 
 
 class IncidentUpdate(BaseModel):
-    """A change of an incident's status or public messages; fields left out are kept."""
+    """Change of an incident's status or public messages. Fields left out keep their values."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -174,8 +174,9 @@ class SurgeOutcome(BaseModel):
 
 @dataclass(frozen=True)
 class SurgeRule:
-    """When reports make a surge: `min_reports` reports of `intents` about one module within
-    `window`, each with a text similarity of at least `threshold` to the latest one."""
+    """Surge condition: reports of `intents` about one module from `min_reports` distinct
+    requesters within `window` of a new report, each with a similarity of at least `threshold`
+    to it."""
 
     min_reports: int
     window: timedelta

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from assistant.text import tokenize
 
 ConceptMatcher = Callable[[str], Iterable[str]]
-"""Return stable keys of the glossary concepts a text mentions."""
+"""Function that returns stable keys of the glossary concepts a text mentions."""
 
 CONCEPT_PREFIX = "concept:"
 SIGNATURE_DIGITS = 4
@@ -28,7 +28,7 @@ class TextSimilarity:
         self._concepts = concepts
 
     def vector(self, text: str) -> dict[str, float]:
-        """Return the L2-normalized token-count vector of a text; empty for a text of stop words."""
+        """Return the L2-normalized token-count vector of a text, empty for only stop words."""
         counts: Counter[str] = Counter(tokenize(text))
         if self._concepts is not None:
             counts.update(CONCEPT_PREFIX + key for key in set(self._concepts(text)))
@@ -36,7 +36,7 @@ class TextSimilarity:
 
 
 def normalized(weights: Mapping[str, float]) -> dict[str, float]:
-    """Scale a sparse vector to unit length; a zero vector stays empty."""
+    """Return a sparse vector scaled to unit length, or an empty one for a zero vector."""
     norm = math.sqrt(sum(weight * weight for weight in weights.values()))
     if norm == 0:
         return {}

@@ -86,7 +86,7 @@ class InvalidIncidentIdError(InputError):
 
 
 class IncidentResolvedError(ConflictError):
-    """Raised when a resolved incident is changed; a recurrence opens a new incident."""
+    """Raised when a resolved incident is changed. A recurrence opens a new incident."""
 
     def __init__(self, incident_id: str) -> None:
         super().__init__(
@@ -97,7 +97,7 @@ class IncidentResolvedError(ConflictError):
 
 
 def parse_incident_id(incident_id: str) -> int:
-    """Return the database key of a public incident id; case and padding do not matter.
+    """Return the database key of a public incident id, ignoring case and zero padding.
 
     Raises:
         InvalidIncidentIdError: the id does not have the form `INC-<digits>`.
@@ -116,7 +116,7 @@ class IncidentStore(SqlStore):
     """Incidents, their ticket links and event logs in the ticket database.
 
     Args:
-        url: SQLAlchemy URL of the ticket database; the tables are created on first use.
+        url: SQLAlchemy URL of the ticket database. The tables are created on first use.
     """
 
     def _create_tables(self, engine: Engine) -> None:
@@ -135,7 +135,7 @@ class IncidentStore(SqlStore):
         Args:
             ticket: The committed ticket of the new report.
             rule: Thresholds of a surge.
-            similarity: How report texts are compared.
+            similarity: Vectorizer that compares report texts.
 
         Returns:
             What happened, or None when the report belongs to no open incident.
@@ -153,8 +153,8 @@ class IncidentStore(SqlStore):
             created_at=ticket.created_at,
             vector=vector,
         )
-        # Most reports are no part of a surge: a read-only count settles them without the lock,
-        # whose write transaction costs a commit.
+        # Most reports are not part of a surge, so a read-only count settles them without the
+        # lock, whose write transaction costs a commit.
         with self._transaction() as session:
             if not may_join_incident(session, report, rule):
                 return None

@@ -1,10 +1,10 @@
 """The surge check of one new report, run inside the transaction that holds its module's lock.
 
 The report is compared with the signature of each open incident of its tenant and module, and
-the most similar one at or above the threshold gets the link. Otherwise the reports of the
-counting intents in the window before it that are not linked yet and are similar to it make
-the burst, and reports of enough distinct requesters open an incident: one user who sends the
-same report again and again counts once. Reports without a requester id count one each.
+the most similar one at or above the threshold gets the link. Otherwise its burst is the
+unlinked reports of the counting intents in its window that are similar to it. A burst from
+enough distinct requesters opens an incident. One user who sends the same report again and
+again counts once, and reports without a requester id count one each.
 """
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ SURGE_DETECTOR_ACTOR = "surge-detector"
 """Actor of the events the surge check logs."""
 
 MAX_BURST_SCAN = 500
-"""Most recent reports of one module that a surge check compares; older ones in the window
-are not counted."""
+"""Maximum number of a module's reports, newest first, that a surge check compares. Older
+reports in the window are not counted."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,9 @@ def default_message(module: str, language: Language) -> str:
 def check_report(
     session: Session, report: Report, rule: SurgeRule, similarity: TextSimilarity
 ) -> SurgeOutcome | None:
-    """Link the report or open an incident for its burst; the session must hold the lock.
+    """Link the report or open an incident for its burst.
+
+    The session must hold the lock row of the report's tenant and module.
 
     Returns:
         What happened, or None when the report belongs to no open incident.
@@ -127,7 +129,7 @@ def check_report(
 
 
 def _count_reporters(requesters: Iterable[str]) -> int:
-    """Return how many people sent these reports: distinct requesters, anonymous ones each."""
+    """Count the people who sent these reports: named requesters once, anonymous reports each."""
     named: set[str] = set()
     anonymous = 0
     for requester in requesters:
@@ -214,7 +216,8 @@ def _burst(
 ) -> list[BurstMember]:
     """Return the reports in the window that are similar to `report`, oldest first.
 
-    The report itself is always a member.
+    The report itself is a member unless more than `MAX_BURST_SCAN` reports in the window
+    are newer than it.
     """
     query = (
         select(Ticket.id, Ticket.subject, Ticket.requester, Ticket.description)

@@ -68,7 +68,7 @@ class Localized(BaseModel):
 
 
 class TipDocs(BaseModel):
-    """The KB article a tip cites, as a path per language; at least one is needed."""
+    """The KB article a tip cites, as a path per language. At least one path is required."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -96,7 +96,7 @@ class TipEntry(BaseModel):
     feature: str
     roles: frozenset[Role] = Field(min_length=1)
     personas: frozenset[str] = frozenset()
-    """Personas the tip is written for; empty means every persona."""
+    """Personas the tip is written for. An empty set means every persona."""
     min_version: str
     """First product version where the tip applies."""
     removed_in: str | None = None

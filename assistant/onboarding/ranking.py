@@ -2,12 +2,13 @@
 
 A tip is listed only when four rules hold. The user's role is one of the tip's roles. The tip
 applies to the user's product version: it was introduced at or before it and not removed. The
-user has not dismissed it. The tenant's KB has its article for the user's role and version. The
-order is, from the strongest
-signal to the weakest: tips on features the user has not used, then tips on features they
-asked about but have not used, then used features; within each group, tips for the user's
-persona, tips new in their version, tips in a module they asked about, the catalog priority,
-and finally the tip id so the same state always gives the same list.
+user has not dismissed it. The tenant's KB has its article for the user's role and version.
+
+Tips come in three groups, strongest signal first: features the user has neither used nor asked
+about, features they asked about but have not used, and features they used. Within a group,
+tips for the user's persona come first, then tips new in their version, tips in a module they
+asked about and the catalog priority. The tip id breaks ties, so the same state always gives
+the same list.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ PERSONA_NEUTRAL_SCORE = 1
 
 
 class TipReason(StrEnum):
-    """Reason a tip ranks where it does; the API returns the reasons with each tip."""
+    """Reason a tip ranks where it does. The API returns the reasons with each tip."""
 
     UNUSED_FEATURE = "unused_feature"
     PERSONA_MATCH = "persona_match"

@@ -20,8 +20,8 @@ logger = logging.getLogger(__name__)
 
 PROMPT_NAME = "onboarding_tip"
 MAX_REWRITE_CHARS = 300
-"""Maximum length of a rewritten tip, in characters; a longer reply is dropped for the
-catalog text."""
+"""Maximum length of a rewritten tip, in characters. A longer reply is dropped, so the tip
+keeps its catalog text."""
 RETRY_AFTER_FAILURE_SECONDS = 300.0
 """After a failed rewrite, the same tip keeps its catalog text this long before a new try."""
 LANGUAGE_NAMES = {Language.EN: "English", Language.ZH: "Simplified Chinese"}

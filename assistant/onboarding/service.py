@@ -135,7 +135,7 @@ class UsageEventInput:
 
 @dataclass(frozen=True)
 class TipQuery:
-    """Request for a user's tips; None fields come from the stored profile or the defaults."""
+    """Request for a user's tips. None fields come from the stored profile or the defaults."""
 
     user_id: str
     language: Language
@@ -173,8 +173,10 @@ class OnboardingService:
 
     @classmethod
     def open(cls, settings: Settings, turns: TurnStore | None = None) -> OnboardingService:
-        """Open the store in the ticket database, with the shipped catalog; tip texts are
-        rewritten when an LLM is configured."""
+        """Open the store in the ticket database, with the shipped catalog.
+
+        Tip texts are rewritten when an LLM is configured.
+        """
         llm = LLMClient(settings) if settings.llm_model else None
         return cls(
             OnboardingStore(settings.resolved_database_url),
@@ -339,7 +341,7 @@ class OnboardingService:
         language: Language,
         steps_seen: int | None = None,
     ) -> TourPublic:
-        """Record that the user completed or skipped the tour; the first record is kept.
+        """Record that the user completed or skipped the tour. The first record is kept.
 
         Raises:
             InputError: the user id is invalid.

@@ -95,7 +95,7 @@ class OnboardingProfile(Base):
 
 
 class TipDismissal(Base):
-    """A tip the user dismissed; it is never shown to them again."""
+    """A tip the user dismissed, so it is never shown to them again."""
 
     __tablename__ = "onboarding_dismissals"
     __table_args__ = (UniqueConstraint("tenant", "user_id", "tip_id"),)
@@ -218,7 +218,7 @@ class OnboardingStore(SqlStore):
             row.first_version = row.first_version or profile.product_version
 
     def profile(self, tenant: str, user_id: str) -> Profile:
-        """Return the user's stored profile; every field is None for an unknown user."""
+        """Return the user's stored profile, with every field None for an unknown user."""
         with self._transaction() as session:
             row = session.scalar(
                 select(OnboardingProfile).where(
@@ -249,7 +249,7 @@ class OnboardingStore(SqlStore):
         return FeatureUsage(used=frozenset(used), asked=frozenset(asked))
 
     def dismiss_tip(self, tenant: str, user_id: str, tip_id: str) -> datetime:
-        """Record that the user dismissed a tip; dismissing it again keeps the first time.
+        """Record that the user dismissed a tip. Dismissing it again keeps the first time.
 
         Returns:
             When the tip was first dismissed.
@@ -294,7 +294,7 @@ class OnboardingStore(SqlStore):
     def finish_tour(
         self, tenant: str, user_id: str, status: TourStatus, steps_seen: int | None = None
     ) -> TourRecord:
-        """Record how the user's tour ended; the first record is kept and returned."""
+        """Record how the user's tour ended. The first record is kept and returned."""
         try:
             with self._transaction() as session:
                 existing = self._tour_row(session, tenant, user_id)
@@ -309,7 +309,7 @@ class OnboardingStore(SqlStore):
                 )
                 session.add(row)
         except IntegrityError:
-            # A concurrent request recorded the tour first; its record wins.
+            # A concurrent request recorded the tour first, so its record wins.
             record = self.tour(tenant, user_id)
             if record is None:
                 raise

@@ -33,7 +33,7 @@ from retrieval.versions import parse_version
 logger = logging.getLogger(__name__)
 
 MAX_QUERIES = 3
-"""The requester's latest messages searched one by one; the best-matching one is used."""
+"""Maximum number of requester messages searched. The draft uses the best-matching one."""
 LLM_MAX_SENTENCES = 8
 LLM_MAX_TRANSCRIPT_MESSAGES = 12
 """The latest transcript messages put in the LLM prompt."""
@@ -49,7 +49,7 @@ class WrittenDraft:
 
     content: DraftContent
     query: str
-    """The requester's message whose search results the draft uses; empty without one."""
+    """The requester's message whose search results the draft uses, or empty without one."""
     hits: list[Hit]
     """Chunks retrieved for `query`, best first."""
 
@@ -147,10 +147,10 @@ def _search(ticket: TicketRecord, kb: KnowledgeBase) -> tuple[str, list[Hit]]:
 
 
 def _quotable_hits(ticket: TicketRecord, hits: list[Hit], min_confidence: float) -> list[Hit]:
-    """Return the hits the draft may quote; empty when none is relevant enough.
+    """Return the hits the draft may quote, or an empty list when none is relevant enough.
 
     A bug report, outage or request seldom has a KB article, and a confident chunk of another
-    module is then more likely to share words with it than to hold a workaround. So for those
+    module is then more likely to share words with it than to contain a workaround. So for those
     intents the most confident chunk must be of the ticket's module, and only chunks of that
     module are quoted.
     """
@@ -190,7 +190,7 @@ def _searchable_version(ticket: TicketRecord) -> str | None:
 def _llm_body(
     llm: LLMClient, ticket: TicketRecord, hits: list[Hit], user: UserContext
 ) -> tuple[list[str], list[Citation]] | None:
-    """Have the model write the body; None when it fails or cites nothing retrieved."""
+    """Have the model write the body, or return None when it fails or cites nothing retrieved."""
     language = ticket.language
     prompt = render_prompt(
         DRAFT_PROMPT,
@@ -209,7 +209,7 @@ def _llm_body(
     if composed is None:
         return None
     reply, citations = composed
-    # The requester reads numbers, like in the extractive drafts, not chunk ids.
+    # Replace chunk ids with citation numbers, as in the extractive drafts.
     for number, citation in enumerate(citations, start=1):
         reply = reply.replace(f"[{citation['chunk_id']}]", f"[{number}]")
     return [*reply.splitlines(), "", *source_lines(citations, language)], citations
@@ -223,8 +223,8 @@ def _frame(ticket: TicketRecord, body: list[str]) -> list[str]:
         lines.extend(body)
     else:
         lines.append(translate("draft_investigating", language))
-    # A bug report always needs its reproduction details; a troubleshooting ticket only when
-    # the KB has nothing to try first.
+    # A bug report always needs its reproduction details. A troubleshooting ticket needs them
+    # only when the KB has nothing to try first.
     asks_details = ticket.intent is Intent.BUG_REPORT or (
         ticket.intent in DETAIL_INTENTS and not body
     )

@@ -31,15 +31,15 @@ from retrieval.search import SearchFilters, SearchHit
 logger = logging.getLogger(__name__)
 
 FOLLOW_UP_MAX_TOKENS = 4
+"""A message this short is classified and searched together with the previous user message."""
 DETAIL_INTENTS = frozenset({Intent.BUG_REPORT, Intent.TROUBLESHOOTING, Intent.HOW_TO})
 """Intents of a message that can carry the details a pending ticket asked for."""
 FOLLOW_UP_INTENTS = ANSWERABLE_INTENTS | {Intent.BILLING}
 """Intents a short follow-up to a KB answer may be mistaken for when read alone."""
 FOLLOW_UP_MIN_CONFIDENCE = 0.5
-"""A short follow-up classified below this is classified again with the previous message."""
+"""A short follow-up classified below this is read together with the previous message."""
 VERSION_MISMATCH_MARGIN = 0.1
 """Confidence by which a chunk outside the user's version must beat the best one inside it."""
-"""A message this short is searched together with the previous user message."""
 
 
 def classify_intent(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -52,12 +52,8 @@ def classify_intent(state: State, runtime: Runtime[AgentContext]) -> dict[str, A
     prediction = recognize_intent(message, context.settings, context.classifier, context.llm)
     earlier = _earlier_user_message(state)
     if earlier and _is_short(message):
-        # "and swimlanes?" means little alone; classify it with the question it follows.
-        joined = recognize_intent(
-            f"{earlier} {message}", context.settings, context.classifier, context.llm
-        )
-        if _continues_previous_question(state, prediction, joined):
-            prediction = joined
+        # "and swimlanes?" means little alone, so it is classified with the question it follows.
+        prediction = _read_with_previous_question(state, prediction, earlier, context)
     logger.info(
         "intent=%s confidence=%.2f source=%s language=%s",
         prediction.intent.value,
@@ -245,27 +241,35 @@ def _search_query(state: State) -> str:
     return f"{earlier} {message}" if earlier and _is_short(message) else message
 
 
-def _continues_previous_question(
-    state: State, alone: IntentPrediction, joined: IntentPrediction
-) -> bool:
-    """Tell whether a short message is better read together with the user's previous one.
+def _read_with_previous_question(
+    state: State, alone: IntentPrediction, earlier: str, context: AgentContext
+) -> IntentPrediction:
+    """Return the intent of a short message, read together with the user's previous one.
 
-    It is when it means little alone (an unsure or out-of-scope prediction), or when the
-    previous question was answered from the KB and, read together, the two keep its intent:
-    "Enterprise plan?" after a question on audit log retention is not a billing request.
+    The joined reading wins when the message means little alone (an unsure or out-of-scope
+    prediction). It also wins when the previous question was answered from the KB and the
+    joined reading keeps that intent: "Enterprise plan?" after a question on audit log
+    retention is not a billing request. The joined message is classified only in those cases,
+    because with an LLM each classification is a model call.
     """
-    if alone.confidence < FOLLOW_UP_MIN_CONFIDENCE or alone.intent is Intent.OUT_OF_SCOPE:
-        return True
+    unclear = alone.confidence < FOLLOW_UP_MIN_CONFIDENCE or alone.intent is Intent.OUT_OF_SCOPE
     # The intent and action in the state are still the previous turn's.
     previous_intent = state.get("intent")
     previous_action = state.get("action")
-    if previous_intent is None or previous_action is None:
-        return False
-    return (
-        previous_action["type"] == ActionType.ANSWER.value
+    follows_answer = (
+        previous_intent is not None
+        and previous_action is not None
+        and previous_action["type"] == ActionType.ANSWER.value
         and alone.intent in FOLLOW_UP_INTENTS
-        and joined.intent.value == previous_intent["name"]
     )
+    if not unclear and not follows_answer:
+        return alone
+    joined = recognize_intent(
+        f"{earlier} {state['message']}", context.settings, context.classifier, context.llm
+    )
+    if unclear or (previous_intent is not None and joined.intent.value == previous_intent["name"]):
+        return joined
+    return alone
 
 
 def _is_short(message: str) -> bool:

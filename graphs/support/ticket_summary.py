@@ -39,7 +39,7 @@ def missing_detail_keys(ticket: TicketRecord) -> list[str]:
     """Return the message keys of the details the ticket lacks for its intent.
 
     Bug reports and troubleshooting need the version, the steps, the expected and the actual
-    result; a permissions question needs the requester's role.
+    result. A permissions question needs the requester's role.
     """
     details = ticket.details
     if ticket.intent in DETAIL_INTENTS:
@@ -56,7 +56,8 @@ def summarize_ticket(ticket: TicketRecord, language: Language, *, kb_answer: boo
     Args:
         ticket: The ticket, with its transcript and event log.
         language: Language of the agent reading the summary.
-        kb_answer: Whether the draft quotes the KB; without it, a KB article is missing too.
+        kb_answer: Whether the draft quotes the KB. When False, a KB article is listed as
+            missing too.
     """
     missing = [translate(key, language) for key in missing_detail_keys(ticket)]
     if not kb_answer:
@@ -72,8 +73,8 @@ def summarize_ticket(ticket: TicketRecord, language: Language, *, kb_answer: boo
 def _problem(ticket: TicketRecord) -> str:
     """Return the requester's statement of the problem.
 
-    A ticket opened because an answer did not help was opened by a message like "that did not
-    help, still no emails"; the problem is then the user's earlier message that stated it.
+    When an answer did not help, the ticket was opened by a follow-up such as "that did not
+    help, still no emails". The problem is then the user's earlier message that stated it.
     """
     user_messages = [m.content for m in ticket.transcript if m.role == "user"]
     answered = any(m.role == "assistant" for m in ticket.transcript)
@@ -97,7 +98,7 @@ def _transcript_attempts(ticket: TicketRecord, language: Language) -> list[str]:
 
 
 def _describe_answer(answer: str, language: Language) -> str:
-    """Name the KB articles an answer cites, or quote the start of an answer without sources."""
+    """Name the KB articles an answer cites, or quote the answer's start when it has no sources."""
     titles = _cited_titles(answer, language)
     if titles:
         return translate("summary_answered_from", language, titles=titles)

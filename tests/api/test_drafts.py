@@ -55,7 +55,7 @@ def _decide(client: httpx.Client, ticket_id: str, **body: Any) -> httpx.Response
     return client.post(f"/v1/tickets/{ticket_id}/draft/decision", json=body)
 
 
-def test_draft_cites_kb_in_ticket_language_with_summary(server: Server, api_data_dir: Path) -> None:
+def test_draft_cites_kb_in_ticket_language(server: Server, api_data_dir: Path) -> None:
     ticket_id = _open_ticket(api_data_dir)
 
     with server.client("default-agent") as client:
@@ -95,9 +95,7 @@ def test_chinese_ticket_draft_and_summary_language(server: Server, api_data_dir:
     ]
 
 
-def test_draft_regenerates_after_comment_and_status_change(
-    server: Server, api_data_dir: Path
-) -> None:
+def test_draft_regenerates_after_ticket_changes(server: Server, api_data_dir: Path) -> None:
     ticket_id = _open_ticket(api_data_dir)
 
     with server.client("default-agent") as client:
@@ -114,7 +112,7 @@ def test_draft_regenerates_after_comment_and_status_change(
     assert after_status["id"] != after_comment["id"]
 
 
-def test_accepted_draft_is_sent_as_agent_reply(server: Server, api_data_dir: Path) -> None:
+def test_accepted_draft_sent_as_agent_reply(server: Server, api_data_dir: Path) -> None:
     ticket_id = _open_ticket(api_data_dir)
 
     with server.client("default-agent") as client:
@@ -153,17 +151,15 @@ def test_edited_draft_records_edit_distance(server: Server, api_data_dir: Path) 
 
     assert response.status_code == 201, response.text
     body = response.json()
-    # "Hello," -> "Hi Ana,": H kept, "ello" -> "i Ana" is 4 substitutions + 1 insertion; the
-    # appended line is 24 characters with its line break.
+    # "Hello," -> "Hi Ana,": H is kept, and "ello" -> "i Ana" is 4 substitutions + 1 insertion.
+    # The appended line is 24 characters with its line break.
     assert body["edit_distance"] == 5 + 24
     assert body["edit_distance"] == levenshtein(draft["text"], edited)
     assert body["reason"] == "personal tone"
     assert body["ticket"]["transcript"][-1] == {"role": "agent", "content": edited}
 
 
-def test_rejected_draft_needs_a_reason_and_sends_nothing(
-    server: Server, api_data_dir: Path
-) -> None:
+def test_reject_needs_reason_and_sends_nothing(server: Server, api_data_dir: Path) -> None:
     ticket_id = _open_ticket(api_data_dir)
 
     with server.client("default-agent") as client:
@@ -200,7 +196,7 @@ def test_rejected_draft_needs_a_reason_and_sends_nothing(
     ],
     ids=["edit-without-text", "edit-blank-text", "accept-with-text", "unknown", "bad-draft-id"],
 )
-def test_invalid_decision_is_422_naming_the_field(
+def test_invalid_decision_is_422_naming_field(
     server: Server, api_data_dir: Path, body: dict[str, Any], field: str
 ) -> None:
     ticket_id = _open_ticket(api_data_dir)
@@ -226,9 +222,7 @@ def test_draft_is_decided_once(server: Server, api_data_dir: Path) -> None:
     assert "只能处理一次" in second.json()["error"]["message"]
 
 
-def test_decision_without_draft_id_needs_a_current_draft(
-    server: Server, api_data_dir: Path
-) -> None:
+def test_decision_without_id_needs_current_draft(server: Server, api_data_dir: Path) -> None:
     ticket_id = _open_ticket(api_data_dir)
 
     with server.client("default-agent") as client:
@@ -246,7 +240,7 @@ def test_decision_without_draft_id_needs_a_current_draft(
     assert accepted.json()["draft_id"] == current["id"]
 
 
-def test_other_tenant_cannot_read_or_decide_drafts(server: Server, api_data_dir: Path) -> None:
+def test_drafts_hidden_from_other_tenant(server: Server, api_data_dir: Path) -> None:
     ticket_id = _open_ticket(api_data_dir)
     beta_ticket_id = _open_ticket(api_data_dir, tenant="beta")
 
@@ -307,9 +301,7 @@ def test_missing_kb_is_404(server: Server, api_data_dir: Path) -> None:
     assert response.json()["error"]["code"] == "tenant_kb_not_found"
 
 
-def test_live_metrics_count_decisions_per_intent_and_team(
-    server: Server, api_data_dir: Path
-) -> None:
+def test_live_metrics_count_draft_decisions(server: Server, api_data_dir: Path) -> None:
     accepted_ticket = _open_ticket(api_data_dir)
     rejected_ticket = _open_ticket(api_data_dir)
     with server.client("default-ops") as ops:

@@ -129,7 +129,7 @@ def test_unknown_path_is_json_404(server: Server) -> None:
     assert _error(response)["code"] == "not_found"
 
 
-def test_openapi_docs_are_served_from_local_files(server: Server) -> None:
+def test_api_docs_use_local_files(server: Server) -> None:
     response = httpx.get(f"{server.base_url}/docs")
     assets = re.findall(r'(?:src|href)="([^"]+)"', response.text)
 
@@ -153,7 +153,7 @@ def test_openapi_docs_are_served_from_local_files(server: Server) -> None:
     ],
     ids=["ticket-id", "incident-id", "early-week", "late-week"],
 )
-def test_out_of_range_values_are_client_errors(server: Server, path: str, status: int) -> None:
+def test_out_of_range_values_are_4xx(server: Server, path: str, status: int) -> None:
     key = "default-agent" if "/v1/ops/" not in path else "default-ops"
     with server.client(key, "zh-CN") as client:
         response = client.get(path)
@@ -163,7 +163,7 @@ def test_out_of_range_values_are_client_errors(server: Server, path: str, status
 
 
 @LANGUAGES
-def test_oversized_body_is_413_before_parsing(server: Server, language: str) -> None:
+def test_oversized_body_is_413(server: Server, language: str) -> None:
     body = b'{"message": "' + b"x" * 2_000_000 + b'"}'
     with server.client("default-widget", language) as client:
         declared = client.post(

@@ -1,5 +1,7 @@
-"""Surge detection through the real API: a concurrent burst over two server processes opens one
-incident and pages L3 once, later reporters hear about it in their language until it resolves.
+"""Surge detection through the real API, with a concurrent burst over two server processes.
+
+The burst opens one incident and pages L3 once. Later reporters hear about it in their language
+until it is resolved.
 """
 
 from __future__ import annotations
@@ -106,7 +108,7 @@ def burst(surge_servers: SurgeServers) -> tuple[str, list[dict[str, Any]]]:
     return nonce, _send_burst(surge_servers, nonce)
 
 
-def test_concurrent_burst_opens_one_incident_and_pages_once(
+def test_concurrent_burst_opens_one_incident(
     surge_servers: SurgeServers, burst: tuple[str, list[dict[str, Any]]]
 ) -> None:
     nonce, replies = burst
@@ -128,11 +130,11 @@ def test_concurrent_burst_opens_one_incident_and_pages_once(
     assert pages[0]["tier"] == "L3"
     paged = [event for event in incident["events"] if event["kind"] == "paged"]
     assert [event["data"]["delivered"] for event in paged] == [True]
-    told = [reply for reply in replies if incident["id"] in reply["answer"]]
-    assert told, "at least the report that opened the incident is told about it"
+    notified = [reply for reply in replies if incident["id"] in reply["answer"]]
+    assert notified, "at least the report that opened the incident is notified of it"
 
 
-def test_later_reporters_hear_known_issue_in_their_language(
+def test_known_issue_notice_in_reporter_language(
     surge_servers: SurgeServers, burst: tuple[str, list[dict[str, Any]]]
 ) -> None:
     nonce, _ = burst
@@ -159,7 +161,7 @@ def test_later_reporters_hear_known_issue_in_their_language(
     assert detail["ticket_count"] == len(BURST_TEMPLATES) + 2
 
 
-def test_status_update_reaches_reporters_and_resolution_stops_notice(
+def test_status_update_and_resolution_reach_reporters(
     surge_servers: SurgeServers,
 ) -> None:
     nonce = f"zq{uuid.uuid4().hex[:6]}"
@@ -167,8 +169,8 @@ def test_status_update_reaches_reporters_and_resolution_stops_notice(
     incident_id = _incidents_about(surge_servers.first, nonce)[0]["id"]
     update = {
         "status": "monitoring",
-        "message_en": f"A fix for repository {nonce} is live; we are watching the sync.",
-        "message_zh": f"仓库 {nonce} 的修复已上线，我们正在观察同步情况。",
+        "message_en": f"A fix for the timer in project {nonce} is live. We are watching it.",
+        "message_zh": f"项目 {nonce} 的计时器修复已上线，我们正在观察。",
     }
 
     with surge_servers.first.client("default-ops") as client:

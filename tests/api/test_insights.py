@@ -88,7 +88,7 @@ def test_turn_metrics_count_a_new_conversation(server: Server) -> None:
     assert other_after["turns"] == other_before["turns"]
 
 
-def test_turn_metrics_score_a_rating_by_module(server: Server) -> None:
+def test_turn_metrics_score_rating_by_module(server: Server) -> None:
     reply = _chat(server, "beta-admin", "How do I create a board?", kb="docs")
     module = "boards"
     before = _turn_metrics(server, "beta-admin")["feedback"]["by_module"].get(module, {})
@@ -147,7 +147,7 @@ def test_kb_gaps_checks_the_tenant_kb(server: Server) -> None:
     assert missing.json()["error"]["code"] == "tenant_kb_not_found"
 
 
-def test_kb_gaps_count_a_thumbs_down_answer(server: Server) -> None:
+def test_kb_gaps_count_thumbs_down_answer(server: Server) -> None:
     week = _current_week()
     before = _get(server, "beta-admin", "/v1/ops/kb-gaps", kb="docs", week=week)
     reply = _chat(server, "beta-admin", "How do I create a board?", kb="docs")

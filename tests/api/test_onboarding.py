@@ -61,9 +61,7 @@ def test_post_event_returns_201_and_changes_ranking(server: Server) -> None:
 
 
 @pytest.mark.parametrize("language", ["en", "zh-CN"])
-def test_post_event_with_unknown_feature_is_422_listing_valid(
-    server: Server, language: str
-) -> None:
+def test_post_event_unknown_feature_is_422(server: Server, language: str) -> None:
     with server.client("default-widget", language=language) as client:
         response = client.post("/v1/events", json={"user_id": "u1", "feature": "teleport"})
 
@@ -123,7 +121,7 @@ def test_tips_filter_role_and_version(server: Server) -> None:
     assert "classic-boards" not in admin
 
 
-def test_tips_use_role_and_persona_stored_on_first_event(server: Server) -> None:
+def test_tips_use_stored_role_and_persona(server: Server) -> None:
     user_id = _new_user()
     event = {
         "user_id": user_id,
@@ -246,7 +244,7 @@ def test_tips_skip_articles_missing_from_tenant_kb(server: Server, beta_widget: 
     assert body["tips"] == []
 
 
-def test_tips_rank_features_near_what_user_asked_in_chat(server: Server) -> None:
+def test_tips_follow_chat_questions(server: Server) -> None:
     user_id = _new_user()
     before = _tips(server, user_id, persona="developer", limit=20)
     question = {"message": "How do I submit my weekly timesheet?", "user": {"id": user_id}}

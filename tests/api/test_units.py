@@ -72,7 +72,7 @@ def test_key_store_rejects_bad_tenant(tmp_path: Path) -> None:
     store.close()
 
 
-def test_unexpected_error_is_json_500_naming_its_request_id() -> None:
+def test_unexpected_error_names_request_id() -> None:
     app = FastAPI()
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware)

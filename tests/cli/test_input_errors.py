@@ -41,7 +41,7 @@ def _run(
 
 
 @pytest.mark.parametrize("command", ["ask", "search"])
-def test_stdin_invalid_byte_fails_only_its_line(data_dir: Path, command: str) -> None:
+def test_stdin_invalid_byte_fails_one_line(data_dir: Path, command: str) -> None:
     result = _run(data_dir, command, "-", "--json", stdin=b"q\xff\nhello\n")
 
     lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
@@ -82,7 +82,7 @@ def test_closed_stdout_exits_quietly(data_dir: Path, command: str) -> None:
     assert result.returncode == 141
 
 
-def test_report_out_existing_file_is_an_error(data_dir: Path, tmp_path: Path) -> None:
+def test_report_out_existing_file_fails(data_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.txt"
     out.write_text("keep me", encoding="utf-8")
 
@@ -97,7 +97,7 @@ def test_report_out_existing_file_is_an_error(data_dir: Path, tmp_path: Path) ->
     assert out.read_text(encoding="utf-8") == "keep me"
 
 
-def test_report_out_unwritable_folder_is_an_error(data_dir: Path) -> None:
+def test_report_out_unwritable_folder_fails(data_dir: Path) -> None:
     result = _run(data_dir, "report", "voc", "--week", WEEK, "--out", "/proc/nope")
 
     assert result.returncode == 2
@@ -152,7 +152,7 @@ def test_keys_create_rejects_blank_name(tmp_path: Path, name: str) -> None:
     assert json.loads(listed.stdout) == []
 
 
-def test_keys_create_without_name_uses_tenant_and_role(tmp_path: Path) -> None:
+def test_keys_default_name_is_tenant_role(tmp_path: Path) -> None:
     result = _run(tmp_path, "keys", "create", "--tenant", "acme", "--role", "agent")
     listed = _run(tmp_path, "keys", "list", "--json")
 

@@ -84,7 +84,7 @@ def _week_turns(settings: Settings) -> list[TurnRecord]:
         store.close()
 
 
-def test_voc_report_surfaces_the_dominant_seeded_topic(
+def test_voc_report_surfaces_dominant_seeded_topic(
     seeded: Seeded, capsys: pytest.CaptureFixture[str]
 ) -> None:
     dominant = max(seeded.scenario.topics, key=lambda topic: topic.conversations.current)
@@ -100,7 +100,7 @@ def test_voc_report_surfaces_the_dominant_seeded_topic(
     assert top_term["negative_count"] > 0
 
 
-def test_voc_report_counts_match_the_turn_log(
+def test_voc_report_counts_match_turn_log(
     seeded: Seeded, capsys: pytest.CaptureFixture[str]
 ) -> None:
     turns = _week_turns(seeded.settings)
@@ -147,7 +147,7 @@ def test_gaps_report_counts_every_failed_answer(
     assert report["stale_docs"]["stale"]
 
 
-def test_report_out_writes_json_and_html_in_chinese(
+def test_report_out_writes_chinese_json_and_html(
     seeded: Seeded, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code = main(["report", "voc", "--week", str(WEEK), "--out", str(tmp_path), "--lang", "zh"])

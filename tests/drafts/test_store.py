@@ -51,9 +51,7 @@ def test_add_stamps_draft_with_ticket_state(tickets: TicketStore, drafts: DraftS
     assert draft.decision is None
 
 
-def test_latest_returns_newest_draft_of_the_ticket(
-    tickets: TicketStore, drafts: DraftStore
-) -> None:
+def test_latest_returns_newest_ticket_draft(tickets: TicketStore, drafts: DraftStore) -> None:
     ticket = _ticket(tickets)
     other_ticket = _ticket(tickets)
     drafts.add(ticket, "default", CONTENT)
@@ -87,9 +85,7 @@ def test_get_rejects_draft_of_another_ticket(tickets: TicketStore, drafts: Draft
     assert raised.value.code == "draft_not_found"
 
 
-def test_decide_records_decision_with_current_intent_and_team(
-    tickets: TicketStore, drafts: DraftStore
-) -> None:
+def test_decide_stores_current_intent_and_team(tickets: TicketStore, drafts: DraftStore) -> None:
     ticket = _ticket(tickets)
     draft = drafts.add(ticket, "default", CONTENT)
     ticket = tickets.update(ticket.id, TicketUpdate(intent=Intent.HOW_TO, team="l1-general"))
@@ -157,9 +153,7 @@ def test_withdrawn_decision_can_be_made_again(tickets: TicketStore, drafts: Draf
     assert again.decided_by == "agent-2"
 
 
-def test_acceptance_counts_decisions_per_intent_and_team(
-    tickets: TicketStore, drafts: DraftStore
-) -> None:
+def test_acceptance_counts_per_intent_and_team(tickets: TicketStore, drafts: DraftStore) -> None:
     how_to = _ticket(tickets, intent=Intent.HOW_TO)
     how_to = tickets.update(how_to.id, TicketUpdate(team="l1-general"))
     bug = _ticket(tickets, intent=Intent.BUG_REPORT)
@@ -188,7 +182,7 @@ def test_acceptance_counts_decisions_per_intent_and_team(
     assert drafts.acceptance("nobody").acceptance_rate is None
 
 
-def test_agent_reply_goes_to_transcript_and_event_log(tickets: TicketStore) -> None:
+def test_agent_reply_added_to_transcript_and_events(tickets: TicketStore) -> None:
     ticket = _ticket(tickets)
 
     replied = tickets.add_agent_reply(

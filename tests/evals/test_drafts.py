@@ -88,7 +88,7 @@ def test_invalid_case_names_file_and_line(tmp_path: Path) -> None:
         load_draft_cases(path)
 
 
-def test_grounded_draft_with_expected_doc_and_fact_passes() -> None:
+def test_grounded_draft_citing_expected_doc_passes() -> None:
     draft = _draft(["The column is set to Block and is full. [1]"], CITED)
 
     result = score_draft(_case(must_contain=["raise the limit"]), draft, [], 0.01)
@@ -100,7 +100,7 @@ def test_grounded_draft_with_expected_doc_and_fact_passes() -> None:
     assert result.language_ok is True
 
 
-def test_unsupported_sentence_lowers_groundedness_by_its_share() -> None:
+def test_unsupported_sentence_lowers_groundedness_proportionally() -> None:
     draft = _draft(
         ["The column is set to Block and is full. [1]", "Reinstall the mobile app twice. [1]"],
         CITED,

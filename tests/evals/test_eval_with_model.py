@@ -26,7 +26,7 @@ def test_scripted_reply_quotes_first_excerpt_with_its_id() -> None:
     assert reply == "Open the Gantt view and click Save baseline. [en-gantt-3]"
 
 
-def test_eval_with_model_runs_through_litellm_over_http(tmp_path: Path) -> None:
+def test_eval_model_calls_llm_over_http(tmp_path: Path) -> None:
     with stand_in_llm() as (base_url, requests):
         env = os.environ | {
             "ASSISTANT_DATA_DIR": str(tmp_path / "data"),

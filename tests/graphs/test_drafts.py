@@ -79,9 +79,7 @@ def _draft(ticket: TicketRecord, kb: KnowledgeBase, llm: LLMClient | None = None
     return write_draft(ticket, kb, llm, MIN_CONFIDENCE)
 
 
-def test_english_ticket_gets_extractive_draft_citing_the_kb(
-    tickets: TicketStore, kb: KnowledgeBase
-) -> None:
+def test_english_ticket_gets_extractive_kb_draft(tickets: TicketStore, kb: KnowledgeBase) -> None:
     ticket = _ticket(tickets, WIP_EN)
 
     draft = _draft(ticket, kb)
@@ -108,7 +106,7 @@ def test_chinese_ticket_gets_chinese_draft(tickets: TicketStore, kb: KnowledgeBa
     assert translate("answer_sources", Language.ZH) in content.text
 
 
-def test_feature_request_gets_holding_reply_without_citations(
+def test_feature_request_gets_uncited_holding_reply(
     tickets: TicketStore, kb: KnowledgeBase
 ) -> None:
     ticket = _ticket(
@@ -122,9 +120,7 @@ def test_feature_request_gets_holding_reply_without_citations(
     assert translate("draft_investigating", Language.EN) in content.text
 
 
-def test_bug_report_off_module_asks_for_missing_details(
-    tickets: TicketStore, kb: KnowledgeBase
-) -> None:
+def test_off_module_bug_report_asks_details(tickets: TicketStore, kb: KnowledgeBase) -> None:
     message = "The Gantt export crashes with error 500 since 3.4."
     ticket = _ticket(
         tickets,
@@ -141,9 +137,7 @@ def test_bug_report_off_module_asks_for_missing_details(
     assert translate("bug_detail_version", Language.EN) not in content.text
 
 
-def test_llm_draft_citing_a_retrieved_chunk_is_numbered(
-    tickets: TicketStore, kb: KnowledgeBase
-) -> None:
+def test_llm_draft_citations_are_numbered(tickets: TicketStore, kb: KnowledgeBase) -> None:
     ticket = _ticket(tickets, WIP_EN)
     chunk = kb.search(WIP_EN, SearchFilters()).hits[0].chunk
     reply = f"Move a card out of the column first [{chunk.chunk_id}]."
@@ -174,9 +168,7 @@ def test_llm_draft_without_citation_falls_back(
     assert reply not in content.text
 
 
-def test_edition_name_as_version_does_not_break_drafting(
-    tickets: TicketStore, kb: KnowledgeBase
-) -> None:
+def test_edition_name_as_version_still_drafts(tickets: TicketStore, kb: KnowledgeBase) -> None:
     ticket = _ticket(tickets, WIP_EN, details=TicketDetails(product_version="cloud"))
 
     content = _draft(ticket, kb).content
@@ -184,7 +176,7 @@ def test_edition_name_as_version_does_not_break_drafting(
     assert content.citations
 
 
-def test_requester_queries_skip_messages_without_product_terms() -> None:
+def test_requester_queries_skip_off_product_messages() -> None:
     ticket = make_record(
         transcript=(
             {"role": "user", "content": "How do I save a Gantt baseline?"},
@@ -204,7 +196,7 @@ def _event(kind: EventKind, actor: str, minutes: int, **data: Any) -> TicketEven
     )
 
 
-def test_summary_lists_answers_follow_ups_comments_and_escalations() -> None:
+def test_summary_lists_all_attempt_kinds() -> None:
     answer = (
         "Here is what the help center says:\nOpen Boards. [1]\n\nSources:\n[1] Boards (en/b.md)"
     )

@@ -266,9 +266,7 @@ def test_short_follow_up_uses_previous_question(agent: SupportAgent) -> None:
     ],
     ids=["en", "zh"],
 )
-def test_short_follow_up_is_read_with_the_previous_question(
-    agent: SupportAgent, question: str, follow_up: str
-) -> None:
+def test_short_follow_up_keeps_intent(agent: SupportAgent, question: str, follow_up: str) -> None:
     first = agent.ask(question, MEMBER)
     second = agent.ask(follow_up, MEMBER, first.conversation_id).to_json()
 

@@ -35,7 +35,7 @@ def agent(data_dir: Path) -> Iterator[SupportAgent]:
     support_agent.close()
 
 
-def test_answered_question_is_logged_with_its_decision(agent: SupportAgent) -> None:
+def test_answered_question_logged_with_decision(agent: SupportAgent) -> None:
     asked_at = datetime(2026, 11, 24, 3, 30, tzinfo=UTC)
 
     reply = agent.ask("How do I save a baseline in the Gantt chart?", MEMBER, now=asked_at)
@@ -56,7 +56,7 @@ def test_answered_question_is_logged_with_its_decision(agent: SupportAgent) -> N
     assert list(turn.cited_docs) == list(dict.fromkeys(c["doc"] for c in output["citations"]))
 
 
-def test_ticket_turn_is_logged_with_the_ticket_id(agent: SupportAgent) -> None:
+def test_ticket_turn_logged_with_ticket_id(agent: SupportAgent) -> None:
     message = "Since 3.4.1 the Gantt PDF export crashes with error 500. Steps: open Gantt, export."
 
     reply = agent.ask(message, MEMBER)
@@ -69,7 +69,7 @@ def test_ticket_turn_is_logged_with_the_ticket_id(agent: SupportAgent) -> None:
     assert turn.module == "gantt"
 
 
-def test_turn_log_failure_does_not_fail_the_turn(
+def test_log_failure_does_not_fail_turn(
     data_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     # A folder where the database file should be: every write to it fails.

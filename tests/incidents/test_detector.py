@@ -104,7 +104,7 @@ def test_distinct_users_open_one_incident(
     assert [incident.id for incident in incidents.list("default")] == [outcomes[4].incident.id]
 
 
-def test_repeats_once_anonymous_reports_each(
+def test_reporters_count_named_once_anonymous_each(
     tickets: TicketStore, incidents: IncidentStore, detector: SurgeDetector
 ) -> None:
     by_requester = ["u-1", "u-1", "u-2", "anonymous", "anonymous", "u-3"]
@@ -116,13 +116,13 @@ def test_repeats_once_anonymous_reports_each(
     assert outcomes[:5] == [None] * 5
     opened = outcomes[5]
     assert opened is not None and opened.opened is True
-    # Five reporters (u-1, u-2, u-3 and two anonymous users); all six tickets are linked.
+    # Five reporters: u-1, u-2, u-3 and two anonymous users. All six tickets are linked.
     assert opened.incident.ticket_count == 6
     record = incidents.get(opened.incident.id)
     assert record.events[0].data["reporters"] == 5
 
 
-def test_one_report_short_of_min_opens_nothing(
+def test_below_min_reports_opens_nothing(
     tickets: TicketStore, incidents: IncidentStore, detector: SurgeDetector
 ) -> None:
     outcomes = _burst(tickets, detector, SYNC_REPORTS_EN[:4])
@@ -141,7 +141,7 @@ def test_reports_spread_beyond_window_open_nothing(
     assert incidents.list("default") == []
 
 
-def test_dissimilar_reports_of_one_module_open_nothing(
+def test_dissimilar_reports_open_nothing(
     tickets: TicketStore, incidents: IncidentStore, detector: SurgeDetector
 ) -> None:
     outcomes = _burst(tickets, detector, UNRELATED_INTEGRATION_REPORTS)
@@ -176,7 +176,7 @@ def test_two_modules_get_separate_incidents(
     )
 
 
-def test_later_similar_reports_are_linked_in_both_languages(
+def test_later_reports_link_in_both_languages(
     tickets: TicketStore, incidents: IncidentStore, detector: SurgeDetector
 ) -> None:
     opened = _burst(tickets, detector, SYNC_REPORTS_EN[:5])[4]
@@ -198,7 +198,7 @@ def test_later_similar_reports_are_linked_in_both_languages(
     assert [e.kind for e in incident.events].count(IncidentEventKind.PAGED) == 1
 
 
-def test_dissimilar_report_of_same_module_is_not_linked(
+def test_dissimilar_later_report_is_not_linked(
     tickets: TicketStore, detector: SurgeDetector
 ) -> None:
     _burst(tickets, detector, SYNC_REPORTS_EN[:5])
@@ -227,7 +227,7 @@ def test_resolved_incident_links_no_new_reports(
     assert incidents.list("default", open_only=True) == []
 
 
-def test_new_burst_after_resolution_opens_second_incident(
+def test_burst_after_resolution_opens_new_incident(
     tickets: TicketStore, incidents: IncidentStore, detector: SurgeDetector
 ) -> None:
     first = _burst(tickets, detector, SYNC_REPORTS_EN[:5])[4]
@@ -295,9 +295,7 @@ def _count_statements() -> Iterator[list[str]]:
         event.remove(Engine, "before_cursor_execute", record)
 
 
-def test_check_of_non_counting_intent_runs_no_query(
-    tickets: TicketStore, detector: SurgeDetector
-) -> None:
+def test_non_counting_intent_runs_no_query(tickets: TicketStore, detector: SurgeDetector) -> None:
     how_to = report(tickets, SYNC_REPORTS_EN[0], START, intent=Intent.HOW_TO)
     bug = report(tickets, SYNC_REPORTS_EN[1], START, intent=Intent.BUG_REPORT)
 

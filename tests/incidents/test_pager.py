@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 from http import HTTPStatus
 
 import pytest
@@ -25,9 +27,7 @@ def _paged_event_data(incidents: IncidentStore) -> dict[str, JsonValue]:
     return paged[0].data
 
 
-def test_new_incident_posts_one_page_to_webhook(
-    tickets: TicketStore, incidents: IncidentStore
-) -> None:
+def test_new_incident_pages_webhook_once(tickets: TicketStore, incidents: IncidentStore) -> None:
     with serve_webhook() as webhook:
         detector = make_detector(incidents, pager_webhook_url=webhook.url)
         for index, text in enumerate(SYNC_REPORTS_EN):
@@ -56,7 +56,7 @@ def test_new_incident_posts_one_page_to_webhook(
     }
 
 
-def test_webhook_error_status_is_recorded_as_undelivered(
+def test_webhook_error_status_marks_undelivered(
     tickets: TicketStore, incidents: IncidentStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     with serve_webhook(HTTPStatus.SERVICE_UNAVAILABLE) as webhook:
@@ -68,13 +68,11 @@ def test_webhook_error_status_is_recorded_as_undelivered(
     data = _paged_event_data(incidents)
     assert data["delivered"] is False
     assert data["status_code"] == HTTPStatus.SERVICE_UNAVAILABLE
-    assert "webhook answered 503" in caplog.text
+    assert "webhook returned HTTP 503" in caplog.text
     assert webhook.url not in caplog.text, "the webhook URL may hold a token and is never logged"
 
 
-def test_unreachable_webhook_is_recorded_with_error(
-    tickets: TicketStore, incidents: IncidentStore
-) -> None:
+def test_unreachable_webhook_records_error(tickets: TicketStore, incidents: IncidentStore) -> None:
     detector = make_detector(incidents, pager_webhook_url=UNUSED_PORT_URL)
     for index, text in enumerate(SYNC_REPORTS_EN[:5]):
         detector.check(report(tickets, text, START + minutes(index)))
@@ -83,6 +81,34 @@ def test_unreachable_webhook_is_recorded_with_error(
     assert data["delivered"] is False
     assert data["status_code"] is None
     assert "refused" in str(data["error"]).lower()
+
+
+def test_malformed_webhook_response_is_undelivered(
+    tickets: TicketStore, incidents: IncidentStore
+) -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def reply_garbage() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"garbage\r\n\r\n")
+
+    thread = threading.Thread(target=reply_garbage, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/page"
+    try:
+        detector = make_detector(incidents, pager_webhook_url=url)
+        for index, text in enumerate(SYNC_REPORTS_EN[:5]):
+            detector.check(report(tickets, text, START + minutes(index)))
+    finally:
+        thread.join(timeout=10)
+        listener.close()
+
+    data = _paged_event_data(incidents)
+    assert data["delivered"] is False
+    assert data["status_code"] is None
+    assert data["error"] == "invalid HTTP exchange: BadStatusLine"
 
 
 def test_empty_webhook_url_pages_by_log_line(

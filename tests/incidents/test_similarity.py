@@ -12,7 +12,7 @@ from graphs.support.service import glossary_concepts
 from retrieval.glossary import load_glossary
 
 
-def test_same_words_in_other_order_are_identical() -> None:
+def test_reordered_words_are_identical() -> None:
     similarity = TextSimilarity()
 
     score = cosine(similarity.vector("GitHub sync fails"), similarity.vector("fails: sync GitHub"))

@@ -34,7 +34,7 @@ def _open_incident(
     return outcome.incident
 
 
-def test_status_change_is_logged_and_resolution_stamped(
+def test_status_change_logs_and_stamps_resolution(
     tickets: TicketStore, incidents: IncidentStore, detector: SurgeDetector
 ) -> None:
     incident = _open_incident(tickets, detector)
@@ -98,7 +98,7 @@ def test_update_without_fields_is_invalid() -> None:
         IncidentUpdate()
 
 
-def test_other_tenant_cannot_read_or_change_incident(
+def test_other_tenant_gets_not_found(
     tickets: TicketStore, incidents: IncidentStore, detector: SurgeDetector
 ) -> None:
     incident = _open_incident(tickets, detector)

@@ -65,7 +65,7 @@ def test_thumbs_down_counts_only_on_answers() -> None:
     assert _signals(_activity([answered, ticketed], ratings)) == {1: {GapSignal.THUMBS_DOWN}}
 
 
-def test_ticket_after_answer_flags_the_answered_question() -> None:
+def test_ticket_after_answer_flags_question() -> None:
     turns = [
         make_record(1, conversation_id="a", created_at=T0, retrieval_confidence=0.3),
         make_record(
@@ -111,7 +111,7 @@ def test_similar_questions_share_a_cluster() -> None:
     assert [example.question for example in clusters[1].examples] == [questions[3]]
 
 
-def test_glossary_concepts_join_chinese_and_english_questions() -> None:
+def test_glossary_joins_chinese_and_english_questions() -> None:
     turns = [
         make_record(1, conversation_id="a", question="GitHub sync fails", retrieval_confidence=0.1),
         make_record(
@@ -133,7 +133,7 @@ def test_glossary_concepts_join_chinese_and_english_questions() -> None:
     assert with_concepts[0].conversations == 2
 
 
-def test_failed_answers_outrank_more_low_confidence_questions() -> None:
+def test_failed_answers_outrank_more_low_confidence() -> None:
     low = [
         make_record(
             index,

@@ -22,7 +22,7 @@ def test_english_terms_grouped_by_stem() -> None:
     assert terms == {"export": "exports", "crash": "crashing", "export crash": "exports crashing"}
 
 
-def test_english_phrase_stops_at_stop_word_and_punctuation() -> None:
+def test_english_phrase_breaks_at_stopwords_and_punctuation() -> None:
     phrases = _phrases("Gantt export fails with error 500. Sync broken")
 
     assert phrases == ["gantt export", "export fails", "error 500", "sync broken"]
@@ -35,7 +35,7 @@ def test_chinese_keywords_come_from_jieba() -> None:
     assert "一直" not in words
 
 
-def test_chinese_phrases_join_adjacent_words_without_space() -> None:
+def test_chinese_phrase_joins_words_without_space() -> None:
     assert "邮件通知" in _phrases("邮件通知收不到")
 
 

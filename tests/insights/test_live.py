@@ -1,4 +1,4 @@
-"""Turn metrics on a hand-made week of turns, tickets, ratings and surveys; values by hand."""
+"""Turn metrics on a hand-made week of turns, tickets, ratings and surveys, checked by hand."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def metrics(stores: Stores) -> TurnMetrics:
     )
 
 
-def test_window_starts_on_monday_of_first_week(metrics: TurnMetrics) -> None:
+def test_window_starts_on_first_monday(metrics: TurnMetrics) -> None:
     assert metrics.since == datetime(2026, 11, 16, tzinfo=SHANGHAI)
     assert metrics.weeks == 2
 

@@ -116,7 +116,7 @@ def test_changelog_gives_releases_and_current_version(chunks: list[StoredChunk])
     assert report.unversioned_docs == 1
 
 
-def test_articles_older_than_their_module_change_are_stale(chunks: list[StoredChunk]) -> None:
+def test_article_predating_module_change_is_stale(chunks: list[StoredChunk]) -> None:
     report = find_stale_docs(chunks)
 
     assert _stale(report) == {
@@ -128,7 +128,7 @@ def test_articles_older_than_their_module_change_are_stale(chunks: list[StoredCh
     assert "Gantt baselines" in gantt.change
 
 
-def test_module_changes_are_read_per_changelog_language(chunks: list[StoredChunk]) -> None:
+def test_module_changes_read_per_changelog_language(chunks: list[StoredChunk]) -> None:
     changes = {(c.module, c.language): c.version for c in find_stale_docs(chunks).module_changes}
 
     assert changes == {

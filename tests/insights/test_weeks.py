@@ -28,7 +28,7 @@ def test_parse_week_rejects_invalid_week(text: str) -> None:
     assert "YYYY-Www" in str(raised.value)
 
 
-def test_week_bounds_are_mondays_in_the_time_zone() -> None:
+def test_week_bounds_are_local_mondays() -> None:
     week = IsoWeek(2026, 48)
 
     assert week.start(SHANGHAI) == datetime(2026, 11, 23, tzinfo=SHANGHAI)
@@ -48,7 +48,7 @@ def test_shift_crosses_year_boundary() -> None:
     assert IsoWeek(2026, 53).shift(1) == IsoWeek(2027, 1)
 
 
-def test_last_complete_week_is_the_previous_week() -> None:
+def test_last_complete_week_is_previous() -> None:
     wednesday = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
 
     assert last_complete_week(wednesday, SHANGHAI) == IsoWeek(2026, 47)

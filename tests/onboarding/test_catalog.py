@@ -21,7 +21,7 @@ from retrieval.related import DocumentTopic
 from retrieval.versions import version_key
 
 
-def test_catalog_tips_cite_sample_articles_for_their_roles_and_versions(
+def test_catalog_tips_cite_fitting_sample_articles(
     catalog: Catalog, sample_topics: dict[str, DocumentTopic]
 ) -> None:
     for tip in catalog.tips:
@@ -42,7 +42,7 @@ def test_catalog_docs_match_their_language_folder(catalog: Catalog) -> None:
         assert tip.docs.zh is None or tip.docs.zh.startswith("zh/"), tip.id
 
 
-def test_catalog_tour_has_three_to_five_steps_per_role(catalog: Catalog) -> None:
+def test_catalog_tour_length_per_role(catalog: Catalog) -> None:
     for role in Role:
         steps = catalog.tour_for(role)
         assert MIN_TOUR_STEPS <= len(steps) <= MAX_TOUR_STEPS, role

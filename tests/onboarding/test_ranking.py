@@ -39,7 +39,7 @@ def test_rank_tips_hides_removed_features(
     assert "classic-boards" not in _ids(catalog, sample_topics, _member(version="3.4.1"))
 
 
-def test_rank_tips_shows_only_the_release_notes_tip_of_user_version(
+def test_rank_tips_shows_own_release_notes(
     catalog: Catalog, sample_topics: dict[str, DocumentTopic]
 ) -> None:
     ids = _ids(catalog, sample_topics, _member(version="3.3"))
@@ -106,7 +106,7 @@ def test_rank_tips_puts_persona_tips_first(
         assert TipReason.PERSONA_MATCH in ranked.reasons
 
 
-def test_rank_tips_prefers_features_newer_than_first_seen_version(
+def test_rank_tips_prefers_newer_features(
     catalog: Catalog, sample_topics: dict[str, DocumentTopic]
 ) -> None:
     audience = _member(role=Role.ADMIN, persona="workspace_admin", version="3.3")
@@ -134,7 +134,7 @@ def test_rank_tips_marks_tips_near_what_user_asked(
     assert ids.index("timesheets") > ids.index("create-task"), "asked-about tips come later"
 
 
-def test_rank_tips_skips_tips_whose_article_is_missing_from_kb(
+def test_rank_tips_skips_missing_article(
     catalog: Catalog, sample_topics: dict[str, DocumentTopic]
 ) -> None:
     topics = {doc: topic for doc, topic in sample_topics.items() if "gantt-baselines" not in doc}
@@ -143,7 +143,7 @@ def test_rank_tips_skips_tips_whose_article_is_missing_from_kb(
     assert "gantt-baselines" not in _ids(catalog, topics, _member())
 
 
-def test_rank_tips_skips_tips_whose_article_excludes_user_role(
+def test_rank_tips_skips_article_for_other_role(
     catalog: Catalog, sample_topics: dict[str, DocumentTopic]
 ) -> None:
     narrowed = dict(sample_topics)
@@ -154,7 +154,7 @@ def test_rank_tips_skips_tips_whose_article_excludes_user_role(
     assert "recurring-tasks" in _ids(catalog, narrowed, _member(role=Role.ADMIN))
 
 
-def test_rank_tips_cites_article_in_user_language_else_the_other(
+def test_rank_tips_article_language_fallback(
     catalog: Catalog, sample_topics: dict[str, DocumentTopic]
 ) -> None:
     audience = _member(role=Role.ADMIN, language=Language.ZH)

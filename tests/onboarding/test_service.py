@@ -140,7 +140,7 @@ def test_tour_is_shown_until_finished(store: OnboardingStore, catalog: Catalog) 
     assert service.tour("beta", "u1", Language.EN).show is True
 
 
-def test_tip_links_to_help_center_when_url_is_set(
+def test_tip_url_uses_help_center(
     store: OnboardingStore, catalog: Catalog, sample_topics: dict[str, DocumentTopic]
 ) -> None:
     service = _service(store, catalog, url="https://help.example.com/kb/")
@@ -240,7 +240,7 @@ def _turn(user_id: str, cited_docs: tuple[str, ...]) -> TurnDraft:
     )
 
 
-def test_tips_count_articles_cited_in_user_turns_as_asked(
+def test_tips_count_cited_articles_as_asked(
     store: OnboardingStore, catalog: Catalog, sample_topics: dict[str, DocumentTopic]
 ) -> None:
     turns = TurnStore(store.url)

@@ -75,7 +75,7 @@ def test_related_articles_empty_for_unknown_doc(related_kb: KnowledgeBase) -> No
     assert related_kb.related_articles([]) == []
 
 
-def test_related_articles_follow_role_and_version(settings: Settings, tmp_path: Path) -> None:
+def test_related_articles_filter_role_version(settings: Settings, tmp_path: Path) -> None:
     header = "---\ntitle: {title}\nmodule: gantt\ntags: [gantt]\nlanguage: en\n{extra}---\n"
     body = "# {title}\n\nThis page explains {title} in detail.\n"
 

@@ -100,7 +100,7 @@ def test_search_returns_at_most_two_chunks_per_doc(kb: KnowledgeBase) -> None:
     [SearchFilters(), SearchFilters(role="guest"), SearchFilters(language="zh")],
     ids=["none", "guest", "zh"],
 )
-def test_in_memory_dense_scan_ranks_like_chroma(kb: KnowledgeBase, filters: SearchFilters) -> None:
+def test_dense_scan_ranks_like_chroma(kb: KnowledgeBase, filters: SearchFilters) -> None:
     retriever = kb.retriever()
     query = "How do I save a baseline of the Gantt chart?"
     mask = retriever._filter_mask(filters)
@@ -115,9 +115,7 @@ def test_in_memory_dense_scan_ranks_like_chroma(kb: KnowledgeBase, filters: Sear
         assert scanned[hit.chunk_id] == pytest.approx(hit.similarity, abs=1e-4)
 
 
-def test_threads_opening_a_kb_at_once_share_one_retriever(
-    settings: Settings, small_kb_dir: Path
-) -> None:
+def test_concurrent_first_search_shares_retriever(settings: Settings, small_kb_dir: Path) -> None:
     ingest_folder(KnowledgeBase(settings, "shared"), small_kb_dir)
     kb = KnowledgeBase(settings, "shared")
     barrier = threading.Barrier(8)
@@ -138,7 +136,7 @@ SERVED_KB = "default.served"
 """The CLI's `--kb served` is the default tenant's KB."""
 
 
-def test_search_sees_an_ingest_by_another_process(settings: Settings, tmp_path: Path) -> None:
+def test_search_sees_other_process_ingest(settings: Settings, tmp_path: Path) -> None:
     folder = write_kb(
         tmp_path / "kb",
         {"gantt/baseline.md": "# Baselines\n\nSave a baseline from the Gantt toolbar.\n"},

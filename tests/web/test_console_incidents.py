@@ -26,7 +26,7 @@ TIMER_BURST = (
     "Error 500 when I start the timer in project {nonce}",
     "Bug: the timer of project {nonce} crashes with error 500",
 )
-"""Five similar time-tracking reports: the default surge size is five reports in 30 minutes."""
+"""Five similar time-tracking reports by five users, the default surge size within 30 minutes."""
 
 BOARD_BURST = (
     "The board of project {nonce} crashes with error 500",

@@ -46,7 +46,7 @@ def _tour_of(base_url: str, key: str, user_id: str) -> dict[str, object]:
     return body
 
 
-def test_new_user_sees_tour_then_dismisses_tip_for_good(
+def test_new_user_tour_and_tip_dismissal(
     open_browser: BrowserFactory, app_server: AppServer, help_center_server: str
 ) -> None:
     driver = open_browser()

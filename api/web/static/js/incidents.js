@@ -48,7 +48,7 @@ function incidentItem(incident) {
 }
 
 /**
- * Wire the incidents panel. `getKey()` returns the page's API key; call `load()` once a key
+ * Wire the incidents panel. `getKey()` returns the page's API key. Call `load()` once a key
  * is known. The panel refreshes itself with the Refresh button, on a timer and on a language
  * change.
  */
@@ -79,7 +79,7 @@ export function initIncidentsPanel(getKey) {
       showPageError(error, "");
       render();
     } catch (failure) {
-      // The ticket queue shows the key form on 401 and 403; this panel only shows the error.
+      // The ticket queue shows the key form on 401 and 403, so this panel only shows the error.
       showPageError(error, describeError(failure));
     } finally {
       list.setAttribute("aria-busy", "false");

@@ -225,7 +225,8 @@ async function retranslate() {
   await loadTips();
   if (state.tour) {
     const tour = await loadTour();
-    if (tour?.steps.length === state.tour.steps.length) {
+    // The user may have finished the tour while it reloaded.
+    if (state.tour && tour?.steps.length === state.tour.steps.length) {
       state.tour = tour;
       showStep();
     }

@@ -5,8 +5,9 @@
 // survey status (GET /v1/conversations/{id}/survey) when the page loads, every poll interval
 // while conversations wait, and for the conversation the user leaves with "New conversation".
 // The server reports a survey as due once the conversation's tickets are resolved or closed,
-// or once a conversation without tickets ended. Each conversation's survey is shown at most
-// once in this browser, answered or not, and the server accepts one answer.
+// or once a conversation without tickets ended. The widget marks a survey as shown before it
+// renders it, so each survey appears at most once per key in this browser, answered or not.
+// The server accepts one answer per conversation.
 //
 // The poll interval is `?survey_poll_seconds=N` in the page address, else the
 // `data-survey-poll-seconds` attribute of <main>, else 60 seconds.
@@ -355,7 +356,7 @@ async function submitSurvey({ block, conversationId, answers, comment, statusLin
   try {
     await apiFetch("/v1/surveys", { key: state.key, method: "POST", body });
   } catch (error) {
-    // A 409 means the conversation was answered before, which is what the user wanted.
+    // A 409 means the conversation already has a survey answer, so there is nothing to retry.
     if (!(error instanceof ApiError && error.status === 409)) {
       console.warn("survey of conversation", conversationId, "was not sent", error);
       setText(statusLine, "chat.survey_failed");
