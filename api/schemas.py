@@ -130,7 +130,8 @@ class ChatResponse(BaseModel):
     intent: IntentPublic
     citations: list[CitationPublic]
     related: list[RelatedArticlePublic]
-    """Up to three KB documents sharing tags or a module with the cited ones."""
+    """Up to three KB documents sharing tags or a module with the cited ones; on a ticket
+    reply, up to three documents of the confident retrieved chunks."""
 
     action: ActionPublic
     timings: Timings

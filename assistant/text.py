@@ -33,6 +33,8 @@ ENGLISH_STOP_WORDS = frozenset(
     they this those through to too under until up very was we were what when where which
     while who whom why will with would you your yours yourself please hi hello thanks thank
     want need get got let lets im ive dont cant cannot also still way anyone someone
+    instead else anything something everything nothing every either neither whether
+    may might must shall
     """.split()
 )
 """English function words that never decide which KB chunk answers a question."""
@@ -43,6 +45,8 @@ CHINESE_STOP_WORDS = frozenset(
     想 请 请问 谢谢 你好 您好 您 就 都 也 还 又 把 被 让 给 对 从 到 向 为 因为 所以 但是 但 而
     如果 然后 已经 没有 没 不 很 更 最 会 该 应该 里 上 下 中 时 时候 之后 之前 以及 等 呢 啦
     一 二 个 些 种 次 下去 现在 还是 是否 自己 大家 其他 哪个 哪些 多少 一直 好像 似乎
+    比如 例如 譬如 以便 为了 而是 而且 并且 或者 虽然 即使 只是 只要 只有 另外 此外 因此
+    于是 其中 然而 不过 否则 这样 那样 这么 那么 怎么样 怎么办 为啥 啥 某个 某些 一些 有些
     """.split()
 )
 """Chinese function words and question particles."""
@@ -67,9 +71,15 @@ _CHINESE_SENTENCE_MARKERS = frozenset(
     }
 )
 _CJK_RUN_RE = re.compile(f"[{CJK_RANGES}]+")
+_CONTRACTION_RE = re.compile(r"\b[a-z]+n['’]t\b|['’](?:s|re|ll|ve|d|m)\b")
+"""English contractions and the possessive 's: "don't", "can't" (an auxiliary and "not") and
+the endings of "task's", "we're", "I'll", "I've", "I'd", "I'm", all function words."""
 
 MIN_STEM_LENGTH = 3
 TOKENIZE_CACHE_SIZE = 8192
+ANALYZER_VERSION = "2"
+"""Version of what `tokenize` returns for a text. Bump it with every change to stop words,
+stemming or segmentation: `assistant ingest` then re-tokenizes the unchanged files of a KB."""
 """Texts whose tokens are kept; about 1 MB for sentence-sized texts."""
 
 
@@ -143,13 +153,19 @@ def _jieba() -> object:
     return jieba
 
 
-def segment_chinese(text: str) -> list[str]:
-    """Cut a run of Chinese characters into words, with jieba's finer search-mode cuts added."""
+def segment_chinese(text: str, *, search_mode: bool = True) -> list[str]:
+    """Cut a run of Chinese characters into words.
+
+    Search mode adds jieba's finer cuts inside long words: 身份验证 also gives 身份 and 验证.
+    Without it the words are jieba's precise cut, which puts each character in exactly one word.
+    """
     jieba = _jieba()
-    return list(jieba.lcut_for_search(text))  # type: ignore[attr-defined]
+    if search_mode:
+        return list(jieba.lcut_for_search(text))  # type: ignore[attr-defined]
+    return list(jieba.lcut(text))  # type: ignore[attr-defined]
 
 
-def tokenize(text: str, *, keep_stop_words: bool = False) -> list[str]:
+def tokenize(text: str, *, keep_stop_words: bool = False, query: bool = False) -> list[str]:
     """Split a text into normalized search tokens: jieba words for Chinese, stems for English.
 
     Results are cached, because answers tokenize the same KB sentences again and again.
@@ -157,20 +173,34 @@ def tokenize(text: str, *, keep_stop_words: bool = False) -> list[str]:
     Args:
         text: Any mix of Chinese and English.
         keep_stop_words: Keep function words (the intent classifier needs "how", "怎么").
+        query: Cut Chinese with jieba's precise mode instead of search mode. Indexes hold the
+            search-mode words, so a query word also matches texts where jieba found it inside
+            a longer word, and a compound such as 协作者 counts once in the query instead of
+            three times (协作, 作者, 协作者).
     """
-    return list(_tokenize_cached(text, keep_stop_words))
+    return list(_tokenize_cached(text, keep_stop_words, query))
 
 
 @lru_cache(maxsize=TOKENIZE_CACHE_SIZE)
-def _tokenize_cached(text: str, keep_stop_words: bool) -> tuple[str, ...]:
+def _tokenize_cached(text: str, keep_stop_words: bool, query: bool) -> tuple[str, ...]:
+    normalized = normalize(text)
+    if not keep_stop_words:
+        # Without this, "doesn't" and "task's" leave the fragments "doesn", "t" and "s".
+        normalized = _CONTRACTION_RE.sub(" ", normalized)
     tokens: list[str] = []
-    for match in _SEGMENT_RE.finditer(normalize(text)):
+    for match in _SEGMENT_RE.finditer(normalized):
         cjk_run, latin_word = match.groups()
         if cjk_run:
-            words = segment_chinese(cjk_run)
-        else:
-            words = [stem_english(part) for part in re.split(r"[._+#-]", latin_word) if part]
-            if "-" in latin_word or "." in latin_word:
-                words.append(latin_word)
+            words = segment_chinese(cjk_run, search_mode=not query)
+            tokens.extend(w for w in words if keep_stop_words or w not in STOP_WORDS)
+            continue
+        parts = [part for part in re.split(r"[._+#-]", latin_word) if part]
+        if not keep_stop_words:
+            # Stop words are checked before stemming too, because stems such as "wher" (where),
+            # "doe" (does) or "thes" (these) are not in the list.
+            parts = [part for part in parts if part not in STOP_WORDS]
+        words = [stem_english(part) for part in parts]
+        if "-" in latin_word or "." in latin_word:
+            words.append(latin_word)
         tokens.extend(w for w in words if keep_stop_words or w not in STOP_WORDS)
     return tuple(tokens)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.errors import InputError
-from assistant.text import tokenize
+from assistant.text import ANALYZER_VERSION, tokenize
 from retrieval.chunk_store import StoredChunk
 from retrieval.chunking import Chunk, chunk_document
 from retrieval.documents import Document, SkippedFile, iter_kb_files, load_documents
@@ -67,7 +67,11 @@ def ingest_folder(kb: KnowledgeBase, root: Path, *, prune: bool = False) -> Inge
     report = IngestReport(kb=kb.name, root=str(root), skipped=skipped)
     store = kb.chunk_store
     known = store.file_hashes()
-    reembed = store.get_meta("embedder_id") not in (None, kb.embedder.embedder_id)
+    # Unchanged files are embedded and tokenized again when the embedder or the analyzer
+    # changed since the last run. A KB stored before analyzer versions existed counts as old.
+    reembed = store.get_meta("embedder_id") not in (None, kb.embedder.embedder_id) or bool(
+        known and store.get_meta("analyzer_version") != ANALYZER_VERSION
+    )
 
     with store.transaction():
         for document in documents:
@@ -76,15 +80,14 @@ def ingest_folder(kb: KnowledgeBase, root: Path, *, prune: bool = False) -> Inge
                 continue
             _store_document(kb, document)
             (report.updated if document.doc in known else report.added).append(document.doc)
-        if reembed:
-            report.reembedded = True
-            _reembed_unchanged(kb, list(report.unchanged))
+        report.reembedded = reembed
         if prune:
             present = {path.relative_to(root).as_posix() for path in iter_kb_files(root)}
             for doc in sorted(set(known) - present):
                 kb.vector_store.delete(store.remove_file(doc))
                 report.removed.append(doc)
         store.set_meta("embedder_id", kb.embedder.embedder_id)
+        store.set_meta("analyzer_version", ANALYZER_VERSION)
         kb.store_glossary_tokens()
         store.set_meta("root", str(root))
 
@@ -139,23 +142,6 @@ def _store_document(kb: KnowledgeBase, document: Document) -> None:
     old_ids = kb.chunk_store.replace_file(document.doc, document.sha256, document.title, stored)
     kb.vector_store.delete(old_ids)
     _embed_and_add(kb, stored)
-
-
-def _reembed_unchanged(kb: KnowledgeBase, docs: list[str]) -> None:
-    wanted = set(docs)
-    chunks = [c for c in kb.chunk_store.all_chunks() if c.doc in wanted]
-    glossary = kb.glossary
-    refreshed = [
-        StoredChunk(**{**c.__dict__, "concepts": tuple(sorted(glossary.match(_index_text(c))))})
-        for c in chunks
-    ]
-    by_doc: dict[str, list[StoredChunk]] = {}
-    for chunk in refreshed:
-        by_doc.setdefault(chunk.doc, []).append(chunk)
-    hashes = kb.chunk_store.file_hashes()
-    for doc, doc_chunks in by_doc.items():
-        kb.chunk_store.replace_file(doc, hashes[doc], doc_chunks[0].title, doc_chunks)
-    _embed_and_add(kb, refreshed)
 
 
 def _embed_and_add(kb: KnowledgeBase, chunks: list[StoredChunk]) -> None:

@@ -1,9 +1,13 @@
-"""Related articles: KB documents that share tags or a module with the documents an answer cites."""
+"""Related articles: KB documents suggested next to a reply.
+
+Next to an answer they share tags or a module with the cited documents. Next to a ticket they
+are the documents of the confident retrieved chunks.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypedDict
 
@@ -18,6 +22,18 @@ class RelatedArticle(TypedDict):
 
     doc: str
     title: str
+
+
+class RetrievedChunk(TypedDict):
+    """The fields of a retrieved chunk that `confident_articles` reads."""
+
+    doc: str
+    title: str
+    confidence: float
+    language: str
+    roles: list[str]
+    introduced_in: str | None
+    removed_in: str | None
 
 
 @dataclass(frozen=True)
@@ -82,9 +98,9 @@ def rank_related(
     for candidate in topics.values():
         if candidate.doc in docs or candidate.language not in languages:
             continue
-        if role and candidate.roles and role not in candidate.roles:
-            continue
-        if version and not is_available(candidate.introduced_in, candidate.removed_in, version):
+        if not is_for_reader(
+            candidate.roles, candidate.introduced_in, candidate.removed_in, role, version
+        ):
             continue
         shared_tags = len(candidate.tags & tags)
         same_module = int(candidate.module in modules)
@@ -93,3 +109,52 @@ def rank_related(
     ranked.sort()
 
     return [RelatedArticle(doc=doc, title=title) for _, _, title, doc in ranked[:limit]]
+
+
+def confident_articles(
+    hits: Iterable[RetrievedChunk],
+    min_confidence: float,
+    limit: int = DEFAULT_RELATED_LIMIT,
+    *,
+    language: str | None = None,
+    role: str | None = None,
+    version: str | None = None,
+) -> list[RelatedArticle]:
+    """Return the distinct documents of the hits that reach `min_confidence`, most confident first.
+
+    Documents not written for `role` or not available in `version` are left out, by the rule of
+    `rank_related`. When an eligible document is in `language`, documents in other languages are
+    left out too, so that a bilingual KB does not suggest one article in both of its languages.
+    """
+    eligible = [
+        hit
+        for hit in hits
+        if hit["confidence"] >= min_confidence
+        and is_for_reader(hit["roles"], hit["introduced_in"], hit["removed_in"], role, version)
+    ]
+    same_language = [hit for hit in eligible if hit["language"] == language]
+    ranked = sorted(same_language or eligible, key=lambda hit: -hit["confidence"])
+
+    articles: dict[str, RelatedArticle] = {}
+    for hit in ranked:
+        articles.setdefault(hit["doc"], RelatedArticle(doc=hit["doc"], title=hit["title"]))
+    return list(articles.values())[: max(limit, 0)]
+
+
+def is_for_reader(
+    roles: Sequence[str],
+    introduced_in: str | None,
+    removed_in: str | None,
+    role: str | None,
+    version: str | None,
+) -> bool:
+    """Tell whether a document is written for `role` and describes a feature of `version`.
+
+    A document without roles is for every role, and None for `role` or `version` skips that check.
+
+    Raises:
+        InputError: one of the versions is invalid.
+    """
+    if role and roles and role not in roles:
+        return False
+    return not version or is_available(introduced_in, removed_in, version)

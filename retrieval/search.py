@@ -117,7 +117,8 @@ class HybridRetriever:
 
     def search(self, query: str, filters: SearchFilters, top_k: int) -> SearchResult:
         """Return the `top_k` best chunks for a query that pass the filters."""
-        tokens = tokenize(query)
+        # Each distinct term counts once: a question that repeats a word is not more about it.
+        tokens = list(dict.fromkeys(tokenize(query, query=True)))
         if not tokens:
             return SearchResult([], "no_terms")
         if not self._chunks:
@@ -260,7 +261,9 @@ class HybridRetriever:
 
     def _matches_topic(self, chunk: StoredChunk, tokens: list[str]) -> bool:
         """Check the rarest query token against the chunk's title, headings and path words."""
-        rarest = max(set(tokens), key=lambda t: self._idf.get(t, self._idf_unknown))
+        # dict.fromkeys, not set: of equally rare tokens the first one wins in every process,
+        # whatever the string hash seed.
+        rarest = max(dict.fromkeys(tokens), key=lambda t: self._idf.get(t, self._idf_unknown))
         path_words = chunk.doc.rsplit(".", 1)[0].replace("/", " ").replace("-", " ")
         heading_text = " ".join((path_words, chunk.title, *chunk.heading_path))
         return rarest in tokenize(heading_text)
@@ -268,8 +271,8 @@ class HybridRetriever:
     def _coverage(self, position: int, tokens: list[str], query_concepts: set[int]) -> float:
         """Share of the query's weight (IDF) that the chunk contains, by token or by concept."""
         present = self._token_sets[position]
-        distinct = set(tokens)
-        weights = {t: self._idf.get(t, self._idf_unknown) for t in distinct}
+        # In query order, so the float sums are the same in every process.
+        weights = {t: self._idf.get(t, self._idf_unknown) for t in dict.fromkeys(tokens)}
         total = sum(weights.values())
         token_coverage = sum(w for t, w in weights.items() if t in present) / total
         if not query_concepts:

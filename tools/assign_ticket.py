@@ -8,7 +8,7 @@ from datetime import datetime
 from assistant.errors import ToolFailure
 from assistant.tickets.assignment import Assignment, TicketNeeds, choose_assignment, missing_skills
 from assistant.tickets.roster import Roster
-from assistant.tickets.schemas import ASSISTANT_ACTOR, TicketRecord
+from assistant.tickets.schemas import ASSISTANT_ACTOR, ReasonCode, TicketRecord
 from assistant.tickets.store import TicketStore
 from tools._ticket_checks import get_active_ticket, resolve_now
 
@@ -84,9 +84,21 @@ def _assign_named_agent(
             f"{agent.capacity}; pick another agent or leave agent_id empty"
         )
 
-    needs = TicketNeeds.of(ticket)
-    gaps = missing_skills(agent, needs)
+    gaps = missing_skills(agent, TicketNeeds.of(ticket))
     reason = f"assigned to {agent.id} by request"
-    if gaps:
-        reason += f"; the agent's skills lack {', '.join(gaps)}"
-    return Assignment(team=agent.team, assignee=agent.id, reason=reason)
+    if not gaps:
+        return Assignment(
+            team=agent.team,
+            assignee=agent.id,
+            reason=reason,
+            reason_code=ReasonCode.AGENT_REQUESTED,
+            reason_params={"agent": agent.id},
+        )
+    lacking = ", ".join(f"{skill} {value}" for skill, value in gaps.items())
+    return Assignment(
+        team=agent.team,
+        assignee=agent.id,
+        reason=f"{reason}; the agent's skills lack {lacking}",
+        reason_code=ReasonCode.AGENT_REQUESTED_LACKING_SKILLS,
+        reason_params={"agent": agent.id, "missing_skills": dict(gaps)},
+    )

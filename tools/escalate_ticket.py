@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
+
+from pydantic import JsonValue
 
 from assistant.domain import Priority, Tier
 from assistant.errors import ToolFailure
@@ -13,10 +16,12 @@ from assistant.tickets.roster import Roster
 from assistant.tickets.schemas import (
     ASSISTANT_ACTOR,
     EventKind,
+    ReasonCode,
     TicketEventDraft,
     TicketRecord,
     TicketStatus,
     TicketUpdate,
+    reason_data,
 )
 from assistant.tickets.sla import compute_due_times
 from assistant.tickets.store import TicketStore
@@ -38,6 +43,8 @@ def escalate_ticket(
     *,
     settings: Settings | None = None,
     actor: str = ASSISTANT_ACTOR,
+    reason_code: ReasonCode | None = None,
+    reason_params: Mapping[str, JsonValue] | None = None,
 ) -> TicketRecord:
     """Escalate an open ticket to a higher tier: L2 specialists or L3 engineering.
 
@@ -58,6 +65,9 @@ def escalate_ticket(
         now: Time of the escalation (supplied by the runtime); defaults to the current time.
         settings: Source of the SLA targets and working hours; defaults to `get_settings()`.
         actor: Who escalates, for the event log.
+        reason_code: Code of a server-written `reason`, so pages can translate it with
+            `reason_params`, or None for a reason typed by a person.
+        reason_params: Values that the code's message interpolates.
 
     Returns:
         The saved ticket with its new tier, due time and assignee.
@@ -82,16 +92,15 @@ def escalate_ticket(
         assignee=assignment.assignee,
         **due.model_dump(exclude_none=True),
     )
-    escalated = TicketEventDraft(
-        kind=EventKind.ESCALATED,
-        actor=actor,
-        data={
-            "from_tier": ticket.tier.value,
-            "to_tier": to_tier.value,
-            "reason": reason.strip(),
-            "priority": new_priority.value,
-        },
-    )
+    escalated_data: dict[str, JsonValue] = {
+        "from_tier": ticket.tier.value,
+        "to_tier": to_tier.value,
+        "reason": reason.strip(),
+        "priority": new_priority.value,
+    }
+    if reason_code is not None:
+        escalated_data |= reason_data(reason.strip(), reason_code, reason_params or {})
+    escalated = TicketEventDraft(kind=EventKind.ESCALATED, actor=actor, data=escalated_data)
 
     updated = store.update(
         ticket.id,
@@ -131,6 +140,8 @@ def _reassign(
             team=None,
             assignee=None,
             reason=f"no roster was given, so the ticket waits unassigned for {to_tier.value}",
+            reason_code=ReasonCode.NO_ROSTER,
+            reason_params={"tier": to_tier.value},
         )
     needs = TicketNeeds.of(ticket, tier=to_tier)
     open_load = store.count_open_by_assignee(exclude_ticket_id=ticket.id)

@@ -37,7 +37,8 @@ router = APIRouter(prefix="/v1", tags=["chat"])
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 SSE_DESCRIPTION = """Server-sent events, in this order: `intent` `{name, confidence}`,
 `citations` `{citations: [{doc, title, chunk_id, score}], related: [{doc, title}]}` (related:
-up to three KB articles on the same topics as the cited ones), one or more `delta` `{text}` whose
+up to three KB articles on the same topics as the cited ones, or on a ticket reply the confident
+retrieved ones), one or more `delta` `{text}` whose
 texts join to the answer, `action` `{type, reason, ticket}` only when a ticket was opened,
 escalated or handed off (the ticket is committed before the event is sent), and `done`
 `{conversation_id, language, timings: {graph_ms, total_ms}}`. A failure after the stream started

@@ -32,7 +32,8 @@ class DraftEngine(StrEnum):
     LLM = "llm"
     """The configured LLM, whose citations passed the check against the retrieved chunks."""
     NO_KB = "no_kb"
-    """Catalog sentences only, because no KB chunk was relevant enough to quote."""
+    """Catalog sentences only, because no KB chunk was relevant enough to quote or the LLM
+    replied that the chunks do not help with the ticket."""
 
 
 class DraftCitation(BaseModel):

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Engine, Integer, String, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
@@ -179,23 +180,33 @@ class OnboardingStore(SqlStore):
         """
         now = datetime.now(UTC)
         used_at = at or now
-        with self._transaction() as session:
-            session.add(
-                UsageEvent(
-                    tenant=tenant,
-                    user_id=user_id,
-                    feature=feature,
-                    kind=kind.value,
-                    at=used_at,
-                    received_at=now,
-                )
-            )
-            if profile is not None:
-                self._update_profile(session, tenant, user_id, profile, now)
+        event = {
+            "tenant": tenant,
+            "user_id": user_id,
+            "feature": feature,
+            "kind": kind.value,
+            "at": used_at,
+            "received_at": now,
+        }
+        try:
+            self._store_event(event, profile, now)
+        except IntegrityError:
+            if profile is None:
+                raise
+            # A concurrent first event of the same user created the profile row between the
+            # lookup and the insert. That rolled back this event too, so both are stored again.
+            logger.debug("profile of tenant=%s user=%s created concurrently", tenant, user_id)
+            self._store_event(event, profile, now)
         logger.info(
             "usage event tenant=%s user=%s feature=%s kind=%s", tenant, user_id, feature, kind
         )
         return used_at
+
+    def _store_event(self, event: dict[str, Any], profile: Profile | None, now: datetime) -> None:
+        with self._transaction() as session:
+            session.add(UsageEvent(**event))
+            if profile is not None:
+                self._update_profile(session, event["tenant"], event["user_id"], profile, now)
 
     @staticmethod
     def _update_profile(

@@ -17,17 +17,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+
+from pydantic import JsonValue
 
 from assistant.domain import Intent, Language, Tier
 from assistant.tickets.roster import Agent, Roster, Team
 from assistant.tickets.schemas import (
     EventKind,
+    ReasonCode,
     TicketDraft,
     TicketEventDraft,
     TicketRecord,
     TicketUpdate,
+    reason_data,
 )
 
 logger = logging.getLogger(__name__)
@@ -55,11 +59,17 @@ class TicketNeeds:
 
 @dataclass(frozen=True)
 class Assignment:
-    """Outcome of routing: the team, the agent (None for the team queue) and why."""
+    """Outcome of routing: the team, the agent (None for the team queue) and why.
+
+    `reason` is the English sentence for logs and the API. `reason_code` and `reason_params`
+    let pages show it in the reader's language.
+    """
 
     team: str | None
     assignee: str | None
     reason: str
+    reason_code: ReasonCode
+    reason_params: Mapping[str, JsonValue] = field(default_factory=dict)
 
     def to_update(self) -> TicketUpdate:
         """Return the ticket fields that record this assignment."""
@@ -70,19 +80,23 @@ class Assignment:
         return TicketEventDraft(
             kind=EventKind.ASSIGNED,
             actor=actor,
-            data={"team": self.team, "assignee": self.assignee, "reason": self.reason},
+            data={
+                "team": self.team,
+                "assignee": self.assignee,
+                **reason_data(self.reason, self.reason_code, self.reason_params),
+            },
         )
 
 
-def missing_skills(agent: Agent, needs: TicketNeeds) -> list[str]:
-    """Return what the agent's skills lack for the ticket, e.g. `["language en"]`."""
-    gaps = []
+def missing_skills(agent: Agent, needs: TicketNeeds) -> dict[str, str]:
+    """Return what the agent's skills lack for the ticket by skill, e.g. `{"language": "en"}`."""
+    gaps = {}
     if needs.module not in agent.skills.modules:
-        gaps.append(f"module {needs.module}")
+        gaps["module"] = needs.module
     if needs.language not in agent.skills.languages:
-        gaps.append(f"language {needs.language.value}")
+        gaps["language"] = needs.language.value
     if needs.tier not in agent.skills.tiers:
-        gaps.append(f"tier {needs.tier.value}")
+        gaps["tier"] = needs.tier.value
     return gaps
 
 
@@ -117,12 +131,7 @@ def choose_assignment(
     """
     team = choose_team(roster, needs)
     if team is None:
-        reason = (
-            f"no team in roster {roster.source} serves tier {needs.tier.value} with "
-            f"module {needs.module} or intent {needs.intent.value}"
-        )
-        logger.warning("ticket left without a team: %s", reason)
-        return Assignment(team=None, assignee=None, reason=reason)
+        return _without_team(roster, needs)
 
     skilled = [agent for agent in roster.members(team.id) if not missing_skills(agent, needs)]
     if not skilled:
@@ -130,27 +139,77 @@ def choose_assignment(
             team,
             f"no agent of team {team.id} covers module {needs.module}, language "
             f"{needs.language.value} and tier {needs.tier.value}",
+            ReasonCode.NO_SKILLED_AGENT,
+            {
+                "team": team.id,
+                "module": needs.module,
+                "language": needs.language.value,
+                "tier": needs.tier.value,
+            },
         )
 
     available = [agent for agent in skilled if open_load.get(agent.id, 0) < agent.capacity]
     if not available:
-        loads = ", ".join(f"{a.id} {open_load.get(a.id, 0)}/{a.capacity}" for a in skilled)
-        return _queue(team, f"every skilled agent of team {team.id} is at capacity ({loads})")
+        loads: list[JsonValue] = [
+            {"agent": a.id, "open_tickets": open_load.get(a.id, 0), "capacity": a.capacity}
+            for a in skilled
+        ]
+        listed = ", ".join(f"{a.id} {open_load.get(a.id, 0)}/{a.capacity}" for a in skilled)
+        return _queue(
+            team,
+            f"every skilled agent of team {team.id} is at capacity ({listed})",
+            ReasonCode.AGENTS_AT_CAPACITY,
+            {"team": team.id, "loads": loads},
+        )
 
     def rank(agent: Agent) -> tuple[bool, int, str]:
         on_shift = roster.working_hours(agent.id).contains(now)
         return (not on_shift, open_load.get(agent.id, 0), agent.id)
 
     chosen = min(available, key=rank)
-    shift = "on shift" if roster.working_hours(chosen.id).contains(now) else "off shift"
+    on_shift = roster.working_hours(chosen.id).contains(now)
+    open_tickets = open_load.get(chosen.id, 0)
     reason = (
-        f"{chosen.id} covers the ticket, is {shift} and has "
-        f"{open_load.get(chosen.id, 0)} of {chosen.capacity} open tickets"
+        f"{chosen.id} covers the ticket, is {'on shift' if on_shift else 'off shift'} and has "
+        f"{open_tickets} of {chosen.capacity} open tickets"
     )
-    return Assignment(team=team.id, assignee=chosen.id, reason=reason)
+    return Assignment(
+        team=team.id,
+        assignee=chosen.id,
+        reason=reason,
+        reason_code=ReasonCode.AGENT_CHOSEN,
+        reason_params={
+            "agent": chosen.id,
+            "on_shift": on_shift,
+            "open_tickets": open_tickets,
+            "capacity": chosen.capacity,
+        },
+    )
 
 
-def _queue(team: Team, cause: str) -> Assignment:
+def _without_team(roster: Roster, needs: TicketNeeds) -> Assignment:
+    reason = (
+        f"no team in roster {roster.source} serves tier {needs.tier.value} with "
+        f"module {needs.module} or intent {needs.intent.value}"
+    )
+    logger.warning("ticket left without a team: %s", reason)
+    return Assignment(
+        team=None,
+        assignee=None,
+        reason=reason,
+        reason_code=ReasonCode.NO_TEAM,
+        reason_params={
+            "roster": roster.source,
+            "tier": needs.tier.value,
+            "module": needs.module,
+            "intent": needs.intent.value,
+        },
+    )
+
+
+def _queue(team: Team, cause: str, code: ReasonCode, params: Mapping[str, JsonValue]) -> Assignment:
     reason = f"{cause}; the ticket waits in the team queue"
     logger.warning("ticket queued for team %s: %s", team.id, reason)
-    return Assignment(team=team.id, assignee=None, reason=reason)
+    return Assignment(
+        team=team.id, assignee=None, reason=reason, reason_code=code, reason_params=params
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Self
@@ -76,6 +77,41 @@ class EventKind(StrEnum):
     """The SLA monitor saw the current tier's due time come within the warning window."""
     SLA_BREACHED = "sla_breached"
     """The SLA monitor saw the current tier's due time pass."""
+
+
+class ReasonCode(StrEnum):
+    """Stable code of a reason the server writes into an `assigned` or `escalated` event.
+
+    The event data stores the code as `reason_code` and the values its message needs as
+    `reason_params`, so pages can show the reason in the reader's language. Events stored
+    before the codes existed, and reasons typed by an agent, carry only the English `reason`.
+    """
+
+    NO_TEAM = "no_team"
+    """No team serves the tier with the module or intent. Params: roster, tier, module, intent."""
+    NO_SKILLED_AGENT = "no_skilled_agent"
+    """No team member covers the ticket. Params: team, module, language, tier."""
+    AGENTS_AT_CAPACITY = "agents_at_capacity"
+    """Every skilled team member is at capacity. Params: team, and loads as a list of
+    `{agent, open_tickets, capacity}`."""
+    AGENT_CHOSEN = "agent_chosen"
+    """The roster picked an agent. Params: agent, on_shift, open_tickets, capacity."""
+    AGENT_REQUESTED = "agent_requested"
+    """The caller named an agent who covers the ticket. Params: agent."""
+    AGENT_REQUESTED_LACKING_SKILLS = "agent_requested_lacking_skills"
+    """The caller named an agent who lacks skills. Params: agent, and missing_skills, which maps
+    `module`, `language` or `tier` to the value the ticket needs."""
+    NO_ROSTER = "no_roster"
+    """An escalation without a roster leaves the ticket unassigned. Params: tier."""
+    INTENT_NEEDS_TIER = "intent_needs_tier"
+    """The assistant escalated because the ticket's intent goes to a tier. Params: intent, tier."""
+
+
+def reason_data(
+    reason: str, code: ReasonCode, params: Mapping[str, JsonValue]
+) -> dict[str, JsonValue]:
+    """Return the event data of a server-written reason: its English text, code and parameters."""
+    return {"reason": reason, "reason_code": code.value, "reason_params": dict(params)}
 
 
 class TranscriptMessage(BaseModel):

@@ -1,13 +1,17 @@
 """Compose the reply to an answerable question: extractive by default, generated with an LLM.
 
 Both paths cite the retrieved chunks. An LLM reply that cites no retrieved chunk, or cites an id
-that was not retrieved, is rejected and the extractive reply is used instead.
+that was not retrieved, is rejected and the extractive reply is used instead. An LLM reply of
+`NO_ANSWER` is the model's verdict that the chunks do not answer the question, and the caller
+decides what to do instead of answering.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 import re
+from typing import Literal, TypeAlias
 
 from assistant.domain import Language
 from assistant.errors import ModelOutputError, UpstreamError
@@ -21,8 +25,22 @@ from retrieval.versions import version_key
 logger = logging.getLogger(__name__)
 
 MAX_CITED_CHUNKS = 3
+MIN_RELATIVE_CONFIDENCE = 0.8
+"""A hit after the best one is quoted only with at least this share of the best confidence."""
 LLM_MAX_SENTENCES = 6
 NO_ANSWER_MARKER = "NO_ANSWER"
+
+
+class ModelVerdict(enum.Enum):
+    """A model reply that is not an answer but a verdict on the retrieved chunks."""
+
+    NO_ANSWER = NO_ANSWER_MARKER
+    """The chunks do not contain the answer."""
+
+
+NO_ANSWER = ModelVerdict.NO_ANSWER
+LLMComposition: TypeAlias = tuple[str, list[Citation]] | Literal[ModelVerdict.NO_ANSWER] | None
+"""The reply and its citations, None when the model failed, or `NO_ANSWER`."""
 _CITATION_RE = re.compile(r"\[([^\[\]\s]+#[^\[\]\s]*|[0-9a-f]{8,})\]")
 _ROLE_NAMES = {
     Language.EN: {"admin": "admin", "member": "member", "guest": "guest"},
@@ -49,6 +67,9 @@ def quote_evidence(
     lines = [translate("answer_intro", language)]
     citations: list[Citation] = []
     confident = [h for h in hits if h["confidence"] >= min_confidence] or hits[:1]
+    # A much weaker hit adds quotes on a neighboring topic, not more of the answer.
+    best = confident[0]["confidence"]
+    confident = [h for h in confident if h["confidence"] >= MIN_RELATIVE_CONFIDENCE * best]
     same_language = [h for h in confident if h["language"] == language]
     confident = _reading_order((same_language or confident)[:MAX_CITED_CHUNKS])
     if not same_language:
@@ -78,8 +99,8 @@ def source_lines(citations: list[Citation], language: Language) -> list[str]:
 
 def compose_with_llm(
     llm: LLMClient, question: str, hits: list[Hit], language: Language, user: UserContext
-) -> tuple[str, list[Citation]] | None:
-    """Generate a reply from the hits; None when the model fails or cites nothing retrieved."""
+) -> LLMComposition:
+    """Generate a reply from the hits; see `complete_with_citations` for what else it returns."""
     prompt = render_prompt(
         "answer",
         language_name="Simplified Chinese" if language is Language.ZH else "English",
@@ -94,11 +115,12 @@ def compose_with_llm(
 
 def complete_with_citations(
     llm: LLMClient, prompt: str, prompt_id: str, hits: list[Hit]
-) -> tuple[str, list[Citation]] | None:
+) -> LLMComposition:
     """Run a prompt that must cite `hits` by chunk id; return the reply and its citations.
 
-    Returns None when the model call fails, the model replies `NO_ANSWER`, or the reply cites
-    no retrieved chunk or an id that was not retrieved. The caller then composes without it.
+    Returns `NO_ANSWER` when the model replies `NO_ANSWER`. Returns None when the model call
+    fails, or the reply cites no retrieved chunk or an id that was not retrieved. The caller
+    then composes without the model.
     """
     try:
         reply = llm.complete([{"role": "user", "content": prompt}], prompt_id=prompt_id)
@@ -112,9 +134,10 @@ def complete_with_citations(
         return None
 
 
-def _check_citations(reply: str, hits: list[Hit]) -> tuple[str, list[Citation]] | None:
+def _check_citations(reply: str, hits: list[Hit]) -> LLMComposition:
     if reply.strip() == NO_ANSWER_MARKER:
-        return None
+        logger.info("LLM found no answer in the %d retrieved chunks", len(hits))
+        return NO_ANSWER
     by_id = {h["chunk_id"]: h for h in hits}
     cited = list(dict.fromkeys(_CITATION_RE.findall(reply)))
     unknown = [c for c in cited if c not in by_id]

@@ -3,14 +3,16 @@
 The draft is in the ticket's language and cites the KB chunks it uses. The embedded engine
 quotes the chunks, as the chat answers do. With an LLM configured, the model writes the body,
 and a body that cites nothing retrieved is replaced by the quotes. When no chunk is relevant
-enough, the draft is a holding reply. Bug reports, and troubleshooting tickets without a KB
-answer, also ask for the reproduction details the ticket lacks.
+enough, or the model replies that the chunks do not help, the draft is a holding reply. Bug
+reports, and troubleshooting tickets without a KB answer, also ask for the reproduction details
+the ticket lacks.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Literal
 
 from assistant.domain import Intent, Language
 from assistant.drafts.schemas import DraftCitation, DraftContent, DraftEngine
@@ -21,7 +23,13 @@ from assistant.llm import LLMClient
 from assistant.prompts import render_prompt
 from assistant.text import tokenize
 from assistant.tickets.schemas import TicketRecord
-from graphs.support.compose import complete_with_citations, quote_evidence, source_lines
+from graphs.support.compose import (
+    NO_ANSWER,
+    ModelVerdict,
+    complete_with_citations,
+    quote_evidence,
+    source_lines,
+)
 from graphs.support.nodes import to_hit
 from graphs.support.policy import ANSWERABLE_INTENTS
 from graphs.support.state import Citation, Hit, UserContext
@@ -78,7 +86,9 @@ def write_draft(
     if quotable:
         user = _requester_context(ticket)
         composed = _llm_body(llm, ticket, quotable, user) if llm is not None else None
-        if composed is not None:
+        if composed is NO_ANSWER:
+            logger.info("LLM found no help for ticket %s; drafting a holding reply", ticket.id)
+        elif composed is not None:
             body, citations = composed
             engine = DraftEngine.LLM
         else:
@@ -189,8 +199,12 @@ def _searchable_version(ticket: TicketRecord) -> str | None:
 
 def _llm_body(
     llm: LLMClient, ticket: TicketRecord, hits: list[Hit], user: UserContext
-) -> tuple[list[str], list[Citation]] | None:
-    """Have the model write the body, or return None when it fails or cites nothing retrieved."""
+) -> tuple[list[str], list[Citation]] | Literal[ModelVerdict.NO_ANSWER] | None:
+    """Have the model write the body.
+
+    Returns `NO_ANSWER` when the model finds no help in the hits, and None when it fails or
+    cites nothing retrieved.
+    """
     language = ticket.language
     prompt = render_prompt(
         DRAFT_PROMPT,
@@ -206,8 +220,8 @@ def _llm_body(
         hits=hits,
     )
     composed = complete_with_citations(llm, prompt, DRAFT_PROMPT, hits)
-    if composed is None:
-        return None
+    if composed is None or composed is NO_ANSWER:
+        return composed
     reply, citations = composed
     # Replace chunk ids with citation numbers, as in the extractive drafts.
     for number, citation in enumerate(citations, start=1):

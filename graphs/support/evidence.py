@@ -22,6 +22,10 @@ _MARKUP_RE = re.compile(
 )
 """Images and HTML tags; placeholders such as `<time>` or `<时间>` are text and stay."""
 _LINK_RE = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_CODE_ONLY_STEP_RE = re.compile(
+    r"^\s*(?:\d+[.)、]|[-*+]|[一二三四五六七八九十]+[、.])?\s*`[^`]*`\s*$"
+)
+"""A list item that is a single code span: a list of codes or identifiers, not steps."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,8 @@ def split_units(text: str) -> list[tuple[str, bool]]:
     for raw_line in text.splitlines():
         line = _clean(raw_line)
         if _STEP_RE.match(raw_line):
-            steps.append(line)
+            if not _CODE_ONLY_STEP_RE.match(line):
+                steps.append(line)
             continue
         if steps:
             units.append(("\n".join(steps[:MAX_STEPS]), True))

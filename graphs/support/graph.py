@@ -1,4 +1,7 @@
-"""The support agent: classify -> retrieve -> decide -> answer or act."""
+"""The support agent: classify -> retrieve -> decide -> answer or act.
+
+An answer whose LLM finds no answer in the retrieved chunks goes on to act: the unanswered ticket.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from graphs.support.nodes import (
     take_action,
     write_reply,
 )
-from graphs.support.routing import route_after_decide_action
+from graphs.support.routing import route_after_decide_action, route_after_draft_answer
 from graphs.support.state import InputState, OutputState, State
 
 GRAPH_NAME = "support_agent"
@@ -40,7 +43,7 @@ def build_graph(
     builder.add_edge("classify_intent", "retrieve_context")
     builder.add_edge("retrieve_context", "decide_action")
     builder.add_conditional_edges("decide_action", route_after_decide_action)
-    builder.add_edge("draft_answer", END)
+    builder.add_conditional_edges("draft_answer", route_after_draft_answer)
     builder.add_edge("take_action", END)
     builder.add_edge("write_reply", END)
     return builder.compile(checkpointer=checkpointer, name=GRAPH_NAME)

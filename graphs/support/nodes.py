@@ -11,12 +11,13 @@ from assistant.domain import ActionType, Intent, Language
 from assistant.i18n import translate
 from assistant.intents import IntentPrediction, recognize_intent
 from assistant.text import detect_language, tokenize
-from graphs.support.compose import compose_extractive, compose_with_llm
+from graphs.support.compose import NO_ANSWER, compose_extractive, compose_with_llm
 from graphs.support.context import AgentContext
 from graphs.support.module_detection import detect_module
 from graphs.support.policy import (
     ANSWERABLE_INTENTS,
     INTENT_MODULES,
+    MODEL_NO_ANSWER_REASON,
     RETRIEVING_INTENTS,
     TICKET_PLANS,
     UNANSWERED_PLAN,
@@ -26,6 +27,7 @@ from graphs.support.policy import (
 )
 from graphs.support.state import ActionResult, Hit, IntentResult, State, Turn
 from graphs.support.ticketing import add_details_to_ticket, open_ticket_for
+from retrieval.related import RelatedArticle, confident_articles
 from retrieval.search import SearchFilters, SearchHit
 
 logger = logging.getLogger(__name__)
@@ -144,7 +146,11 @@ def _follow_up_action(state: State) -> ActionResult | None:
 
 
 def draft_answer(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
-    """Answer from the KB with citations, or greet / thank when no KB answer is needed."""
+    """Answer from the KB with citations, or greet / thank when no KB answer is needed.
+
+    When the LLM finds no answer in the retrieved chunks, the node changes the action to the
+    unanswered ticket and writes no reply: `take_action` runs next and announces the ticket.
+    """
     language = Language(state["language"])
     intent = Intent(state["intent"]["name"])
     if intent in (Intent.GREETING, Intent.FEEDBACK):
@@ -155,6 +161,12 @@ def draft_answer(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]
     composed = None
     if context.llm is not None:
         composed = compose_with_llm(context.llm, state["message"], state["hits"], language, user)
+    if composed is NO_ANSWER:
+        logger.info("action=%s reason=%s", UNANSWERED_PLAN.action.value, MODEL_NO_ANSWER_REASON)
+        action = ActionResult(
+            type=UNANSWERED_PLAN.action.value, ticket=None, reason=MODEL_NO_ANSWER_REASON
+        )
+        return {"action": action}
     if composed is None:
         composed = compose_extractive(
             state["message"],
@@ -207,7 +219,27 @@ def take_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     return _reply(answer) | {
         "action": action,
         "pending_ticket_id": ticket.id if missing else None,
+        "related": _articles_for_ticket(state, context.settings.answer_min_confidence),
     }
+
+
+def _articles_for_ticket(state: State, min_confidence: float) -> list[RelatedArticle]:
+    """Return the KB articles that may help the user while the ticket waits for a person.
+
+    They are the documents of the confident retrieved chunks. They are not cited, because the
+    reply makes no claim from them. An outage gets none: the words of "everything is down"
+    match articles by chance, and the user needs the service back, not reading.
+    """
+    if state["intent"]["name"] == Intent.OUTAGE.value:
+        return []
+    user = state.get("user", {})
+    return confident_articles(
+        state.get("hits", []),
+        min_confidence,
+        language=state["language"],
+        role=user.get("role") or None,
+        version=user.get("product_version") or None,
+    )
 
 
 def _kb_topic_override(state: State, min_confidence: float) -> dict[str, Any] | None:

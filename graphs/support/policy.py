@@ -57,6 +57,9 @@ TICKET_PLANS: dict[Intent, TicketPlan] = {
 UNANSWERED_PLAN = TicketPlan(ActionType.OPEN_TICKET, Tier.L2, Priority.NORMAL, "ticket_opened")
 """Ticket for an answerable intent the KB could not answer."""
 
+MODEL_NO_ANSWER_REASON = "the model found no answer in the retrieved articles"
+"""Reason of the unanswered ticket when retrieval was confident but the LLM replied NO_ANSWER."""
+
 INTENT_MODULES: dict[Intent, str] = {
     Intent.BILLING: "billing",
     Intent.ACCOUNT_ACCESS: "account",

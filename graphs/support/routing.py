@@ -18,3 +18,10 @@ def route_after_decide_action(
     if action in (ActionType.CLARIFY, ActionType.REFUSE):
         return "write_reply"
     return "take_action"
+
+
+def route_after_draft_answer(state: State) -> Literal["take_action", "__end__"]:
+    """End after an answer, or go to `take_action` when the model found no answer in the KB."""
+    if ActionType(state["action"]["type"]) is ActionType.ANSWER:
+        return "__end__"  # langgraph.graph.END, spelled out for the Literal type
+    return "take_action"

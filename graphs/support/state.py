@@ -83,7 +83,8 @@ class OutputState(TypedDict):
     action: ActionResult
     citations: list[Citation]
     related: list[RelatedArticle]
-    """KB documents on the same topics as the cited ones, for further reading."""
+    """KB documents for further reading: on the same topics as the cited ones, or next to a
+    ticket the documents of the confident retrieved chunks."""
     retrieval_confidence: NotRequired[float]
     """Confidence of the best retrieved chunk, 0 when nothing was retrieved."""
     module: NotRequired[str]

@@ -13,6 +13,7 @@ from assistant.tickets.schemas import (
     ASSISTANT_ACTOR,
     Channel,
     EventKind,
+    ReasonCode,
     TicketDetails,
     TicketDraft,
     TicketRecord,
@@ -75,6 +76,8 @@ def open_ticket_for(
             plan.priority,
             context.roster,
             settings=settings,
+            reason_code=ReasonCode.INTENT_NEEDS_TIER,
+            reason_params={"intent": intent.value, "tier": plan.tier.value},
         )
     else:
         ticket = open_ticket(context.tickets, draft, context.roster, settings=settings)

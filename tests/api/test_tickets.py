@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.tickets.schemas import ReasonCode
 from tests.api.conftest import Server
 
 
@@ -114,3 +115,30 @@ def test_assign_without_agent_picks_automatically(
     assert response.status_code == 200
     assert response.json()["team"] is not None
     assert response.json()["events"][-1]["kind"] == "assigned"
+
+
+def test_ticket_detail_returns_reason_codes(server: Server) -> None:
+    outage = "The whole site is down, nobody in our company can load any page, 502 everywhere"
+    body = {"message": outage, "user": {"id": "reason-code-user"}}
+    with server.client("default-widget") as client:
+        reply = client.post("/v1/chat", params={"stream": "false"}, json=body).json()
+    ticket_id = reply["action"]["ticket"]["id"]
+
+    with server.client("default-agent") as client:
+        client.post(
+            f"/v1/tickets/{ticket_id}/escalate", json={"to_tier": "L3", "reason": "needs a fix"}
+        )
+        detail = client.get(f"/v1/tickets/{ticket_id}").json()
+
+    escalations = [event["data"] for event in detail["events"] if event["kind"] == "escalated"]
+    assert escalations[0]["reason"] == "outage goes to L2"
+    assert escalations[0]["reason_code"] == "intent_needs_tier"
+    assert escalations[0]["reason_params"] == {"intent": "outage", "tier": "L2"}
+    assert escalations[-1]["reason"] == "needs a fix"
+    assert "reason_code" not in escalations[-1], "an agent's reason has no code"
+    assignments = [event["data"] for event in detail["events"] if event["kind"] == "assigned"]
+    assert assignments, detail["events"]
+    for assigned in assignments:
+        assert assigned["reason_code"] in {code.value for code in ReasonCode}
+        assert isinstance(assigned["reason_params"], dict)
+        assert assigned["reason"]

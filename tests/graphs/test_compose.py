@@ -7,7 +7,7 @@ import pytest
 from assistant.domain import Language
 from assistant.llm import LLMClient
 from assistant.settings import Settings
-from graphs.support.compose import compose_extractive, compose_with_llm
+from graphs.support.compose import NO_ANSWER, compose_extractive, compose_with_llm
 from graphs.support.evidence import select_evidence, split_units
 from graphs.support.state import Hit, UserContext
 
@@ -43,6 +43,22 @@ def test_extractive_answer_quotes_steps_with_citation() -> None:
     ]
 
 
+def test_extractive_answer_leaves_out_much_weaker_hits() -> None:
+    def neighbor(confidence: float) -> Hit:
+        return HIT | {
+            "chunk_id": f"en/boards/columns.md#0-{confidence}",
+            "doc": "en/boards/columns.md",
+            "text": "Boards can be archived when a project ends.",
+            "confidence": confidence,
+        }
+
+    _, close = compose_extractive("create a board", [HIT, neighbor(0.8)], Language.EN, USER, 0.3)
+    _, weak = compose_extractive("create a board", [HIT, neighbor(0.5)], Language.EN, USER, 0.3)
+
+    assert [c["doc"] for c in close] == [HIT["doc"], "en/boards/columns.md"]
+    assert [c["doc"] for c in weak] == [HIT["doc"]]
+
+
 def test_extractive_answer_warns_a_guest_about_admin_steps() -> None:
     guest = UserContext(id="g", role="guest")
 
@@ -64,11 +80,18 @@ def test_llm_answer_citing_a_retrieved_chunk_is_kept() -> None:
 
 @pytest.mark.parametrize(
     "reply",
-    ["Click New board.", "Click New board [en/other.md#9-ffffffffffff].", "NO_ANSWER"],
-    ids=["no-citation", "unknown-citation", "no-answer"],
+    ["Click New board.", "Click New board [en/other.md#9-ffffffffffff]."],
+    ids=["no-citation", "unknown-citation"],
 )
 def test_llm_answer_without_valid_citations_is_rejected(reply: str) -> None:
     assert compose_with_llm(_llm(reply), "create a board", [HIT], Language.EN, USER) is None
+
+
+@pytest.mark.parametrize("reply", ["NO_ANSWER", " NO_ANSWER\n"], ids=["exact", "padded"])
+def test_llm_no_answer_is_a_verdict(reply: str) -> None:
+    composed = compose_with_llm(_llm(reply), "create a board", [HIT], Language.EN, USER)
+
+    assert composed is NO_ANSWER
 
 
 def test_table_rows_are_quoted_under_their_header() -> None:
@@ -93,3 +116,15 @@ def test_placeholders_in_angle_brackets_are_kept() -> None:
         ("Export limit reached.", False),
         ("Try again after <time> (DATA-429).", False),
     ]
+
+
+def test_split_units_skips_lists_of_code_spans() -> None:
+    text = (
+        "Purposes of processing:\n- `bu-01`\n- `bu-04`\n- `cc-01`\n\n"
+        "To turn on digests:\n1. Open **My account**.\n2. Select `Email reminders`, then save."
+    )
+
+    units = split_units(text)
+
+    assert not any("bu-01" in unit for unit, _ in units)
+    assert ("1. Open **My account**.\n2. Select `Email reminders`, then save.", True) in units

@@ -153,8 +153,8 @@ def test_llm_draft_citations_are_numbered(tickets: TicketStore, kb: KnowledgeBas
 
 @pytest.mark.parametrize(
     "reply",
-    ["Move a card out of the column.", "Move it [en/none.md#0-ffffffffffff].", "NO_ANSWER"],
-    ids=["no-citation", "unknown-citation", "no-answer"],
+    ["Move a card out of the column.", "Move it [en/none.md#0-ffffffffffff]."],
+    ids=["no-citation", "unknown-citation"],
 )
 def test_llm_draft_without_citation_falls_back(
     tickets: TicketStore, kb: KnowledgeBase, reply: str
@@ -166,6 +166,17 @@ def test_llm_draft_without_citation_falls_back(
     assert content.engine is DraftEngine.EXTRACTIVE
     assert content.citations
     assert reply not in content.text
+
+
+def test_llm_draft_no_answer_is_holding_reply(tickets: TicketStore, kb: KnowledgeBase) -> None:
+    ticket = _ticket(tickets, WIP_EN)
+
+    content = _draft(ticket, kb, _llm("NO_ANSWER")).content
+
+    assert content.engine is DraftEngine.NO_KB
+    assert content.citations == ()
+    assert translate("draft_investigating", Language.EN) in content.text
+    assert "NO_ANSWER" not in content.text
 
 
 def test_edition_name_as_version_still_drafts(tickets: TicketStore, kb: KnowledgeBase) -> None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from assistant.domain import Language
+from assistant.llm import LLMClient
 from assistant.settings import Settings
 from assistant.tickets import TicketStore
 from graphs.support.graph import build_graph
+from graphs.support.policy import MODEL_NO_ANSWER_REASON
 from graphs.support.service import AgentReply, SupportAgent
 from graphs.support.state import UserContext
 from graphs.support.ticket_summary import summarize_ticket
@@ -234,6 +237,8 @@ def test_graph_structure_matches_snapshot() -> None:
         "decide_action -.-> draft_answer",
         "decide_action -.-> take_action",
         "decide_action -.-> write_reply",
+        "draft_answer -.-> take_action",
+        "draft_answer -.-> __end__",
     ):
         assert edge in mermaid, mermaid
 
@@ -274,3 +279,123 @@ def test_short_follow_up_keeps_intent(agent: SupportAgent, question: str, follow
     assert second["intent"]["name"] == first.output["intent"]["name"]
     assert second["action"]["type"] == "answer", second["answer"]
     assert second["citations"]
+
+
+GANTT_PDF_BUG = (
+    "Since version 3.4.1 exporting the Gantt chart to PDF crashes. "
+    "Steps: open Gantt, click Export, choose PDF. Expected: a PDF file. Actual: error 500"
+)
+SSO_BUG = "SSO login fails with an error after we enabled SAML, bug since 3.4"
+ADMIN_ONLY_SSO_DOC = "en/admin/sso-saml.md"
+
+
+def _related_docs(reply: AgentReply) -> list[str]:
+    return [article["doc"] for article in reply.output["related"]]
+
+
+@pytest.mark.parametrize(
+    ("message", "expected_doc"),
+    [
+        (GANTT_PDF_BUG, "en/gantt/gantt-troubleshooting.md"),
+        ("甘特图导出 PDF 报错 500，从 3.4 开始", "zh/gantt/gantt-troubleshooting.md"),
+    ],
+    ids=["en", "zh"],
+)
+def test_bug_ticket_lists_related_articles(
+    agent: SupportAgent, message: str, expected_doc: str
+) -> None:
+    reply = _ask(agent, message)
+
+    assert reply.output["action"]["type"] == "open_ticket"
+    assert reply.output["action"]["ticket"] is not None
+    assert reply.output["citations"] == []
+    docs = _related_docs(reply)
+    assert expected_doc in docs
+    assert 1 <= len(docs) <= 3
+    assert len(set(docs)) == len(docs)
+    language_folder = expected_doc.split("/", 1)[0]
+    assert all(doc.startswith(f"{language_folder}/") for doc in docs), docs
+
+
+def test_ticket_related_skips_other_roles_articles(agent: SupportAgent) -> None:
+    admin = UserContext(id="a-1", role="admin", product_version="3.4")
+    guest = UserContext(id="g-1", role="guest", product_version="3.4")
+
+    for_admin = _ask(agent, SSO_BUG, admin)
+    for_guest = _ask(agent, SSO_BUG, guest)
+
+    assert for_admin.output["action"]["type"] == "open_ticket"
+    assert for_guest.output["action"]["type"] == "open_ticket"
+    assert ADMIN_ONLY_SSO_DOC in _related_docs(for_admin)
+    assert ADMIN_ONLY_SSO_DOC not in _related_docs(for_guest)
+    assert _related_docs(for_guest), "a guest still gets the articles written for guests"
+
+
+def test_ticket_without_confident_hit_lists_nothing(agent: SupportAgent) -> None:
+    message = (
+        "The app crashes with a blank screen when I press the zorblax button in the quux panel"
+    )
+
+    reply = _ask(agent, message)
+
+    assert reply.output["action"]["type"] == "open_ticket"
+    assert reply.output["related"] == []
+
+
+def test_outage_escalation_lists_no_articles(agent: SupportAgent) -> None:
+    reply = _ask(agent, "The whole site is down for our company, 502 on every page")
+
+    assert reply.output["action"]["type"] == "escalate"
+    assert reply.output["related"] == []
+
+
+@pytest.fixture
+def agent_with_llm_reply(data_dir: Path) -> Iterator[Callable[[str], SupportAgent]]:
+    """Agents whose answer model returns a fixed reply; intents stay with the offline classifier."""
+    agents: list[SupportAgent] = []
+
+    def start(reply: str) -> SupportAgent:
+        support_agent = SupportAgent(Settings(data_dir=data_dir), "default")
+        model_settings = Settings(llm_model="openai/gpt-4o-mini", llm_api_key="sk-test-not-used")
+        llm = LLMClient(model_settings, extra={"mock_response": reply})
+        support_agent.context = dataclasses.replace(support_agent.context, llm=llm)
+        agents.append(support_agent)
+        return support_agent
+
+    yield start
+    for support_agent in agents:
+        support_agent.close()
+
+
+TASK_QUESTION = "How do I set a due date and assignee on a task?"
+
+
+def test_llm_no_answer_opens_unanswered_ticket(
+    agent_with_llm_reply: Callable[[str], SupportAgent], data_dir: Path
+) -> None:
+    reply = agent_with_llm_reply("NO_ANSWER").ask(TASK_QUESTION, MEMBER)
+
+    action = reply.output["action"]
+    assert action["type"] == "open_ticket"
+    assert action["reason"] == MODEL_NO_ANSWER_REASON
+    assert action["ticket"] is not None
+    ticket_id = str(action["ticket"]["id"])
+    assert ticket_id in reply.output["answer"]
+    assert "NO_ANSWER" not in reply.output["answer"]
+    assert reply.output["citations"] == []
+    assert any("tasks/" in doc for doc in _related_docs(reply)), reply.output["related"]
+    stored = TicketStore(Settings(data_dir=data_dir).resolved_database_url).get(ticket_id)
+    assert stored.tier.value == "L2"
+    comments = [e.data.get("text") for e in stored.events if e.kind.value == "commented"]
+    assert reply.output["answer"] in comments
+
+
+def test_llm_bad_citations_keep_extractive_answer(
+    agent_with_llm_reply: Callable[[str], SupportAgent],
+) -> None:
+    reply = agent_with_llm_reply("Open the task and pick a date.").ask(TASK_QUESTION, MEMBER)
+
+    assert reply.output["action"]["type"] == "answer"
+    assert reply.output["action"]["ticket"] is None
+    assert reply.output["citations"]
+    assert "[1]" in reply.output["answer"]

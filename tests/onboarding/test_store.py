@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import event
 
 from assistant.domain import Role
 from assistant.errors import InputError
 from assistant.onboarding.store import (
     EventKind,
+    OnboardingProfile,
     OnboardingStore,
     Profile,
     TourStatus,
@@ -100,3 +102,30 @@ def test_validate_user_id_rejects_invalid_ids(user_id: str) -> None:
 
 def test_validate_user_id_accepts_email_like_ids() -> None:
     assert validate_user_id("ada.lovelace+pm@example.com") == "ada.lovelace+pm@example.com"
+
+
+def test_record_event_survives_profile_insert_race(postgres_url: str) -> None:
+    store = OnboardingStore(postgres_url)
+    rival = OnboardingStore(postgres_url)
+    raced = False
+
+    def rival_creates_the_profile_first(*_: object) -> None:
+        # Runs when `store` flushes its new profile row, after its lookup found none.
+        nonlocal raced
+        if not raced:
+            raced = True
+            rival.record_event("acme", "u1", "boards", profile=Profile(product_version="3.2"))
+
+    event.listen(OnboardingProfile, "before_insert", rival_creates_the_profile_first)
+    try:
+        store.record_event("acme", "u1", "tasks", profile=Profile(role=Role.ADMIN))
+    finally:
+        event.remove(OnboardingProfile, "before_insert", rival_creates_the_profile_first)
+        rival.close()
+
+    assert raced
+    assert store.feature_usage("acme", "u1").used == {"tasks", "boards"}
+    assert store.profile("acme", "u1") == Profile(
+        role=Role.ADMIN, product_version="3.2", first_version="3.2"
+    )
+    store.close()

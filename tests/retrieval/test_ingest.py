@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from assistant.errors import InputError, KnowledgeBaseNotFoundError
 from assistant.settings import Settings
+from assistant.text import ANALYZER_VERSION
 from retrieval.ingest import ingest_folder
 from retrieval.knowledge_base import KnowledgeBase, list_knowledge_bases
 from tests.conftest import write_kb
@@ -38,6 +40,28 @@ def test_ingest_skips_unchanged_files_on_second_run(settings: Settings, small_kb
     assert len(second.unchanged) == 3
     assert second.chunk_count == first.chunk_count
     assert kb.vector_store.count() == first.chunk_count
+
+
+def test_ingest_retokenizes_after_analyzer_change(settings: Settings, small_kb_dir: Path) -> None:
+    kb = KnowledgeBase(settings, "default")
+    ingest_folder(kb, small_kb_dir)
+    store = kb.chunk_store
+    # What an older analyzer left: a stale token in every chunk and an older version.
+    hashes = store.file_hashes()
+    for doc in hashes:
+        chunks = [c for c in store.all_chunks() if c.doc == doc]
+        stale = [dataclasses.replace(c, search_tokens=(*c.search_tokens, "wher")) for c in chunks]
+        store.replace_file(doc, hashes[doc], chunks[0].title, stale)
+    store.set_meta("analyzer_version", "1")
+
+    again = ingest_folder(kb, small_kb_dir)
+    third = ingest_folder(kb, small_kb_dir)
+
+    assert again.reembedded
+    assert len(again.updated) == 3
+    assert all("wher" not in c.search_tokens for c in store.all_chunks())
+    assert store.get_meta("analyzer_version") == ANALYZER_VERSION
+    assert not third.reembedded
 
 
 def test_ingest_replaces_chunks_of_a_changed_file(settings: Settings, small_kb_dir: Path) -> None:

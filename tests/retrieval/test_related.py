@@ -1,4 +1,5 @@
-"""Related articles: ranking by shared tags, then module, then title, on a small KB."""
+"""Related articles: ranking by shared tags, then module, then title, on a small KB, and the
+confident retrieved articles suggested next to a ticket."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from assistant.settings import Settings
 from retrieval.ingest import ingest_folder
 from retrieval.knowledge_base import KnowledgeBase
+from retrieval.related import RetrievedChunk, confident_articles
 from tests.conftest import write_kb
 
 
@@ -111,3 +113,72 @@ def test_related_articles_filter_role_version(settings: Settings, tmp_path: Path
     assert everything == {"gantt/admin.md", "gantt/new.md", "gantt/old.md"}
     assert member_on_34 == set()
     assert admin_on_35 == {"gantt/admin.md", "gantt/new.md"}
+
+
+MIN_CONFIDENCE = 0.35
+
+
+def _hit(doc: str, confidence: float, **changes: object) -> RetrievedChunk:
+    hit = RetrievedChunk(
+        doc=doc,
+        title=f"Title of {doc}",
+        confidence=confidence,
+        language="en",
+        roles=[],
+        introduced_in=None,
+        removed_in=None,
+    )
+    return hit | changes  # type: ignore[return-value]
+
+
+def test_confident_articles_distinct_by_confidence() -> None:
+    hits = [
+        _hit("a.md", 0.5),
+        _hit("low.md", 0.2),
+        _hit("a.md", 0.7),
+        _hit("b.md", 0.9),
+        _hit("d.md", 0.4),
+        _hit("e.md", 0.36),
+    ]
+
+    articles = confident_articles(hits, MIN_CONFIDENCE)
+
+    assert articles == [
+        {"doc": "b.md", "title": "Title of b.md"},
+        {"doc": "a.md", "title": "Title of a.md"},
+        {"doc": "d.md", "title": "Title of d.md"},
+    ]
+
+
+def test_confident_articles_none_confident() -> None:
+    hits = [_hit("a.md", 0.34), _hit("b.md", 0.1)]
+
+    assert confident_articles(hits, MIN_CONFIDENCE) == []
+    assert confident_articles([], MIN_CONFIDENCE) == []
+
+
+def test_confident_articles_filter_role_version() -> None:
+    hits = [
+        _hit("admin.md", 0.9, roles=["admin"]),
+        _hit("new.md", 0.8, introduced_in="3.5"),
+        _hit("old.md", 0.7, introduced_in="3.0", removed_in="3.2"),
+        _hit("guest.md", 0.6, roles=["admin", "member", "guest"]),
+        _hit("anyone.md", 0.5),
+    ]
+
+    guest_on_34 = confident_articles(hits, MIN_CONFIDENCE, role="guest", version="3.4")
+    admin_on_35 = confident_articles(hits, MIN_CONFIDENCE, role="admin", version="3.5")
+
+    assert [a["doc"] for a in guest_on_34] == ["guest.md", "anyone.md"]
+    assert [a["doc"] for a in admin_on_35] == ["admin.md", "new.md", "guest.md"]
+
+
+def test_confident_articles_prefer_reply_language() -> None:
+    hits = [_hit("en/sso.md", 0.9), _hit("zh/sso.md", 0.6, language="zh")]
+    english_only = [_hit("en/sso.md", 0.9)]
+
+    in_chinese = confident_articles(hits, MIN_CONFIDENCE, language="zh")
+    no_chinese_hit = confident_articles(english_only, MIN_CONFIDENCE, language="zh")
+
+    assert [a["doc"] for a in in_chinese] == ["zh/sso.md"]
+    assert [a["doc"] for a in no_chinese_hit] == ["en/sso.md"]

@@ -158,3 +158,12 @@ def test_search_sees_other_process_ingest(settings: Settings, tmp_path: Path) ->
 
     assert _docs(served, "velocity chart story points") == ["sprints/velocity.md"]
     assert "gantt/baseline.md" not in _docs(served, "Gantt baseline")
+
+
+def test_search_counts_repeated_query_word_once(kb: KnowledgeBase) -> None:
+    once = kb.search("board SSO")
+    repeated = kb.search("board board board SSO")
+
+    assert [(h.chunk.chunk_id, h.score) for h in repeated.hits] == [
+        (h.chunk.chunk_id, h.score) for h in once.hits
+    ]

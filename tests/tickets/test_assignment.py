@@ -8,7 +8,7 @@ from datetime import datetime
 from assistant.domain import Intent, Language, Tier
 from assistant.tickets.assignment import Assignment, TicketNeeds, choose_assignment, choose_team
 from assistant.tickets.roster import Roster
-from assistant.tickets.schemas import EventKind
+from assistant.tickets.schemas import EventKind, ReasonCode
 from tests.tickets.factories import make_agent, make_roster, shanghai
 
 MONDAY_MORNING = shanghai(3, 10)
@@ -141,11 +141,90 @@ def test_no_team_leaves_ticket_without_team() -> None:
     )
 
 
+def test_chosen_agent_reason_code() -> None:
+    roster = make_roster([make_agent("a-night", working_hours=NIGHT_SHIFT), make_agent("b-day")])
+
+    assignment = assign(roster, open_load={"a-night": 0, "b-day": 3})
+
+    assert assignment.reason_code is ReasonCode.AGENT_CHOSEN
+    assert assignment.reason_params == {
+        "agent": "b-day",
+        "on_shift": True,
+        "open_tickets": 3,
+        "capacity": 5,
+    }
+
+
+def test_off_shift_agent_reason_params() -> None:
+    roster = make_roster([make_agent("a-night", working_hours=NIGHT_SHIFT)])
+
+    assignment = assign(roster, open_load={"a-night": 1}, now=shanghai(8, 12))
+
+    assert assignment.reason_code is ReasonCode.AGENT_CHOSEN
+    assert assignment.reason_params["on_shift"] is False
+
+
+def test_no_skilled_agent_reason_code() -> None:
+    roster = make_roster([make_agent("a-zh-only", languages=("zh",))])
+
+    assignment = assign(roster)
+
+    assert assignment.reason_code is ReasonCode.NO_SKILLED_AGENT
+    assert assignment.reason_params == {
+        "team": "l2-product",
+        "module": "gantt",
+        "language": "en",
+        "tier": "L2",
+    }
+
+
+def test_agents_at_capacity_reason_code() -> None:
+    roster = make_roster([make_agent("a", capacity=1), make_agent("b", capacity=2)])
+
+    assignment = assign(roster, open_load={"a": 1, "b": 2})
+
+    assert assignment.reason_code is ReasonCode.AGENTS_AT_CAPACITY
+    assert assignment.reason_params == {
+        "team": "l2-product",
+        "loads": [
+            {"agent": "a", "open_tickets": 1, "capacity": 1},
+            {"agent": "b", "open_tickets": 2, "capacity": 2},
+        ],
+    }
+
+
+def test_no_team_reason_code() -> None:
+    roster = make_roster([make_agent("a")])
+    needs = TicketNeeds(tier=Tier.L2, module="billing", language=Language.EN, intent=Intent.BILLING)
+
+    assignment = assign(roster, needs)
+
+    assert assignment.reason_code is ReasonCode.NO_TEAM
+    assert assignment.reason_params == {
+        "roster": "test-roster.yaml",
+        "tier": "L2",
+        "module": "billing",
+        "intent": "billing",
+    }
+
+
 def test_assignment_event_records_reason() -> None:
-    assignment = Assignment(team="l2-product", assignee=None, reason="nobody free")
+    assignment = Assignment(
+        team="l2-product",
+        assignee=None,
+        reason="nobody free",
+        reason_code=ReasonCode.NO_SKILLED_AGENT,
+        reason_params={"team": "l2-product", "tier": "L2"},
+    )
 
     event = assignment.to_event("assistant")
 
     assert event.kind is EventKind.ASSIGNED
-    assert event.data == {"team": "l2-product", "assignee": None, "reason": "nobody free"}
+    assert event.data == {
+        "team": "l2-product",
+        "assignee": None,
+        "reason": "nobody free",
+        "reason_code": "no_skilled_agent",
+        "reason_params": {"team": "l2-product", "tier": "L2"},
+    }
     assert assignment.to_update().model_fields_set == {"team", "assignee"}

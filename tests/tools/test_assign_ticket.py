@@ -46,6 +46,8 @@ def test_assign_ticket_to_named_agent(
     assert assigned.assignee == "l2-bo"
     assert assigned.team == "l2-product"
     assert assigned.events[-1].data["reason"] == "assigned to l2-bo by request"
+    assert assigned.events[-1].data["reason_code"] == "agent_requested"
+    assert assigned.events[-1].data["reason_params"] == {"agent": "l2-bo"}
 
 
 def test_assign_named_agent_notes_missing_skills(
@@ -58,6 +60,11 @@ def test_assign_named_agent_notes_missing_skills(
     assert assigned.assignee == "l3-kai"
     assert assigned.team == "l3-eng"
     assert "skills lack tier L2" in str(assigned.events[-1].data["reason"])
+    assert assigned.events[-1].data["reason_code"] == "agent_requested_lacking_skills"
+    assert assigned.events[-1].data["reason_params"] == {
+        "agent": "l3-kai",
+        "missing_skills": {"tier": "L2"},
+    }
 
 
 def test_assign_unknown_agent_lists_roster(

@@ -8,7 +8,13 @@ from assistant.domain import Priority, Tier
 from assistant.errors import ToolFailure
 from assistant.settings import Settings
 from assistant.tickets.roster import Roster
-from assistant.tickets.schemas import EventKind, TicketRecord, TicketStatus, TicketUpdate
+from assistant.tickets.schemas import (
+    EventKind,
+    ReasonCode,
+    TicketRecord,
+    TicketStatus,
+    TicketUpdate,
+)
 from assistant.tickets.store import TicketStore
 from tests.tickets.factories import make_draft, shanghai
 from tools.escalate_ticket import escalate_ticket
@@ -112,6 +118,32 @@ def test_escalate_without_roster_clears_assignee(
     assert escalated.team is None
     assert escalated.assignee is None
     assert "no roster was given" in str(escalated.events[-2].data["reason"])
+    assert escalated.events[-2].data["reason_code"] == "no_roster"
+    assert escalated.events[-2].data["reason_params"] == {"tier": "L3"}
+
+
+def test_escalate_records_reason_code(
+    store: TicketStore, roster: Roster, settings: Settings
+) -> None:
+    ticket = open_at(store, roster, settings)
+
+    escalated = escalate_ticket(
+        store,
+        ticket.id,
+        Tier.L2,
+        "bug_report goes to L2",
+        roster=roster,
+        now=ESCALATED_AT,
+        settings=settings,
+        reason_code=ReasonCode.INTENT_NEEDS_TIER,
+        reason_params={"intent": "bug_report", "tier": "L2"},
+    )
+
+    event = escalated.events[len(ticket.events)]
+    assert event.kind is EventKind.ESCALATED
+    assert event.data["reason"] == "bug_report goes to L2"
+    assert event.data["reason_code"] == "intent_needs_tier"
+    assert event.data["reason_params"] == {"intent": "bug_report", "tier": "L2"}
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,10 @@ from tests.web.conftest import (
 
 SSO_QUESTION = "How do I set up SSO?"
 SSO_DOC = "en/admin/sso-saml.md"
+GANTT_PDF_BUG = (
+    "Since version 3.4.1 exporting the Gantt chart to PDF crashes. "
+    "Steps: open Gantt, click Export, choose PDF. Expected: a PDF file. Actual: error 500"
+)
 
 
 FINISHED_REPLY = '.message-assistant[aria-busy="false"]'
@@ -110,6 +114,30 @@ def test_chat_human_button_opens_handoff_ticket(
     assert note.get_attribute("data-ticket-id").startswith("T-")
     assert note.text.startswith("工单 T-")
     assert not driver.find_elements(By.CSS_SELECTOR, ".survey"), "the survey waits for the ticket"
+
+
+def test_chat_ticket_reply_lists_articles_for_the_wait(
+    open_browser: BrowserFactory, app_server: AppServer
+) -> None:
+    driver = open_browser("en-US")
+    open_page(driver, f"{app_server.base_url}/#key={app_server.widget_key}")
+
+    reply = ask(driver, GANTT_PDF_BUG)
+
+    note = reply.find_element(By.CSS_SELECTOR, ".ticket-note")
+    related = reply.find_element(By.CSS_SELECTOR, ".related")
+    heading = related.find_element(By.TAG_NAME, "h3")
+    assert heading.text.casefold() == "while you wait, these articles may help"
+    related_docs = [d.text for d in related.find_elements(By.CSS_SELECTOR, ".citation-doc")]
+    assert "en/gantt/gantt-troubleshooting.md" in related_docs
+    assert not reply.find_elements(By.CSS_SELECTOR, ".citation")
+    note_first = "return arguments[0].compareDocumentPosition(arguments[1]) & 4;"
+    assert driver.execute_script(note_first, note, related), "the ticket note comes first"
+
+    Select(driver.find_element(By.ID, "language")).select_by_value("zh")
+
+    wait(driver).until(lambda _: heading.text == "等待处理期间，这些文章或许能帮到你")
+    save_screenshot(driver, "chat-ticket-zh")
 
 
 def test_chat_language_follows_browser_when_zh(

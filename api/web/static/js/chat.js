@@ -94,7 +94,14 @@ function showTicket(reply, action) {
     ? new Date(ticket.sla_due_at).toLocaleString(getLocale(), DUE_FORMAT)
     : "—";
   setText(note, "chat.ticket", { id: ticket.id, tier: ticket.tier, team: ticket.team ?? "—", due });
-  reply.article.append(note);
+  // Next to a ticket, the related articles are for reading while it waits, so they follow its note.
+  const related = reply.article.querySelector(".related:not([hidden])");
+  if (related) {
+    reply.article.insertBefore(note, related);
+    setText(related.querySelector("h3"), "chat.related_ticket");
+  } else {
+    reply.article.append(note);
+  }
 }
 
 function showError(reply, message) {

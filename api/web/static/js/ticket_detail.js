@@ -94,8 +94,7 @@ function renderTranscript(transcript) {
 }
 
 // Translators of event data values that are API codes, by the data key that contains them.
-// Other values (team and agent ids, reasons and comments) are shown as sent. Routing and
-// escalation reasons are free text, written in English by the server or typed by an agent.
+// Other values (team and agent ids, comments, and reasons typed by an agent) are shown as sent.
 const EVENT_VALUE_KEYS = {
   priority: (value) => tOr(`priority.${value}`, value),
   from: (value) => tOr(`status.${value}`, value),
@@ -105,6 +104,50 @@ const EVENT_VALUE_KEYS = {
   assignee: (value) => value ?? t("detail.unassigned"),
   team: (value) => value ?? t("detail.no_team"),
 };
+
+// Data keys of a server-written reason's code and parameters. They are not listed as fields,
+// because the translated `reason` shows them.
+const REASON_CODE_KEYS = new Set(["reason_code", "reason_params"]);
+
+// Translators of reason parameters that are API codes, booleans or lists, by parameter name.
+// Other parameters (ids, tiers, counts and the roster file) are shown as sent.
+const REASON_PARAM_KEYS = {
+  module: (value) => moduleName(value),
+  intent: (value) => tOr(`intent.${value}`, value),
+  language: (value) => tOr(`draft.language.${value}`, value),
+  on_shift: (value) => t(value ? "event_reason.on_shift" : "event_reason.off_shift"),
+  loads: (loads) =>
+    loads.map((load) => t("event_reason.load", load)).join(t("event_reason.list_separator")),
+  missing_skills: (skills) =>
+    Object.entries(skills)
+      .map(([skill, value]) =>
+        t(`event_reason.missing.${skill}`, { value: describeReasonParam(skill, value) }),
+      )
+      .join(t("event_reason.list_separator")),
+};
+
+function describeReasonParam(name, value) {
+  return name in REASON_PARAM_KEYS ? REASON_PARAM_KEYS[name](value) : value;
+}
+
+/**
+ * Describe a routing or escalation reason in the page's language. The stored English text is
+ * shown for reasons without a code (typed by an agent, or logged before codes existed) and for
+ * codes this page has no message for.
+ */
+function describeReason(data) {
+  const code = data.reason_code;
+  if (!code) {
+    return String(data.reason ?? "");
+  }
+  const params = Object.fromEntries(
+    Object.entries(data.reason_params ?? {}).map(([name, value]) => [
+      name,
+      describeReasonParam(name, value),
+    ]),
+  );
+  return tOr(`event_reason.${code}`, data.reason ?? code, params);
+}
 
 function describeEventValue(key, value, formatDate) {
   if (key === "due_at" && typeof value === "string") {
@@ -119,9 +162,12 @@ function describeEventValue(key, value, formatDate) {
 /** Describe an event's data as "label: value" pairs in the page's language. */
 export function describeEventData(data, formatDate = (iso) => iso) {
   return Object.entries(data ?? {})
+    .filter(([key]) => !REASON_CODE_KEYS.has(key))
     .map(([key, value]) => {
       const label = tOr(`event_field.${key}`, key);
-      return t("event.field", { label, value: describeEventValue(key, value, formatDate) });
+      const text =
+        key === "reason" ? describeReason(data) : describeEventValue(key, value, formatDate);
+      return t("event.field", { label, value: text });
     })
     .join(t("event.separator"));
 }
