@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import logging
 import re
+from collections.abc import Sequence
 from typing import Literal, TypeAlias
 
 from assistant.domain import Language
@@ -18,13 +19,15 @@ from assistant.errors import ModelOutputError, UpstreamError
 from assistant.i18n import translate
 from assistant.llm import LLMClient
 from assistant.prompts import render_prompt
-from graphs.support.evidence import select_evidence
+from graphs.support.evidence import select_evidence, split_units
 from graphs.support.state import Citation, Hit, UserContext
 from retrieval.versions import version_key
 
 logger = logging.getLogger(__name__)
 
 MAX_CITED_CHUNKS = 3
+OPENING_CHARS = 400
+"""Length of the opening quoted from the best hit when no sentence of any hit matches."""
 MIN_RELATIVE_CONFIDENCE = 0.8
 """A hit after the best one is quoted only with at least this share of the best confidence."""
 LLM_MAX_SENTENCES = 6
@@ -49,20 +52,37 @@ _ROLE_NAMES = {
 
 
 def compose_extractive(
-    question: str, hits: list[Hit], language: Language, user: UserContext, min_confidence: float
+    question: str,
+    hits: list[Hit],
+    language: Language,
+    user: UserContext,
+    min_confidence: float,
+    translated_terms: Sequence[str] = (),
 ) -> tuple[str, list[Citation]]:
-    """Quote the best sentences or steps of the confident hits, each with its citation number."""
-    lines, citations = quote_evidence(question, hits, language, user, min_confidence)
+    """Quote the best sentences or steps of the confident hits, each with its citation number.
+
+    `translated_terms` are the glossary's translations of the question's terms, which choose
+    the sentences of hits in the other language.
+    """
+    lines, citations = quote_evidence(
+        question, hits, language, user, min_confidence, translated_terms
+    )
     lines.append(translate("answer_follow_up", language))
     return "\n".join(lines), citations
 
 
 def quote_evidence(
-    question: str, hits: list[Hit], language: Language, user: UserContext, min_confidence: float
+    question: str,
+    hits: list[Hit],
+    language: Language,
+    user: UserContext,
+    min_confidence: float,
+    translated_terms: Sequence[str] = (),
 ) -> tuple[list[str], list[Citation]]:
     """Return the lines of an extractive reply, from its introduction to its list of sources.
 
     `hits` must not be empty; the best hit is quoted even when no hit reaches `min_confidence`.
+    Sentences of a hit in another language are chosen by `translated_terms`, when given.
     """
     lines = [translate("answer_intro", language)]
     citations: list[Citation] = []
@@ -76,7 +96,9 @@ def quote_evidence(
         lines.append(translate("answer_other_language", language))
     lines.extend(_caveats(confident[0], language, user))
     for hit in confident:
-        units = select_evidence(question, hit["text"])
+        other_language = hit["language"] != language and bool(translated_terms)
+        terms = translated_terms if other_language else None
+        units = select_evidence(question, hit["text"], terms)
         if not units:
             continue
         citations.append(_citation(hit))
@@ -84,10 +106,22 @@ def quote_evidence(
         lines.extend(f"{unit.text} {marker}" for unit in units)
     if not citations:
         citations.append(_citation(confident[0]))
-        lines.append(f"{confident[0]['text'][:400].strip()} [1]")
+        lines.append(f"{_opening(confident[0]['text'])} [1]")
     lines.append("")
     lines.extend(source_lines(citations, language))
     return lines, citations
+
+
+def _opening(text: str) -> str:
+    """Return the first whole sentences or steps of a chunk, up to about `OPENING_CHARS`."""
+    quoted: list[str] = []
+    length = 0
+    for unit, _ in split_units(text):
+        if quoted and length + len(unit) > OPENING_CHARS:
+            break
+        quoted.append(unit)
+        length += len(unit)
+    return "\n".join(quoted) if quoted else text[:OPENING_CHARS].strip()
 
 
 def source_lines(citations: list[Citation], language: Language) -> list[str]:

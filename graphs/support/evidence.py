@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.text import tokenize
@@ -22,10 +23,12 @@ _MARKUP_RE = re.compile(
 )
 """Images and HTML tags; placeholders such as `<time>` or `<时间>` are text and stay."""
 _LINK_RE = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_CODE_ONLY_STEP_RE = re.compile(
-    r"^\s*(?:\d+[.)、]|[-*+]|[一二三四五六七八九十]+[、.])?\s*`[^`]*`\s*$"
+_REFERENCE_ITEM_RE = re.compile(
+    r"^\s*(?:\d+[.)、]|[-*+]|[一二三四五六七八九十]+[、.])\s*"
+    r"(?:`[^`]*`|[\"“']?\[[^\]]+\]\([^)]*\)[\"”']?)[.。]?\s*$"
 )
-"""A list item that is a single code span: a list of codes or identifiers, not steps."""
+"""A list item that is only a code span or only a link: an item of a list of codes or of a
+"see also" list, not a step."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ def split_units(text: str) -> list[tuple[str, bool]]:
     for raw_line in text.splitlines():
         line = _clean(raw_line)
         if _STEP_RE.match(raw_line):
-            if not _CODE_ONLY_STEP_RE.match(line):
+            if not _REFERENCE_ITEM_RE.match(raw_line):
                 steps.append(line)
             continue
         if steps:
@@ -70,9 +73,18 @@ def split_units(text: str) -> list[tuple[str, bool]]:
     return units
 
 
-def select_evidence(question: str, text: str) -> list[EvidenceUnit]:
-    """Return the units of a chunk that best support an answer, in document order."""
-    question_tokens = set(tokenize(question))
+def select_evidence(
+    question: str, text: str, terms: Sequence[str] | None = None
+) -> list[EvidenceUnit]:
+    """Return the units of a chunk that best support an answer, in document order.
+
+    Args:
+        question: The user's question.
+        text: The chunk's text.
+        terms: Search tokens to look for instead of the question's own, for a chunk in
+            another language than the question: the glossary's translations of its terms.
+    """
+    question_tokens = set(terms) if terms is not None else set(tokenize(question))
     if not question_tokens:
         return []
     scored: list[tuple[int, EvidenceUnit]] = []

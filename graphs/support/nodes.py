@@ -87,7 +87,7 @@ def retrieve_context(state: State, runtime: Runtime[AgentContext]) -> dict[str, 
     context = runtime.context
     if intent not in RETRIEVING_INTENTS:
         module = _ticket_module(intent, state["message"], [], 0.0)
-        return {"hits": [], "retrieval_confidence": 0.0, "module": module}
+        return {"hits": [], "translated_terms": [], "retrieval_confidence": 0.0, "module": module}
     query = _search_query(state)
     version = state.get("user", {}).get("product_version") or None
     result = context.kb.search(query, SearchFilters(version=version))
@@ -101,7 +101,12 @@ def retrieve_context(state: State, runtime: Runtime[AgentContext]) -> dict[str, 
     logger.info("retrieved hits=%d best_confidence=%.3f", len(result.hits), best)
     hits = [to_hit(h) for h in result.hits]
     module = _ticket_module(intent, state["message"], hits, context.settings.answer_min_confidence)
-    return {"hits": hits, "retrieval_confidence": best, "module": module}
+    return {
+        "hits": hits,
+        "translated_terms": result.translated_terms,
+        "retrieval_confidence": best,
+        "module": module,
+    }
 
 
 def decide_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -174,6 +179,7 @@ def draft_answer(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]
             language,
             user,
             context.settings.answer_min_confidence,
+            state.get("translated_terms", []),
         )
     answer, citations = composed
     related = context.kb.related_articles(

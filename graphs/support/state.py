@@ -98,6 +98,8 @@ class State(InputState, OutputState, total=False):
     """Every user and assistant message so far."""
     hits: list[Hit]
     """Chunks retrieved for the current message."""
+    translated_terms: list[str]
+    """Search tokens of the glossary's translations of the message's terms."""
     clarifications: int
     """How many times the agent has asked the user to clarify in this conversation."""
     pending_ticket_id: str | None

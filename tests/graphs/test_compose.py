@@ -59,6 +59,25 @@ def test_extractive_answer_leaves_out_much_weaker_hits() -> None:
     assert [c["doc"] for c in weak] == [HIT["doc"]]
 
 
+def test_extractive_answer_quotes_other_language_hit_by_translated_terms() -> None:
+    hit = HIT | {
+        "text": (
+            "Cards show the task title and its assignee. Each column is a status.\n\n"
+            "To archive a board, open its menu and choose Archive. Archived boards stay searchable."
+        )
+    }
+    question = "怎么归档看板？"
+
+    translated, _ = compose_extractive(
+        question, [hit], Language.ZH, USER, 0.3, translated_terms=["archiv", "board"]
+    )
+    untranslated, _ = compose_extractive(question, [hit], Language.ZH, USER, 0.3)
+
+    assert "To archive a board" in translated
+    assert "Cards show the task title" not in translated
+    assert "Cards show the task title" in untranslated
+
+
 def test_extractive_answer_warns_a_guest_about_admin_steps() -> None:
     guest = UserContext(id="g", role="guest")
 
@@ -118,13 +137,15 @@ def test_placeholders_in_angle_brackets_are_kept() -> None:
     ]
 
 
-def test_split_units_skips_lists_of_code_spans() -> None:
+def test_split_units_skips_lists_of_codes_and_links() -> None:
     text = (
         "Purposes of processing:\n- `bu-01`\n- `bu-04`\n- `cc-01`\n\n"
-        "To turn on digests:\n1. Open **My account**.\n2. Select `Email reminders`, then save."
+        "To turn on digests:\n1. Open **My account**.\n2. Select `Email reminders`, then save.\n\n"
+        "延伸阅读：\n- “[关于看板](/boards/about)”\n- [Board settings](../settings/)"
     )
 
     units = split_units(text)
 
     assert not any("bu-01" in unit for unit, _ in units)
+    assert not any("关于看板" in unit or "Board settings" in unit for unit, _ in units)
     assert ("1. Open **My account**.\n2. Select `Email reminders`, then save.", True) in units
