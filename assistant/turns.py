@@ -17,7 +17,20 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import JSON, Engine, Float, Index, Integer, String, Text, insert, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Engine,
+    Float,
+    Index,
+    Integer,
+    String,
+    Text,
+    insert,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -74,6 +87,10 @@ class ConversationTurn(Base):
     ticket_id: Mapped[str | None] = mapped_column(String(MAX_TICKET_ID_CHARS))
     """Ticket the turn opened, escalated, handed off or added details to."""
     retrieval_confidence: Mapped[float] = mapped_column(Float)
+    kb_unanswered: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    """Whether the agent left a question the KB should answer unanswered, by
+    `graphs.support.policy.leaves_kb_unanswered`. NULL on turns recorded before the column
+    existed: readers judge those by their retrieval confidence."""
     module: Mapped[str] = mapped_column(String(MODULE_MAX_CHARS))
     question: Mapped[str] = mapped_column(Text)
     cited_docs: Mapped[list[str]] = mapped_column(JSON)
@@ -98,6 +115,9 @@ class TurnDraft:
     action: str
     ticket_id: str | None
     retrieval_confidence: float
+    kb_unanswered: bool | None
+    """See `ConversationTurn.kb_unanswered`. Readers treat None as a turn recorded before the
+    column existed."""
     module: str
     question: str
     cited_docs: tuple[str, ...]
@@ -131,6 +151,21 @@ def _row_values(turn: TurnDraft) -> dict[str, object]:
     return values
 
 
+def add_kb_unanswered_column(engine: Engine) -> None:
+    """Add the nullable `kb_unanswered` column to a turns table created before it existed.
+
+    Two processes may both add it. The loser's "duplicate column" error makes
+    `SqlStore._create_tables_with_retries` try again, and the next check finds the column.
+    """
+    table = ConversationTurn.__tablename__
+    columns = {column["name"] for column in inspect(engine).get_columns(table)}
+    if "kb_unanswered" in columns:
+        return
+    with engine.begin() as connection:
+        connection.execute(text(f"ALTER TABLE {table} ADD COLUMN kb_unanswered BOOLEAN"))
+    logger.info("added the kb_unanswered column to the %s table of %s", table, engine.url)
+
+
 def to_turn_record(row: ConversationTurn) -> TurnRecord:
     """Return a turn row as a record."""
     values = {field.name: getattr(row, field.name) for field in fields(TurnRecord)}
@@ -154,6 +189,7 @@ class TurnStore(SqlStore):
 
     def _create_tables(self, engine: Engine) -> None:
         Base.metadata.create_all(engine, tables=[_TURNS_TABLE])
+        add_kb_unanswered_column(engine)
 
     def record(self, turn: TurnDraft) -> None:
         """Queue a turn for the background writer without waiting for the database.

@@ -9,12 +9,12 @@ conversation (email, agents) are read by their own creation time.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Engine, case, distinct, func, select
+from sqlalchemy import ColumnElement, Engine, and_, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from assistant.database import SqlStore
@@ -22,7 +22,13 @@ from assistant.domain import ActionType
 from assistant.feedback import AnswerRating, ConversationSurvey
 from assistant.tickets.models import Base, Ticket
 from assistant.tickets.store import format_ticket_id, parse_ticket_id
-from assistant.turns import ConversationTurn, TurnRecord, to_turn_record
+from assistant.turns import (
+    ConversationTurn,
+    TurnRecord,
+    add_kb_unanswered_column,
+    to_turn_record,
+)
+from graphs.support.policy import ANSWERABLE_INTENTS
 
 ESCALATING_ACTIONS = (ActionType.ESCALATE, ActionType.OPEN_TICKET, ActionType.HANDOFF)
 """Actions that hand a turn to a person: it opened, escalated or handed off a ticket."""
@@ -32,6 +38,7 @@ NO_TICKET_TEAM = "assistant"
 UNASSIGNED_TEAM = "unassigned"
 SQL_IN_BATCH = 500
 """Values bound in one `IN (...)` list, well below SQLite's limit of bound parameters."""
+_ANSWERABLE = frozenset(intent.value for intent in ANSWERABLE_INTENTS)
 
 
 @dataclass(frozen=True)
@@ -138,6 +145,8 @@ class ActivityReader(SqlStore):
             ConversationSurvey.__tablename__,
         )
         Base.metadata.create_all(engine, tables=[Base.metadata.tables[name] for name in names])
+        # The reader selects every turn column, so an old turns table needs the new one too.
+        add_kb_unanswered_column(engine)
 
     def load(self, tenant: str, since: datetime, until: datetime) -> Activity:
         """Return the tenant's turns, tickets, ratings and surveys of [since, until)."""
@@ -189,25 +198,20 @@ class ActivityReader(SqlStore):
                 for intent, count, escalated in rows
             }
 
-    def low_confidence_turns(
-        self,
-        tenant: str,
-        since: datetime,
-        until: datetime,
-        *,
-        below: float,
-        intents: Collection[str],
-        limit: int,
+    def unanswered_turns(
+        self, tenant: str, since: datetime, until: datetime, *, min_confidence: float, limit: int
     ) -> tuple[int, list[TurnRecord]]:
-        """Return how many turns of `intents` had a retrieval confidence under `below`, and the
-        latest `limit` of them, newest first."""
-        low = (ConversationTurn.retrieval_confidence < below) & ConversationTurn.intent.in_(
-            list(intents)
-        )
-        count_query = select(func.count()).where(*_in_window(tenant, since, until), low)
+        """Return how many turns of [since, until) left a question unanswered that the KB should
+        answer, and the latest `limit` of them, newest first.
+
+        `is_kb_unanswered` gives the rule, and `min_confidence` judges the turns recorded
+        before the agent stored its verdict.
+        """
+        unanswered = _kb_unanswered_condition(min_confidence)
+        count_query = select(func.count()).where(*_in_window(tenant, since, until), unanswered)
         rows_query = (
             select(ConversationTurn)
-            .where(*_in_window(tenant, since, until), low)
+            .where(*_in_window(tenant, since, until), unanswered)
             .order_by(ConversationTurn.created_at.desc(), ConversationTurn.id.desc())
             .limit(limit)
         )
@@ -224,6 +228,29 @@ class ActivityReader(SqlStore):
         with self._transaction() as session:
             ratings, surveys = _feedback(session, tenant, since, until)
             return _with_context(session, tenant, since, until, [], ratings, surveys)
+
+
+def is_kb_unanswered(turn: TurnRecord, min_confidence: float) -> bool:
+    """Return whether a turn left a question unanswered that the KB should answer.
+
+    The agent's recorded verdict decides. A turn recorded before the verdict existed has
+    `kb_unanswered` None and counts when its intent is answerable and its retrieval confidence
+    is under `min_confidence`, the rule the agent followed before an LLM could find no answer.
+    `_kb_unanswered_condition` is the same rule in SQL.
+    """
+    if turn.kb_unanswered is not None:
+        return turn.kb_unanswered
+    return turn.intent in _ANSWERABLE and turn.retrieval_confidence < min_confidence
+
+
+def _kb_unanswered_condition(min_confidence: float) -> ColumnElement[bool]:
+    recorded = ConversationTurn.kb_unanswered.is_(True)
+    by_confidence = and_(
+        ConversationTurn.kb_unanswered.is_(None),
+        ConversationTurn.intent.in_(sorted(_ANSWERABLE)),
+        ConversationTurn.retrieval_confidence < min_confidence,
+    )
+    return or_(recorded, by_confidence)
 
 
 def _in_window(tenant: str, since: datetime, until: datetime) -> tuple[ColumnElement[bool], ...]:

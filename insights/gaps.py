@@ -1,8 +1,9 @@
 """KB gaps: questions the KB did not answer well, clustered into topics and ranked.
 
 A question is a gap candidate when one of these signals falls in the window:
-- its intent is one the KB should answer, and its best retrieved chunk scored under the
-  answer threshold (`low_confidence`),
+- the agent left it unanswered although its intent is one the KB should answer, because
+  retrieval was not confident or the model found no answer in the articles
+  (`low_confidence`, see `insights.activity.is_kb_unanswered`),
 - the user rated its answer thumbs-down (`thumbs_down`),
 - the turn after its answer opened a ticket (`ticket_after_answer`).
 The question itself may be older than the window when a later signal falls in it.
@@ -10,7 +11,7 @@ The question itself may be older than the window when a later signal falls in it
 Candidates are grouped by leader clustering on the cosine of their token vectors. These are
 the surge detection vectors with the glossary's zh<->en concepts, so "同步失败" and "sync
 fails" can meet. Each question joins the most similar cluster whose centroid cosine reaches
-`MIN_SIMILARITY`, or else starts a new one. A cluster's score counts each low-confidence
+`MIN_SIMILARITY`, or else starts a new one. A cluster's score counts each unanswered
 question once and each thumbs-down or ticket after an answer twice. The reason is that in
 those cases a user read an answer and it did not help.
 """
@@ -28,8 +29,7 @@ from assistant.domain import ActionType
 from assistant.feedback import Rating
 from assistant.incidents.similarity import ConceptMatcher, TextSimilarity, cosine, normalized
 from assistant.turns import TurnRecord
-from graphs.support.policy import ANSWERABLE_INTENTS
-from insights.activity import Activity
+from insights.activity import Activity, is_kb_unanswered
 from insights.keywords import extract_terms
 from insights.stale_docs import StaleDocsReport
 from insights.voc import ModuleCount
@@ -41,13 +41,15 @@ EXAMPLES_PER_CLUSTER = 3
 LABEL_TERMS = 3
 CITED_DOCS_PER_CLUSTER = 3
 ANSWER_FAILED_WEIGHT = 2
-"""Score of a thumbs-down or a ticket after an answer. A low-confidence question scores 1."""
+"""Score of a thumbs-down or a ticket after an answer. An unanswered question scores 1."""
 
 
 class GapSignal(StrEnum):
     """Signal that makes a question a KB gap candidate."""
 
     LOW_CONFIDENCE = "low_confidence"
+    """The KB left the question unanswered, whatever the retrieval confidence. The name is
+    older than the model's "no answer" verdict and stays for the report's JSON readers."""
     THUMBS_DOWN = "thumbs_down"
     TICKET_AFTER_ANSWER = "ticket_after_answer"
 
@@ -109,7 +111,8 @@ class KbGapsReport(BaseModel):
     timezone: str
     generated_at: datetime
     min_confidence: float
-    """Retrieval confidence under which a question counts as low confidence."""
+    """Answer threshold by which turns recorded before the agent stored its verdict count as
+    unanswered."""
     candidates: int
     clusters: list[GapCluster]
     """The highest-scoring clusters, best first."""
@@ -141,9 +144,8 @@ def find_candidates(activity: Activity, min_confidence: float) -> list[_Candidat
     def flag(turn: TurnRecord, signal: GapSignal) -> None:
         candidates.setdefault(turn.id, _Candidate(turn)).signals.add(signal)
 
-    answerable = {intent.value for intent in ANSWERABLE_INTENTS}
     for turn in activity.turns:
-        if turn.intent in answerable and turn.retrieval_confidence < min_confidence:
+        if is_kb_unanswered(turn, min_confidence):
             flag(turn, GapSignal.LOW_CONFIDENCE)
     for rating in activity.ratings:
         rated = activity.turn_at(rating.conversation_id, rating.created_at)

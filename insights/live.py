@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 
 from assistant.feedback import UNKNOWN_INTENT, FeedbackStats, score_feedback
-from graphs.support.policy import ANSWERABLE_INTENTS
 from insights.activity import Activity, ActivityReader
 from insights.weeks import week_of
 
@@ -31,7 +30,7 @@ class IntentEscalation(BaseModel):
 
 
 class UnansweredTurn(BaseModel):
-    """A question the KB should answer, asked with a retrieval confidence under the threshold."""
+    """A question the KB should answer that the agent left unanswered, see `is_kb_unanswered`."""
 
     conversation_id: str
     question: str
@@ -74,8 +73,8 @@ class TurnMetrics(BaseModel):
     """(conversations - conversations_with_ticket) / conversations, or null without any."""
     escalation_by_intent: dict[str, IntentEscalation]
     unanswered_count: int
-    """Turns of the answerable intents whose best retrieved chunk scored under the agent's
-    answer threshold."""
+    """Turns that left a question unanswered that the KB should answer: retrieval was not
+    confident or the model found no answer in the articles (see `is_kb_unanswered`)."""
     unanswered: list[UnansweredTurn]
     """The latest of those turns, newest first."""
     feedback: FeedbackScores
@@ -93,8 +92,8 @@ def compute_turn_metrics(
     """Return the tenant's turn metrics over the `weeks` weeks up to the one containing `now`.
 
     Args:
-        min_confidence: Retrieval confidence under which a question counts as unanswered
-            (the agent's `answer_min_confidence`).
+        min_confidence: The agent's `answer_min_confidence`. Turns recorded before the agent
+            stored its verdict count as unanswered under it.
     """
     current = week_of(now, timezone)
     since = current.shift(1 - weeks).start(timezone)
@@ -102,9 +101,8 @@ def compute_turn_metrics(
 
     conversations, with_ticket = reader.count_conversations(tenant, since, until)
     by_intent = reader.count_turns_by_intent(tenant, since, until)
-    answerable = sorted(intent.value for intent in ANSWERABLE_INTENTS)
-    unanswered_count, unanswered = reader.low_confidence_turns(
-        tenant, since, until, below=min_confidence, intents=answerable, limit=UNANSWERED_LIMIT
+    unanswered_count, unanswered = reader.unanswered_turns(
+        tenant, since, until, min_confidence=min_confidence, limit=UNANSWERED_LIMIT
     )
     feedback = reader.load_feedback(tenant, since, until)
 

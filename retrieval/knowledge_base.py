@@ -243,10 +243,19 @@ class KnowledgeBase:
             self._topics = document_topics(self.retriever().chunks)
         return self._topics
 
+    def languages(self) -> frozenset[str]:
+        """Return the languages of the KB's documents (`en`, `zh`), computed once per ingest."""
+        return self.retriever().languages
+
     def search(
-        self, query: str, filters: SearchFilters | None = None, top_k: int | None = None
+        self,
+        query: str,
+        filters: SearchFilters | None = None,
+        top_k: int | None = None,
+        *,
+        translated_query: str | None = None,
     ) -> SearchResult:
-        """Search the KB; see `HybridRetriever.search`."""
+        """Search the KB; see `HybridRetriever.search` for `translated_query`."""
         limit = top_k or self.settings.retrieval_top_k
         filters = filters or SearchFilters()
         attributes: dict[str, AttributeValue] = {
@@ -255,7 +264,7 @@ class KnowledgeBase:
             telemetry.RETRIEVAL_VERSION_FILTER: filters.version or "",
         }
         with telemetry.span("retrieval.search", attributes) as current:
-            result = self.retriever().search(query, filters, limit)
+            result = self.retriever().search(query, filters, limit, translated_query)
             if current is not None:
                 self._record_result(current, query, result)
         return result

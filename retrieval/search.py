@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -115,8 +116,25 @@ class HybridRetriever:
         """Every chunk of the KB, in index order."""
         return self._chunks
 
-    def search(self, query: str, filters: SearchFilters, top_k: int) -> SearchResult:
-        """Return the `top_k` best chunks for a query that pass the filters."""
+    @functools.cached_property
+    def languages(self) -> frozenset[str]:
+        """Languages of the KB's chunks (`en`, `zh`), computed once per retriever."""
+        return frozenset(str(language) for language in np.unique(self._languages))
+
+    def search(
+        self,
+        query: str,
+        filters: SearchFilters,
+        top_k: int,
+        translated_query: str | None = None,
+    ) -> SearchResult:
+        """Return the `top_k` best chunks for a query that pass the filters.
+
+        `translated_query` is the query in the other language, such as an LLM's translation.
+        Its tokens join the glossary's translated terms, its embedding competes with the
+        query's for the dense ranking, and its token coverage counts toward the confidence.
+        Without it, only the glossary translates.
+        """
         # Each distinct term counts once: a question that repeats a word is not more about it.
         tokens = list(dict.fromkeys(tokenize(query, query=True)))
         if not tokens:
@@ -125,15 +143,22 @@ class HybridRetriever:
             return SearchResult([], "empty_kb")
         other = Language.EN if detect_language(query) is Language.ZH else Language.ZH
         translated = [t for t in self._glossary.translate(query, other) if t not in set(tokens)]
+        translation_tokens: list[str] = []
+        if translated_query:
+            translation_tokens = list(dict.fromkeys(tokenize(translated_query, query=True)))
+            known = set(tokens) | set(translated)
+            translated += [t for t in translation_tokens if t not in known]
         mask = self._filter_mask(filters)
-        similarities = self._dense_similarities(query, filters, mask)
+        similarities = self._dense_similarities(query, filters, mask, translated_query)
         fused = self._fuse(tokens, translated, similarities, mask)
         if not fused:
             return SearchResult([], "no_match", translated)
         doc_scores = self._score_documents(fused, tokens, translated, mask)
         self._prefer_language(doc_scores, other)
         query_concepts = self._glossary.match(query)
-        hits = self._select(fused, doc_scores, tokens, query_concepts, similarities, top_k)
+        hits = self._select(
+            fused, doc_scores, tokens, query_concepts, similarities, top_k, translation_tokens
+        )
         return SearchResult(hits, None, translated)
 
     def _filter_mask(self, filters: SearchFilters) -> BoolMask:
@@ -150,9 +175,28 @@ class HybridRetriever:
         return mask
 
     def _dense_similarities(
-        self, query: str, filters: SearchFilters, mask: BoolMask
+        self,
+        query: str,
+        filters: SearchFilters,
+        mask: BoolMask,
+        translated_query: str | None = None,
     ) -> dict[str, float]:
-        vector = self._embedder.embed([query])[0]
+        """Return the cosine similarities of the candidate chunks to the query.
+
+        With a translated query, each chunk gets its higher similarity of the two texts.
+        """
+        if not translated_query:
+            return self._similarities_to(self._embedder.embed([query])[0], filters, mask)
+        best: dict[str, float] = {}
+        for vector in self._embedder.embed([query, translated_query]):
+            for chunk_id, similarity in self._similarities_to(vector, filters, mask).items():
+                best[chunk_id] = max(similarity, best.get(chunk_id, -math.inf))
+        ranked = sorted(best.items(), key=lambda item: -item[1])[:CANDIDATES_PER_RANKER]
+        return dict(ranked)
+
+    def _similarities_to(
+        self, vector: list[float], filters: SearchFilters, mask: BoolMask
+    ) -> dict[str, float]:
         if self._unit_vectors is None:
             hits = self._vectors.query(vector, CANDIDATES_PER_RANKER, _chroma_where(filters))
             return {hit.chunk_id: hit.similarity for hit in hits}
@@ -230,6 +274,7 @@ class HybridRetriever:
         query_concepts: set[int],
         similarities: dict[str, float],
         top_k: int,
+        translation_tokens: list[str],
     ) -> list[SearchHit]:
         hits: list[SearchHit] = []
         per_doc: Counter[str] = Counter()
@@ -243,6 +288,8 @@ class HybridRetriever:
                 continue
             per_doc[chunk.doc] += 1
             coverage = self._coverage(position, tokens, query_concepts)
+            if translation_tokens:
+                coverage = max(coverage, self._coverage(position, translation_tokens, set()))
             similarity = similarities.get(chunk.chunk_id, 0.0)
             confidence = CONFIDENCE_COVERAGE_WEIGHT * coverage + CONFIDENCE_SIMILARITY_WEIGHT * min(
                 1.0, max(0.0, similarity) / SIMILARITY_SATURATION

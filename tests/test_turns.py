@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import create_engine, inspect
 
 from assistant.errors import InputError
 from assistant.settings import Settings
 from assistant.tickets.schemas import MAX_REQUESTER_CHARS
 from assistant.turns import MAX_LIST_LIMIT, TurnStore
-from tests.factories import START, make_turn
+from tests.factories import START, create_old_turns_table, make_turn
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def store(settings: Settings) -> Iterator[TurnStore]:
 
 
 def test_recorded_turn_reads_back_every_field(store: TurnStore) -> None:
-    turn = make_turn(ticket_id="T-000007", action="open_ticket")
+    turn = make_turn(ticket_id="T-000007", action="open_ticket", kb_unanswered=True)
 
     store.record(turn)
     [stored] = store.list_turns("default")
@@ -144,3 +145,21 @@ def test_flush_times_out_on_locked_database(store: TurnStore, settings: Settings
         "c-first",
         "c-waiting",
     }
+
+
+def test_old_turns_table_gets_kb_unanswered_column(database_url: str) -> None:
+    create_old_turns_table(database_url, question="How do I save a baseline?")
+    store = TurnStore(database_url)
+    try:
+        store.record(make_turn(conversation_id="c-new", kb_unanswered=True))
+        stored = {turn.conversation_id: turn for turn in store.list_turns("default")}
+    finally:
+        store.close()
+
+    engine = create_engine(database_url)
+    columns = {column["name"] for column in inspect(engine).get_columns("conversation_turns")}
+    engine.dispose()
+    assert "kb_unanswered" in columns
+    assert stored["c-old"].kb_unanswered is None
+    assert stored["c-old"].question == "How do I save a baseline?"
+    assert stored["c-new"].kb_unanswered is True

@@ -16,6 +16,7 @@ from graphs.support.context import AgentContext
 from graphs.support.module_detection import detect_module
 from graphs.support.policy import (
     ANSWERABLE_INTENTS,
+    DETAILS_ADDED_REASON,
     INTENT_MODULES,
     MODEL_NO_ANSWER_REASON,
     RETRIEVING_INTENTS,
@@ -25,6 +26,7 @@ from graphs.support.policy import (
     decide,
     is_unsolved_follow_up,
 )
+from graphs.support.query_translation import translate_for_kb
 from graphs.support.state import ActionResult, Hit, IntentResult, State, Turn
 from graphs.support.ticketing import add_details_to_ticket, open_ticket_for
 from retrieval.related import RelatedArticle, confident_articles
@@ -89,13 +91,17 @@ def retrieve_context(state: State, runtime: Runtime[AgentContext]) -> dict[str, 
         module = _ticket_module(intent, state["message"], [], 0.0)
         return {"hits": [], "translated_terms": [], "retrieval_confidence": 0.0, "module": module}
     query = _search_query(state)
+    # Made once here, so the version-filtered and unfiltered searches share one model call.
+    translated_query = translate_for_kb(context, query)
     version = state.get("user", {}).get("product_version") or None
-    result = context.kb.search(query, SearchFilters(version=version))
+    result = context.kb.search(
+        query, SearchFilters(version=version), translated_query=translated_query
+    )
     best = result.hits[0].confidence if result.hits else 0.0
     if version:
         # A feature outside the user's version may still be what they ask about; the answer
         # then says which version brings or removed it.
-        unfiltered = context.kb.search(query, SearchFilters())
+        unfiltered = context.kb.search(query, SearchFilters(), translated_query=translated_query)
         if unfiltered.hits and unfiltered.hits[0].confidence > best + VERSION_MISMATCH_MARGIN:
             result, best = unfiltered, unfiltered.hits[0].confidence
     logger.info("retrieved hits=%d best_confidence=%.3f", len(result.hits), best)
@@ -210,7 +216,7 @@ def take_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         action = ActionResult(
             type=ActionType.OPEN_TICKET.value,
             ticket=_ticket_summary(ticket),
-            reason="details added to the open ticket",
+            reason=DETAILS_ADDED_REASON,
         )
         return _reply(answer) | {"action": action, "pending_ticket_id": None}
     intent = Intent(state["intent"]["name"])

@@ -137,6 +137,37 @@ def is_unsolved_follow_up(message: str) -> bool:
 UNSOLVED_FOLLOW_UP_REASON = "the user says the previous answer did not solve the problem"
 """Reason of the ticket action that an "it did not help" follow-up to an answer calls for."""
 
+DETAILS_ADDED_REASON = "details added to the open ticket"
+"""Reason of the turn whose message added the details a pending ticket asked for."""
+
+FOLLOW_UP_TICKET_REASONS = frozenset({UNSOLVED_FOLLOW_UP_REASON, DETAILS_ADDED_REASON})
+"""Reasons of ticket turns whose message follows up an earlier one instead of asking a question.
+
+Any other turn of an answerable intent that is not answered counts as a KB gap, so a new
+follow-up path must add its reason here."""
+
+
+def leaves_kb_unanswered(intent: str, action: str, reason: str) -> bool:
+    """Return whether a turn left a question unanswered that the KB should answer.
+
+    That is a turn of an answerable intent whose action is not `answer`. This covers a
+    clarifying question or an unanswered ticket because retrieval was not confident, and an
+    unanswered ticket because the model found no answer in confident articles. Follow-ups
+    with a reason in `FOLLOW_UP_TICKET_REASONS` are left out. "It did not help" is a failed
+    answer to the earlier question, which the KB-gaps report flags as `ticket_after_answer`,
+    and details added to an open ticket ask nothing new.
+
+    Args:
+        intent: Final intent of the turn, after any override by the KB.
+        action: Final action type.
+        reason: Final action reason, as the graph's state stores it.
+    """
+    if intent not in {answerable.value for answerable in ANSWERABLE_INTENTS}:
+        return False
+    if action == ActionType.ANSWER.value:
+        return False
+    return reason not in FOLLOW_UP_TICKET_REASONS
+
 
 def stated_problem(user_messages: Sequence[str]) -> str | None:
     """Return the last of the user's messages that states a problem, not "it did not help".

@@ -23,6 +23,7 @@ from assistant.tickets import TicketStore, load_roster
 from assistant.turns import TurnDraft, TurnStore
 from graphs.support.context import AgentContext
 from graphs.support.graph import GRAPH_NAME, build_graph
+from graphs.support.policy import leaves_kb_unanswered
 from graphs.support.state import OutputState, UserContext
 from retrieval.glossary import Glossary
 from retrieval.knowledge_base import KnowledgeBase
@@ -145,7 +146,8 @@ class SupportAgent:
 
     def _turn(self, reply: AgentReply, message: str, user: UserContext, now: datetime) -> TurnDraft:
         output = reply.output
-        ticket = output["action"]["ticket"]
+        action = output["action"]
+        ticket = action["ticket"]
         return TurnDraft(
             tenant=self.context.tenant,
             kb=self._kb_name,
@@ -157,9 +159,12 @@ class SupportAgent:
             language=output["language"],
             intent=output["intent"]["name"],
             intent_confidence=output["intent"]["confidence"],
-            action=output["action"]["type"],
+            action=action["type"],
             ticket_id=str(ticket["id"]) if ticket else None,
             retrieval_confidence=round(output.get("retrieval_confidence", 0.0), 4),
+            kb_unanswered=leaves_kb_unanswered(
+                output["intent"]["name"], action["type"], action["reason"]
+            ),
             module=output.get("module", "general"),
             question=message,
             cited_docs=tuple(dict.fromkeys(citation["doc"] for citation in output["citations"])),

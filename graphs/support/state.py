@@ -99,7 +99,8 @@ class State(InputState, OutputState, total=False):
     hits: list[Hit]
     """Chunks retrieved for the current message."""
     translated_terms: list[str]
-    """Search tokens of the glossary's translations of the message's terms."""
+    """Search tokens of the glossary's translations of the message's terms and, when an LLM
+    translated the message for a KB in the other language only, of that translation."""
     clarifications: int
     """How many times the agent has asked the user to clarify in this conversation."""
     pending_ticket_id: str | None

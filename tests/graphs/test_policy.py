@@ -6,7 +6,14 @@ import pytest
 
 from assistant.domain import ActionType, Intent
 from graphs.support.module_detection import detect_module
-from graphs.support.policy import decide, is_unsolved_follow_up
+from graphs.support.policy import (
+    DETAILS_ADDED_REASON,
+    MODEL_NO_ANSWER_REASON,
+    UNSOLVED_FOLLOW_UP_REASON,
+    decide,
+    is_unsolved_follow_up,
+    leaves_kb_unanswered,
+)
 
 MIN = 0.35
 
@@ -72,3 +79,58 @@ def test_unsolved_follow_up_markers(message: str, unsolved: bool) -> None:
 )
 def test_detect_module_from_message_terms(message: str, module: str | None) -> None:
     assert detect_module(message) == module
+
+
+@pytest.mark.parametrize(
+    ("intent", "intent_confidence", "retrieval", "clarifications", "tokens", "unanswered"),
+    [
+        (Intent.HOW_TO, 0.9, 0.8, 0, 5, False),
+        (Intent.TROUBLESHOOTING, 0.9, 0.1, 0, 3, True),
+        (Intent.TROUBLESHOOTING, 0.9, 0.1, 0, 12, True),
+        (Intent.PERMISSIONS, 0.9, 0.1, 1, 3, True),
+        (Intent.BUG_REPORT, 0.9, 0.1, 0, 9, False),
+        (Intent.BILLING, 0.9, 0.1, 0, 4, False),
+        (Intent.OUT_OF_SCOPE, 0.4, 0.0, 0, 3, False),
+        (Intent.OUT_OF_SCOPE, 0.4, 0.0, 1, 3, False),
+        (Intent.GREETING, 0.9, 0.0, 0, 1, False),
+    ],
+    ids=[
+        "confident-answer",
+        "clarify-low-confidence",
+        "ticket-low-confidence",
+        "ticket-after-clarifying",
+        "bug-report",
+        "billing",
+        "unsure-out-of-scope",
+        "still-unclear",
+        "greeting",
+    ],
+)
+def test_kb_unanswered_follows_decision(
+    intent: Intent,
+    intent_confidence: float,
+    retrieval: float,
+    clarifications: int,
+    tokens: int,
+    unanswered: bool,
+) -> None:
+    action, reason = decide(intent, intent_confidence, retrieval, MIN, clarifications, tokens)
+
+    assert leaves_kb_unanswered(intent.value, action.value, reason) is unanswered
+
+
+@pytest.mark.parametrize(
+    ("intent", "reason", "unanswered"),
+    [
+        (Intent.HOW_TO, MODEL_NO_ANSWER_REASON, True),
+        (Intent.TROUBLESHOOTING, UNSOLVED_FOLLOW_UP_REASON, False),
+        (Intent.HOW_TO, DETAILS_ADDED_REASON, False),
+    ],
+    ids=["model-no-answer", "did-not-help", "details-added"],
+)
+def test_kb_unanswered_on_ticket_after_decision(
+    intent: Intent, reason: str, unanswered: bool
+) -> None:
+    action = ActionType.OPEN_TICKET.value
+
+    assert leaves_kb_unanswered(intent.value, action, reason) is unanswered

@@ -52,6 +52,19 @@ def test_low_confidence_counts_only_answerable_intents() -> None:
     assert _signals(activity) == {1: {GapSignal.LOW_CONFIDENCE}}
 
 
+def test_recorded_verdict_overrides_confidence_rule() -> None:
+    activity = _activity(
+        [
+            make_record(1, conversation_id="a", retrieval_confidence=0.9, kb_unanswered=True),
+            make_record(2, conversation_id="b", retrieval_confidence=0.1, kb_unanswered=False),
+            make_record(3, conversation_id="c", retrieval_confidence=0.1, kb_unanswered=None),
+            make_record(4, conversation_id="d", retrieval_confidence=0.9, kb_unanswered=None),
+        ]
+    )
+
+    assert _signals(activity) == {1: {GapSignal.LOW_CONFIDENCE}, 3: {GapSignal.LOW_CONFIDENCE}}
+
+
 def test_thumbs_down_counts_only_on_answers() -> None:
     answered = make_record(1, conversation_id="a", created_at=T0)
     ticketed = make_record(

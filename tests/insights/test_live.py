@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from assistant.feedback import Rating
+from assistant.turns import TurnStore
+from insights.activity import ActivityReader
 from insights.live import TurnMetrics, compute_turn_metrics
-from tests.factories import make_turn
+from tests.factories import create_old_turns_table, make_turn
 from tests.insights.conftest import Stores
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -121,6 +123,52 @@ def test_unanswered_are_low_confidence_answerable_turns(metrics: TurnMetrics) ->
     assert metrics.unanswered_count == 1
     assert [turn.question for turn in metrics.unanswered] == ["How do I turn on dark mode?"]
     assert metrics.unanswered[0].retrieval_confidence == 0.2
+
+
+def test_unanswered_follows_recorded_verdict(database_url: str) -> None:
+    turns = TurnStore(database_url)
+    reader = ActivityReader(database_url)
+    try:
+        for minutes, confidence, verdict in ((1, 0.9, True), (2, 0.1, False), (3, 0.2, None)):
+            turns.record(
+                make_turn(
+                    conversation_id=f"c-{minutes}",
+                    created_at=W48 + minutes * MINUTE,
+                    action="open_ticket",
+                    retrieval_confidence=confidence,
+                    kb_unanswered=verdict,
+                )
+            )
+        turns.flush()
+        metrics = compute_turn_metrics(
+            reader, "default", now=NOW, timezone=SHANGHAI, weeks=1, min_confidence=0.35
+        )
+    finally:
+        turns.close()
+        reader.close()
+
+    assert metrics.unanswered_count == 2
+    assert [turn.conversation_id for turn in metrics.unanswered] == ["c-3", "c-1"]
+
+
+def test_old_turns_table_counts_by_confidence(database_url: str) -> None:
+    create_old_turns_table(
+        database_url,
+        question="How do I turn on dark mode?",
+        action="open_ticket",
+        retrieval_confidence=0.2,
+        created_at=W48,
+    )
+    reader = ActivityReader(database_url)
+    try:
+        metrics = compute_turn_metrics(
+            reader, "default", now=NOW, timezone=SHANGHAI, weeks=1, min_confidence=0.35
+        )
+    finally:
+        reader.close()
+
+    assert metrics.unanswered_count == 1
+    assert [turn.question for turn in metrics.unanswered] == ["How do I turn on dark mode?"]
 
 
 def test_feedback_scores_by_module(metrics: TurnMetrics) -> None:

@@ -233,6 +233,7 @@ def _turn(user_id: str, cited_docs: tuple[str, ...]) -> TurnDraft:
         action="answer",
         ticket_id=None,
         retrieval_confidence=0.8,
+        kb_unanswered=False,
         module="time_tracking",
         question="How do I submit my timesheet?",
         cited_docs=cited_docs,
