@@ -91,8 +91,9 @@ class HybridRetriever:
         self._vectors = vector_store
         self._embedder = embedder
         self._glossary = glossary
-        self._token_sets = [frozenset(chunk.search_tokens) for chunk in chunks]
-        self._idf = _inverse_document_frequencies(self._token_sets)
+        # Per-chunk token sets are not kept, because only the few hits of a search need one
+        # (see `_coverage`). On the 10,041-chunk KB of benchmarks/speed.py they took 38 MB.
+        self._idf = _inverse_document_frequencies(chunks)
         self._roles = {
             role: np.array([role in c.roles for c in chunks], dtype=bool)
             for role in ("admin", "member", "guest")
@@ -317,7 +318,7 @@ class HybridRetriever:
 
     def _coverage(self, position: int, tokens: list[str], query_concepts: set[int]) -> float:
         """Share of the query's weight (IDF) that the chunk contains, by token or by concept."""
-        present = self._token_sets[position]
+        present = set(self._chunks[position].search_tokens)
         # In query order, so the float sums are the same in every process.
         weights = {t: self._idf.get(t, self._idf_unknown) for t in dict.fromkeys(tokens)}
         total = sum(weights.values())
@@ -344,11 +345,11 @@ def _unit_rows(vectors: npt.NDArray[np.float32] | None) -> npt.NDArray[np.float3
     return unit
 
 
-def _inverse_document_frequencies(token_sets: list[frozenset[str]]) -> dict[str, float]:
+def _inverse_document_frequencies(chunks: list[StoredChunk]) -> dict[str, float]:
     frequencies: Counter[str] = Counter()
-    for tokens in token_sets:
-        frequencies.update(tokens)
-    total = len(token_sets)
+    for chunk in chunks:
+        frequencies.update(set(chunk.search_tokens))
+    total = len(chunks)
     return {t: math.log(1 + total / df) for t, df in frequencies.items()}
 
 
