@@ -15,7 +15,7 @@ from assistant.feedback import FeedbackStore
 from assistant.incidents import IncidentStore
 from assistant.keys import KeyStore
 from assistant.onboarding.service import OnboardingService
-from assistant.settings import Settings
+from assistant.settings import Settings, ensure_data_dir
 from assistant.surveys import SurveyStatusReader
 from assistant.tenants import tenant_kb_name
 from assistant.tickets import Roster, TicketStore, load_roster
@@ -139,7 +139,7 @@ class Resources:
     @classmethod
     def open(cls, settings: Settings) -> Resources:
         """Open the stores named by the settings."""
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        ensure_data_dir(settings)
         turns = TurnStore(settings.resolved_database_url)
         return cls(
             settings=settings,

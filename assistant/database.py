@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -10,9 +11,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, make_url
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import (
+    ArgumentError,
+    IntegrityError,
+    NoSuchModuleError,
+    OperationalError,
+    ProgrammingError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+
+from assistant.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
 
@@ -21,21 +30,112 @@ TABLE_CREATION_RETRY_SECONDS = 0.1
 """Wait before the second try; each later try waits one step longer."""
 
 
+class DatabaseUrlError(ConfigurationError):
+    """Raised when ASSISTANT_DATABASE_URL cannot be parsed or names a missing driver."""
+
+    def __init__(self, url: str, cause: str) -> None:
+        redacted = redact_url(url)
+        super().__init__(
+            f"invalid database URL {redacted!r}: {cause}; check ASSISTANT_DATABASE_URL "
+            "(supported: sqlite and postgresql+psycopg, e.g. postgresql+psycopg://user@host/db) "
+            "or unset it to use SQLite in the data folder",
+            code="database_url_invalid",
+            url=redacted,
+            cause=cause,
+        )
+
+
+class DatabaseUnreachableError(ConfigurationError):
+    """Raised when the database of ASSISTANT_DATABASE_URL refuses or fails the connection."""
+
+    def __init__(self, url: str, cause: str) -> None:
+        redacted = redact_url(url)
+        super().__init__(
+            f"cannot connect to the database {redacted!r}: {cause}; check ASSISTANT_DATABASE_URL "
+            "(supported: sqlite and postgresql+psycopg) and that the database server is running",
+            code="database_unreachable",
+            url=redacted,
+            cause=cause,
+        )
+
+
+def redact_url(url: str) -> str:
+    """Return the URL with its password replaced by `***`, also when SQLAlchemy cannot parse it."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        # An unparsable URL may still hold `user:password@`; hide what sits between : and @.
+        return re.sub(r"(?<=:)[^:@/]*(?=@)", "***", url)
+
+
 def create_database_engine(url: str) -> Engine:
-    """Create the engine of the assistant's database; SQLite files are shared across threads."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
+    """Create the engine of the assistant's database; SQLite files are shared across threads.
+
+    Raises:
+        DatabaseUrlError: the URL is not a SQLAlchemy URL, names an unknown database or a
+            driver that is not installed, or its SQLite folder cannot be created.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseUrlError(
+            url, "not a SQLAlchemy URL of the form dialect+driver://user@host/db"
+        ) from None
+    try:
+        return _create_engine(url, parsed.get_backend_name(), parsed.database or "")
+    except NoSuchModuleError:
+        raise DatabaseUrlError(url, f"unknown database type {parsed.drivername!r}") from None
+    except ImportError as exc:
+        raise DatabaseUrlError(
+            url, f"the driver {exc.name or parsed.drivername} is not installed"
+        ) from None
+
+
+def _create_engine(url: str, backend: str, database: str) -> Engine:
+    if backend != "sqlite":
         return create_engine(url, pool_pre_ping=True)
 
-    database = parsed.database or ""
     # The API serves requests from a thread pool, and SQLite connections refuse by default
     # to be used from a thread other than the one that opened them.
     connect_args = {"check_same_thread": False}
     if database in ("", ":memory:"):
         # An in-memory database lives only as long as its connection, so share one.
         return create_engine(url, connect_args=connect_args, poolclass=StaticPool)
-    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(database).expanduser().parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise DatabaseUrlError(url, f"cannot create the folder {folder} ({reason})") from None
     return create_engine(url, connect_args=connect_args)
+
+
+def connection_failure_cause(exc: OperationalError) -> str:
+    """Return the driver's reason for a failed connection in a few words.
+
+    psycopg writes `connection failed: connection to server at "127.0.0.1", port 1 failed:
+    Connection refused` and a hint on the next line; the text after the last colon of the
+    first line is the reason.
+    """
+    first_line = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
+    return first_line.rsplit(": ", 1)[-1].strip()
+
+
+def check_database(url: str) -> None:
+    """Open and close one connection, so a command fails before it does any work.
+
+    Raises:
+        DatabaseUrlError: the URL is invalid or names a missing driver.
+        DatabaseUnreachableError: the database refused or failed the connection.
+    """
+    engine = create_database_engine(url)
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        raise DatabaseUnreachableError(url, connection_failure_cause(exc)) from exc
+    finally:
+        engine.dispose()
 
 
 class SqlStore:
@@ -64,6 +164,11 @@ class SqlStore:
         loser gets "already exists" (SQLite) or a duplicate-key error (PostgreSQL). SQLite may
         also answer "database is locked" while another process writes its schema. A later
         try sees the new tables and skips them.
+
+        Raises:
+            DatabaseUnreachableError: the last try failed to connect or to open the SQLite
+                file. Table creation is a store's first use of its database, so this is where
+                a wrong ASSISTANT_DATABASE_URL or a stopped server shows.
         """
         for attempt in range(1, TABLE_CREATION_ATTEMPTS + 1):
             try:
@@ -71,6 +176,9 @@ class SqlStore:
                 return
             except (OperationalError, ProgrammingError, IntegrityError) as exc:
                 if attempt == TABLE_CREATION_ATTEMPTS:
+                    if isinstance(exc, OperationalError):
+                        cause = connection_failure_cause(exc)
+                        raise DatabaseUnreachableError(self.url, cause) from exc
                     raise
                 logger.info(
                     "creating tables failed (%s), try %d of %d; trying again",

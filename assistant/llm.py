@@ -36,6 +36,9 @@ def _litellm() -> ModuleType:
     import litellm
 
     litellm.telemetry = False
+    # Otherwise a failed call prints litellm's own English "Give Feedback / Get Help" banner to
+    # the user's terminal; our warning log line reports the failure instead.
+    litellm.suppress_debug_info = True
     return litellm
 
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from assistant.domain import Intent
+from assistant.errors import ConfigurationError
+from assistant.settings_errors import settings_error
 
 APP_NAME = "pm-support-assistant"
 DEFAULT_KB = "default"
@@ -205,5 +209,50 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Return the process-wide settings; tests clear the cache to change them."""
-    return Settings()
+    """Return the process-wide settings; tests clear the cache to change them.
+
+    Raises:
+        InvalidSettingsError: an `ASSISTANT_*` variable has an invalid value; the message has
+            one line per variable, naming it, its value and the valid values.
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        prefix = Settings.model_config.get("env_prefix") or ""
+        raise settings_error(exc, Settings.model_fields, prefix) from None
+
+
+def ensure_data_dir(settings: Settings) -> Path:
+    """Create the data dir when it is missing, and return it.
+
+    Raises:
+        ConfigurationError: the path is a file, cannot be created or is not writable; the
+            message names the path and the fix (a writable folder in ASSISTANT_DATA_DIR).
+    """
+    path = settings.data_dir
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        if exc.errno == errno.EEXIST:
+            raise ConfigurationError(
+                f"invalid setting ASSISTANT_DATA_DIR='{path}': it is a file, not a folder; "
+                "point ASSISTANT_DATA_DIR at a writable folder or unset it",
+                code="data_dir_is_file",
+                path=path,
+            ) from None
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigurationError(
+            f"invalid setting ASSISTANT_DATA_DIR='{path}': cannot create the folder "
+            f"({reason}); point ASSISTANT_DATA_DIR at a writable folder or unset it",
+            code="data_dir_not_creatable",
+            path=path,
+            reason=reason,
+        ) from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ConfigurationError(
+            f"invalid setting ASSISTANT_DATA_DIR='{path}': the folder is not writable; "
+            "point ASSISTANT_DATA_DIR at a writable folder or unset it",
+            code="data_dir_not_writable",
+            path=path,
+        )
+    return path

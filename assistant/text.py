@@ -77,9 +77,10 @@ the endings of "task's", "we're", "I'll", "I've", "I'd", "I'm", all function wor
 
 MIN_STEM_LENGTH = 3
 TOKENIZE_CACHE_SIZE = 8192
-ANALYZER_VERSION = "2"
-"""Version of what `tokenize` returns for a text. Bump it with every change to stop words,
-stemming or segmentation: `assistant ingest` then re-tokenizes the unchanged files of a KB."""
+ANALYZER_VERSION = "3"
+"""Version of how ingestion turns a file into indexed text. Bump it with every change to stop
+words, stemming, segmentation or the lines left out: `assistant ingest` then re-indexes the
+unchanged files of a KB."""
 """Texts whose tokens are kept; about 1 MB for sentence-sized texts."""
 
 

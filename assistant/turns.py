@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from assistant.database import SqlStore
+from assistant.database import DatabaseUnreachableError, SqlStore
 from assistant.errors import InputError
 from assistant.feedback import MAX_CONVERSATION_ID_CHARS
 from assistant.tickets.models import MODULE_MAX_CHARS, Base, UTCDateTime
@@ -320,7 +320,7 @@ class TurnStore(SqlStore):
             try:
                 self._insert(batch)
                 return
-            except (SQLAlchemyError, ValueError) as error:
+            except (SQLAlchemyError, DatabaseUnreachableError, ValueError) as error:
                 logger.warning(
                     "turn log batch of %d failed (attempt %d of %d): %s",
                     len(batch),
@@ -332,7 +332,7 @@ class TurnStore(SqlStore):
         for turn in batch:
             try:
                 self._insert([turn])
-            except (SQLAlchemyError, ValueError) as error:
+            except (SQLAlchemyError, DatabaseUnreachableError, ValueError) as error:
                 self._log_failure(turn, error)
 
     def _insert(self, batch: Sequence[TurnDraft]) -> None:

@@ -13,9 +13,10 @@ from assistant.domain import Language
 from assistant.errors import AssistantError, InputError
 from assistant.i18n import translate
 from assistant.settings import get_settings
+from assistant.settings_errors import InvalidSettingsError
 from assistant.tenants import resolve_kb_name
 from assistant.validation import validate_message
-from graphs.support.state import UserContext
+from graphs.support.state import OutputState, UserContext
 from retrieval.search import SearchFilters, SearchResult
 from retrieval.versions import parse_version
 
@@ -37,19 +38,19 @@ def _write_json(payload: object) -> None:
 
 
 def _inputs(value: str) -> Iterator[str]:
-    """Yield the single argument, or each non-empty stdin line when the argument is `-`.
+    """Yield the single argument, or each stdin line when the argument is `-`.
 
-    Stdin is decoded with `surrogateescape`, so a byte that is invalid in the locale's
-    encoding reaches `_checked` as a lone surrogate and fails only its own line.
+    Blank lines are yielded too, so `_checked` reports each of them in its place and the
+    output keeps one result per input line. Stdin is decoded with `surrogateescape`, so a
+    byte that is invalid in the locale's encoding reaches `_checked` as a lone surrogate and
+    fails only its own line.
     """
     if value != "-":
         yield value
         return
     encoding = sys.stdin.encoding or "utf-8"
     for raw_line in sys.stdin.buffer:
-        line = raw_line.decode(encoding, errors="surrogateescape")
-        if line.strip():
-            yield line.rstrip("\n")
+        yield raw_line.decode(encoding, errors="surrogateescape").rstrip("\n")
 
 
 def _check_encoding(message: str) -> None:
@@ -80,6 +81,8 @@ def cli_language() -> Language:
 
 def error_message(exc: AssistantError, language: Language) -> str:
     """Return an error's message in a language, or its English text when none is translated."""
+    if isinstance(exc, InvalidSettingsError):
+        return exc.message_in(language)
     if exc.code:
         try:
             return translate(f"error_{exc.code}", language, **exc.params)
@@ -89,9 +92,14 @@ def error_message(exc: AssistantError, language: Language) -> str:
 
 
 def error_text(exc: AssistantError, locale: str) -> str:
-    """Render an error for the terminal, in Chinese when the locale is Chinese."""
+    """Render an error for the terminal, in Chinese when the locale is Chinese.
+
+    Each line of a message with several lines (one per invalid setting) gets the prefix.
+    """
     language = Language.ZH if locale.lower().startswith("zh") else Language.EN
-    return f"{translate('error_prefix', language)}{error_message(exc, language)}"
+    prefix = translate("error_prefix", language)
+    lines = error_message(exc, language).splitlines() or [""]
+    return "\n".join(f"{prefix}{line}" for line in lines)
 
 
 def run_ingest(args: argparse.Namespace) -> int:
@@ -174,7 +182,14 @@ def run_search(args: argparse.Namespace) -> int:
 
 
 def _user(args: argparse.Namespace) -> UserContext:
-    user = UserContext(id=args.user_id)
+    """Return the asking user of `--user`, `--role` and `--version`.
+
+    Raises:
+        InputError: `--user` is not an id the HTTP API accepts, or `--version` is invalid.
+    """
+    from assistant.onboarding.store import validate_user_id
+
+    user = UserContext(id=validate_user_id(args.user_id))
     if args.role:
         user["role"] = args.role
     if args.product_version:
@@ -199,10 +214,22 @@ def run_ask(args: argparse.Namespace) -> int:
             if args.json:
                 _write_json(reply.to_json())
             else:
-                _write(reply.output["answer"])
+                _write(reply_text(reply.output))
     finally:
         agent.close()
     return EXIT_INPUT_ERROR if failures else 0
+
+
+def reply_text(output: OutputState) -> str:
+    """Return the reply for the terminal: the answer, then its related articles, if any."""
+    related = output["related"]
+    if not related:
+        return output["answer"]
+    language = Language(output["language"])
+    heading = "ticket_related" if output["action"]["ticket"] else "answer_related"
+    lines = [output["answer"], "", translate(heading, language)]
+    lines.extend(f"- {article['title']} ({article['doc']})" for article in related)
+    return "\n".join(lines)
 
 
 def _checked(message: str, args: argparse.Namespace) -> bool:
@@ -246,7 +273,7 @@ def run_chat(args: argparse.Namespace) -> int:
                 _write(error_text(exc, cli_language().value))
                 continue
             conversation_id = reply.conversation_id
-            _write(reply.output["answer"])
+            _write(reply_text(reply.output))
             ticket = reply.output["action"]["ticket"]
             if ticket:
                 _write(

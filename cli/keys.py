@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
+import socket
 import sys
 
 from assistant.errors import InputError
@@ -105,6 +107,37 @@ def _check_port(port: int) -> None:
         )
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """Raise InputError when the server could not listen on host:port, e.g. a taken port.
+
+    It binds the port as uvicorn will (with SO_REUSEADDR) and frees it at once, so the
+    error comes before the links. NOTE: another program can still take the port in between.
+    """
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family = addresses[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(addresses[0][4])
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise InputError(
+                f"port {port} on {host} is already in use; stop the program that uses it, "
+                "or pick another port with --port (make run PORT=8001)",
+                code="port_in_use",
+                host=host,
+                port=port,
+            ) from None
+        reason = exc.strerror or str(exc)
+        raise InputError(
+            f"cannot listen on {host}:{port}: {reason}; check --host and --port",
+            code="port_unavailable",
+            host=host,
+            port=port,
+            reason=reason,
+        ) from None
+
+
 def _list_keys(store: KeyStore, *, as_json: bool) -> None:
     records = store.list()
     if as_json:
@@ -137,6 +170,7 @@ def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     _check_port(args.port)
+    _check_port_free(args.host, args.port)
     base = f"http://{args.host}:{args.port}"
     language = cli_language()
     _write(translate("serve_urls", language, base=base))

@@ -8,13 +8,15 @@ import os
 import sys
 from collections.abc import Sequence
 
+from assistant.database import check_database
 from assistant.domain import MODULES, Language
 from assistant.errors import AssistantError
-from assistant.settings import DEFAULT_KB
+from assistant.settings import DEFAULT_KB, ensure_data_dir, get_settings
 from cli import commands, keys, report
 from cli.argparse_messages import install_chinese_argparse_messages
 
 EXIT_USAGE = 2
+"""Exit code of an invalid argument, input line, setting or data folder."""
 EXIT_BROKEN_PIPE = 141
 """Exit code when the reader of stdout went away, as 128 + SIGPIPE for a process killed by it."""
 
@@ -113,15 +115,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         "report": report.run_report,
     }
     try:
+        settings = get_settings()
+        if args.command in DATA_DIR_COMMANDS:
+            ensure_data_dir(settings)
+        if args.command in DATABASE_COMMANDS:
+            check_database(settings.resolved_database_url)
         return handlers[args.command](args)
     except AssistantError as exc:
-        print(commands.error_text(exc, os.environ.get("LANG", "")), file=sys.stderr)  # noqa: T201
+        print(commands.error_text(exc, commands.cli_language().value), file=sys.stderr)  # noqa: T201
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         _discard_stdout()
         return EXIT_BROKEN_PIPE
+
+
+DATA_DIR_COMMANDS = frozenset(
+    {"ingest", "search", "ask", "chat", "tickets", "keys", "serve", "report"}
+)
+"""Commands that keep files in ASSISTANT_DATA_DIR; `eval` works in a temporary folder."""
+
+DATABASE_COMMANDS = frozenset({"ask", "chat", "tickets", "keys", "serve", "report"})
+"""Commands that use the ASSISTANT_DATABASE_URL database. They check it before any work, so a
+wrong URL stops them before they answer a question whose ticket or turn they cannot store."""
 
 
 def _discard_stdout() -> None:

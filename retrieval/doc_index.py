@@ -25,6 +25,8 @@ class DocumentIndex:
         self.doc_of_chunk = np.array([position[c.doc] for c in chunks], dtype=np.int64)
         languages = {chunk.doc: chunk.language for chunk in chunks}
         self.languages: list[str] = [languages[doc] for doc in self.docs]
+        self.translated: list[bool] = _has_translation(self.docs, self.languages)
+        """Whether each page has a counterpart in another language, by `translation_key`."""
         bodies: list[list[str]] = [[] for _ in self.docs]
         for chunk in chunks:
             bodies[position[chunk.doc]].extend(chunk.search_tokens)
@@ -39,3 +41,30 @@ class DocumentIndex:
     def body_scores(self, tokens: list[str]) -> npt.NDArray[np.float32]:
         """Return the BM25 score of every page's full text."""
         return self._bodies.scores(tokens)
+
+
+LANGUAGE_FOLDERS = frozenset({"en", "en-us", "en_us", "zh", "zh-cn", "zh_cn", "zh-hans", "cn"})
+"""Folder names that hold one language's copy of a KB laid out per language."""
+
+
+def translation_key(doc: str) -> str:
+    """Return the path a page shares with its translations: the path without language folders.
+
+    `en/admin/sso.md` and `zh/admin/sso.md` share `admin/sso.md`.
+    """
+    parts = [part for part in doc.split("/") if part.lower() not in LANGUAGE_FOLDERS]
+    return "/".join(parts)
+
+
+def _has_translation(docs: list[str], languages: list[str]) -> list[bool]:
+    """Tell for each page whether a translation of it exists.
+
+    A KB where no page exists in two languages is not laid out as translations, so nothing can
+    be told about its pages: all count as translated and keep the usual language preference.
+    """
+    languages_by_key: dict[str, set[str]] = {}
+    for doc, language in zip(docs, languages, strict=True):
+        languages_by_key.setdefault(translation_key(doc), set()).add(language)
+    flags = [len(languages_by_key[translation_key(doc)]) > 1 for doc in docs]
+    return flags if any(flags) else [True] * len(docs)
+

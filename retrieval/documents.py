@@ -21,6 +21,7 @@ import yaml
 from assistant.domain import MODULES, Language, Role
 from assistant.errors import InputError
 from assistant.i18n import translate
+from assistant.injection import is_instruction
 from assistant.text import detect_language
 from retrieval.html_text import html_to_markdown
 from retrieval.markdown_text import clean_markdown, iter_code_flags, parse_heading, prose_text
@@ -195,7 +196,7 @@ def load_document(path: Path, root: Path) -> Document:
     front_matter, body = _split_front_matter(doc, text)
     if path.suffix.lower() in HTML_SUFFIXES:
         body = html_to_markdown(body)
-    body = clean_markdown(body)
+    body = _drop_instructions(doc, clean_markdown(body))
     if not body:
         code = "empty_after_front_matter" if front_matter else "empty_document"
         raise DocumentError(doc, code)
@@ -213,6 +214,22 @@ def load_document(path: Path, root: Path) -> Document:
         body=body,
         sha256=hashlib.sha256(raw).hexdigest(),
     )
+
+
+def _drop_instructions(doc: str, body: str) -> str:
+    """Leave out the lines that speak to the assistant, with a warning for the KB's owner."""
+    lines = body.splitlines()
+    kept = [line for line in lines if not is_instruction(line)]
+    if len(kept) == len(lines):
+        return body
+    for line in lines:
+        if is_instruction(line):
+            logger.warning(
+                "KB file %s: left out a line that gives the assistant instructions: %.80s",
+                doc,
+                line.strip(),
+            )
+    return "\n".join(kept).strip()
 
 
 def infer_module(doc: str) -> str:

@@ -15,6 +15,8 @@ from retrieval.chunk_store import StoredChunk
 from retrieval.versions import is_available
 
 DEFAULT_RELATED_LIMIT = 3
+GENERIC_TAG_MIN_MODULES = 3
+"""A tag found in documents of this many modules or more is a kind of article, not a topic."""
 
 
 class RelatedArticle(TypedDict):
@@ -82,16 +84,16 @@ def rank_related(
 ) -> list[RelatedArticle]:
     """Rank the documents related to `docs`, excluding `docs` themselves.
 
-    A candidate must be in a language of the cited documents, share at least one tag or the
-    module with them, be written for `role` and describe a feature of `version` (when given).
-    Candidates are ordered by the number of shared tags, then by a shared module, then by title
-    and path, so the same KB always gives the same list.
+    A candidate must be in a language of the cited documents, share at least one topical tag
+    (see `topical_tags`) or the module with them, be written for `role` and describe a feature
+    of `version` (when given). Candidates are ordered by the number of shared topical tags, then
+    by a shared module, then by title and path, so the same KB always gives the same list.
     """
     cited = [topics[doc] for doc in docs if doc in topics]
     if not cited or limit <= 0:
         return []
 
-    tags = frozenset().union(*(topic.tags for topic in cited))
+    tags = frozenset().union(*(topic.tags for topic in cited)) & topical_tags(topics)
     modules = {topic.module for topic in cited if topic.module}
     languages = {topic.language for topic in cited}
     ranked: list[tuple[int, int, str, str]] = []
@@ -109,6 +111,21 @@ def rank_related(
     ranked.sort()
 
     return [RelatedArticle(doc=doc, title=title) for _, _, title, doc in ranked[:limit]]
+
+
+def topical_tags(topics: dict[str, DocumentTopic]) -> frozenset[str]:
+    """Return the tags that name a topic: those whose documents span few modules.
+
+    A tag such as "troubleshooting" or "faq", found in `GENERIC_TAG_MIN_MODULES` modules or
+    more, names a kind of article. Sharing it does not make two articles related.
+    """
+    modules_by_tag: dict[str, set[str]] = {}
+    for topic in topics.values():
+        for tag in topic.tags:
+            modules_by_tag.setdefault(tag, set()).add(topic.module)
+    return frozenset(
+        tag for tag, modules in modules_by_tag.items() if len(modules) < GENERIC_TAG_MIN_MODULES
+    )
 
 
 def confident_articles(

@@ -259,12 +259,12 @@ class HybridRetriever:
         return doc_scores
 
     def _prefer_language(self, doc_scores: dict[int, float], other: Language) -> None:
-        """Demote pages in the other language, so a bilingual KB answers in the user's one.
-
-        A KB in one language only is scaled uniformly, which leaves its ranking unchanged.
+        """Demote pages in the other language that have a translation, so a bilingual KB answers
+        in the user's language. A page that exists only in the other language keeps its score:
+        it is the best the KB has on its topic.
         """
         for doc in doc_scores:
-            if self._documents.languages[doc] == other.value:
+            if self._documents.languages[doc] == other.value and self._documents.translated[doc]:
                 doc_scores[doc] *= OTHER_LANGUAGE_FACTOR
 
     def _select(
@@ -280,6 +280,7 @@ class HybridRetriever:
         hits: list[SearchHit] = []
         per_doc: Counter[str] = Counter()
         doc_of = self._documents.doc_of_chunk
+        topic_terms = self._topic_terms(tokens)
         order = sorted(
             fused.items(), key=lambda item: (-doc_scores[int(doc_of[item[0]])], -item[1])
         )
@@ -300,21 +301,28 @@ class HybridRetriever:
                     chunk,
                     round(score, 6),
                     round(confidence, 4),
-                    self._matches_topic(chunk, tokens),
+                    self._matches_topic(chunk, topic_terms),
                 )
             )
             if len(hits) == top_k:
                 break
         return hits
 
-    def _matches_topic(self, chunk: StoredChunk, tokens: list[str]) -> bool:
-        """Check the rarest query token against the chunk's title, headings and path words."""
+    def _topic_terms(self, tokens: list[str]) -> set[str]:
+        """Return the query's rarest token and the glossary's translations of it.
+
+        With the translations, 白名单 finds the topic of a page titled "IP allowlist".
+        """
         # dict.fromkeys, not set: of equally rare tokens the first one wins in every process,
         # whatever the string hash seed.
         rarest = max(dict.fromkeys(tokens), key=lambda t: self._idf.get(t, self._idf_unknown))
+        return {rarest, *self._glossary.translate(rarest)}
+
+    def _matches_topic(self, chunk: StoredChunk, topic_terms: set[str]) -> bool:
+        """Check the query's topic terms against the chunk's title, headings and path words."""
         path_words = chunk.doc.rsplit(".", 1)[0].replace("/", " ").replace("-", " ")
         heading_text = " ".join((path_words, chunk.title, *chunk.heading_path))
-        return rarest in tokenize(heading_text)
+        return not topic_terms.isdisjoint(tokenize(heading_text))
 
     def _coverage(self, position: int, tokens: list[str], query_concepts: set[int]) -> float:
         """Share of the query's weight (IDF) that the chunk contains, by token or by concept."""

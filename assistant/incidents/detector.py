@@ -15,6 +15,7 @@ import logging
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from assistant.database import DatabaseUnreachableError
 from assistant.domain import Intent, Language
 from assistant.i18n import translate
 from assistant.incidents.pager import WebhookPager
@@ -70,7 +71,7 @@ class SurgeDetector:
             return None
         try:
             outcome = self._store.record_report(ticket, self._rule, self._similarity)
-        except SQLAlchemyError as error:
+        except (SQLAlchemyError, DatabaseUnreachableError) as error:
             logger.warning("surge check of ticket %s failed: %s", ticket.id, error)
             return None
         if outcome is not None and outcome.opened:
@@ -90,7 +91,7 @@ class SurgeDetector:
                 actor=PAGER_ACTOR,
                 data=result.model_dump(mode="json"),
             )
-        except SQLAlchemyError as error:
+        except (SQLAlchemyError, DatabaseUnreachableError) as error:
             logger.warning("recording the page of incident %s failed: %s", incident.id, error)
 
 

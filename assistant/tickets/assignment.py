@@ -88,10 +88,16 @@ class Assignment:
         )
 
 
-def missing_skills(agent: Agent, needs: TicketNeeds) -> dict[str, str]:
-    """Return what the agent's skills lack for the ticket by skill, e.g. `{"language": "en"}`."""
+def missing_skills(
+    agent: Agent, needs: TicketNeeds, *, module_required: bool = True
+) -> dict[str, str]:
+    """Return what the agent's skills lack for the ticket by skill, e.g. `{"language": "en"}`.
+
+    With `module_required` False the ticket's module is not checked: a team that owns the
+    ticket's intent (outages, security incidents) handles it whatever module it names.
+    """
     gaps = {}
-    if needs.module not in agent.skills.modules:
+    if module_required and needs.module not in agent.skills.modules:
         gaps["module"] = needs.module
     if needs.language not in agent.skills.languages:
         gaps["language"] = needs.language.value
@@ -133,7 +139,12 @@ def choose_assignment(
     if team is None:
         return _without_team(roster, needs)
 
-    skilled = [agent for agent in roster.members(team.id) if not missing_skills(agent, needs)]
+    module_required = needs.intent not in team.intents
+    skilled = [
+        agent
+        for agent in roster.members(team.id)
+        if not missing_skills(agent, needs, module_required=module_required)
+    ]
     if not skilled:
         return _queue(
             team,

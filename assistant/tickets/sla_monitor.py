@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from assistant.database import DatabaseUnreachableError
 from assistant.domain import Priority, Tier
 from assistant.settings import Settings
 from assistant.tickets.schemas import EventKind, TicketRecord
@@ -150,7 +151,7 @@ async def run_sla_monitor(monitor: SlaMonitor, interval_seconds: float) -> None:
     while True:
         try:
             report = await asyncio.to_thread(monitor.check)
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, DatabaseUnreachableError) as exc:
             logger.warning("SLA check failed, next try in %.0f s: %s", interval_seconds, exc)
         else:
             logger.debug(

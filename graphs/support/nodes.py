@@ -9,6 +9,7 @@ from langgraph.runtime import Runtime
 
 from assistant.domain import ActionType, Intent, Language
 from assistant.i18n import translate
+from assistant.injection import without_instructions
 from assistant.intents import IntentPrediction, recognize_intent
 from assistant.text import detect_language, tokenize
 from graphs.support.compose import NO_ANSWER, compose_extractive, compose_with_llm
@@ -24,6 +25,7 @@ from graphs.support.policy import (
     UNANSWERED_PLAN,
     UNSOLVED_FOLLOW_UP_REASON,
     decide,
+    is_farewell,
     is_unsolved_follow_up,
 )
 from graphs.support.query_translation import translate_for_kb
@@ -165,7 +167,10 @@ def draft_answer(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]
     language = Language(state["language"])
     intent = Intent(state["intent"]["name"])
     if intent in (Intent.GREETING, Intent.FEEDBACK):
-        key = "greeting" if intent is Intent.GREETING else "feedback_thanks"
+        if intent is Intent.FEEDBACK:
+            key = "feedback_thanks"
+        else:
+            key = "farewell" if is_farewell(state["message"]) else "greeting"
         return _reply(translate(key, language))
     context = runtime.context
     user = state.get("user", {})
@@ -331,14 +336,18 @@ def _earlier_user_message(state: State) -> str | None:
 
 
 def to_hit(hit: SearchHit) -> Hit:
-    """Convert a search hit to the plain-data hit that the state and the composers use."""
+    """Convert a search hit to the plain-data hit that the state and the composers use.
+
+    Lines of the chunk that speak to the assistant are left out, so no answer, draft or model
+    prompt ever carries them.
+    """
     chunk = hit.chunk
     return Hit(
         chunk_id=chunk.chunk_id,
         doc=chunk.doc,
         title=chunk.title,
         heading_path=list(chunk.heading_path),
-        text=chunk.text,
+        text=without_instructions(chunk.text),
         score=hit.score,
         confidence=hit.confidence,
         roles=list(chunk.roles),

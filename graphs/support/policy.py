@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -101,6 +102,19 @@ def decide(
     if clarifications < MAX_CLARIFICATIONS and tokens <= VAGUE_MESSAGE_MAX_TOKENS:
         return ActionType.CLARIFY, f"short question with low confidence {confidence:.2f}"
     return UNANSWERED_PLAN.action, f"retrieval confidence {confidence:.2f} < {min_confidence:.2f}"
+
+
+FAREWELL_RE = re.compile(
+    r"\b(?:thanks?|thank\s+you|thx|ty|cheers|bye|goodbye|see\s+you)\b"
+    r"|谢谢|感谢|多谢|谢啦|谢了|再见|拜拜|回头见",
+    re.IGNORECASE,
+)
+"""Thanks and goodbyes: a greeting with one of them closes the conversation, not opens it."""
+
+
+def is_farewell(message: str) -> bool:
+    """Return whether a greeting thanks the assistant or says goodbye."""
+    return FAREWELL_RE.search(message) is not None
 
 
 UNSOLVED_MARKERS = (

@@ -158,3 +158,55 @@ def test_keys_default_name_is_tenant_role(tmp_path: Path) -> None:
 
     assert result.returncode == 0
     assert [key["name"] for key in json.loads(listed.stdout)] == ["acme-agent"]
+
+
+@pytest.mark.parametrize("command", ["ask", "search"])
+def test_stdin_blank_line_keeps_alignment(data_dir: Path, command: str) -> None:
+    result = _run(data_dir, command, "-", "--json", stdin=b"How do I set up SSO?\n\n  \nSSO\n")
+
+    lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert b"Traceback" not in result.stderr
+    assert result.returncode == 2
+    assert len(lines) == 4
+    assert "error" not in lines[0]
+    assert lines[1]["error"]["code"] == "empty_message"
+    assert lines[2]["error"]["code"] == "empty_message"
+    assert "error" not in lines[3]
+
+
+def test_stdin_blank_line_error_on_stderr(data_dir: Path) -> None:
+    result = _run(data_dir, "search", "-", stdin=b"SSO\n\nSSO\n")
+
+    assert result.returncode == 2
+    assert result.stderr.decode().strip() == (
+        "Error: the message is empty; type a question or describe the problem"
+    )
+    assert result.stdout.decode().count("1. [") == 2
+
+
+@pytest.mark.parametrize("command", ["ask", "chat"])
+@pytest.mark.parametrize("user_id", ["u" * 300, "bad user id!", "-leading-dash"])
+def test_invalid_user_id_rejected(data_dir: Path, command: str, user_id: str) -> None:
+    args = [command, "转人工"] if command == "ask" else [command]
+
+    result = _run(data_dir, *args, f"--user={user_id}")
+
+    assert result.returncode == 2
+    assert b"Traceback" not in result.stderr
+    assert result.stdout == b""
+    assert result.stderr.decode().startswith(f"Error: invalid user id '{user_id}': use 1-128")
+
+
+def test_invalid_user_id_error_in_chinese(data_dir: Path) -> None:
+    result = _run(data_dir, "ask", "hi", "--user", "bad user id!", lang="zh_CN.UTF-8")
+
+    assert result.returncode == 2
+    assert "用户 ID“bad user id!”无效" in result.stderr.decode()
+
+
+def test_valid_user_id_on_ticket(data_dir: Path) -> None:
+    result = _run(data_dir, "ask", "转人工", "--user", "alice@example.com", "--json")
+
+    reply = json.loads(result.stdout)
+    assert result.returncode == 0
+    assert reply["action"]["ticket"] is not None

@@ -126,6 +126,29 @@ def test_outage_is_urgent(agent: SupportAgent) -> None:
     assert reply["action"]["ticket"]["priority"] == "urgent"
 
 
+def test_outage_without_a_module_goes_to_the_product_team(agent: SupportAgent) -> None:
+    message = "Northstar is down, nobody in our company can log in, every page returns 503"
+
+    reply = _ask(agent, message).to_json()
+
+    assert reply["action"]["type"] == "escalate"
+    assert reply["action"]["ticket"]["team"] == "l2-product"
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [("thanks, bye", "You're welcome"), ("谢谢，再见", "不客气"), ("hello", "Hi!")],
+    ids=["en-thanks", "zh-thanks", "en-hello"],
+)
+def test_greeting_reply_depends_on_hello_or_goodbye(
+    agent: SupportAgent, message: str, expected: str
+) -> None:
+    reply = _ask(agent, message).to_json()
+
+    assert reply["intent"]["name"] == "greeting"
+    assert reply["answer"].startswith(expected)
+
+
 @pytest.mark.parametrize(
     ("message", "intent"),
     [

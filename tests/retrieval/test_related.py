@@ -72,6 +72,27 @@ def test_related_articles_skip_other_languages_and_unrelated_modules(
     assert "gantt/zoom.md" in docs
 
 
+def test_related_articles_ignore_tags_spanning_many_modules(
+    settings: Settings, tmp_path: Path
+) -> None:
+    folder = write_kb(
+        tmp_path / "kb",
+        {
+            "gantt/slow.md": _article("Gantt is slow", "gantt", ["troubleshooting", "gantt"]),
+            "gantt/print.md": _article("Print a Gantt chart", "gantt", ["gantt"]),
+            "boards/empty.md": _article("Board is empty", "boards", ["troubleshooting"]),
+            "sso/fails.md": _article("SSO login fails", "admin", ["troubleshooting"]),
+            "billing/card.md": _article("Card declined", "billing", ["troubleshooting"]),
+        },
+    )
+    kb = KnowledgeBase(settings, "generic-tags")
+    ingest_folder(kb, folder)
+
+    related = kb.related_articles(["gantt/slow.md"], limit=10)
+
+    assert [article["doc"] for article in related] == ["gantt/print.md"]
+
+
 def test_related_articles_empty_for_unknown_doc(related_kb: KnowledgeBase) -> None:
     assert related_kb.related_articles(["missing.md"]) == []
     assert related_kb.related_articles([]) == []

@@ -167,3 +167,45 @@ def test_search_counts_repeated_query_word_once(kb: KnowledgeBase) -> None:
     assert [(h.chunk.chunk_id, h.score) for h in repeated.hits] == [
         (h.chunk.chunk_id, h.score) for h in once.hits
     ]
+
+
+@pytest.fixture
+def bilingual_kb(settings: Settings, tmp_path: Path) -> KnowledgeBase:
+    folder = write_kb(
+        tmp_path / "bilingual",
+        {
+            "en/admin/ip-allowlist.md": (
+                "---\ntitle: IP allowlist\nmodule: admin\n---\n# IP allowlist\n\n"
+                "Add an IP allowlist range so sign-in works only from your office network.\n"
+            ),
+            "en/admin/audit-log.md": (
+                "---\ntitle: Audit log\nmodule: admin\n---\n# Audit log\n\n"
+                "The audit log lists sign-in events and settings changes.\n"
+            ),
+            "zh/admin/audit-log.md": (
+                "---\ntitle: 审计日志\nmodule: admin\n---\n# 审计日志\n\n"
+                "审计日志记录登录事件、来源 IP 和设置变更。\n"
+            ),
+            "zh/account/profile.md": (
+                "---\ntitle: 个人资料\nmodule: account\n---\n# 个人资料\n\n"
+                "在个人资料中设置头像、语言和时区。\n"
+            ),
+        },
+    )
+    knowledge_base = KnowledgeBase(settings, "bilingual")
+    ingest_folder(knowledge_base, folder)
+    return knowledge_base
+
+
+def test_untranslated_page_is_not_demoted_for_other_language_query(
+    bilingual_kb: KnowledgeBase,
+) -> None:
+    result = bilingual_kb.search("怎么设置 IP 白名单")
+
+    assert result.hits[0].chunk.doc == "en/admin/ip-allowlist.md"
+    assert result.hits[0].topic_match
+
+
+def test_translated_page_still_yields_to_the_query_language(bilingual_kb: KnowledgeBase) -> None:
+    assert _docs(bilingual_kb, "审计日志 登录")[0] == "zh/admin/audit-log.md"
+

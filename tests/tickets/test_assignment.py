@@ -118,6 +118,27 @@ def test_choose_team_prefers_intent_match() -> None:
     assert team.id == "security"
 
 
+def test_intent_team_assigns_whatever_module_the_ticket_names() -> None:
+    roster = make_roster([make_agent("sec-1", team="security", modules=("gantt",), tiers=("L3",))])
+    needs = TicketNeeds(
+        tier=Tier.L3, module="billing", language=Language.EN, intent=Intent.DATA_LOSS_SECURITY
+    )
+
+    assignment = assign(roster, needs)
+
+    assert assignment.team == "security"
+    assert assignment.assignee == "sec-1"
+
+
+def test_module_team_still_needs_the_module_skill() -> None:
+    roster = make_roster([make_agent("tasks-only", modules=("tasks",))])
+
+    assignment = assign(roster)
+
+    assert assignment.team == "l2-product"
+    assert assignment.assignee is None
+
+
 def test_choose_team_matches_tier_and_module() -> None:
     roster = make_roster([make_agent("a")])
     needs = TicketNeeds(tier=Tier.L3, module="gantt", language=Language.ZH, intent=Intent.OUTAGE)

@@ -1,0 +1,80 @@
+"""Database URLs that cannot work fail with a project error naming the hidden-password URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.database import (
+    DatabaseUnreachableError,
+    DatabaseUrlError,
+    check_database,
+    redact_url,
+)
+from assistant.tickets import TicketStore
+
+UNREACHABLE_DATABASE = "postgresql+psycopg://support:s3cret@127.0.0.1:1/tickets"
+"""Nothing listens on port 1 of 127.0.0.1, so the connection is refused at once."""
+
+
+def test_store_unreachable_database_raises() -> None:
+    store = TicketStore(UNREACHABLE_DATABASE)
+
+    with pytest.raises(DatabaseUnreachableError) as caught:
+        store.list()
+
+    assert caught.value.code == "database_unreachable"
+    assert caught.value.params["cause"] == "Connection refused"
+    assert "s3cret" not in str(caught.value)
+    assert "'postgresql+psycopg://support:***@127.0.0.1:1/tickets'" in str(caught.value)
+
+
+def test_check_database_unreachable_raises() -> None:
+    with pytest.raises(DatabaseUnreachableError, match="Connection refused"):
+        check_database(UNREACHABLE_DATABASE)
+
+
+def test_check_database_sqlite_passes(tmp_path: Path) -> None:
+    check_database(f"sqlite:///{tmp_path / 'db' / 'assistant.db'}")
+
+    assert (tmp_path / "db" / "assistant.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "cause"),
+    [
+        ("notaurl", "not a SQLAlchemy URL"),
+        ("mysql://support:s3cret@127.0.0.1/tickets", "the driver MySQLdb is not installed"),
+        ("nosuchdb://127.0.0.1/tickets", "unknown database type 'nosuchdb'"),
+    ],
+)
+def test_store_invalid_url_raises(url: str, cause: str) -> None:
+    with pytest.raises(DatabaseUrlError) as caught:
+        TicketStore(url)
+
+    assert caught.value.code == "database_url_invalid"
+    assert str(caught.value.params["cause"]).startswith(cause)
+    assert "s3cret" not in str(caught.value)
+
+
+def test_sqlite_folder_under_file_raises(tmp_path: Path) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("keep me", encoding="utf-8")
+
+    with pytest.raises(DatabaseUrlError, match="cannot create the folder"):
+        TicketStore(f"sqlite:///{blocker / 'assistant.db'}")
+
+    assert blocker.read_text(encoding="utf-8") == "keep me"
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql+psycopg://u:pw@db/x", "postgresql+psycopg://u:***@db/x"),
+        ("u:pw@db/x", "u:***@db/x"),
+        ("sqlite:////tmp/a.db", "sqlite:////tmp/a.db"),
+    ],
+)
+def test_redact_url_hides_password(url: str, shown: str) -> None:
+    assert redact_url(url) == shown

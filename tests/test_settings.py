@@ -1,0 +1,82 @@
+"""Settings read from `ASSISTANT_*` variables, and the errors that name a bad variable."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.domain import Language
+from assistant.settings import get_settings
+from assistant.settings_errors import InvalidSettingsError, settings_error
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings() -> Iterator[None]:
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_get_settings_invalid_value_names_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_ANSWER_MIN_CONFIDENCE", "abc")
+
+    with pytest.raises(InvalidSettingsError) as caught:
+        get_settings()
+
+    assert caught.value.code == "invalid_settings"
+    assert str(caught.value) == (
+        "invalid setting ASSISTANT_ANSWER_MIN_CONFIDENCE='abc': must be a number from 0 to 1; "
+        "fix the environment variable or unset it"
+    )
+
+
+def test_get_settings_lists_every_bad_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_SURGE_INTENTS", "bogus,outage,nonsense")
+    monkeypatch.setenv("ASSISTANT_LOG_MODEL_DATA", "maybe")
+    monkeypatch.setenv("ASSISTANT_PAGER_WEBHOOK_URL", "ftp://pager")
+
+    with pytest.raises(InvalidSettingsError) as caught:
+        get_settings()
+
+    variables = [problem.variable for problem in caught.value.problems]
+    lines = caught.value.message_in(Language.EN).splitlines()
+    assert sorted(variables) == [
+        "ASSISTANT_LOG_MODEL_DATA",
+        "ASSISTANT_PAGER_WEBHOOK_URL",
+        "ASSISTANT_SURGE_INTENTS",
+    ]
+    assert len(lines) == 3
+    assert any("='bogus,outage,nonsense': must be a comma-separated list" in line for line in lines)
+    assert any("='maybe': must be true or false (1 or 0)" in line for line in lines)
+    assert any("must start with http:// or https://" in line for line in lines)
+
+
+def test_get_settings_message_in_chinese(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_WORK_START_HOUR", "25")
+
+    with pytest.raises(InvalidSettingsError) as caught:
+        get_settings()
+
+    assert caught.value.message_in(Language.ZH) == (
+        "设置 ASSISTANT_WORK_START_HOUR='25' 无效：必须是 0 到 23 之间的整数。"
+        "请修正该环境变量，或删除它以使用默认值。"
+    )
+
+
+def test_settings_error_uses_alias(monkeypatch: pytest.MonkeyPatch) -> None:
+    class AliasedSettings(BaseSettings):
+        model_config = SettingsConfigDict(env_prefix="ASSISTANT_")
+
+        rate: float = Field(default=1.0, gt=0, validation_alias="SUPPORT_RATE")
+
+    monkeypatch.setenv("SUPPORT_RATE", "-1")
+    with pytest.raises(ValidationError) as caught:
+        AliasedSettings()
+
+    error = settings_error(caught.value, AliasedSettings.model_fields, "ASSISTANT_")
+
+    assert [problem.variable for problem in error.problems] == ["SUPPORT_RATE"]
+    assert str(error).startswith("invalid setting SUPPORT_RATE='-1': must be a number greater")
