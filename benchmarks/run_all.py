@@ -169,6 +169,8 @@ def limits_section() -> str:
   them, which is why its file count is below the number of `.md` files.
 - Per-question rows (ids, languages, expected and top-5 docs, action, intent) are in
   `benchmarks/results/real_questions_rows.jsonl`.
+- Why the embedded engine misses two real-question targets, and which changes were tried and
+  reverted: [docs/evals.md](evals.md#why-the-embedded-engine-misses-the-real-question-targets).
 """
 
 
