@@ -77,6 +77,7 @@ def classify_intent(state: State, runtime: Runtime[AgentContext]) -> dict[str, A
         "transcript": [Turn(role="user", content=message)],
         "hits": [],
         "retrieval_confidence": 0.0,
+        "cited_before": list(dict.fromkeys(c["doc"] for c in state.get("citations", []))),
         "citations": [],
         "related": [],
     }
@@ -249,9 +250,14 @@ def _articles_for_ticket(state: State, min_confidence: float) -> list[RelatedArt
     """
     if state["intent"]["name"] == Intent.OUTAGE.value:
         return []
+    hits = state.get("hits", [])
+    if state["action"]["reason"] == UNSOLVED_FOLLOW_UP_REASON:
+        # The articles of the answer that did not help are not suggested again.
+        failed = set(state.get("cited_before", []))
+        hits = [hit for hit in hits if hit["doc"] not in failed]
     user = state.get("user", {})
     return confident_articles(
-        state.get("hits", []),
+        hits,
         min_confidence,
         language=state["language"],
         role=user.get("role") or None,

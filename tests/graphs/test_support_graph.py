@@ -233,6 +233,16 @@ def test_unsolved_follow_up_opens_ticket(agent: SupportAgent) -> None:
     assert second.output["action"]["ticket"] is not None
 
 
+def test_unsolved_ticket_does_not_suggest_the_failed_articles(agent: SupportAgent) -> None:
+    first = agent.ask("Notifications are not arriving by email since yesterday", MEMBER)
+    second = agent.ask("that did not help, still no emails", MEMBER, first.conversation_id)
+
+    cited = {citation["doc"] for citation in first.output["citations"]}
+    assert cited
+    assert second.output["action"]["type"] == "open_ticket"
+    assert cited.isdisjoint(article["doc"] for article in second.output["related"])
+
+
 def test_unsolved_ticket_states_earlier_problem(agent: SupportAgent, data_dir: Path) -> None:
     problem = "Notifications are not arriving by email since yesterday"
     follow_up = "that did not help, still no emails"
