@@ -33,6 +33,8 @@ class Turn:
     reply: AgentReply
     started: float
     graph_ms: float
+    timezone: str
+    """IANA name of the support team's time zone, which the reply's text states due times in."""
 
     def timings(self) -> Timings:
         """Return the graph time and the time since the handler started, in ms."""
@@ -118,7 +120,9 @@ async def run_turn(
             return reply
 
     reply = await to_thread.run_sync(ask)
-    return Turn(reply=reply, started=started, graph_ms=graph_ms)
+    return Turn(
+        reply=reply, started=started, graph_ms=graph_ms, timezone=resources.settings.timezone
+    )
 
 
 def chat_response(turn: Turn) -> ChatResponse:
@@ -132,17 +136,20 @@ def chat_response(turn: Turn) -> ChatResponse:
             "intent": output["intent"],
             "citations": output["citations"],
             "related": output["related"],
-            "action": action_public(turn.reply).model_dump(),
+            "action": action_public(turn).model_dump(),
             "timings": turn.timings(),
         }
     )
 
 
-def action_public(reply: AgentReply) -> ActionPublic:
-    """Return the action of a reply in its public shape."""
-    action = reply.output["action"]
+def action_public(turn: Turn) -> ActionPublic:
+    """Return the action of a turn's reply in its public shape."""
+    action = turn.reply.output["action"]
+    ticket = action["ticket"]
+    if ticket is not None:
+        ticket = {**ticket, "timezone": turn.timezone}
     return ActionPublic.model_validate(
-        {"type": action["type"], "reason": action["reason"], "ticket": action["ticket"]}
+        {"type": action["type"], "reason": action["reason"], "ticket": ticket}
     )
 
 

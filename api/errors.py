@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -36,6 +38,9 @@ logger = logging.getLogger(__name__)
 
 _BODY_PARSE_DETAIL = "There was an error parsing the body"
 """Detail of the HTTP 400 that FastAPI raises when it cannot read a JSON or form body."""
+
+MAX_SHOWN_CONTENT_TYPE_CHARS = 100
+"""Longer Content-Type headers are cut in the message of a 415."""
 
 
 class AuthenticationError(AssistantError):
@@ -137,8 +142,21 @@ async def _handle_assistant_error(request: Request, error: AssistantError) -> JS
     return JSONResponse(error_body(code, message), status_code=status, headers=headers)
 
 
+def _is_unparsed_body(errors: Sequence[Mapping[str, Any]]) -> bool:
+    """Return whether FastAPI validated the raw body bytes. It does so when the Content-Type of
+    a non-empty body is neither `application/json` nor `*+json`."""
+    return any(
+        tuple(error.get("loc", ())) == ("body",) and isinstance(error.get("input"), bytes)
+        for error in errors
+    )
+
+
 async def _handle_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
     language = request_language(request)
+    if _is_unparsed_body(error.errors()):
+        content_type = request.headers.get("content-type", "")[:MAX_SHOWN_CONTENT_TYPE_CHARS]
+        message = translate("error_unsupported_media_type", language, content_type=content_type)
+        return JSONResponse(error_body("unsupported_media_type", message), status_code=415)
     detail = describe_validation_errors(error.errors(), language)
     message = translate("error_invalid_request", language, detail=detail)
     return JSONResponse(error_body("invalid_request", message), status_code=422)

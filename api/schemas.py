@@ -101,6 +101,9 @@ class TicketSummary(BaseModel):
     team: str | None
     assignee: str | None
     sla_due_at: str | None
+    timezone: str
+    """IANA name of the support team's time zone, e.g. `Asia/Shanghai`. The reply text states
+    `sla_due_at` in this zone, and the chat page shows it in this zone too."""
 
 
 class ActionPublic(BaseModel):
@@ -222,6 +225,9 @@ class TicketsPublic(BaseModel):
 
     tickets: list[TicketPublic]
     count: int
+    timezone: str
+    """IANA name of the support team's time zone, e.g. `Asia/Shanghai`. SLA due times are
+    computed in this zone, and the agent console shows times in it."""
 
 
 class TicketStatusUpdate(BaseModel):
@@ -335,12 +341,14 @@ class IngestPublic(BaseModel):
 
 
 class UploadReport(BaseModel):
-    """Result of an upload: the files stored and what the ingest made of them."""
+    """Result of an upload: the files stored, the files rejected and what the ingest made of
+    the upload folder."""
 
     kb: str
     stored: list[str]
-    skipped: list[SkippedFilePublic]
-    """Files not stored (unsupported type) or not indexed (e.g. broken front matter)."""
+    rejected: list[SkippedFilePublic]
+    """Uploaded files that were not stored: an unsupported type, or content that ingest skips
+    (binary, not UTF-8, broken front matter...)."""
 
     ingest: IngestPublic
 

@@ -108,7 +108,7 @@ async def _chat_events(
     yield sse_event("citations", {"citations": output["citations"], "related": output["related"]})
     for piece in split_deltas(output["answer"]):
         yield sse_event("delta", {"text": piece})
-    action = action_public(reply)
+    action = action_public(turn)
     if action.ticket is not None:
         yield sse_event("action", action.model_dump())
     done = {

@@ -127,7 +127,7 @@ def _assistant_extra(turn: Turn) -> dict[str, Any]:
         "intent": {"name": output["intent"]["name"], "confidence": output["intent"]["confidence"]},
         "citations": output["citations"],
         "related": output["related"],
-        "action": action_public(turn.reply).model_dump(),
+        "action": action_public(turn).model_dump(),
         "timings": turn.timings().model_dump(),
     }
 

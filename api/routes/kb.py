@@ -7,6 +7,7 @@ ingest as `assistant ingest`.
 from __future__ import annotations
 
 import re
+import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Annotated
 
@@ -27,7 +28,7 @@ from assistant.domain import Language
 from assistant.errors import InputError, NotFoundError
 from assistant.i18n import translate
 from assistant.tenants import tenant_kb_name
-from retrieval.documents import KB_FILE_SUFFIXES, SkippedFile
+from retrieval.documents import KB_FILE_SUFFIXES, DocumentError, SkippedFile, load_document
 from retrieval.ingest import IngestReport, ingest_folder, remove_documents
 from retrieval.knowledge_base import KnowledgeBase
 
@@ -97,6 +98,25 @@ def _read_upload(upload: UploadFile, name: str, max_bytes: int) -> bytes:
     return data
 
 
+def _check_document(path: PurePosixPath, data: bytes) -> SkippedFile | None:
+    """Load an uploaded file as ingest would, from a scratch folder, and return why ingest
+    would skip it, or None when it can be indexed.
+
+    The file is checked outside the upload folder, so a rejected upload never replaces a stored
+    file of the same name.
+    """
+    with tempfile.TemporaryDirectory(prefix="kb-upload-") as scratch:
+        root = Path(scratch)
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        try:
+            load_document(target, root)
+        except DocumentError as error:
+            return error.to_skipped()
+    return None
+
+
 @router.post("/{kb}/documents", response_model=UploadReport)
 def upload_documents(
     *,
@@ -109,15 +129,15 @@ def upload_documents(
     """Store KB files and index them; the KB is created by its first upload.
 
     The whole request is rejected when a file name leaves the upload folder (`..`, an
-    absolute path) or a file is too large. Files of other types are not stored, and files
-    that cannot be indexed (binary, not UTF-8, broken front matter) are stored but skipped;
-    both are listed in `skipped` with the reason.
+    absolute path) or a file is too large. Files of other types, and files that ingest would
+    skip (binary, not UTF-8, broken front matter), are not stored and are listed in `rejected`
+    with the reason. A stored file of the same name as a rejected one is kept as it was.
     """
     tenant_kb_name(key.tenant, kb)
     settings = resources.settings
     root = settings.upload_dir(key.tenant, kb)
     accepted: list[tuple[PurePosixPath, bytes]] = []
-    skipped: list[SkippedFilePublic] = []
+    rejected: list[SkippedFilePublic] = []
     for upload in files:
         path = _safe_relative_path(upload.filename, root)
         if path.suffix.lower() not in KB_FILE_SUFFIXES:
@@ -128,23 +148,28 @@ def upload_documents(
                 "unsupported_type",
                 {"suffix": suffix},
             )
-            skipped.append(_skipped_public(unsupported, language))
+            rejected.append(_skipped_public(unsupported, language))
             continue
         accepted.append(
             (path, _read_upload(upload, path.as_posix(), settings.api_max_upload_bytes))
         )
 
+    stored: list[PurePosixPath] = []
     for path, data in accepted:
+        problem = _check_document(path, data)
+        if problem is not None:
+            rejected.append(_skipped_public(problem, language))
+            continue
         target = root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+        stored.append(path)
     report = _ingest(resources, key.tenant, kb)
-    ingest = _ingest_public(report, language)
     return UploadReport(
         kb=kb,
-        stored=[path.as_posix() for path, _ in accepted],
-        skipped=skipped + ingest.skipped,
-        ingest=ingest,
+        stored=[path.as_posix() for path in stored],
+        rejected=rejected,
+        ingest=_ingest_public(report, language),
     )
 
 

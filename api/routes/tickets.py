@@ -78,7 +78,7 @@ def list_tickets(
     tickets = [ticket_public(record, now) for record in records]
     if sla_breached is not None:
         tickets = [ticket for ticket in tickets if ticket.sla_breached is sla_breached]
-    return TicketsPublic(tickets=tickets, count=len(tickets))
+    return TicketsPublic(tickets=tickets, count=len(tickets), timezone=resources.settings.timezone)
 
 
 @router.get("/{ticket_id}", response_model=TicketPublic)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from assistant.domain import ActionType, Intent, Language, Role, Tier
@@ -127,9 +127,20 @@ def _announcement(
 
 
 def _format_due(due_at: datetime | None, timezone: str) -> str:
+    """Format a due time in the support timezone with its UTC offset, e.g. `13:00 GMT+8`.
+
+    The offset, not the abbreviation: "CST" is China's time and also US Central Time. The web
+    pages label times the same way.
+    """
     if due_at is None:
         return "-"
-    return due_at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")
+    local = due_at.astimezone(ZoneInfo(timezone))
+    offset = local.utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    label = "GMT" if minutes == 0 else f"GMT{sign}{hours}" + (f":{rest:02d}" if rest else "")
+    return f"{local:%Y-%m-%d %H:%M} {label}"
 
 
 def _problem_and_description(state: State) -> tuple[str, str]:

@@ -180,3 +180,22 @@ def test_oversized_body_is_413(server: Server, language: str) -> None:
         error = _error(response)
         assert error["code"] == "request_too_large"
         assert _is_chinese(error["message"]) is language.startswith("zh")
+
+
+@LANGUAGES
+@pytest.mark.parametrize("path", ["/v1/chat", "/v1/chat/completions"])
+def test_plain_text_body_is_415(server: Server, language: str, path: str) -> None:
+    with server.client("default-widget", language) as client:
+        response = client.post(
+            path,
+            content=b"How do I set up SSO?",
+            headers={"Content-Type": "text/plain; charset=utf-8"},
+        )
+
+    assert response.status_code == 415
+    error = _error(response)
+    assert error["code"] == "unsupported_media_type"
+    assert "application/json" in error["message"]
+    assert "text/plain; charset=utf-8" in error["message"]
+    assert "b'" not in error["message"]
+    assert _is_chinese(error["message"]) is language.startswith("zh")

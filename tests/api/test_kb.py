@@ -31,12 +31,13 @@ def test_upload_reports_bad_files_and_indexes_good(server: Server) -> None:
 
     assert upload.status_code == 200, upload.text
     report = upload.json()
-    assert report["stored"] == ["archive.md", "broken.md"]
-    skipped = {item["doc"]: item["reason"] for item in report["skipped"]}
-    assert set(skipped) == {"broken.md", "manual.pdf"}
-    assert "front matter" in skipped["broken.md"]
-    assert "unsupported file type" in skipped["manual.pdf"]
+    assert report["stored"] == ["archive.md"]
+    rejected = {item["doc"]: item["reason"] for item in report["rejected"]}
+    assert set(rejected) == {"broken.md", "manual.pdf"}
+    assert "front matter" in rejected["broken.md"]
+    assert "unsupported file type" in rejected["manual.pdf"]
     assert report["ingest"]["added"] == ["archive.md"]
+    assert report["ingest"]["skipped"] == []
     assert [d["doc"] for d in listed["documents"]] == ["archive.md"]
     assert listed["documents"][0]["uploaded"] is True
     assert "assistant-uploads" in [m["id"] for m in models["data"]]
@@ -72,7 +73,7 @@ def test_delete_and_reindex_document(server: Server) -> None:
     assert reindexed.json()["added"] == []
 
 
-def test_upload_skip_reasons_follow_accept_language(server: Server) -> None:
+def test_upload_reject_reasons_follow_accept_language(server: Server) -> None:
     files = [
         ("files", ("image.md", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "text/markdown")),
         ("files", ("latin1.txt", "caf\xe9".encode("latin-1"), "text/plain")),
@@ -86,7 +87,8 @@ def test_upload_skip_reasons_follow_accept_language(server: Server) -> None:
         upload = client.post("/v1/kb/skipzh/documents", files=files)
 
     assert upload.status_code == 200, upload.text
-    skipped = {item["doc"]: item for item in upload.json()["skipped"]}
+    assert upload.json()["stored"] == []
+    skipped = {item["doc"]: item for item in upload.json()["rejected"]}
     assert skipped["image.md"]["code"] == "binary"
     assert skipped["image.md"]["reason"] == "二进制文件"
     assert skipped["latin1.txt"]["code"] == "not_utf8"
@@ -99,3 +101,41 @@ def test_upload_skip_reasons_follow_accept_language(server: Server) -> None:
     assert "introduced_in 'three' 无效" in skipped["version.md"]["reason"]
     assert skipped["manual.pdf"]["code"] == "unsupported_type"
     assert skipped["manual.pdf"]["reason"].startswith("不支持的文件类型 '.pdf'")
+
+
+def test_rejected_upload_is_not_kept(server: Server) -> None:
+    files = [
+        ("files", ("image.md", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "text/markdown")),
+        ("files", ("latin1.txt", "caf\xe9".encode("latin-1"), "text/plain")),
+    ]
+
+    with server.client("beta-admin") as client:
+        upload = client.post("/v1/kb/rejectgone/documents", files=files)
+        listed = client.get("/v1/kb/rejectgone/documents").json()
+        reindexed = client.post("/v1/kb/rejectgone/reindex").json()
+
+    assert upload.status_code == 200, upload.text
+    assert upload.json()["stored"] == []
+    assert {item["doc"] for item in upload.json()["rejected"]} == {"image.md", "latin1.txt"}
+    assert listed["documents"] == []
+    # Nothing was written to the upload folder, so the next ingest finds nothing to skip.
+    assert reindexed["skipped"] == []
+
+
+def test_rejected_upload_keeps_stored_file(server: Server) -> None:
+    good = [("files", ("archive.md", GOOD_DOC.encode(), "text/markdown"))]
+    binary = [("files", ("archive.md", b"\x00\x01\x02binary", "text/markdown"))]
+
+    with server.client("beta-admin") as client:
+        client.post("/v1/kb/keepgood/documents", files=good)
+        upload = client.post("/v1/kb/keepgood/documents", files=binary)
+        listed = client.get("/v1/kb/keepgood/documents").json()
+        reindexed = client.post("/v1/kb/keepgood/reindex").json()
+
+    assert upload.status_code == 200, upload.text
+    assert upload.json()["stored"] == []
+    assert [item["code"] for item in upload.json()["rejected"]] == ["binary"]
+    assert [d["doc"] for d in listed["documents"]] == ["archive.md"]
+    assert listed["documents"][0]["title"] == "Archive a project"
+    assert reindexed["unchanged"] == ["archive.md"]
+    assert reindexed["skipped"] == []

@@ -2,13 +2,12 @@
 
 import { apiFetch, ApiError, describeError, initPageKeyForm } from "./api.js";
 import { readServerSentEvents } from "./sse.js";
-import { getLocale, initLanguage, setText, t } from "./i18n.js";
+import { formatDateTime, getLocale, initLanguage, setText, t } from "./i18n.js";
 import { renderAnswerText, renderCitations, renderRelated } from "./answer.js";
 import { pageUser, startOnboarding } from "./onboarding.js";
 import { endConversation, initSurveys, trackConversation } from "./survey.js";
 
 const KEY_STORAGE = "pmsa.key.chat";
-const DUE_FORMAT = { dateStyle: "medium", timeStyle: "short" };
 
 const elements = {
   log: document.getElementById("chat-log"),
@@ -90,9 +89,8 @@ function showTicket(reply, action) {
   const note = document.createElement("p");
   note.className = "ticket-note";
   note.dataset.ticketId = ticket.id;
-  const due = ticket.sla_due_at
-    ? new Date(ticket.sla_due_at).toLocaleString(getLocale(), DUE_FORMAT)
-    : "—";
+  // In the support team's time zone, as the reply text states the due time.
+  const due = formatDateTime(ticket.sla_due_at, ticket.timezone);
   setText(note, "chat.ticket", { id: ticket.id, tier: ticket.tier, team: ticket.team ?? "—", due });
   // Next to a ticket, the related articles are for reading while it waits, so they follow its note.
   const related = reply.article.querySelector(".related:not([hidden])");

@@ -37,9 +37,20 @@ const elements = {
   detailClose: document.getElementById("detail-close"),
 };
 
-const state = { key: "", tickets: [], selected: null, keyForm: null, drafts: null };
+const state = {
+  key: "",
+  tickets: [],
+  selected: null,
+  keyForm: null,
+  drafts: null,
+  incidents: null,
+  // The support team's time zone from GET /v1/tickets, which SLA due times are computed in.
+  timeZone: undefined,
+};
 
-const formatDate = formatDateTime;
+function formatDate(iso) {
+  return formatDateTime(iso, state.timeZone);
+}
 
 function showError(message) {
   showPageError(elements.error, message);
@@ -73,8 +84,14 @@ async function loadTickets() {
   elements.rows.closest("table").setAttribute("aria-busy", "true");
   try {
     const response = await apiFetch(`/v1/tickets?${query}`, { key: state.key });
-    state.tickets = applyFilters(ticketList(await response.json()));
+    const payload = await response.json();
+    state.tickets = applyFilters(ticketList(payload));
     showError("");
+    if (payload?.timezone && payload.timezone !== state.timeZone) {
+      state.timeZone = payload.timezone;
+      state.incidents?.render();
+      renderDetail();
+    }
     renderRows();
   } catch (error) {
     handleApiError(error);
@@ -238,11 +255,11 @@ async function main() {
     onSent: (ticketId) => Promise.all([openTicket(ticketId, { afterSend: true }), loadTickets()]),
     onError: handleApiError,
   });
-  const incidents = initIncidentsPanel(() => state.key);
+  state.incidents = initIncidentsPanel(() => state.key, () => state.timeZone);
   state.keyForm = initPageKeyForm(KEY_STORAGE, (key) => {
     state.key = key;
     loadTickets();
-    incidents.load();
+    state.incidents.load();
   });
   document.body.dataset.ready = "true";
 }

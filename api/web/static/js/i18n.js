@@ -36,14 +36,43 @@ export function getLanguage() {
   return currentLanguage;
 }
 
-/** BCP 47 tag of the current language, for Intl formatters and the html lang attribute. */
-const DATE_TIME_FORMAT = { dateStyle: "medium", timeStyle: "short" };
+// A 24-hour clock, as in the due times of the assistant's replies, and the UTC offset ("GMT+8")
+// in place of a short zone name, because short names are ambiguous ("CST" is both China
+// Standard Time and US Central Standard Time).
+const DATE_TIME_FORMAT = {
+  year: "numeric",
+  month: "short",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+  timeZoneName: "shortOffset",
+};
 
-/** Format an ISO time in the page's locale, or a dash when there is none. */
-export function formatDateTime(iso) {
-  return iso ? new Date(iso).toLocaleString(getLocale(), DATE_TIME_FORMAT) : "—";
+/**
+ * Format an ISO time in the page's locale with its UTC offset, e.g. "Dec 7, 2026, 13:00 GMT+8"
+ * or "2026年12月7日 GMT+8 13:00", or a dash when there is none. `timeZone` is an IANA name such
+ * as the API's `timezone`. Without it, or when the browser does not know it, the browser's
+ * time zone is used.
+ */
+export function formatDateTime(iso, timeZone) {
+  if (!iso) {
+    return "—";
+  }
+  const date = new Date(iso);
+  if (timeZone) {
+    try {
+      return date.toLocaleString(getLocale(), { ...DATE_TIME_FORMAT, timeZone });
+    } catch (error) {
+      if (!(error instanceof RangeError)) {
+        throw error;
+      }
+    }
+  }
+  return date.toLocaleString(getLocale(), DATE_TIME_FORMAT);
 }
 
+/** BCP 47 tag of the current language, for Intl formatters and the html lang attribute. */
 export function getLocale() {
   return HTML_LANG[currentLanguage];
 }

@@ -5,7 +5,7 @@ import { formatDateTime, getLanguage, LANGUAGE_CHANGED, moduleName, setText, t }
 
 const REFRESH_INTERVAL_MS = 30_000;
 
-function incidentItem(incident) {
+function incidentItem(incident, timeZone) {
   const item = document.createElement("li");
   item.className = `incident incident-${incident.status}`;
   item.dataset.incidentId = incident.id;
@@ -31,7 +31,7 @@ function incidentItem(incident) {
   count.textContent = t(countKey, { count: incident.ticket_count });
   const opened = document.createElement("time");
   opened.dateTime = incident.created_at;
-  opened.textContent = formatDateTime(incident.created_at);
+  opened.textContent = formatDateTime(incident.created_at, timeZone);
   facts.append(
     `${t("incidents.module", { module: moduleName(incident.module) })} · `,
     count,
@@ -48,11 +48,12 @@ function incidentItem(incident) {
 }
 
 /**
- * Wire the incidents panel. `getKey()` returns the page's API key. Call `load()` once a key
- * is known. The panel refreshes itself with the Refresh button, on a timer and on a language
- * change.
+ * Wire the incidents panel. `getKey()` returns the page's API key and `getTimeZone()` the IANA
+ * time zone that times are shown in, or undefined for the browser's. Call `load()` once a key is
+ * known, and `render()` when the time zone changes. The panel refreshes itself with the Refresh
+ * button, on a timer and on a language change.
  */
-export function initIncidentsPanel(getKey) {
+export function initIncidentsPanel(getKey, getTimeZone = () => undefined) {
   const list = document.getElementById("incident-list");
   const empty = document.getElementById("incidents-empty");
   const count = document.getElementById("incidents-count");
@@ -60,7 +61,7 @@ export function initIncidentsPanel(getKey) {
   let incidents = [];
 
   function render() {
-    list.replaceChildren(...incidents.map(incidentItem));
+    list.replaceChildren(...incidents.map((incident) => incidentItem(incident, getTimeZone())));
     empty.hidden = incidents.length > 0;
     setText(count, incidents.length === 1 ? "incidents.count_one" : "incidents.count", {
       count: incidents.length,
@@ -89,5 +90,5 @@ export function initIncidentsPanel(getKey) {
   document.getElementById("refresh").addEventListener("click", load);
   document.addEventListener(LANGUAGE_CHANGED, render);
   setInterval(load, REFRESH_INTERVAL_MS);
-  return { load };
+  return { load, render };
 }

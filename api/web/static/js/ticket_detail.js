@@ -1,5 +1,6 @@
 // One ticket's detail: fields, reproduction details, conversation transcript and event log.
 
+import { renderAnswerText } from "./answer.js";
 import { moduleName, setText, t, tOr } from "./i18n.js";
 import { renderCountdown } from "./sla.js";
 
@@ -75,21 +76,35 @@ function section(headingKey, content) {
   return wrapper;
 }
 
-function renderTranscript(transcript) {
+/**
+ * Render one transcript message. Assistant messages get the chat page's Markdown rendering
+ * (tables, **bold**, `code`), which builds DOM nodes only. Other messages stay plain text, so
+ * text typed by a user never becomes markup.
+ */
+function transcriptText(message, replyId) {
+  if (message.role !== "assistant") {
+    return element("p", "transcript-text", message.content);
+  }
+  const text = element("div", "transcript-text transcript-answer");
+  renderAnswerText(text, String(message.content ?? ""), replyId);
+  return text;
+}
+
+function renderTranscript(ticketId, transcript) {
   if (!transcript?.length) {
     return element("p", "muted", t("detail.no_transcript"));
   }
   const list = element("ol", "transcript");
-  for (const message of transcript) {
+  transcript.forEach((message, index) => {
     const item = element("li", `transcript-message message-${message.role}`);
     const roleKey = `role.${message.role}`;
     const speaker = t(roleKey);
     item.append(
       element("span", "speaker", speaker === roleKey ? message.role : speaker),
-      element("p", "transcript-text", message.content),
+      transcriptText(message, `transcript-${ticketId}-${index}`),
     );
     list.append(item);
-  }
+  });
   return list;
 }
 
@@ -201,7 +216,7 @@ export function renderTicketDetail(ticket, formatters) {
   container.append(renderFields(ticket, formatters));
   container.append(
     section("detail.description", element("p", "description", ticket.description ?? "")),
-    section("detail.transcript", renderTranscript(ticket.transcript)),
+    section("detail.transcript", renderTranscript(ticket.id, ticket.transcript)),
     section("detail.events", renderEvents(ticket.events, formatters.formatDate)),
   );
   return container;
