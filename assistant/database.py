@@ -63,7 +63,7 @@ def redact_url(url: str) -> str:
     """Return the URL with its password replaced by `***`, also when SQLAlchemy cannot parse it."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         # An unparsable URL may still hold `user:password@`; hide what sits between : and @.
         return re.sub(r"(?<=:)[^:@/]*(?=@)", "***", url)
 
@@ -77,9 +77,10 @@ def create_database_engine(url: str) -> Engine:
     """
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
+        # SQLAlchemy raises ValueError for a port that is not a number.
         raise DatabaseUrlError(
-            url, "not a SQLAlchemy URL of the form dialect+driver://user@host/db"
+            url, "not a SQLAlchemy URL of the form dialect+driver://user@host:port/db"
         ) from None
     try:
         return _create_engine(url, parsed.get_backend_name(), parsed.database or "")

@@ -227,13 +227,16 @@ class KnowledgeBase:
         *,
         role: str | None = None,
         version: str | None = None,
+        language: str | None = None,
     ) -> list[RelatedArticle]:
         """Return up to `limit` documents that share tags or a module with `docs`.
 
-        See `retrieval.related.rank_related` for the ranking and the role and version filter;
-        `docs` are never returned.
+        See `retrieval.related.rank_related` for the ranking, the role and version filter and
+        the preference for `language`; `docs` are never returned.
         """
-        return rank_related(self.document_topics(), docs, limit, role=role, version=version)
+        return rank_related(
+            self.document_topics(), docs, limit, role=role, version=version, language=language
+        )
 
     def document_topics(self) -> dict[str, DocumentTopic]:
         """Return the title, module, tags, language, roles and versions of every document."""

@@ -81,13 +81,16 @@ def rank_related(
     *,
     role: str | None = None,
     version: str | None = None,
+    language: str | None = None,
 ) -> list[RelatedArticle]:
     """Rank the documents related to `docs`, excluding `docs` themselves.
 
-    A candidate must be in a language of the cited documents, share at least one topical tag
-    (see `topical_tags`) or the module with them, be written for `role` and describe a feature
-    of `version` (when given). Candidates are ordered by the number of shared topical tags, then
-    by a shared module, then by title and path, so the same KB always gives the same list.
+    A candidate must be in a language of the cited documents or in `language` (the reply's),
+    share at least one topical tag (see `topical_tags`) or the module with them, be written for
+    `role` and describe a feature of `version` (when given). Candidates in `language` come
+    first, so a Chinese reply that had to cite an English page still suggests Chinese ones.
+    Then come more shared topical tags, a shared module, and title and path, so the same KB
+    always gives the same list.
     """
     cited = [topics[doc] for doc in docs if doc in topics]
     if not cited or limit <= 0:
@@ -95,8 +98,8 @@ def rank_related(
 
     tags = frozenset().union(*(topic.tags for topic in cited)) & topical_tags(topics)
     modules = {topic.module for topic in cited if topic.module}
-    languages = {topic.language for topic in cited}
-    ranked: list[tuple[int, int, str, str]] = []
+    languages = {topic.language for topic in cited} | ({language} if language else set())
+    ranked: list[tuple[int, int, int, str, str]] = []
     for candidate in topics.values():
         if candidate.doc in docs or candidate.language not in languages:
             continue
@@ -107,10 +110,13 @@ def rank_related(
         shared_tags = len(candidate.tags & tags)
         same_module = int(candidate.module in modules)
         if shared_tags or same_module:
-            ranked.append((-shared_tags, -same_module, candidate.title, candidate.doc))
+            other_language = int(language is not None and candidate.language != language)
+            ranked.append(
+                (other_language, -shared_tags, -same_module, candidate.title, candidate.doc)
+            )
     ranked.sort()
 
-    return [RelatedArticle(doc=doc, title=title) for _, _, title, doc in ranked[:limit]]
+    return [RelatedArticle(doc=doc, title=title) for *_, title, doc in ranked[:limit]]
 
 
 def topical_tags(topics: dict[str, DocumentTopic]) -> frozenset[str]:

@@ -45,6 +45,7 @@ def test_check_database_sqlite_passes(tmp_path: Path) -> None:
     ("url", "cause"),
     [
         ("notaurl", "not a SQLAlchemy URL"),
+        ("postgresql+psycopg://u@127.0.0.1:notaport/db", "not a SQLAlchemy URL"),
         ("mysql://support:s3cret@127.0.0.1/tickets", "the driver MySQLdb is not installed"),
         ("nosuchdb://127.0.0.1/tickets", "unknown database type 'nosuchdb'"),
     ],

@@ -42,6 +42,8 @@ DETAIL_INTENTS = frozenset({Intent.BUG_REPORT, Intent.TROUBLESHOOTING, Intent.HO
 """Intents of a message that can carry the details a pending ticket asked for."""
 FOLLOW_UP_INTENTS = ANSWERABLE_INTENTS | {Intent.BILLING}
 """Intents a short follow-up to a KB answer may be mistaken for when read alone."""
+SMALL_TALK_INTENTS = frozenset({Intent.GREETING.value, Intent.FEEDBACK.value})
+"""Intents of a previous message that gives a short message nothing to be read with."""
 FOLLOW_UP_MIN_CONFIDENCE = 0.5
 """A short follow-up classified below this is read together with the previous message."""
 VERSION_MISMATCH_MARGIN = 0.1
@@ -57,7 +59,11 @@ def classify_intent(state: State, runtime: Runtime[AgentContext]) -> dict[str, A
     language = detect_language(message, default=default)
     prediction = recognize_intent(message, context.settings, context.classifier, context.llm)
     earlier = _earlier_user_message(state)
-    if earlier and _is_short(message):
+    # The intent in the state is still the previous turn's: after small talk ("hello", "thanks")
+    # the message starts a new topic and is read alone.
+    after_small_talk = state.get("intent", {}).get("name") in SMALL_TALK_INTENTS
+    follow_up = bool(earlier) and _is_short(message) and not after_small_talk
+    if earlier and follow_up:
         # "and swimlanes?" means little alone, so it is classified with the question it follows.
         prediction = _read_with_previous_question(state, prediction, earlier, context)
     logger.info(
@@ -75,9 +81,9 @@ def classify_intent(state: State, runtime: Runtime[AgentContext]) -> dict[str, A
             "source": prediction.source,
         },
         "transcript": [Turn(role="user", content=message)],
+        "follow_up": follow_up,
         "hits": [],
         "retrieval_confidence": 0.0,
-        "cited_before": list(dict.fromkeys(c["doc"] for c in state.get("citations", []))),
         "citations": [],
         "related": [],
     }
@@ -198,6 +204,7 @@ def draft_answer(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]
         list(dict.fromkeys(c["doc"] for c in citations)),
         role=user.get("role") or None,
         version=user.get("product_version") or None,
+        language=language.value,
     )
     return _reply(answer) | {"citations": citations, "related": related}
 
@@ -246,18 +253,18 @@ def _articles_for_ticket(state: State, min_confidence: float) -> list[RelatedArt
 
     They are the documents of the confident retrieved chunks. They are not cited, because the
     reply makes no claim from them. An outage gets none: the words of "everything is down"
-    match articles by chance, and the user needs the service back, not reading.
+    match articles by chance, and the user needs the service back, not reading. A ticket after
+    "that did not help" gets none either.
     """
     if state["intent"]["name"] == Intent.OUTAGE.value:
         return []
-    hits = state.get("hits", [])
     if state["action"]["reason"] == UNSOLVED_FOLLOW_UP_REASON:
-        # The articles of the answer that did not help are not suggested again.
-        failed = set(state.get("cited_before", []))
-        hits = [hit for hit in hits if hit["doc"] not in failed]
+        # The KB's best articles just failed the user, and "that did not help" matches others
+        # only by chance ("help" is in "help center").
+        return []
     user = state.get("user", {})
     return confident_articles(
-        hits,
+        state.get("hits", []),
         min_confidence,
         language=state["language"],
         role=user.get("role") or None,
@@ -291,9 +298,10 @@ def _reply(answer: str) -> dict[str, Any]:
 
 
 def _search_query(state: State) -> str:
+    """Return the message, or for a short follow-up the message after the user's previous one."""
     message = state["message"]
     earlier = _earlier_user_message(state)
-    return f"{earlier} {message}" if earlier and _is_short(message) else message
+    return f"{earlier} {message}" if earlier and state.get("follow_up") else message
 
 
 def _read_with_previous_question(

@@ -98,8 +98,8 @@ class State(InputState, OutputState, total=False):
     """Every user and assistant message so far."""
     hits: list[Hit]
     """Chunks retrieved for the current message."""
-    cited_before: list[str]
-    """Documents the previous turn's answer cited, for a follow-up that says it did not help."""
+    follow_up: bool
+    """Whether the message is short and read with the user's previous one ("and swimlanes?")."""
     translated_terms: list[str]
     """Search tokens of the glossary's translations of the message's terms and, when an LLM
     translated the message for a KB in the other language only, of that translation."""

@@ -93,6 +93,13 @@ def test_related_articles_ignore_tags_spanning_many_modules(
     assert [article["doc"] for article in related] == ["gantt/print.md"]
 
 
+def test_related_articles_prefer_the_reply_language(related_kb: KnowledgeBase) -> None:
+    related = related_kb.related_articles(["gantt/baseline.md"], language="zh")
+
+    assert related[0] == {"doc": "zh/baseline.md", "title": "设置基线"}
+    assert {"doc": "tasks/plan.md", "title": "Plan tasks"} in related
+
+
 def test_related_articles_empty_for_unknown_doc(related_kb: KnowledgeBase) -> None:
     assert related_kb.related_articles(["missing.md"]) == []
     assert related_kb.related_articles([]) == []
