@@ -123,6 +123,9 @@ def run_ingest(args: argparse.Namespace) -> int:
         for skipped in report.skipped:
             reason = skipped.reason_in(language)
             _write(translate("ingest_skipped", language, doc=skipped.doc, reason=reason))
+        for left_out in report.left_out:
+            line = left_out.line if len(left_out.line) <= 80 else left_out.line[:79] + "…"
+            _write(translate("ingest_left_out", language, doc=left_out.doc, line=line))
     return 0
 
 

@@ -101,6 +101,8 @@ class Document:
     """Markdown text without front matter, HTML converted, noise lines removed, not normalized."""
     sha256: str
     """Hex SHA-256 of the raw file bytes."""
+    left_out: tuple[str, ...] = ()
+    """Lines of the file that give the assistant instructions, left out of `body`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +198,7 @@ def load_document(path: Path, root: Path) -> Document:
     front_matter, body = _split_front_matter(doc, text)
     if path.suffix.lower() in HTML_SUFFIXES:
         body = html_to_markdown(body)
-    body = _drop_instructions(doc, clean_markdown(body))
+    body, left_out = _drop_instructions(doc, clean_markdown(body))
     if not body:
         code = "empty_after_front_matter" if front_matter else "empty_document"
         raise DocumentError(doc, code)
@@ -213,23 +215,18 @@ def load_document(path: Path, root: Path) -> Document:
         language=_read_language(doc, front_matter) or detect_language(prose_text(body)).value,
         body=body,
         sha256=hashlib.sha256(raw).hexdigest(),
+        left_out=left_out,
     )
 
 
-def _drop_instructions(doc: str, body: str) -> str:
-    """Leave out the lines that speak to the assistant, with a warning for the KB's owner."""
+def _drop_instructions(doc: str, body: str) -> tuple[str, tuple[str, ...]]:
+    """Return the body without the lines that speak to the assistant, and those lines."""
     lines = body.splitlines()
-    kept = [line for line in lines if not is_instruction(line)]
-    if len(kept) == len(lines):
-        return body
-    for line in lines:
-        if is_instruction(line):
-            logger.warning(
-                "KB file %s: left out a line that gives the assistant instructions: %.80s",
-                doc,
-                line.strip(),
-            )
-    return "\n".join(kept).strip()
+    left_out = tuple(line.strip() for line in lines if is_instruction(line))
+    if not left_out:
+        return body, ()
+    logger.info("KB file %s: left out %d line(s) that instruct the assistant", doc, len(left_out))
+    return "\n".join(line for line in lines if not is_instruction(line)).strip(), left_out
 
 
 def infer_module(doc: str) -> str:

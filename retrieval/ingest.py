@@ -23,6 +23,14 @@ logger = logging.getLogger(__name__)
 EMBED_BATCH_SIZE = 256
 
 
+@dataclass(frozen=True)
+class LeftOutLine:
+    """A line of a KB file that gives the assistant instructions and is not indexed."""
+
+    doc: str
+    line: str
+
+
 @dataclass
 class IngestReport:
     """Changes made by one ingestion run."""
@@ -34,6 +42,8 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
+    left_out: list[LeftOutLine] = field(default_factory=list)
+    """Lines that give the assistant instructions, left out of the index."""
     chunk_count: int = 0
     reembedded: bool = False
     seconds: float = 0.0
@@ -65,6 +75,7 @@ def ingest_folder(kb: KnowledgeBase, root: Path, *, prune: bool = False) -> Inge
         )
     documents, skipped = load_documents(root)
     report = IngestReport(kb=kb.name, root=str(root), skipped=skipped)
+    report.left_out = [LeftOutLine(d.doc, line) for d in documents for line in d.left_out]
     store = kb.chunk_store
     known = store.file_hashes()
     # Unchanged files are embedded and tokenized again when the embedder or the analyzer
