@@ -59,8 +59,8 @@ def translation_key(doc: str) -> str:
 def _has_translation(docs: list[str], languages: list[str]) -> list[bool]:
     """Tell for each page whether a translation of it exists.
 
-    A KB where no page exists in two languages is not laid out as translations, so nothing can
-    be told about its pages: all count as translated and keep the usual language preference.
+    A KB where no page exists in two languages is not laid out as translations, so its pages
+    cannot be checked: all count as translated and keep the usual language preference.
     """
     languages_by_key: dict[str, set[str]] = {}
     for doc, language in zip(docs, languages, strict=True):

@@ -113,7 +113,7 @@ FAREWELL_RE = re.compile(
 
 
 def is_farewell(message: str) -> bool:
-    """Return whether a greeting thanks the assistant or says goodbye."""
+    """Return whether a greeting thanks the assistant or bids it goodbye."""
     return FAREWELL_RE.search(message) is not None
 
 

@@ -137,9 +137,13 @@ def _format_due(due_at: datetime | None, timezone: str) -> str:
     local = due_at.astimezone(ZoneInfo(timezone))
     offset = local.utcoffset() or timedelta(0)
     minutes = int(offset.total_seconds()) // 60
-    sign = "+" if minutes >= 0 else "-"
+    if minutes == 0:
+        return f"{local:%Y-%m-%d %H:%M} GMT"
+    sign = "+" if minutes > 0 else "-"
     hours, rest = divmod(abs(minutes), 60)
-    label = "GMT" if minutes == 0 else f"GMT{sign}{hours}" + (f":{rest:02d}" if rest else "")
+    label = f"GMT{sign}{hours}"
+    if rest:
+        label += f":{rest:02d}"
     return f"{local:%Y-%m-%d %H:%M} {label}"
 
 
