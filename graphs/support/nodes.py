@@ -11,6 +11,7 @@ from assistant.domain import ActionType, Intent, Language
 from assistant.i18n import translate
 from assistant.injection import without_instructions
 from assistant.intents import IntentPrediction, recognize_intent
+from assistant.intents.vocabulary import load_lexicon
 from assistant.text import detect_language, tokenize
 from graphs.support.compose import NO_ANSWER, compose_extractive, compose_with_llm
 from graphs.support.context import AgentContext
@@ -44,6 +45,10 @@ FOLLOW_UP_INTENTS = ANSWERABLE_INTENTS | {Intent.BILLING}
 """Intents a short follow-up to a KB answer may be mistaken for when read alone."""
 SMALL_TALK_INTENTS = frozenset({Intent.GREETING.value, Intent.FEEDBACK.value})
 """Intents of a previous message that gives a short message nothing to be read with."""
+QUESTION_CONCEPT = "how"
+"""Lexicon concept of question openers: "how do", "where can", "can I", 怎么, 如何, 能否..."""
+NEW_QUESTION_MIN_TOKENS = 2
+"""A short message with a question opener and this many search tokens is a question of its own."""
 FOLLOW_UP_MIN_CONFIDENCE = 0.5
 """A short follow-up classified below this is read together with the previous message."""
 VERSION_MISMATCH_MARGIN = 0.1
@@ -62,7 +67,12 @@ def classify_intent(state: State, runtime: Runtime[AgentContext]) -> dict[str, A
     # The intent in the state is still the previous turn's: after small talk ("hello", "thanks")
     # the message starts a new topic and is read alone.
     after_small_talk = state.get("intent", {}).get("name") in SMALL_TALK_INTENTS
-    follow_up = bool(earlier) and _is_short(message) and not after_small_talk
+    follow_up = (
+        bool(earlier)
+        and _is_short(message)
+        and not after_small_talk
+        and not _is_new_question(message)
+    )
     if earlier and follow_up:
         # "and swimlanes?" means little alone, so it is classified with the question it follows.
         prediction = _read_with_previous_question(state, prediction, earlier, context)
@@ -337,6 +347,16 @@ def _read_with_previous_question(
 
 def _is_short(message: str) -> bool:
     return len(tokenize(message)) <= FOLLOW_UP_MAX_TOKENS
+
+
+def _is_new_question(message: str) -> bool:
+    """Tell whether a short message is a whole question of its own.
+
+    "How do I set up an IP allowlist?" opens with a question and names its topic in two or
+    more words, so it starts a new topic. "and on mobile?" or "what about guests?" do not.
+    """
+    opens_question = QUESTION_CONCEPT in load_lexicon().analyze(message).concepts
+    return opens_question and len(tokenize(message)) >= NEW_QUESTION_MIN_TOKENS
 
 
 def _earlier_user_message(state: State) -> str | None:

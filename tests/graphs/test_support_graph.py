@@ -135,6 +135,17 @@ def test_outage_without_a_module_goes_to_the_product_team(agent: SupportAgent) -
     assert reply["action"]["ticket"]["team"] == "l2-product"
 
 
+def test_short_new_question_is_searched_alone(agent: SupportAgent) -> None:
+    admin = UserContext(id="a-1", role="admin")
+    first = agent.ask("How do I set up Gantt baselines?", admin)
+    second = agent.ask("How do I set up an IP allowlist?", admin, first.conversation_id)
+    third = agent.ask("and on mobile?", admin, second.conversation_id)
+
+    assert {c["doc"] for c in second.output["citations"]} == {"en/admin/ip-allowlist.md"}
+    # "and on mobile?" has no question opener, so it is still read with the question before.
+    assert {c["doc"] for c in third.output["citations"]} == {"en/admin/ip-allowlist.md"}
+
+
 def test_question_after_a_greeting_is_read_alone(agent: SupportAgent) -> None:
     admin = UserContext(id="a-1", role="admin")
     first = agent.ask("你好", admin)
