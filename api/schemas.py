@@ -133,8 +133,8 @@ class ChatResponse(BaseModel):
     intent: IntentPublic
     citations: list[CitationPublic]
     related: list[RelatedArticlePublic]
-    """Up to three KB documents sharing tags or a module with the cited ones; on a ticket
-    reply, up to three documents of the confident retrieved chunks."""
+    """Up to three KB documents that share tags or a module with the cited ones. On a ticket
+    reply, up to three documents of the confident retrieved chunks instead."""
 
     action: ActionPublic
     timings: Timings

@@ -40,8 +40,20 @@ def is_instruction(text: str) -> bool:
     return _INSTRUCTION_RE.search(text) is not None
 
 
+def split_instructions(text: str) -> tuple[str, tuple[str, ...]]:
+    """Return `text` without the lines that speak to the assistant, and those lines stripped."""
+    readable: list[str] = []
+    instructions: list[str] = []
+    for line in text.splitlines():
+        if is_instruction(line):
+            instructions.append(line.strip())
+        else:
+            readable.append(line)
+    if not instructions:
+        return text, ()
+    return "\n".join(readable), tuple(instructions)
+
+
 def without_instructions(text: str) -> str:
     """Return `text` without the lines that speak to the assistant."""
-    lines = text.splitlines()
-    kept = [line for line in lines if not is_instruction(line)]
-    return text if len(kept) == len(lines) else "\n".join(kept)
+    return split_instructions(text)[0]

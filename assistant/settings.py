@@ -226,8 +226,8 @@ def ensure_data_dir(settings: Settings) -> Path:
     """Create the data dir when it is missing, and return it.
 
     Raises:
-        ConfigurationError: the path is a file, cannot be created or is not writable; the
-            message names the path and the fix (a writable folder in ASSISTANT_DATA_DIR).
+        ConfigurationError: the path is a file, cannot be created or is not writable. The
+            message names the path and the fix: a writable folder in ASSISTANT_DATA_DIR.
     """
     path = settings.data_dir
     try:

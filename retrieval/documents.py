@@ -21,7 +21,7 @@ import yaml
 from assistant.domain import MODULES, Language, Role
 from assistant.errors import InputError
 from assistant.i18n import translate
-from assistant.injection import is_instruction
+from assistant.injection import split_instructions
 from assistant.text import detect_language
 from retrieval.html_text import html_to_markdown
 from retrieval.markdown_text import clean_markdown, iter_code_flags, parse_heading, prose_text
@@ -221,12 +221,11 @@ def load_document(path: Path, root: Path) -> Document:
 
 def _drop_instructions(doc: str, body: str) -> tuple[str, tuple[str, ...]]:
     """Return the body without the lines that speak to the assistant, and those lines."""
-    lines = body.splitlines()
-    left_out = tuple(line.strip() for line in lines if is_instruction(line))
+    readable, left_out = split_instructions(body)
     if not left_out:
         return body, ()
-    logger.info("KB file %s: left out %d line(s) that instruct the assistant", doc, len(left_out))
-    return "\n".join(line for line in lines if not is_instruction(line)).strip(), left_out
+    logger.info("KB file %s: left out %d lines that instruct the assistant", doc, len(left_out))
+    return readable.strip(), left_out
 
 
 def infer_module(doc: str) -> str:

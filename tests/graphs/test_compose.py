@@ -59,7 +59,7 @@ def test_extractive_answer_leaves_out_much_weaker_hits() -> None:
     assert [c["doc"] for c in weak] == [HIT["doc"]]
 
 
-def test_extractive_answer_quotes_other_language_hit_by_translated_terms() -> None:
+def test_other_language_hit_quoted_by_translation() -> None:
     hit = HIT | {
         "text": (
             "Cards show the task title and its assignee. Each column is a status.\n\n"

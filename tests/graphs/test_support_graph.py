@@ -126,7 +126,7 @@ def test_outage_is_urgent(agent: SupportAgent) -> None:
     assert reply["action"]["ticket"]["priority"] == "urgent"
 
 
-def test_outage_without_a_module_goes_to_the_product_team(agent: SupportAgent) -> None:
+def test_outage_routes_to_product_team(agent: SupportAgent) -> None:
     message = "Northstar is down, nobody in our company can log in, every page returns 503"
 
     reply = _ask(agent, message).to_json()

@@ -197,7 +197,7 @@ def bilingual_kb(settings: Settings, tmp_path: Path) -> KnowledgeBase:
     return knowledge_base
 
 
-def test_untranslated_page_is_not_demoted_for_other_language_query(
+def test_untranslated_page_keeps_its_rank(
     bilingual_kb: KnowledgeBase,
 ) -> None:
     result = bilingual_kb.search("怎么设置 IP 白名单")
