@@ -64,7 +64,7 @@ def redact_url(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
     except (ArgumentError, ValueError):
-        # An unparsable URL may still hold `user:password@`; hide what sits between : and @.
+        # An unparsable URL may still hold `user:password@`, so the text between : and @ is hidden.
         return re.sub(r"(?<=:)[^:@/]*(?=@)", "***", url)
 
 
