@@ -12,7 +12,8 @@ _VERSION_RE = re.compile(
     r"|(?<![\d.])(\d+\.\d+\.\d+)(?![\d.])",
     re.IGNORECASE,
 )
-_STEP_LINE_RE = re.compile(r"^\s*(?:\d+[.)、]|[-*])\s*(.+)$")
+# "3.4 版本..." and "-5%" start with a number or a dash but are not list items.
+_STEP_LINE_RE = re.compile(r"^\s*(?:\d+[.)、](?!\d)|[-*](?=\s))\s*(.+)$")
 _STEPS_INLINE_RE = re.compile(
     r"(?:steps(?: to reproduce)?|复现步骤|重现步骤|步骤)\s*[:：]\s*"
     r"(.+?)(?=(?:expected|期望|预期|actual|实际)|$)",
@@ -60,9 +61,8 @@ def extract_bug_details(text: str, known_version: str | None = None) -> BugDetai
         version = next(group for group in version_match.groups() if group)
     steps = [m.group(1).strip() for line in text.splitlines() if (m := _STEP_LINE_RE.match(line))]
     if not steps and (inline := _STEPS_INLINE_RE.search(text)):
-        steps = [
-            s.strip() for s in re.split(r"[,，;；→>]|\bthen\b|然后", inline.group(1)) if s.strip()
-        ]
+        parts = re.split(r"[,，;；→>]|\bthen\b|然后", inline.group(1))
+        steps = [step for part in parts if (step := part.strip().rstrip("。.").strip())]
     expected = _first_group(_EXPECTED_RE, text)
     actual = _first_group(_ACTUAL_RE, text)
     return BugDetails(version, tuple(steps), expected, actual)
