@@ -16,6 +16,7 @@ from api.resources import Resources
 from api.schemas import ActionPublic, ChatResponse, ChatUser, Timings
 from assistant.onboarding.store import validate_user_id
 from assistant.tenants import conversation_thread_id
+from graphs.support.policy import reason_text
 from graphs.support.service import AgentReply
 from graphs.support.state import UserContext
 from retrieval.versions import parse_version
@@ -143,13 +144,19 @@ def chat_response(turn: Turn) -> ChatResponse:
 
 
 def action_public(turn: Turn) -> ActionPublic:
-    """Return the action of a turn's reply in its public shape."""
-    action = turn.reply.output["action"]
+    """Return a turn's action in its public shape, with the reason in the reply's language."""
+    output = turn.reply.output
+    action = output["action"]
     ticket = action["ticket"]
     if ticket is not None:
         ticket = {**ticket, "timezone": turn.timezone}
     return ActionPublic.model_validate(
-        {"type": action["type"], "reason": action["reason"], "ticket": ticket}
+        {
+            "type": action["type"],
+            "reason": reason_text(action["reason_code"], output["language"]),
+            "reason_code": action["reason_code"],
+            "ticket": ticket,
+        }
     )
 
 

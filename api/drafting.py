@@ -145,6 +145,7 @@ def decide_draft(
         ticket = resources.tickets.add_agent_reply(
             ticket.id,
             sent_text,
+            tenant=tenant,
             actor=actor,
             data={"draft_id": draft.id, "decision": request.decision.value},
         )

@@ -111,6 +111,12 @@ class ActionPublic(BaseModel):
 
     type: str
     reason: str
+    """Reason for the action, as one sentence in the reply's language (zh or en)."""
+
+    reason_code: str
+    """Stable code of the reason for programs and logs, such as `person_requested` or
+    `kb_answer_not_found`. The server's log line of the action has the same code."""
+
     ticket: TicketSummary | None
 
 

@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 TABLE_CREATION_ATTEMPTS = 4
 TABLE_CREATION_RETRY_SECONDS = 0.1
 """Wait before the second try; each later try waits one step longer."""
+_TRUE_QUERY_VALUES = frozenset({"true", "yes", "on", "y", "t", "1"})
+"""Values of a URL query argument that SQLAlchemy reads as true (`sqlalchemy.util.asbool`)."""
 
 
 class DatabaseUrlError(ConfigurationError):
@@ -66,6 +68,28 @@ def redact_url(url: str) -> str:
     except (ArgumentError, ValueError):
         # An unparsable URL may still hold `user:password@`, so the text between : and @ is hidden.
         return re.sub(r"(?<=:)[^:@/]*(?=@)", "***", url)
+
+
+def is_in_memory_sqlite(url: str) -> bool:
+    """Check whether a URL names an in-memory SQLite database, which is lost when its process ends.
+
+    These are `sqlite://`, `sqlite:///:memory:` and SQLite URIs such as
+    `sqlite:///file::memory:?uri=true` or `sqlite:///file:name?mode=memory&uri=true`. A URL that
+    SQLAlchemy cannot parse is not, because `create_database_engine` rejects it anyway.
+    """
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return False
+    if parsed.get_backend_name() != "sqlite":
+        return False
+    database = parsed.database or ""
+    if database in ("", ":memory:"):
+        return True
+    # Without a true `uri`, the driver opens `file::memory:` as a file of that name.
+    if str(parsed.query.get("uri", "")).strip().lower() not in _TRUE_QUERY_VALUES:
+        return False
+    return database.startswith("file::memory:") or parsed.query.get("mode") == "memory"
 
 
 def create_database_engine(url: str) -> Engine:

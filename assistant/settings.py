@@ -10,8 +10,10 @@ from typing import Annotated, Literal
 
 import platformdirs
 from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from assistant.database import is_in_memory_sqlite
 from assistant.domain import Intent
 from assistant.errors import ConfigurationError
 from assistant.settings_errors import settings_error
@@ -36,7 +38,8 @@ class Settings(BaseSettings):
     """Folder for the KB indexes, the ticket database and conversation checkpoints."""
 
     database_url: str = ""
-    """SQLAlchemy URL of the ticket database; empty means SQLite at DATA_DIR/assistant.db."""
+    """SQLAlchemy URL of the ticket database; empty means SQLite at DATA_DIR/assistant.db.
+    An in-memory SQLite URL is rejected, because its tickets would be lost at exit."""
 
     llm_model: str = ""
     """litellm model string (e.g. `deepseek/deepseek-chat`); empty runs the embedded engine."""
@@ -176,6 +179,19 @@ class Settings(BaseSettings):
     def _check_pager_webhook_url(cls, value: str) -> str:
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("the pager webhook URL must start with http:// or https://")
+        return value
+
+    @field_validator("database_url", mode="after")
+    @classmethod
+    def _reject_in_memory_database(cls, value: str) -> str:
+        # Only this setting, which the CLI and the server read, is checked, so stores built
+        # directly on `sqlite://`, as in tests, still work.
+        if is_in_memory_sqlite(value):
+            raise PydanticCustomError(
+                "setting_sqlite_in_memory",
+                "must be a SQLite file such as sqlite:////path/to/assistant.db, not an in-memory "
+                "database, whose tickets are lost when the process exits",
+            )
         return value
 
     @field_validator("data_dir", mode="after")

@@ -24,6 +24,8 @@ from assistant.i18n import translate
 
 HIDDEN_VALUE = "***"
 """Shown in place of the value of a secret setting, such as an API key."""
+CUSTOM_REQUIREMENT_PREFIX = "setting_"
+"""Prefix of the error types that are message keys in `messages.yaml`."""
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,13 @@ def _shown_value(variable: str, field: FieldInfo | None, error: ErrorDetails) ->
 
 
 def _requirement(field: FieldInfo | None, error: ErrorDetails) -> tuple[str, Mapping[str, object]]:
-    """Return the message key and values of the sentence that lists the valid values."""
+    """Return the message key and values of the sentence that lists the valid values.
+
+    A validator that raises `PydanticCustomError` with a type named `setting_*` names its own
+    message key, so its sentence is translated too.
+    """
+    if error["type"].startswith(CUSTOM_REQUIREMENT_PREFIX):
+        return error["type"], error.get("ctx") or {}
     annotation = field.annotation if field is not None else None
     origin = typing.get_origin(annotation)
     if origin is typing.Literal:

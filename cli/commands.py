@@ -14,7 +14,7 @@ from assistant.errors import AssistantError, InputError
 from assistant.i18n import translate
 from assistant.settings import get_settings
 from assistant.settings_errors import InvalidSettingsError
-from assistant.tenants import resolve_kb_name
+from assistant.tenants import resolve_kb_name, validate_tenant
 from assistant.validation import validate_message
 from graphs.support.state import OutputState, UserContext
 from retrieval.search import SearchFilters, SearchResult
@@ -130,13 +130,19 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 
 def _search_payload(result: SearchResult, kb: str) -> dict[str, Any]:
+    """Return the `search --json` object of one query.
+
+    `score` is the page's score, which orders the results, so it never increases down the
+    list. `chunk_score` is the chunk's own fused score, which orders chunks within a page.
+    """
     payload: dict[str, Any] = {
         "results": [
             {
                 "doc": hit.chunk.doc,
                 "title": hit.chunk.title,
                 "chunk_id": hit.chunk.chunk_id,
-                "score": hit.score,
+                "score": hit.doc_score,
+                "chunk_score": hit.score,
                 "confidence": hit.confidence,
                 "heading_path": list(hit.chunk.heading_path),
                 "text": hit.chunk.text,
@@ -152,7 +158,7 @@ def _search_payload(result: SearchResult, kb: str) -> dict[str, Any]:
 
 
 def run_search(args: argparse.Namespace) -> int:
-    """Search a KB for each query and print the ranked chunks."""
+    """Search a KB for each query and print the ranked chunks with their page's score."""
     from retrieval.knowledge_base import KnowledgeBase
 
     if not 1 <= args.top_k <= MAX_TOP_K:
@@ -298,7 +304,7 @@ def run_tickets(args: argparse.Namespace) -> int:
         if args.tickets_command == "check-sla":
             return _check_sla(store, as_json=args.json)
         if args.tickets_command == "show":
-            ticket = store.get(args.ticket_id)
+            ticket = store.get(args.ticket_id, tenant=validate_tenant(args.tenant))
             _write_json(ticket.model_dump(mode="json")) if args.json else _write(
                 json.dumps(ticket.model_dump(mode="json"), ensure_ascii=False, indent=2)
             )
@@ -309,13 +315,15 @@ def run_tickets(args: argparse.Namespace) -> int:
             team=args.team,
             assignee=args.assignee,
             limit=args.limit,
+            tenant=None if args.tenant is None else validate_tenant(args.tenant),
         )
         if args.json:
             _write_json([t.model_dump(mode="json") for t in tickets])
             return 0
+        # Each tenant numbers its tickets from 1, so two lines may differ only in the tenant.
         for t in tickets:
             _write(
-                f"{t.id} {t.status.value:<10} {t.tier.value} {t.priority.value:<7} "
+                f"{t.id} {t.tenant:<12} {t.status.value:<10} {t.tier.value} {t.priority.value:<7} "
                 f"{t.team or '-':<16} {t.assignee or '-':<12} {t.subject}"
             )
     finally:

@@ -12,6 +12,7 @@ from assistant.database import check_database
 from assistant.domain import MODULES, Language
 from assistant.errors import AssistantError
 from assistant.settings import DEFAULT_KB, ensure_data_dir, get_settings
+from assistant.tenants import DEFAULT_TENANT
 from cli import commands, keys, report
 from cli.argparse_messages import install_chinese_argparse_messages
 
@@ -81,9 +82,16 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--team")
     listing.add_argument("--assignee")
     listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--tenant", help="list only this tenant's tickets (default: every tenant)")
     listing.add_argument("--json", action="store_true", help="print JSON")
     show = tickets_sub.add_parser("show", help="show one ticket with its event log")
     show.add_argument("ticket_id", help="ticket id, e.g. T-000001")
+    show.add_argument(
+        "--tenant",
+        default=DEFAULT_TENANT,
+        help="tenant of the ticket; each tenant numbers its tickets from T-000001 "
+        "(default: %(default)s)",
+    )
     show.add_argument("--json", action="store_true", help="print JSON")
     check_sla = tickets_sub.add_parser(
         "check-sla",

@@ -21,7 +21,7 @@ from assistant.database import SqlStore
 from assistant.domain import ActionType
 from assistant.feedback import AnswerRating, ConversationSurvey
 from assistant.tickets.models import Base, Ticket
-from assistant.tickets.store import format_ticket_id, parse_ticket_id
+from assistant.tickets.store import format_ticket_id, parse_ticket_id, upgrade_tickets_table
 from assistant.turns import (
     ConversationTurn,
     TurnRecord,
@@ -145,8 +145,9 @@ class ActivityReader(SqlStore):
             ConversationSurvey.__tablename__,
         )
         Base.metadata.create_all(engine, tables=[Base.metadata.tables[name] for name in names])
-        # The reader selects every turn column, so an old turns table needs the new one too.
+        # The reader selects every turn and ticket column, so old tables need the new ones too.
         add_kb_unanswered_column(engine)
+        upgrade_tickets_table(engine)
 
     def load(self, tenant: str, since: datetime, until: datetime) -> Activity:
         """Return the tenant's turns, tickets, ratings and surveys of [since, until)."""
@@ -340,10 +341,10 @@ def _conversation_turns(
 def _tickets_by_id(
     session: Session, tenant: str, ticket_ids: Iterable[str]
 ) -> dict[str, TicketFact]:
-    keys = sorted({parse_ticket_id(ticket_id) for ticket_id in ticket_ids})
+    numbers = sorted({parse_ticket_id(ticket_id) for ticket_id in ticket_ids})
     tickets: dict[str, TicketFact] = {}
-    for batch in _batches(keys):
-        query = select(Ticket).where(Ticket.tenant == tenant, Ticket.id.in_(batch))
+    for batch in _batches(numbers):
+        query = select(Ticket).where(Ticket.tenant == tenant, Ticket.number.in_(batch))
         for row in session.scalars(query):
             fact = _ticket_fact(row)
             tickets[fact.id] = fact
@@ -353,7 +354,7 @@ def _tickets_by_id(
 def _tickets_without_turn(
     session: Session, tenant: str, since: datetime, until: datetime
 ) -> list[TicketFact]:
-    # Turns store the public id (T-000123) but ticket keys are integers, so compare in Python.
+    # Turns store the public id (T-000123) but ticket numbers are integers, so compare in Python.
     query = (
         select(Ticket)
         .where(Ticket.tenant == tenant, Ticket.created_at >= since, Ticket.created_at < until)
@@ -361,17 +362,19 @@ def _tickets_without_turn(
     )
     rows = list(session.scalars(query))
     opened_in_turns: set[str | None] = set()
-    for batch in _batches([format_ticket_id(row.id) for row in rows]):
+    for batch in _batches([format_ticket_id(row.number) for row in rows]):
         named = select(ConversationTurn.ticket_id).where(
             ConversationTurn.tenant == tenant, ConversationTurn.ticket_id.in_(batch)
         )
         opened_in_turns.update(session.scalars(named))
-    return [_ticket_fact(row) for row in rows if format_ticket_id(row.id) not in opened_in_turns]
+    return [
+        _ticket_fact(row) for row in rows if format_ticket_id(row.number) not in opened_in_turns
+    ]
 
 
 def _ticket_fact(row: Ticket) -> TicketFact:
     return TicketFact(
-        id=format_ticket_id(row.id),
+        id=format_ticket_id(row.number),
         created_at=row.created_at,
         intent=row.intent.value,
         module=row.module,

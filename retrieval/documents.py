@@ -3,7 +3,12 @@
 A file may start with YAML front matter between `---` lines. The keys read are `title`,
 `module`, `roles`, `versions: {introduced_in, removed_in}` (also accepted at the top level),
 `tags` and `language`. Other keys are ignored, so pages exported from documentation sites
-load unchanged. What the front matter leaves out is inferred from the path and the body.
+load unchanged.
+
+An HTML file may also give these keys, except `versions`, as `<meta name="KEY" content="VALUE">`
+tags, with lists comma-separated. `<meta name="keywords">` stands in for `tags`, and
+`<html lang>` for `language` when it names a product language. A front matter key wins over the
+same meta tag. What the metadata leaves out is inferred from the path and the body.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from assistant.errors import InputError
 from assistant.i18n import translate
 from assistant.injection import split_instructions
 from assistant.text import detect_language
-from retrieval.html_text import html_to_markdown
+from retrieval.html_text import html_to_markdown, read_html_head
 from retrieval.markdown_text import clean_markdown, iter_code_flags, parse_heading, prose_text
 from retrieval.versions import VERSION_FORM, parse_version
 
@@ -42,6 +47,12 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _FRONT_MATTER_OPEN = "---"
 _FRONT_MATTER_CLOSE = ("---", "...")
 _INDEX_STEMS = frozenset({"readme", "index", "_index"})
+
+META_KEYS = ("title", "module", "roles", "introduced_in", "removed_in", "tags", "language")
+"""Names of the `<meta>` tags read as metadata, each the front matter key of the same name."""
+KEYWORDS_META = "keywords"
+"""The `<meta>` tag read as `tags` when the page has no `<meta name="tags">`."""
+_META_CODE_PREFIX = "meta_"
 
 FOLDER_MODULES: dict[str, str] = {
     "work-packages": "tasks",
@@ -89,9 +100,9 @@ class Document:
     module: str
     """One of `assistant.domain.MODULES`."""
     roles: tuple[str, ...]
-    """Roles the page is written for: all roles unless the front matter narrows them."""
+    """Roles the page is written for: all roles unless the metadata narrows them."""
     introduced_in: str | None
-    """First product version with the feature, as written in the front matter."""
+    """First product version with the feature, as written in the metadata."""
     removed_in: str | None
     """First product version without the feature."""
     tags: tuple[str, ...]
@@ -186,7 +197,8 @@ def load_document(path: Path, root: Path) -> Document:
     """Read one KB file into a `Document`.
 
     Raises:
-        DocumentError: the file is binary, not UTF-8, empty, or has invalid front matter.
+        DocumentError: the file is binary, not UTF-8, empty, or has invalid front matter or an
+            invalid value in a `<meta>` tag.
     """
     doc = _relative_doc(path, root)
     try:
@@ -196,23 +208,29 @@ def load_document(path: Path, root: Path) -> Document:
 
     text = _decode(doc, raw)
     front_matter, body = _split_front_matter(doc, text)
+    sources = [_MetadataSource(front_matter)]
+    page_language = None
     if path.suffix.lower() in HTML_SUFFIXES:
+        head = read_html_head(body)
+        sources.append(_meta_tag_source(head.meta))
+        page_language = _read_page_language(doc, head.language)
         body = html_to_markdown(body)
     body, left_out = _drop_instructions(doc, clean_markdown(body))
     if not body:
         code = "empty_after_front_matter" if front_matter else "empty_document"
         raise DocumentError(doc, code)
 
-    versions = _read_versions(doc, front_matter)
+    versions = _read_versions(doc, sources)
+    language = _read_language(doc, sources) or page_language
     return Document(
         doc=doc,
-        title=_read_title(front_matter) or _infer_title(path, body),
-        module=_read_module(doc, front_matter) or infer_module(doc),
-        roles=_read_roles(doc, front_matter),
+        title=_read_title(sources) or _infer_title(path, body),
+        module=_read_module(doc, sources) or infer_module(doc),
+        roles=_read_roles(doc, sources),
         introduced_in=versions[0],
         removed_in=versions[1],
-        tags=_read_string_list(front_matter.get("tags")),
-        language=_read_language(doc, front_matter) or detect_language(prose_text(body)).value,
+        tags=_read_tags(sources),
+        language=language or detect_language(prose_text(body)).value,
         body=body,
         sha256=hashlib.sha256(raw).hexdigest(),
         left_out=left_out,
@@ -336,11 +354,43 @@ def _yaml_type(value: object) -> str:
     return "list" if isinstance(value, list) else type(value).__name__
 
 
-def _read_title(front_matter: Mapping[str, object]) -> str | None:
-    title = front_matter.get("title")
-    if title is None:
+@dataclass(frozen=True, slots=True)
+class _MetadataSource:
+    """Metadata keys and values from one place in a KB file."""
+
+    values: Mapping[str, object]
+    code_prefix: str = ""
+    """Prefix of the skip codes of invalid values, so that the reason names the place."""
+
+
+def _meta_tag_source(meta: Mapping[str, str]) -> _MetadataSource:
+    values: dict[str, object] = {key: meta[key] for key in META_KEYS if key in meta}
+    if "tags" not in values and KEYWORDS_META in meta:
+        values["tags"] = meta[KEYWORDS_META]
+    return _MetadataSource(values, _META_CODE_PREFIX)
+
+
+def _first_value(
+    sources: Sequence[_MetadataSource], *keys: str
+) -> tuple[object, _MetadataSource] | None:
+    """Return the first value given for one of `keys`, and its source.
+
+    A missing key, null, a blank string and an empty list count as not given.
+    """
+    for source in sources:
+        for key in keys:
+            value = source.values.get(key)
+            blank = value is None or value == [] or (isinstance(value, str) and not value.strip())
+            if not blank:
+                return value, source
+    return None
+
+
+def _read_title(sources: Sequence[_MetadataSource]) -> str | None:
+    found = _first_value(sources, "title")
+    if found is None:
         return None
-    return " ".join(str(title).split()) or None
+    return " ".join(str(found[0]).split()) or None
 
 
 def _infer_title(path: Path, body: str) -> str:
@@ -362,20 +412,29 @@ def _infer_title(path: Path, body: str) -> str:
     return words[:1].upper() + words[1:]
 
 
-def _read_module(doc: str, front_matter: Mapping[str, object]) -> str | None:
-    value = front_matter.get("module")
-    if value is None or value == "":
+def _read_module(doc: str, sources: Sequence[_MetadataSource]) -> str | None:
+    found = _first_value(sources, "module")
+    if found is None:
         return None
 
-    name = str(value).strip().lower()
-    module = _module_of_folder(name)
+    value, source = found
+    module = _module_of_folder(str(value).strip().lower())
     if module is None:
-        raise DocumentError(doc, "unknown_module", value=repr(value), valid=", ".join(MODULES))
+        raise DocumentError(
+            doc,
+            source.code_prefix + "unknown_module",
+            value=repr(value),
+            valid=", ".join(MODULES),
+        )
     return module
 
 
-def _read_roles(doc: str, front_matter: Mapping[str, object]) -> tuple[str, ...]:
-    roles = tuple(role.lower() for role in _read_string_list(front_matter.get("roles")))
+def _read_roles(doc: str, sources: Sequence[_MetadataSource]) -> tuple[str, ...]:
+    found = _first_value(sources, "roles")
+    if found is None:
+        return DEFAULT_ROLES
+    value, source = found
+    roles = tuple(role.lower() for role in _read_string_list(value))
     if not roles:
         return DEFAULT_ROLES
 
@@ -383,22 +442,32 @@ def _read_roles(doc: str, front_matter: Mapping[str, object]) -> tuple[str, ...]
     if unknown:
         raise DocumentError(
             doc,
-            "unknown_roles",
+            source.code_prefix + "unknown_roles",
             roles=", ".join(map(repr, unknown)),
             valid=", ".join(DEFAULT_ROLES),
         )
     return tuple(dict.fromkeys(roles))
 
 
-def _read_versions(doc: str, front_matter: Mapping[str, object]) -> tuple[str | None, str | None]:
+def _read_tags(sources: Sequence[_MetadataSource]) -> tuple[str, ...]:
+    found = _first_value(sources, "tags")
+    return _read_string_list(found[0]) if found else ()
+
+
+def _read_versions(doc: str, sources: Sequence[_MetadataSource]) -> tuple[str | None, str | None]:
     """Read introduced_in/removed_in from `versions:` or the top level, validated.
 
     A `versions` value of another shape (GitHub Docs' `{fpt: '*', ghes: '*'}`) is ignored.
     """
-    nested = front_matter.get("versions")
-    sources = [nested, front_matter] if isinstance(nested, dict) else [front_matter]
-    introduced = _first_version(doc, sources, "introduced_in")
-    removed = _first_version(doc, sources, "removed_in")
+    places: list[_MetadataSource] = []
+    for source in sources:
+        nested = source.values.get("versions")
+        if isinstance(nested, dict):
+            places.append(_MetadataSource(nested, source.code_prefix))
+        places.append(source)
+
+    introduced = _first_version(doc, places, "introduced_in")
+    removed = _first_version(doc, places, "removed_in")
     if introduced and removed and parse_version(removed) <= parse_version(introduced):
         raise DocumentError(
             doc, "version_order", removed=repr(removed), introduced=repr(introduced)
@@ -406,30 +475,56 @@ def _read_versions(doc: str, front_matter: Mapping[str, object]) -> tuple[str | 
     return introduced, removed
 
 
-def _first_version(doc: str, sources: Sequence[object], key: str) -> str | None:
-    for source in sources:
-        if not isinstance(source, dict) or source.get(key) in (None, ""):
-            continue
-        value = str(source[key]).strip()
-        try:
-            parse_version(value)
-        except InputError:
-            raise DocumentError(
-                doc, "invalid_version", name=key, value=repr(value), form=VERSION_FORM
-            ) from None
-        return value
-    return None
-
-
-def _read_language(doc: str, front_matter: Mapping[str, object]) -> str | None:
-    value = front_matter.get("language") or front_matter.get("lang")
-    if not value:
+def _first_version(doc: str, sources: Sequence[_MetadataSource], key: str) -> str | None:
+    found = _first_value(sources, key)
+    if found is None:
         return None
 
-    primary = re.split(r"[-_]", str(value).strip().lower())[0]
-    if primary not in {language.value for language in Language}:
-        raise DocumentError(doc, "unsupported_language", value=repr(value))
-    return primary
+    value = str(found[0]).strip()
+    try:
+        parse_version(value)
+    except InputError:
+        raise DocumentError(
+            doc,
+            found[1].code_prefix + "invalid_version",
+            name=key,
+            value=repr(value),
+            form=VERSION_FORM,
+        ) from None
+    return value
+
+
+def _read_language(doc: str, sources: Sequence[_MetadataSource]) -> str | None:
+    found = _first_value(sources, "language", "lang")
+    if found is None:
+        return None
+
+    value, source = found
+    language = _product_language(str(value))
+    if language is None:
+        raise DocumentError(doc, source.code_prefix + "unsupported_language", value=repr(value))
+    return language
+
+
+def _read_page_language(doc: str, value: str | None) -> str | None:
+    """Map the `<html lang>` of a page to a product language, ignoring other languages.
+
+    The KB author writes a `language` key for the assistant, so an unsupported one skips the
+    file. `<html lang>` comes from the site's template instead, so a page whose tag names
+    another language is still loaded, with its language detected from the text.
+    """
+    if value is None:
+        return None
+    language = _product_language(value)
+    if language is None:
+        logger.info("KB file %s: <html lang=%r> is not zh or en, so it is ignored", doc, value)
+    return language
+
+
+def _product_language(tag: str) -> str | None:
+    """Map a language tag ("zh-Hans", "en_US") to a product language by its primary subtag."""
+    primary = re.split(r"[-_]", tag.strip().lower())[0]
+    return primary if primary in {language.value for language in Language} else None
 
 
 def _read_string_list(value: object) -> tuple[str, ...]:

@@ -2,7 +2,9 @@
 
 Only the structure the chunker uses survives: headings become `#` lines, paragraphs and list
 items become lines, tables become Markdown tables and preformatted text becomes fenced code.
-Scripts, styles and navigation are dropped. Built on the standard library's `html.parser`.
+Scripts, styles and navigation are dropped. `read_html_head` reads the page's metadata: its
+`<meta name>` tags and the `lang` attribute of `<html>`. Built on the standard library's
+`html.parser`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,58 @@ def html_to_markdown(html: str) -> str:
     parser.feed(html)
     parser.close()
     return parser.markdown()
+
+
+@dataclass(frozen=True, slots=True)
+class HtmlHead:
+    """Metadata an HTML page declares in its tags."""
+
+    meta: dict[str, str]
+    """`content` of each `<meta name>` tag by lowercased name. The first tag of a name wins."""
+    language: str | None
+    """`lang` (else `xml:lang`) of `<html>` as written, or None when missing or blank."""
+
+
+def read_html_head(html: str) -> HtmlHead:
+    """Read the `<meta name>` tags and the `<html lang>` attribute of an HTML page.
+
+    Meta tags without a name or with blank content are left out, and so are the meta tags that
+    `html_to_markdown` drops with their parent (inside `<script>`, `<template>`, `<svg>`...).
+    """
+    reader = _HeadReader()
+    reader.feed(html)
+    reader.close()
+    return HtmlHead(meta=reader.meta, language=reader.language)
+
+
+class _HeadReader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.meta: dict[str, str] = {}
+        self.language: str | None = None
+        self._dropped_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _DROPPED_TAGS:
+            self._dropped_depth += 1
+        elif self._dropped_depth:
+            return
+        elif tag == "html" and self.language is None:
+            values = dict(attrs)
+            language = (values.get("lang") or values.get("xml:lang") or "").strip()
+            self.language = language or None
+        elif tag == "meta":
+            self._read_meta(dict(attrs))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _DROPPED_TAGS:
+            self._dropped_depth = max(0, self._dropped_depth - 1)
+
+    def _read_meta(self, attrs: dict[str, str | None]) -> None:
+        name = (attrs.get("name") or "").strip().lower()
+        content = _collapse(attrs.get("content") or "")
+        if name and content and name not in self.meta:
+            self.meta[name] = content
 
 
 @dataclass

@@ -62,6 +62,10 @@ class SearchHit:
     confidence: float
     topic_match: bool = False
     """Whether the query's most specific term is in the chunk's title, headings or path."""
+    doc_score: float = 0.0
+    """Score of the chunk's page. Hits are ordered by it, best page first, and by `score` within
+    a page. It is the page's best fused chunk score plus its page-level BM25 rank, lowered for a
+    page in the other language that has a translation."""
 
 
 @dataclass(frozen=True)
@@ -302,6 +306,7 @@ class HybridRetriever:
                     round(score, 6),
                     round(confidence, 4),
                     self._matches_topic(chunk, topic_terms),
+                    round(doc_scores[int(doc_of[position])], 6),
                 )
             )
             if len(hits) == top_k:

@@ -13,6 +13,24 @@ from assistant.settings import Settings, get_settings
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_KB = REPO_ROOT / "samples" / "kb"
 
+BARE_HANDOFFS = [
+    pytest.param("转人工", "zh", id="zhuan-rengong"),
+    pytest.param("人工客服", "zh", id="rengong-kefu"),
+    pytest.param("talk to a human", "en", id="talk-to-a-human"),
+    pytest.param("agent please", "en", id="agent-please"),
+]
+"""Messages that ask for a person and name no topic, with their language."""
+
+LOCALES = {"zh": "zh-CN", "en": "en-US"}
+"""Locale of a user who writes in each language, as the chat page sends it."""
+
+HANDOFFS_AFTER_QUESTION = [
+    pytest.param("如何设置甘特图基线？", "转人工", "zh", "zh/gantt/gantt-baselines.md", id="zh"),
+    pytest.param("How do I set up SSO?", "talk to a human", "en", "en/admin/sso-saml.md", id="en"),
+]
+"""A question, the request for a person that follows it, their language, and the page of
+samples/kb that answers the question."""
+
 BOARDS_EN = """---
 title: Create a board
 module: boards

@@ -73,6 +73,27 @@ CREATE TABLE conversation_turns (
 """The turns table as it was before the `kb_unanswered` column."""
 
 
+def plain_sql_table(template: str, url: str) -> str:
+    """Fill the `{id_type}` and `{time_type}` of a CREATE TABLE in plain SQL for the URL's
+    database: an auto-incremented integer key and a timezone-aware time."""
+    sqlite = make_url(url).get_backend_name() == "sqlite"
+    return template.format(
+        id_type="INTEGER" if sqlite else "SERIAL",
+        time_type="DATETIME" if sqlite else "TIMESTAMP WITH TIME ZONE",
+    )
+
+
+def stored_time(url: str, moment: datetime) -> str:
+    """Return `moment` as SQLAlchemy stores it in the URL's database.
+
+    SQLite stores the naive UTC text that SQLAlchemy writes there, PostgreSQL a timestamptz.
+    """
+    utc = moment.astimezone(UTC)
+    if make_url(url).get_backend_name() == "sqlite":
+        return utc.strftime("%Y-%m-%d %H:%M:%S")
+    return utc.isoformat()
+
+
 def create_old_turns_table(
     url: str,
     *,
@@ -83,21 +104,10 @@ def create_old_turns_table(
 ) -> None:
     """Create the turns table without `kb_unanswered` in plain SQL, with one how_to turn of
     tenant `default` in conversation `c-old`."""
-    sqlite = make_url(url).get_backend_name() == "sqlite"
-    # SQLite stores the naive UTC text that SQLAlchemy writes there, PostgreSQL a timestamptz.
-    utc = created_at.astimezone(UTC)
-    stored_time = utc.strftime("%Y-%m-%d %H:%M:%S") if sqlite else utc.isoformat()
     engine = create_engine(url)
     try:
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    OLD_TURNS_TABLE.format(
-                        id_type="INTEGER" if sqlite else "SERIAL",
-                        time_type="DATETIME" if sqlite else "TIMESTAMP WITH TIME ZONE",
-                    )
-                )
-            )
+            connection.execute(text(plain_sql_table(OLD_TURNS_TABLE, url)))
             connection.execute(
                 text(
                     "INSERT INTO conversation_turns (tenant, kb, channel, conversation_id, "
@@ -110,7 +120,7 @@ def create_old_turns_table(
                     "action": action,
                     "confidence": retrieval_confidence,
                     "question": question,
-                    "created_at": stored_time,
+                    "created_at": stored_time(url, created_at),
                 },
             )
     finally:

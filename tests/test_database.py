@@ -10,6 +10,7 @@ from assistant.database import (
     DatabaseUnreachableError,
     DatabaseUrlError,
     check_database,
+    is_in_memory_sqlite,
     redact_url,
 )
 from assistant.tickets import TicketStore
@@ -39,6 +40,37 @@ def test_check_database_sqlite_passes(tmp_path: Path) -> None:
     check_database(f"sqlite:///{tmp_path / 'db' / 'assistant.db'}")
 
     assert (tmp_path / "db" / "assistant.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "in_memory"),
+    [
+        ("sqlite://", True),
+        ("sqlite:///:memory:", True),
+        ("sqlite+pysqlite:///:memory:", True),
+        ("sqlite:///file::memory:?cache=shared&uri=true", True),
+        ("sqlite:///file:tickets?mode=memory&uri=true", True),
+        ("sqlite:///file::memory:", False),
+        ("sqlite:////var/lib/assistant/assistant.db", False),
+        ("sqlite:///assistant.db", False),
+        ("postgresql+psycopg://support@db/tickets", False),
+        ("notaurl", False),
+    ],
+    ids=[
+        "no-path",
+        "memory",
+        "memory-with-driver",
+        "uri-memory",
+        "uri-mode-memory",
+        "file-named-memory",
+        "absolute-file",
+        "relative-file",
+        "postgresql",
+        "unparsable",
+    ],
+)
+def test_is_in_memory_sqlite(url: str, in_memory: bool) -> None:
+    assert is_in_memory_sqlite(url) is in_memory
 
 
 @pytest.mark.parametrize(

@@ -66,6 +66,34 @@ def test_get_settings_message_in_chinese(monkeypatch: pytest.MonkeyPatch) -> Non
     )
 
 
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"], ids=["no-path", "memory"])
+def test_get_settings_rejects_in_memory_database(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("ASSISTANT_DATABASE_URL", url)
+
+    with pytest.raises(InvalidSettingsError) as caught:
+        get_settings()
+
+    assert [problem.variable for problem in caught.value.problems] == ["ASSISTANT_DATABASE_URL"]
+    assert str(caught.value) == (
+        f"invalid setting ASSISTANT_DATABASE_URL='{url}': must be a SQLite file such as "
+        "sqlite:////path/to/assistant.db, not an in-memory database, whose tickets are lost "
+        "when the process exits; fix the environment variable or unset it"
+    )
+    assert caught.value.message_in(Language.ZH) == (
+        f"设置 ASSISTANT_DATABASE_URL='{url}' 无效：必须是 SQLite 文件"
+        "（例如 sqlite:////path/to/assistant.db），不能是内存数据库，因为进程退出时其中的工单会丢失。"
+        "请修正该环境变量，或删除它以使用默认值。"
+    )
+
+
+def test_get_settings_accepts_sqlite_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_DATABASE_URL", "sqlite:////var/lib/assistant/assistant.db")
+
+    settings = get_settings()
+
+    assert settings.resolved_database_url == "sqlite:////var/lib/assistant/assistant.db"
+
+
 def test_settings_error_uses_alias(monkeypatch: pytest.MonkeyPatch) -> None:
     class AliasedSettings(BaseSettings):
         model_config = SettingsConfigDict(env_prefix="ASSISTANT_")

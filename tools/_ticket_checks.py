@@ -22,14 +22,17 @@ def resolve_now(now: datetime | None) -> datetime:
     return now.astimezone(UTC)
 
 
-def get_active_ticket(store: TicketStore, ticket_id: str, *, action: str) -> TicketRecord:
-    """Return a ticket that is neither resolved nor closed.
+def get_active_ticket(
+    store: TicketStore, ticket_id: str, *, tenant: str, action: str
+) -> TicketRecord:
+    """Return a ticket of `tenant` that is neither resolved nor closed.
 
     Raises:
-        ToolFailure: the id is invalid or unknown, or the ticket is resolved or closed.
+        ToolFailure: the id is invalid or not a ticket of the tenant, or the ticket is
+            resolved or closed.
     """
     try:
-        ticket = store.get(ticket_id)
+        ticket = store.get(ticket_id, tenant=tenant)
     except InputError as exc:
         raise ToolFailure(str(exc)) from exc
     if ticket.status in FINISHED_STATUSES:

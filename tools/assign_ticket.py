@@ -22,6 +22,7 @@ def assign_ticket(
     agent_id: str | None = None,
     now: datetime | None = None,
     *,
+    tenant: str,
     actor: str = ASSISTANT_ACTOR,
 ) -> TicketRecord:
     """Assign an open ticket to a support agent.
@@ -38,6 +39,8 @@ def assign_ticket(
         roster: Support roster (supplied by the runtime).
         agent_id: Roster id of the agent to assign, or None to pick automatically.
         now: Time of the assignment (supplied by the runtime); defaults to the current time.
+        tenant: Tenant of the conversation (supplied by the runtime). Ticket ids are numbered
+            per tenant, so the id names a ticket of this tenant.
         actor: Who assigns, for the event log.
 
     Returns:
@@ -47,9 +50,9 @@ def assign_ticket(
         ToolFailure: the ticket is unknown, resolved or closed, or the named agent is not in
             the roster or already has as many open tickets as their capacity allows.
     """
-    ticket = get_active_ticket(store, ticket_id, action="assign")
+    ticket = get_active_ticket(store, ticket_id, tenant=tenant, action="assign")
     assigned_at = resolve_now(now)
-    open_load = store.count_open_by_assignee(exclude_ticket_id=ticket.id)
+    open_load = store.count_open_by_assignee(exclude=ticket)
     if agent_id is None:
         needs = TicketNeeds.of(ticket)
         assignment = choose_assignment(roster, needs, open_load=open_load, now=assigned_at)
@@ -59,6 +62,7 @@ def assign_ticket(
     updated = store.update(
         ticket.id,
         assignment.to_update(),
+        tenant=tenant,
         events=[assignment.to_event(actor)],
         actor=actor,
         now=assigned_at,

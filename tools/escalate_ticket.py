@@ -41,6 +41,7 @@ def escalate_ticket(
     roster: Roster | None = None,
     now: datetime | None = None,
     *,
+    tenant: str,
     settings: Settings | None = None,
     actor: str = ASSISTANT_ACTOR,
     reason_code: ReasonCode | None = None,
@@ -63,6 +64,8 @@ def escalate_ticket(
         roster: Support roster (supplied by the runtime). With a roster the ticket is
             reassigned to a team and agent of the new tier. Without one it waits unassigned.
         now: Time of the escalation (supplied by the runtime); defaults to the current time.
+        tenant: Tenant of the conversation (supplied by the runtime). Ticket ids are numbered
+            per tenant, so the id names a ticket of this tenant.
         settings: Source of the SLA targets and working hours; defaults to `get_settings()`.
         actor: Who escalates, for the event log.
         reason_code: Code of a server-written `reason`, so pages can translate it with
@@ -76,7 +79,7 @@ def escalate_ticket(
         ToolFailure: the ticket is unknown, resolved or closed, the reason is empty, or
             `to_tier` is not higher than the current tier.
     """
-    ticket = get_active_ticket(store, ticket_id, action="escalate")
+    ticket = get_active_ticket(store, ticket_id, tenant=tenant, action="escalate")
     _check_escalation(ticket, to_tier, reason)
     settings = settings or get_settings()
     escalated_at = resolve_now(now)
@@ -105,6 +108,7 @@ def escalate_ticket(
     updated = store.update(
         ticket.id,
         changes,
+        tenant=tenant,
         events=[escalated, assignment.to_event(actor)],
         actor=actor,
         now=escalated_at,
@@ -144,5 +148,5 @@ def _reassign(
             reason_params={"tier": to_tier.value},
         )
     needs = TicketNeeds.of(ticket, tier=to_tier)
-    open_load = store.count_open_by_assignee(exclude_ticket_id=ticket.id)
+    open_load = store.count_open_by_assignee(exclude=ticket)
     return choose_assignment(roster, needs, open_load=open_load, now=now)

@@ -39,8 +39,9 @@ SSE_DESCRIPTION = """Server-sent events, in this order: `intent` `{name, confide
 `citations` `{citations: [{doc, title, chunk_id, score}], related: [{doc, title}]}` (related:
 up to three KB articles on the same topics as the cited ones, or on a ticket reply the confident
 retrieved ones), one or more `delta` `{text}` whose
-texts join to the answer, `action` `{type, reason, ticket}` only when a ticket was opened,
-escalated or handed off (the ticket is committed before the event is sent), and `done`
+texts join to the answer, `action` `{type, reason, reason_code, ticket}` only when a ticket
+was opened, escalated or handed off (the ticket is committed before the event is sent; `reason`
+is a sentence in the reply's language, `reason_code` a stable code), and `done`
 `{conversation_id, language, timings: {graph_ms, total_ms}}`. A failure after the stream started
 is sent as `error` `{code, message}` and ends the stream."""
 

@@ -95,7 +95,7 @@ def update_ticket_status(
     """Change a ticket's status; the change is logged as a `status_changed` event."""
     ticket = resources.tickets.get(ticket_id, tenant=key.tenant)
     updated = resources.tickets.update(
-        ticket.id, TicketUpdate(status=body.status), actor=_actor(key)
+        ticket.id, TicketUpdate(status=body.status), tenant=key.tenant, actor=_actor(key)
     )
     return ticket_public(updated, datetime.now(UTC))
 
@@ -109,7 +109,11 @@ def add_ticket_comment(
     """Add a support agent's comment to a ticket's log."""
     ticket = resources.tickets.get(ticket_id, tenant=key.tenant)
     updated = resources.tickets.add_event(
-        ticket.id, EventKind.COMMENTED, actor=_actor(key), data={"text": body.text}
+        ticket.id,
+        EventKind.COMMENTED,
+        tenant=key.tenant,
+        actor=_actor(key),
+        data={"text": body.text},
     )
     return ticket_public(updated, datetime.now(UTC))
 
@@ -130,6 +134,7 @@ def escalate(
         body.reason,
         body.priority,
         resources.roster,
+        tenant=key.tenant,
         settings=resources.settings,
         actor=_actor(key),
     )
@@ -156,6 +161,11 @@ def assign(
         roster_ids = [agent.id for agent in resources.roster.agents]
         raise UnknownChoiceError("agent", agent_id, roster_ids)
     updated = assign_ticket(
-        resources.tickets, ticket.id, resources.roster, agent_id, actor=_actor(key)
+        resources.tickets,
+        ticket.id,
+        resources.roster,
+        agent_id,
+        tenant=key.tenant,
+        actor=_actor(key),
     )
     return ticket_public(updated, datetime.now(UTC))

@@ -25,7 +25,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from assistant.database import SqlStore
 from assistant.domain import Language
@@ -41,7 +41,13 @@ from assistant.drafts.schemas import (
 from assistant.errors import ConflictError, NotFoundError
 from assistant.tickets.models import Base, Ticket, UTCDateTime
 from assistant.tickets.schemas import MAX_NAME_CHARS, MAX_TENANT_CHARS, TicketRecord
-from assistant.tickets.store import format_ticket_id, parse_ticket_id
+from assistant.tickets.store import (
+    find_ticket_key,
+    format_ticket_id,
+    parse_ticket_id,
+    ticket_key_query,
+    upgrade_tickets_table,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -113,11 +119,12 @@ class Decision:
     edit_distance: int | None = None
 
 
-def _to_record(row: TicketDraftRow) -> DraftRecord:
+def _to_record(row: TicketDraftRow, ticket_id: str) -> DraftRecord:
+    """Return a draft row as a record, with `ticket_id` as the public id of its ticket."""
     return DraftRecord(
         id=row.id,
         tenant=row.tenant,
-        ticket_id=format_ticket_id(row.ticket_id),
+        ticket_id=format_ticket_id(parse_ticket_id(ticket_id)),
         kb=row.kb,
         language=Language(row.language),
         text=row.text,
@@ -145,11 +152,12 @@ class DraftStore(SqlStore):
     """
 
     def _create_tables(self, engine: Engine) -> None:
-        # The tickets table is listed too because the drafts reference it. An existing tickets
-        # table is left as it is.
+        # The tickets table is listed too because the drafts reference it, and the drafts
+        # are looked up by its per-tenant ticket numbers.
         names = (Ticket.__tablename__, TicketDraftRow.__tablename__)
         tables = [Base.metadata.tables[name] for name in names]
         Base.metadata.create_all(engine, tables=tables)
+        upgrade_tickets_table(engine)
 
     def add(
         self,
@@ -159,10 +167,18 @@ class DraftStore(SqlStore):
         *,
         now: datetime | None = None,
     ) -> DraftRecord:
-        """Store a new draft of `ticket`, stamped with the ticket's current state."""
+        """Store a new draft of `ticket`, stamped with the ticket's current state.
+
+        Raises:
+            TicketNotFoundError: the ticket is not in the database.
+        """
+        # A read before the insert in one transaction would make SQLite fail at once with
+        # "database is locked" under concurrent writes, instead of waiting for the lock.
+        with self._transaction() as session:
+            ticket_key = find_ticket_key(session, ticket.tenant, ticket.id)
         row = TicketDraftRow(
             tenant=ticket.tenant,
-            ticket_id=parse_ticket_id(ticket.id),
+            ticket_id=ticket_key,
             kb=kb,
             language=content.language.value,
             text=content.text,
@@ -178,7 +194,7 @@ class DraftStore(SqlStore):
         with self._transaction() as session:
             session.add(row)
             session.flush()
-            record = _to_record(row)
+            record = _to_record(row, ticket.id)
         logger.info(
             "drafted reply %d of ticket %s engine=%s citations=%d",
             record.id,
@@ -194,14 +210,14 @@ class DraftStore(SqlStore):
             select(TicketDraftRow)
             .where(
                 TicketDraftRow.tenant == tenant,
-                TicketDraftRow.ticket_id == parse_ticket_id(ticket_id),
+                TicketDraftRow.ticket_id == ticket_key_query(tenant, ticket_id).scalar_subquery(),
             )
             .order_by(TicketDraftRow.id.desc())
             .limit(1)
         )
         with self._transaction() as session:
             row = session.scalar(query)
-            return None if row is None else _to_record(row)
+            return None if row is None else _to_record(row, ticket_id)
 
     def get(self, tenant: str, ticket_id: str, draft_id: int) -> DraftRecord:
         """Return one draft of a ticket of `tenant`.
@@ -210,10 +226,10 @@ class DraftStore(SqlStore):
             DraftNotFoundError: no draft has this id, or it belongs to another ticket or tenant.
         """
         with self._transaction() as session:
-            row = session.get(TicketDraftRow, draft_id)
-            if row is None or not self._owns(row, tenant, ticket_id):
+            row = self._load_owned(session, draft_id, tenant, ticket_id)
+            if row is None:
                 raise DraftNotFoundError(draft_id, ticket_id)
-            return _to_record(row)
+            return _to_record(row, ticket_id)
 
     def decide(
         self,
@@ -237,7 +253,8 @@ class DraftStore(SqlStore):
             .where(
                 TicketDraftRow.id == draft.id,
                 TicketDraftRow.tenant == ticket.tenant,
-                TicketDraftRow.ticket_id == parse_ticket_id(ticket.id),
+                TicketDraftRow.ticket_id
+                == ticket_key_query(ticket.tenant, ticket.id).scalar_subquery(),
                 TicketDraftRow.decision.is_(None),
             )
             .values(
@@ -254,13 +271,13 @@ class DraftStore(SqlStore):
         with self._transaction() as session:
             result = cast("CursorResult[Any]", session.execute(statement))
             claimed = result.rowcount
-            row = session.get(TicketDraftRow, draft.id)
-            if row is None or not self._owns(row, ticket.tenant, ticket.id):
+            row = self._load_owned(session, draft.id, ticket.tenant, ticket.id)
+            if row is None:
                 raise DraftNotFoundError(draft.id, ticket.id)
             if not claimed:
                 raise DraftAlreadyDecidedError(draft.id, row.decision or "")
             session.refresh(row)
-            record = _to_record(row)
+            record = _to_record(row, ticket.id)
         logger.info(
             "draft %d of ticket %s decided %s by %s edit_distance=%s",
             record.id,
@@ -308,8 +325,16 @@ class DraftStore(SqlStore):
         return DraftAcceptance(**_stats(decided).model_dump(), by_intent=by_intent, by_team=by_team)
 
     @staticmethod
-    def _owns(row: TicketDraftRow, tenant: str, ticket_id: str) -> bool:
-        return row.tenant == tenant and row.ticket_id == parse_ticket_id(ticket_id)
+    def _load_owned(
+        session: Session, draft_id: int, tenant: str, ticket_id: str
+    ) -> TicketDraftRow | None:
+        """Return the draft when it is a draft of this ticket of `tenant`, else None."""
+        query = select(TicketDraftRow).where(
+            TicketDraftRow.id == draft_id,
+            TicketDraftRow.tenant == tenant,
+            TicketDraftRow.ticket_id == ticket_key_query(tenant, ticket_id).scalar_subquery(),
+        )
+        return session.scalar(query)
 
 
 @dataclass(frozen=True)

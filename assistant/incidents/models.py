@@ -25,7 +25,7 @@ from assistant.incidents.schemas import (
     IncidentSummary,
     format_incident_id,
 )
-from assistant.tickets.models import MODULE_MAX_CHARS, Base, UTCDateTime, enum_column
+from assistant.tickets.models import MODULE_MAX_CHARS, Base, Ticket, UTCDateTime, enum_column
 from assistant.tickets.schemas import MAX_NAME_CHARS, MAX_TENANT_CHARS
 from assistant.tickets.store import format_ticket_id
 
@@ -131,14 +131,17 @@ def count_links(session: Session, row: Incident) -> int:
 
 def to_record(session: Session, row: Incident) -> IncidentRecord:
     """Return the record of a flushed incident row, with its links and events read back."""
-    links = session.scalars(
-        row.links.select().order_by(IncidentTicket.linked_at, IncidentTicket.ticket_id)
+    numbers = session.scalars(
+        select(Ticket.number)
+        .join(IncidentTicket, IncidentTicket.ticket_id == Ticket.id)
+        .where(IncidentTicket.incident_id == row.id)
+        .order_by(IncidentTicket.linked_at, IncidentTicket.ticket_id)
     ).all()
     events = session.scalars(row.events.select().order_by(IncidentEvent.id)).all()
-    summary = to_summary(row, len(links))
+    summary = to_summary(row, len(numbers))
     return IncidentRecord(
         **summary.model_dump(),
-        ticket_ids=tuple(format_ticket_id(link.ticket_id) for link in links),
+        ticket_ids=tuple(format_ticket_id(number) for number in numbers),
         events=tuple(
             IncidentEventRecord(kind=event.kind, at=event.at, actor=event.actor, data=event.data)
             for event in events

@@ -48,8 +48,14 @@ from assistant.incidents.similarity import TextSimilarity
 from assistant.incidents.surge import Report, check_report, may_join_incident
 from assistant.tickets.models import Base, Ticket
 from assistant.tickets.schemas import TicketRecord
-from assistant.tickets.store import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, format_ticket_id
-from assistant.tickets.store import parse_ticket_id as parse_ticket_key
+from assistant.tickets.store import (
+    DEFAULT_LIST_LIMIT,
+    MAX_LIST_LIMIT,
+    find_ticket_key,
+    format_ticket_id,
+    parse_ticket_id,
+    upgrade_tickets_table,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -120,9 +126,10 @@ class IncidentStore(SqlStore):
     """
 
     def _create_tables(self, engine: Engine) -> None:
-        # The links reference `tickets`, so that table must exist too.
+        # The links reference `tickets`, so that table must exist too, with its ticket numbers.
         names = (Ticket.__tablename__, *_TABLES)
         Base.metadata.create_all(engine, tables=[Base.metadata.tables[name] for name in names])
+        upgrade_tickets_table(engine)
 
     def record_report(
         self, ticket: TicketRecord, rule: SurgeRule, similarity: TextSimilarity
@@ -139,23 +146,27 @@ class IncidentStore(SqlStore):
 
         Returns:
             What happened, or None when the report belongs to no open incident.
+
+        Raises:
+            TicketNotFoundError: the ticket is not in the database.
         """
         if ticket.intent not in rule.intents:
             return None
         vector = similarity.vector(ticket.description)
         if not vector:
             return None
-        report = Report(
-            key=parse_ticket_key(ticket.id),
-            tenant=ticket.tenant,
-            module=ticket.module,
-            requester=ticket.requester,
-            created_at=ticket.created_at,
-            vector=vector,
-        )
         # Most reports are not part of a surge, so a read-only count settles them without the
         # lock, whose write transaction costs a commit.
         with self._transaction() as session:
+            report = Report(
+                key=find_ticket_key(session, ticket.tenant, ticket.id),
+                number=parse_ticket_id(ticket.id),
+                tenant=ticket.tenant,
+                module=ticket.module,
+                requester=ticket.requester,
+                created_at=ticket.created_at,
+                vector=vector,
+            )
             if not may_join_incident(session, report, rule):
                 return None
         with self._module_lock(ticket.tenant, ticket.module) as session:
@@ -182,7 +193,7 @@ class IncidentStore(SqlStore):
             row = self._load(session, incident_id, tenant)
             query = (
                 select(
-                    Ticket.id,
+                    Ticket.number,
                     Ticket.subject,
                     Ticket.status,
                     Ticket.intent,
@@ -196,7 +207,7 @@ class IncidentStore(SqlStore):
             )
             tickets = tuple(
                 LinkedTicket(
-                    id=format_ticket_id(key),
+                    id=format_ticket_id(number),
                     subject=subject,
                     status=status,
                     intent=intent,
@@ -204,7 +215,7 @@ class IncidentStore(SqlStore):
                     created_at=created_at,
                     linked_at=linked_at,
                 )
-                for key, subject, status, intent, language, created_at, linked_at in (
+                for number, subject, status, intent, language, created_at, linked_at in (
                     session.execute(query)
                 )
             )

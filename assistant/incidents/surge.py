@@ -57,6 +57,9 @@ class Report:
     """The fields of a new report that a surge check compares."""
 
     key: int
+    """Database key of the ticket."""
+    number: int
+    """The ticket's number in its tenant, shown in its public id."""
     tenant: str
     module: str
     requester: str
@@ -69,6 +72,7 @@ class BurstMember:
     """A report of a burst, with the vector its similarity was computed from."""
 
     key: int
+    number: int
     subject: str
     requester: str
     vector: dict[str, float]
@@ -102,7 +106,7 @@ def check_report(
     at = datetime.now(UTC)
     incident = _most_similar_open_incident(session, report, rule.threshold)
     if incident is not None:
-        ticket_id = format_ticket_id(report.key)
+        ticket_id = format_ticket_id(report.number)
         link_tickets(incident, [report.key], at)
         data: dict[str, JsonValue] = {"ticket_id": ticket_id}
         log_event(incident, IncidentEventKind.LINKED, SURGE_DETECTOR_ACTOR, data, at)
@@ -124,7 +128,7 @@ def check_report(
         opened.ticket_count,
         reporters,
     )
-    ticket_ids = tuple(format_ticket_id(member.key) for member in burst)
+    ticket_ids = tuple(format_ticket_id(member.number) for member in burst)
     return SurgeOutcome(incident=opened, opened=True, linked_ticket_ids=ticket_ids)
 
 
@@ -220,19 +224,19 @@ def _burst(
     are newer than it.
     """
     query = (
-        select(Ticket.id, Ticket.subject, Ticket.requester, Ticket.description)
+        select(Ticket.id, Ticket.number, Ticket.subject, Ticket.requester, Ticket.description)
         .where(*_window_filter(report, rule))
         .order_by(Ticket.created_at.desc(), Ticket.id.desc())
         .limit(MAX_BURST_SCAN)
     )
     members: list[BurstMember] = []
-    for key, subject, requester, description in session.execute(query):
+    for key, number, subject, requester, description in session.execute(query):
         if key == report.key:
-            members.append(BurstMember(key, subject, requester, report.vector))
+            members.append(BurstMember(key, number, subject, requester, report.vector))
             continue
         vector = similarity.vector(description)
         if cosine(report.vector, vector) >= rule.threshold:
-            members.append(BurstMember(key, subject, requester, vector))
+            members.append(BurstMember(key, number, subject, requester, vector))
     members.reverse()
     return members
 
@@ -259,7 +263,7 @@ def _open(
     )
     link_tickets(incident, [member.key for member in burst], at)
     data: dict[str, JsonValue] = {
-        "ticket_ids": [format_ticket_id(member.key) for member in burst],
+        "ticket_ids": [format_ticket_id(member.number) for member in burst],
         "reporters": reporters,
         "min_reports": rule.min_reports,
         "window_minutes": rule.window.total_seconds() / 60,

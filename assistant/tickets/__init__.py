@@ -1,6 +1,7 @@
 """Support tickets: storage, SLA targets, the support roster and automatic assignment.
 
-Public ids look like `T-000123`: `T-` plus the database key zero-padded to six digits.
+Public ids look like `T-000123`: `T-` plus the ticket's number zero-padded to six digits. Each
+tenant numbers its tickets from 1, so a public id names a ticket only within its tenant.
 """
 
 from assistant.tickets.assignment import Assignment, TicketNeeds, choose_assignment

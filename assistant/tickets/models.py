@@ -1,7 +1,8 @@
 """SQLAlchemy tables of the ticket store: `tickets` and their `ticket_events` log.
 
-The integer primary key is internal; the public id shown to users is `T-` plus the key
-zero-padded to six digits (see `assistant.tickets.store.format_ticket_id`).
+The integer primary key is internal, and foreign keys use it. The public id shown to users is
+`T-` plus the ticket's per-tenant `number` zero-padded to six digits (see
+`assistant.tickets.store.format_ticket_id`), so it names a ticket only within its tenant.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Dialect, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -27,6 +28,8 @@ from assistant.tickets.schemas import (
 )
 
 MODULE_MAX_CHARS = 32
+TICKET_NUMBER_INDEX = "tickets_tenant_number"
+"""Unique index on (tenant, number), so that two tickets of a tenant never share a public id."""
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -80,13 +83,20 @@ class Ticket(Base):
     """A support ticket."""
 
     __tablename__ = "tickets"
-    # Without AUTOINCREMENT SQLite reuses the key of a deleted last row, and so its public id.
-    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012
+    __table_args__ = (
+        Index(TICKET_NUMBER_INDEX, "tenant", "number", unique=True),
+        # Without AUTOINCREMENT SQLite reuses the key of a deleted last row.
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tenant: Mapped[str] = mapped_column(
         String(MAX_TENANT_CHARS), index=True, default=DEFAULT_TENANT, server_default=DEFAULT_TENANT
     )
+    number: Mapped[int] = mapped_column(Integer)
+    """Position in the tenant's sequence, 1 for its first ticket. The public id is `T-` plus
+    this number. Tickets stored before the column existed got `number = id`, so their ids did
+    not change."""
     requester: Mapped[str] = mapped_column(String(MAX_REQUESTER_CHARS), index=True)
     subject: Mapped[str] = mapped_column(String(MAX_SUBJECT_CHARS))
     description: Mapped[str] = mapped_column(Text)

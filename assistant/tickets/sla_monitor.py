@@ -118,7 +118,13 @@ class SlaMonitor:
         # in between can still be followed by a warning or breach event for that tier.
         data = {"tier": alert.tier.value, "due_at": alert.due_at.isoformat()}
         logged = self._store.record_sla_event(
-            alert.ticket_id, alert.kind, alert.tier, actor=SLA_MONITOR_ACTOR, data=data, now=now
+            alert.ticket_id,
+            alert.kind,
+            alert.tier,
+            tenant=alert.tenant,
+            actor=SLA_MONITOR_ACTOR,
+            data=data,
+            now=now,
         )
         if logged:
             logger.warning(

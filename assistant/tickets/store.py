@@ -13,7 +13,18 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 
 from pydantic import JsonValue
-from sqlalchemy import Engine, and_, func, insert, inspect, or_, select, text
+from sqlalchemy import (
+    Engine,
+    ScalarSelect,
+    Select,
+    and_,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,7 +32,7 @@ from assistant.database import SqlStore
 from assistant.domain import Intent, Tier
 from assistant.errors import InputError, NotFoundError
 from assistant.tenants import DEFAULT_TENANT
-from assistant.tickets.models import Base, SlaNotice, Ticket, TicketEvent
+from assistant.tickets.models import TICKET_NUMBER_INDEX, Base, SlaNotice, Ticket, TicketEvent
 from assistant.tickets.schemas import (
     AGENT_ROLE,
     ASSISTANT_ACTOR,
@@ -44,11 +55,13 @@ MAX_LIST_LIMIT = 500
 TICKET_ID_PREFIX = "T-"
 TICKET_ID_DIGITS = 6
 _TICKET_ID_PATTERN = re.compile(r"^\s*T-(\d{1,18})\s*$", re.IGNORECASE)
-"""Up to 18 digits, so every id fits the 64-bit integer key of SQLite and PostgreSQL."""
+"""Up to 18 digits, so every number fits a 64-bit integer of SQLite and PostgreSQL."""
+TICKET_INSERT_ATTEMPTS = 5
+"""Tries to insert a ticket when concurrent inserts of its tenant take the same number."""
 
 
 class TicketNotFoundError(NotFoundError):
-    """Raised when no ticket has the requested id."""
+    """Raised when no ticket of the caller's tenant has the requested id."""
 
     def __init__(self, ticket_id: str) -> None:
         super().__init__(
@@ -71,13 +84,13 @@ class InvalidTicketIdError(InputError):
         self.ticket_id = ticket_id
 
 
-def format_ticket_id(key: int) -> str:
-    """Format the database key of a ticket as its public id, e.g. 123 -> `T-000123`."""
-    return f"{TICKET_ID_PREFIX}{key:0{TICKET_ID_DIGITS}d}"
+def format_ticket_id(number: int) -> str:
+    """Format a ticket's per-tenant number as its public id, e.g. 123 -> `T-000123`."""
+    return f"{TICKET_ID_PREFIX}{number:0{TICKET_ID_DIGITS}d}"
 
 
 def parse_ticket_id(ticket_id: str) -> int:
-    """Return the database key of a public ticket id; case and padding do not matter.
+    """Return the per-tenant number of a public ticket id, ignoring case and zero padding.
 
     Raises:
         InvalidTicketIdError: the id does not have the form `T-<digits>`.
@@ -86,6 +99,29 @@ def parse_ticket_id(ticket_id: str) -> int:
     if match is None:
         raise InvalidTicketIdError(ticket_id)
     return int(match.group(1))
+
+
+def ticket_key_query(tenant: str, ticket_id: str) -> Select[int]:
+    """Return a query of the database key of a tenant's ticket, for the tables that link to it.
+
+    Raises:
+        InvalidTicketIdError: the id does not have the form `T-<digits>`.
+    """
+    number = parse_ticket_id(ticket_id)
+    return select(Ticket.id).where(Ticket.tenant == tenant, Ticket.number == number)
+
+
+def find_ticket_key(session: Session, tenant: str, ticket_id: str) -> int:
+    """Return the database key of a tenant's ticket.
+
+    Raises:
+        InvalidTicketIdError: the id does not have the form `T-<digits>`.
+        TicketNotFoundError: the tenant has no ticket with this id.
+    """
+    key = session.scalar(ticket_key_query(tenant, ticket_id))
+    if key is None:
+        raise TicketNotFoundError(ticket_id)
+    return key
 
 
 def _utc_now() -> datetime:
@@ -113,13 +149,66 @@ def _add_tenant_column(engine: Engine) -> None:
     logger.info("added the tenant column to the tickets table of %s", engine.url)
 
 
+def _add_number_column(engine: Engine) -> None:
+    """Add the per-tenant `number` column and its unique index to an older `tickets` table.
+
+    Existing rows get `number = id`, so every public id stays what it was. Each step may run
+    again, because another process may have done part of it, or a crash may have stopped it
+    halfway (SQLite commits `ALTER TABLE` on its own). A concurrent duplicate `ALTER TABLE`
+    fails, and `SqlStore._create_tables_with_retries` tries again.
+    """
+    inspector = inspect(engine)
+    columns = {column["name"] for column in inspector.get_columns(Ticket.__tablename__)}
+    indexes = {index["name"] for index in inspector.get_indexes(Ticket.__tablename__)}
+    if "number" in columns and TICKET_NUMBER_INDEX in indexes:
+        return
+    with engine.begin() as connection:
+        if "number" not in columns:
+            connection.execute(text("ALTER TABLE tickets ADD COLUMN number INTEGER"))
+        connection.execute(text("UPDATE tickets SET number = id WHERE number IS NULL"))
+        connection.execute(
+            text(
+                f"CREATE UNIQUE INDEX IF NOT EXISTS {TICKET_NUMBER_INDEX} "
+                "ON tickets (tenant, number)"
+            )
+        )
+    logger.info("added the number column to the tickets table of %s", engine.url)
+
+
+def upgrade_tickets_table(engine: Engine) -> None:
+    """Add the columns that a `tickets` table created by an older version lacks.
+
+    Every store that reads `tickets` calls it after creating its tables, because the store
+    that first opens an old database may not be the ticket store.
+    """
+    _add_tenant_column(engine)
+    _add_number_column(engine)
+
+
+def _next_number(tenant: str) -> ScalarSelect[int]:
+    """Return the SQL expression of a tenant's next ticket number: its highest number plus 1.
+
+    It runs inside the INSERT, the first statement of its transaction. On SQLite that statement
+    waits for the database's write lock before it reads, so inserts take turns. On PostgreSQL
+    two inserts can read the same maximum, and the unique index rejects the later one.
+
+    NOTE: the tickets are never deleted by the assistant. A tenant's newest ticket deleted by
+    hand gives its number to the tenant's next ticket.
+    """
+    return (
+        select(func.coalesce(func.max(Ticket.number), 0) + 1)
+        .where(Ticket.tenant == tenant)
+        .scalar_subquery()
+    )
+
+
 def _to_event_record(row: TicketEvent) -> TicketEventRecord:
     return TicketEventRecord(kind=row.kind, at=row.at, actor=row.actor, data=row.data)
 
 
 def _to_record(row: Ticket) -> TicketRecord:
     return TicketRecord(
-        id=format_ticket_id(row.id),
+        id=format_ticket_id(row.number),
         tenant=row.tenant,
         requester=row.requester,
         subject=row.subject,
@@ -159,10 +248,11 @@ class TicketStore(SqlStore):
 
     def _create_tables(self, engine: Engine) -> None:
         Base.metadata.create_all(engine)
-        _add_tenant_column(engine)
+        upgrade_tickets_table(engine)
 
-    def _load(self, session: Session, ticket_id: str) -> Ticket:
-        row = session.get(Ticket, parse_ticket_id(ticket_id))
+    def _load(self, session: Session, ticket_id: str, tenant: str) -> Ticket:
+        number = parse_ticket_id(ticket_id)
+        row = session.scalar(select(Ticket).where(Ticket.tenant == tenant, Ticket.number == number))
         if row is None:
             raise TicketNotFoundError(ticket_id)
         return row
@@ -178,6 +268,10 @@ class TicketStore(SqlStore):
     ) -> TicketRecord:
         """Insert a ticket with status `new`, log `opened` and any further `events`, and commit.
 
+        The ticket gets the next number of its tenant, so a tenant's first ticket is
+        `T-000001`. When a concurrent insert of the same tenant took that number first, the
+        insert is tried again with the next one, up to `TICKET_INSERT_ATTEMPTS` times.
+
         Args:
             draft: What the agent collected.
             fields: Values set at creation on top of the draft, such as SLA due times,
@@ -185,10 +279,36 @@ class TicketStore(SqlStore):
             events: Events logged after `opened`, in the same transaction.
             actor: Actor of the `opened` event.
             now: Creation time (aware); defaults to the current UTC time.
+
+        Raises:
+            IntegrityError: every try lost its number to a concurrent insert.
         """
         created_at = _require_aware(now) if now is not None else _utc_now()
+        for attempt in range(1, TICKET_INSERT_ATTEMPTS):
+            try:
+                return self._insert(draft, fields, events, actor, created_at)
+            except IntegrityError:
+                # Each lost try means another ticket of the tenant was committed, so the next
+                # try reads a higher maximum.
+                logger.info(
+                    "ticket number of tenant %s was taken concurrently, try %d of %d",
+                    draft.tenant,
+                    attempt,
+                    TICKET_INSERT_ATTEMPTS,
+                )
+        return self._insert(draft, fields, events, actor, created_at)
+
+    def _insert(
+        self,
+        draft: TicketDraft,
+        fields: TicketUpdate | None,
+        events: Sequence[TicketEventDraft],
+        actor: str,
+        created_at: datetime,
+    ) -> TicketRecord:
         row = Ticket(
             tenant=draft.tenant,
+            number=_next_number(draft.tenant),
             requester=draft.requester,
             subject=draft.subject,
             description=draft.description,
@@ -223,22 +343,20 @@ class TicketStore(SqlStore):
         logger.info("opened ticket %s tier=%s module=%s", record.id, record.tier, record.module)
         return record
 
-    def get(self, ticket_id: str, *, tenant: str | None = None) -> TicketRecord:
-        """Return the ticket with this public id.
+    def get(self, ticket_id: str, *, tenant: str) -> TicketRecord:
+        """Return the tenant's ticket with this public id.
 
         Args:
             ticket_id: Public id such as `T-000123`.
-            tenant: When given, a ticket of another tenant counts as not found.
+            tenant: Tenant of the caller. Each tenant numbers its tickets from 1, so another
+                tenant's ticket with the same number is not found.
 
         Raises:
             InvalidTicketIdError: the id does not have the form `T-000123`.
-            TicketNotFoundError: no ticket has this id (in this tenant).
+            TicketNotFoundError: the tenant has no ticket with this id.
         """
         with self._transaction() as session:
-            row = self._load(session, ticket_id)
-            if tenant is not None and row.tenant != tenant:
-                raise TicketNotFoundError(ticket_id)
-            return _to_record(row)
+            return _to_record(self._load(session, ticket_id, tenant))
 
     def list(
         self,
@@ -287,20 +405,21 @@ class TicketStore(SqlStore):
         with self._transaction() as session:
             return {intent.value: count for intent, count in session.execute(query)}
 
-    def count_open_by_assignee(self, *, exclude_ticket_id: str | None = None) -> dict[str, int]:
-        """Count the open tickets (new, open, pending, escalated) assigned to each agent.
+    def count_open_by_assignee(self, *, exclude: TicketRecord | None = None) -> dict[str, int]:
+        """Count the open tickets (new, open, pending, escalated) of every tenant per agent.
 
         Args:
-            exclude_ticket_id: A ticket left out of the counts, such as the one being
-                reassigned, so that it does not count against its current assignee.
+            exclude: A ticket left out of the counts, such as the one being reassigned, so
+                that it does not count against its current assignee.
         """
         query = (
             select(Ticket.assignee, func.count())
             .where(Ticket.assignee.is_not(None), Ticket.status.in_(OPEN_STATUSES))
             .group_by(Ticket.assignee)
         )
-        if exclude_ticket_id is not None:
-            query = query.where(Ticket.id != parse_ticket_id(exclude_ticket_id))
+        if exclude is not None:
+            number = parse_ticket_id(exclude.id)
+            query = query.where(~and_(Ticket.tenant == exclude.tenant, Ticket.number == number))
 
         with self._transaction() as session:
             return {assignee: count for assignee, count in session.execute(query) if assignee}
@@ -310,6 +429,7 @@ class TicketStore(SqlStore):
         ticket_id: str,
         changes: TicketUpdate,
         *,
+        tenant: str,
         events: Sequence[TicketEventDraft] = (),
         actor: str = ASSISTANT_ACTOR,
         now: datetime | None = None,
@@ -320,11 +440,11 @@ class TicketStore(SqlStore):
 
         Raises:
             InvalidTicketIdError: the id does not have the form `T-000123`.
-            TicketNotFoundError: no ticket has this id.
+            TicketNotFoundError: the tenant has no ticket with this id.
         """
         at = _require_aware(now) if now is not None else _utc_now()
         with self._transaction() as session:
-            row = self._load(session, ticket_id)
+            row = self._load(session, ticket_id, tenant)
             previous_status = row.status
             self._apply(row, changes)
             for event in events:
@@ -347,6 +467,7 @@ class TicketStore(SqlStore):
         ticket_id: str,
         kind: EventKind,
         *,
+        tenant: str,
         actor: str,
         data: Mapping[str, JsonValue] | None = None,
         now: datetime | None = None,
@@ -357,16 +478,19 @@ class TicketStore(SqlStore):
 
         Raises:
             InvalidTicketIdError: the id does not have the form `T-000123`.
-            TicketNotFoundError: no ticket has this id.
+            TicketNotFoundError: the tenant has no ticket with this id.
         """
         event = TicketEventDraft(kind=kind, actor=actor, data=dict(data or {}))
-        return self.update(ticket_id, TicketUpdate(), events=[event], actor=actor, now=now)
+        return self.update(
+            ticket_id, TicketUpdate(), tenant=tenant, events=[event], actor=actor, now=now
+        )
 
     def add_agent_reply(
         self,
         ticket_id: str,
         text: str,
         *,
+        tenant: str,
         actor: str,
         data: Mapping[str, JsonValue] | None = None,
         now: datetime | None = None,
@@ -378,7 +502,7 @@ class TicketStore(SqlStore):
 
         Raises:
             InvalidTicketIdError: the id does not have the form `T-000123`.
-            TicketNotFoundError: no ticket has this id.
+            TicketNotFoundError: the tenant has no ticket with this id.
         """
         at = _require_aware(now) if now is not None else _utc_now()
         message = TranscriptMessage(role=AGENT_ROLE, content=text)
@@ -386,7 +510,7 @@ class TicketStore(SqlStore):
             kind=EventKind.COMMENTED, actor=actor, data={**(data or {}), "text": text}
         )
         with self._transaction() as session:
-            row = self._load(session, ticket_id)
+            row = self._load(session, ticket_id, tenant)
             # A new list, because SQLAlchemy does not see in-place changes of a JSON value.
             row.transcript = [*row.transcript, message.model_dump(mode="json")]
             _append_event(row, event, at)
@@ -418,6 +542,7 @@ class TicketStore(SqlStore):
         kind: EventKind,
         tier: Tier,
         *,
+        tenant: str,
         actor: str,
         data: Mapping[str, JsonValue],
         now: datetime,
@@ -433,9 +558,13 @@ class TicketStore(SqlStore):
 
         Raises:
             InvalidTicketIdError: the id does not have the form `T-000123`.
+            TicketNotFoundError: the tenant has no ticket with this id.
         """
-        key = parse_ticket_id(ticket_id)
         at = _require_aware(now)
+        # The key is read in a transaction of its own, because a read before the claim insert
+        # would make SQLite fail at once with "database is locked" instead of waiting.
+        with self._transaction() as session:
+            key = find_ticket_key(session, tenant, ticket_id)
         claim = insert(SlaNotice).values(ticket_id=key, tier=tier, kind=kind, at=at)
         try:
             with self._transaction() as session:

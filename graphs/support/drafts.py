@@ -5,7 +5,8 @@ quotes the chunks, as the chat answers do. With an LLM configured, the model wri
 and a body that cites nothing retrieved is replaced by the quotes. When no chunk is relevant
 enough, or the model replies that the chunks do not help, the draft is a holding reply. Bug
 reports, and troubleshooting tickets without a KB answer, also ask for the reproduction details
-the ticket lacks.
+the ticket lacks. A ticket whose requester has not said what they need ("转人工" alone) gets no
+search, and its draft asks what they need help with.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from graphs.support.compose import (
     source_lines,
 )
 from graphs.support.nodes import to_hit
-from graphs.support.policy import ANSWERABLE_INTENTS
+from graphs.support.policy import ANSWERABLE_INTENTS, names_topic
 from graphs.support.state import Citation, Hit, UserContext
 from graphs.support.ticket_summary import DETAIL_INTENTS, missing_detail_keys
 from retrieval.knowledge_base import KnowledgeBase
@@ -77,7 +78,8 @@ def write_draft(
         min_confidence: Retrieval confidence the best chunk needs to be quoted at all.
     """
     language = ticket.language
-    query, hits = _search(ticket, kb)
+    queries = requester_queries(ticket)
+    query, hits = _search(ticket, queries, kb)
     confidence = best_confidence(hits)
     body: list[str] = []
     citations: list[Citation] = []
@@ -94,7 +96,7 @@ def write_draft(
         else:
             body, citations = quote_evidence(query, quotable, language, user, min_confidence)
             engine = DraftEngine.EXTRACTIVE
-    text = "\n".join(_frame(ticket, body))
+    text = "\n".join(_frame(ticket, body, has_topic=bool(queries)))
     logger.info(
         "drafted ticket %s engine=%s confidence=%.3f citations=%d",
         ticket.id,
@@ -115,14 +117,16 @@ def write_draft(
 def requester_queries(ticket: TicketRecord) -> list[str]:
     """Return the requester's latest distinct messages, newest first, then the description.
 
-    Messages that name no product term ("That did not help, I need a person", "转人工") are
-    left out when another message names one, because their words match unrelated chunks.
+    Messages that name no topic ("转人工", "agent please", "hi") are left out, and so are
+    messages without a product term ("That did not help") when another message names one,
+    because their words match unrelated chunks. An empty list means that the requester has
+    not said yet what they need.
     """
     messages = [m.content for m in ticket.transcript if m.role == "user"]
     candidates: list[str] = []
     for candidate in [*reversed(messages), ticket.description, ticket.subject]:
         text = candidate.strip()
-        if text and text not in candidates and tokenize(text):
+        if text and text not in candidates and tokenize(text) and names_topic(text):
             candidates.append(text)
     lexicon = load_lexicon()
     about_product = [c for c in candidates if lexicon.analyze(c).scope is Scope.PRODUCT]
@@ -139,12 +143,12 @@ def best_confidence(hits: list[Hit]) -> float:
     return max((hit["confidence"] for hit in hits), default=0.0)
 
 
-def _search(ticket: TicketRecord, kb: KnowledgeBase) -> tuple[str, list[Hit]]:
+def _search(ticket: TicketRecord, queries: list[str], kb: KnowledgeBase) -> tuple[str, list[Hit]]:
     """Search each requester query and keep the one whose best chunk is the most confident."""
     version = _searchable_version(ticket)
     best_query = ""
     best_hits: list[Hit] = []
-    for query in requester_queries(ticket):
+    for query in queries:
         result = kb.search(query, SearchFilters(version=version))
         if version and not result.hits:
             result = kb.search(query, SearchFilters())
@@ -229,18 +233,24 @@ def _llm_body(
     return [*reply.splitlines(), "", *source_lines(citations, language)], citations
 
 
-def _frame(ticket: TicketRecord, body: list[str]) -> list[str]:
-    """Put the greeting, the body or a holding reply, the detail request and the sign-off."""
+def _frame(ticket: TicketRecord, body: list[str], *, has_topic: bool) -> list[str]:
+    """Put the greeting, the body or a holding reply, the detail request and the sign-off.
+
+    Without a topic, a question about what the requester needs replaces the holding reply and
+    the detail request.
+    """
     language = ticket.language
     lines = [translate("draft_greeting", language), translate("draft_thanks", language), ""]
     if body:
         lines.extend(body)
-    else:
+    elif has_topic:
         lines.append(translate("draft_investigating", language))
+    else:
+        lines.append(translate("draft_ask_topic", language))
     # A bug report always needs its reproduction details. A troubleshooting ticket needs them
     # only when the KB has nothing to try first.
-    asks_details = ticket.intent is Intent.BUG_REPORT or (
-        ticket.intent in DETAIL_INTENTS and not body
+    asks_details = has_topic and (
+        ticket.intent is Intent.BUG_REPORT or (ticket.intent in DETAIL_INTENTS and not body)
     )
     missing = missing_detail_keys(ticket) if asks_details else []
     if missing:

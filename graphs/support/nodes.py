@@ -25,6 +25,7 @@ from graphs.support.policy import (
     TICKET_PLANS,
     UNANSWERED_PLAN,
     UNSOLVED_FOLLOW_UP_REASON,
+    ActionReason,
     decide,
     is_farewell,
     is_unsolved_follow_up,
@@ -121,7 +122,7 @@ def retrieve_context(state: State, runtime: Runtime[AgentContext]) -> dict[str, 
         # A feature outside the user's version may still be what they ask about; the answer
         # then says which version brings or removed it.
         unfiltered = context.kb.search(query, SearchFilters(), translated_query=translated_query)
-        if unfiltered.hits and unfiltered.hits[0].confidence > best + VERSION_MISMATCH_MARGIN:
+        if _prefer_other_versions(result.hits, unfiltered.hits):
             result, best = unfiltered, unfiltered.hits[0].confidence
     logger.info("retrieved hits=%d best_confidence=%.3f", len(result.hits), best)
     hits = [to_hit(h) for h in result.hits]
@@ -132,6 +133,23 @@ def retrieve_context(state: State, runtime: Runtime[AgentContext]) -> dict[str, 
         "retrieval_confidence": best,
         "module": module,
     }
+
+
+def _prefer_other_versions(in_version: list[SearchHit], any_version: list[SearchHit]) -> bool:
+    """Tell whether the unfiltered search answers better than the one within the user's version.
+
+    It does when its best hit is clearly more confident, or when only it names the question's
+    topic in a title or heading (a WIP-limit question on a version without WIP limits) and is
+    at least as confident.
+    """
+    if not any_version:
+        return False
+    best = in_version[0].confidence if in_version else 0.0
+    other = any_version[0]
+    if other.confidence > best + VERSION_MISMATCH_MARGIN:
+        return True
+    topic_only_outside = other.topic_match and not (in_version and in_version[0].topic_match)
+    return topic_only_outside and other.confidence >= best
 
 
 def decide_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -147,7 +165,7 @@ def decide_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any
     intent = state["intent"]
     # The classifier's out-of-scope rule fires on low scores; its confidence is not certainty.
     intent_confidence = 0.0 if intent["source"] == "rule" else intent["confidence"]
-    action_type, reason = decide(
+    decision = decide(
         Intent(intent["name"]),
         intent_confidence,
         state.get("retrieval_confidence", 0.0),
@@ -155,22 +173,31 @@ def decide_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any
         state.get("clarifications", 0),
         len(tokenize(state["message"])),
     )
-    logger.info("action=%s reason=%s", action_type.value, reason)
-    return {"action": ActionResult(type=action_type.value, ticket=None, reason=reason)}
+    return {"action": _action(decision.action, decision.reason, decision.detail)}
+
+
+def _action(action_type: ActionType, reason: ActionReason, detail: str) -> ActionResult:
+    """Log an action the agent chose and return it without a ticket."""
+    logger.info("action=%s reason_code=%s reason=%s", action_type.value, reason.value, detail)
+    return ActionResult(
+        type=action_type.value, ticket=None, reason=detail, reason_code=reason.value
+    )
 
 
 def _follow_up_action(state: State) -> ActionResult | None:
     """Return the ticket action a follow-up to the previous turn calls for, if any."""
     intent = Intent(state["intent"]["name"])
     if state.get("pending_ticket_id") and intent in DETAIL_INTENTS:
-        return ActionResult(type=ActionType.OPEN_TICKET.value, ticket=None, reason="details")
+        return _action(ActionType.OPEN_TICKET, ActionReason.DETAILS_ADDED, DETAILS_ADDED_REASON)
 
     # The action in the state is still the previous turn's until this node replaces it.
     previous = state.get("action")
     answered_before = previous is not None and previous["type"] == ActionType.ANSWER.value
     if answered_before and is_unsolved_follow_up(state["message"]):
-        return ActionResult(
-            type=ActionType.OPEN_TICKET.value, ticket=None, reason=UNSOLVED_FOLLOW_UP_REASON
+        return _action(
+            ActionType.OPEN_TICKET,
+            ActionReason.PREVIOUS_ANSWER_UNSOLVED,
+            UNSOLVED_FOLLOW_UP_REASON,
         )
     return None
 
@@ -195,9 +222,8 @@ def draft_answer(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]
     if context.llm is not None:
         composed = compose_with_llm(context.llm, state["message"], state["hits"], language, user)
     if composed is NO_ANSWER:
-        logger.info("action=%s reason=%s", UNANSWERED_PLAN.action.value, MODEL_NO_ANSWER_REASON)
-        action = ActionResult(
-            type=UNANSWERED_PLAN.action.value, ticket=None, reason=MODEL_NO_ANSWER_REASON
+        action = _action(
+            UNANSWERED_PLAN.action, ActionReason.MODEL_FOUND_NO_ANSWER, MODEL_NO_ANSWER_REASON
         )
         return {"action": action}
     if composed is None:
@@ -233,13 +259,14 @@ def take_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     context = runtime.context
     language = Language(state["language"])
     pending = state.get("pending_ticket_id")
-    if pending and state["action"]["reason"] == "details":
+    if pending and state["action"]["reason_code"] == ActionReason.DETAILS_ADDED:
         ticket = add_details_to_ticket(context, pending, state["message"], state.get("user", {}))
         answer = translate("ticket_details_added", language, ticket_id=ticket.id)
         action = ActionResult(
             type=ActionType.OPEN_TICKET.value,
             ticket=_ticket_summary(ticket),
             reason=DETAILS_ADDED_REASON,
+            reason_code=ActionReason.DETAILS_ADDED.value,
         )
         return _reply(answer) | {"action": action, "pending_ticket_id": None}
     intent = Intent(state["intent"]["name"])
@@ -249,7 +276,10 @@ def take_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     )
     ticket, answer, missing = open_ticket_for(context, state, plan, module, language)
     action = ActionResult(
-        type=plan.action.value, ticket=_ticket_summary(ticket), reason=state["action"]["reason"]
+        type=plan.action.value,
+        ticket=_ticket_summary(ticket),
+        reason=state["action"]["reason"],
+        reason_code=state["action"]["reason_code"],
     )
     return _reply(answer) | {
         "action": action,
@@ -268,7 +298,7 @@ def _articles_for_ticket(state: State, min_confidence: float) -> list[RelatedArt
     """
     if state["intent"]["name"] == Intent.OUTAGE.value:
         return []
-    if state["action"]["reason"] == UNSOLVED_FOLLOW_UP_REASON:
+    if state["action"]["reason_code"] == ActionReason.PREVIOUS_ANSWER_UNSOLVED:
         # The KB's best articles just failed the user, and "that did not help" matches others
         # only by chance ("help" is in "help center").
         return []
@@ -294,12 +324,12 @@ def _kb_topic_override(state: State, min_confidence: float) -> dict[str, Any] | 
     best = hits[0]
     if not best["topic_match"] or best["confidence"] < min_confidence:
         return None
-    reason = f"out of scope to the classifier, but the KB has an article on it: {best['doc']}"
+    detail = f"out of scope to the classifier, but the KB has an article on it: {best['doc']}"
     return {
         "intent": IntentResult(
             name=Intent.HOW_TO.value, confidence=best["confidence"], source="kb"
         ),
-        "action": ActionResult(type=ActionType.ANSWER.value, ticket=None, reason=reason),
+        "action": _action(ActionType.ANSWER, ActionReason.KB_ARTICLE_ON_TOPIC, detail),
     }
 
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import NamedTuple
 
-from assistant.domain import ActionType, Intent, Priority, Tier
+from assistant.domain import ActionType, Intent, Language, Priority, Tier
+from assistant.i18n import translate
+from assistant.intents.vocabulary import Scope, load_lexicon
 
 ANSWERABLE_INTENTS = frozenset(
     {Intent.HOW_TO, Intent.TROUBLESHOOTING, Intent.PERMISSIONS, Intent.ACCOUNT_ACCESS}
@@ -31,6 +35,57 @@ VAGUE_MESSAGE_MAX_TOKENS = 6
 """A low-confidence question with at most this many search tokens gets a clarifying question."""
 
 
+class ActionReason(StrEnum):
+    """Stable code of the reason for an action, for logs, ops and API clients.
+
+    Users read it as the sentence `action_reason_<code>` of `assistant/messages.yaml`, in the
+    language of the reply (see `reason_text`). The English detail next to it in the state and
+    the logs carries the numbers behind the decision.
+    """
+
+    PERSON_REQUESTED = "person_requested"
+    BILLING_NEEDS_PERSON = "billing_needs_person"
+    BUG_NEEDS_INVESTIGATION = "bug_needs_investigation"
+    OUTAGE_ESCALATED = "outage_escalated"
+    SECURITY_ESCALATED = "security_escalated"
+    FEATURE_REQUEST_LOGGED = "feature_request_logged"
+    UNSURE_INTENT = "unsure_intent"
+    """The classifier was unsure of an out-of-scope or feedback verdict, so the agent clarifies."""
+    STILL_UNCLEAR = "still_unclear"
+    """The message was still unclear after a clarifying question, so the agent opens a ticket."""
+    OUT_OF_SCOPE = "out_of_scope"
+    SMALL_TALK = "small_talk"
+    """A greeting, thanks or feedback, which needs no KB answer."""
+    KB_ANSWER_FOUND = "kb_answer_found"
+    QUESTION_TOO_VAGUE = "question_too_vague"
+    """A short question had low retrieval confidence, so the agent clarifies."""
+    KB_ANSWER_NOT_FOUND = "kb_answer_not_found"
+    MODEL_FOUND_NO_ANSWER = "model_found_no_answer"
+    """Retrieval was confident, but the LLM replied that the articles do not answer."""
+    PREVIOUS_ANSWER_UNSOLVED = "previous_answer_unsolved"
+    DETAILS_ADDED = "details_added"
+    """The message adds the details that a pending ticket asked for."""
+    KB_ARTICLE_ON_TOPIC = "kb_article_on_topic"
+    """Out of scope to the classifier, but the KB has an article on the message's topic."""
+
+
+def reason_text(code: str, language: Language | str) -> str:
+    """Return the user-facing sentence of an `ActionReason` code in a language.
+
+    Raises:
+        ValueError: when `code` is not an `ActionReason` value.
+    """
+    return translate(f"action_reason_{ActionReason(code).value}", language)
+
+
+class ActionDecision(NamedTuple):
+    """An action the policy chose, with its reason code and the English detail for logs."""
+
+    action: ActionType
+    reason: ActionReason
+    detail: str
+
+
 @dataclass(frozen=True)
 class TicketPlan:
     """The ticket an action opens: its tier, priority and the reply template to announce it."""
@@ -39,27 +94,68 @@ class TicketPlan:
     tier: Tier
     priority: Priority
     reply_key: str
+    reason: ActionReason
+    """Reason of the action when the policy picks this plan. The unanswered plan also follows
+    other reasons, such as a question still unclear after a clarifying question."""
 
 
 TICKET_PLANS: dict[Intent, TicketPlan] = {
-    Intent.BUG_REPORT: TicketPlan(ActionType.OPEN_TICKET, Tier.L2, Priority.NORMAL, "bug"),
-    Intent.OUTAGE: TicketPlan(ActionType.ESCALATE, Tier.L2, Priority.URGENT, "outage_escalated"),
-    Intent.DATA_LOSS_SECURITY: TicketPlan(
-        ActionType.ESCALATE, Tier.L3, Priority.URGENT, "security_escalated"
+    Intent.BUG_REPORT: TicketPlan(
+        ActionType.OPEN_TICKET,
+        Tier.L2,
+        Priority.NORMAL,
+        "bug",
+        ActionReason.BUG_NEEDS_INVESTIGATION,
     ),
-    Intent.BILLING: TicketPlan(ActionType.HANDOFF, Tier.L2, Priority.NORMAL, "handoff_billing"),
-    Intent.HUMAN_HANDOFF: TicketPlan(ActionType.HANDOFF, Tier.L1, Priority.NORMAL, "handoff_human"),
+    Intent.OUTAGE: TicketPlan(
+        ActionType.ESCALATE,
+        Tier.L2,
+        Priority.URGENT,
+        "outage_escalated",
+        ActionReason.OUTAGE_ESCALATED,
+    ),
+    Intent.DATA_LOSS_SECURITY: TicketPlan(
+        ActionType.ESCALATE,
+        Tier.L3,
+        Priority.URGENT,
+        "security_escalated",
+        ActionReason.SECURITY_ESCALATED,
+    ),
+    Intent.BILLING: TicketPlan(
+        ActionType.HANDOFF,
+        Tier.L2,
+        Priority.NORMAL,
+        "handoff_billing",
+        ActionReason.BILLING_NEEDS_PERSON,
+    ),
+    Intent.HUMAN_HANDOFF: TicketPlan(
+        ActionType.HANDOFF,
+        Tier.L1,
+        Priority.NORMAL,
+        "handoff_human",
+        ActionReason.PERSON_REQUESTED,
+    ),
     Intent.FEATURE_REQUEST: TicketPlan(
-        ActionType.OPEN_TICKET, Tier.L1, Priority.LOW, "feature_logged"
+        ActionType.OPEN_TICKET,
+        Tier.L1,
+        Priority.LOW,
+        "feature_logged",
+        ActionReason.FEATURE_REQUEST_LOGGED,
     ),
 }
 """Intents that always lead to a ticket, whatever the KB says."""
 
-UNANSWERED_PLAN = TicketPlan(ActionType.OPEN_TICKET, Tier.L2, Priority.NORMAL, "ticket_opened")
+UNANSWERED_PLAN = TicketPlan(
+    ActionType.OPEN_TICKET,
+    Tier.L2,
+    Priority.NORMAL,
+    "ticket_opened",
+    ActionReason.KB_ANSWER_NOT_FOUND,
+)
 """Ticket for an answerable intent the KB could not answer."""
 
 MODEL_NO_ANSWER_REASON = "the model found no answer in the retrieved articles"
-"""Reason of the unanswered ticket when retrieval was confident but the LLM replied NO_ANSWER."""
+"""Detail of the unanswered ticket when retrieval was confident but the LLM replied NO_ANSWER."""
 
 INTENT_MODULES: dict[Intent, str] = {
     Intent.BILLING: "billing",
@@ -76,8 +172,8 @@ def decide(
     min_confidence: float,
     clarifications: int,
     tokens: int,
-) -> tuple[ActionType, str]:
-    """Return the action for a message and the reason, in words for logs and ops.
+) -> ActionDecision:
+    """Return the action for a message, its reason code and the detail for logs and ops.
 
     Args:
         intent: Recognized intent.
@@ -88,20 +184,28 @@ def decide(
         tokens: Search tokens in the message.
     """
     if intent in TICKET_PLANS:
-        return TICKET_PLANS[intent].action, f"{intent.value} is always routed to people"
+        plan = TICKET_PLANS[intent]
+        detail = f"{intent.value} is always routed to people"
+        return ActionDecision(plan.action, plan.reason, detail)
     if intent in UNSURE_INTENTS and intent_confidence < MIN_SURE_INTENT_CONFIDENCE:
         if clarifications < MAX_CLARIFICATIONS:
-            return ActionType.CLARIFY, f"unsure {intent.value} ({intent_confidence:.2f})"
-        return UNANSWERED_PLAN.action, "still unclear after a clarifying question"
+            detail = f"unsure {intent.value} ({intent_confidence:.2f})"
+            return ActionDecision(ActionType.CLARIFY, ActionReason.UNSURE_INTENT, detail)
+        detail = "still unclear after a clarifying question"
+        return ActionDecision(UNANSWERED_PLAN.action, ActionReason.STILL_UNCLEAR, detail)
     if intent is Intent.OUT_OF_SCOPE:
-        return ActionType.REFUSE, "out of scope"
+        return ActionDecision(ActionType.REFUSE, ActionReason.OUT_OF_SCOPE, "out of scope")
     if intent in (Intent.GREETING, Intent.FEEDBACK):
-        return ActionType.ANSWER, f"{intent.value} needs no KB answer"
+        detail = f"{intent.value} needs no KB answer"
+        return ActionDecision(ActionType.ANSWER, ActionReason.SMALL_TALK, detail)
     if confidence >= min_confidence:
-        return ActionType.ANSWER, f"retrieval confidence {confidence:.2f} >= {min_confidence:.2f}"
+        detail = f"retrieval confidence {confidence:.2f} >= {min_confidence:.2f}"
+        return ActionDecision(ActionType.ANSWER, ActionReason.KB_ANSWER_FOUND, detail)
     if clarifications < MAX_CLARIFICATIONS and tokens <= VAGUE_MESSAGE_MAX_TOKENS:
-        return ActionType.CLARIFY, f"short question with low confidence {confidence:.2f}"
-    return UNANSWERED_PLAN.action, f"retrieval confidence {confidence:.2f} < {min_confidence:.2f}"
+        detail = f"short question with low confidence {confidence:.2f}"
+        return ActionDecision(ActionType.CLARIFY, ActionReason.QUESTION_TOO_VAGUE, detail)
+    detail = f"retrieval confidence {confidence:.2f} < {min_confidence:.2f}"
+    return ActionDecision(UNANSWERED_PLAN.action, UNANSWERED_PLAN.reason, detail)
 
 
 FAREWELL_RE = re.compile(
@@ -149,19 +253,21 @@ def is_unsolved_follow_up(message: str) -> bool:
 
 
 UNSOLVED_FOLLOW_UP_REASON = "the user says the previous answer did not solve the problem"
-"""Reason of the ticket action that an "it did not help" follow-up to an answer calls for."""
+"""Detail of the ticket action that an "it did not help" follow-up to an answer calls for."""
 
 DETAILS_ADDED_REASON = "details added to the open ticket"
-"""Reason of the turn whose message added the details a pending ticket asked for."""
+"""Detail of the turn whose message added the details a pending ticket asked for."""
 
-FOLLOW_UP_TICKET_REASONS = frozenset({UNSOLVED_FOLLOW_UP_REASON, DETAILS_ADDED_REASON})
+FOLLOW_UP_TICKET_REASONS = frozenset(
+    {ActionReason.PREVIOUS_ANSWER_UNSOLVED, ActionReason.DETAILS_ADDED}
+)
 """Reasons of ticket turns whose message follows up an earlier one instead of asking a question.
 
 Any other turn of an answerable intent that is not answered counts as a KB gap, so a new
 follow-up path must add its reason here."""
 
 
-def leaves_kb_unanswered(intent: str, action: str, reason: str) -> bool:
+def leaves_kb_unanswered(intent: str, action: str, reason_code: str) -> bool:
     """Return whether a turn left a question unanswered that the KB should answer.
 
     That is a turn of an answerable intent whose action is not `answer`. This covers a
@@ -174,13 +280,13 @@ def leaves_kb_unanswered(intent: str, action: str, reason: str) -> bool:
     Args:
         intent: Final intent of the turn, after any override by the KB.
         action: Final action type.
-        reason: Final action reason, as the graph's state stores it.
+        reason_code: Final action's `ActionReason` code, as the graph's state stores it.
     """
     if intent not in {answerable.value for answerable in ANSWERABLE_INTENTS}:
         return False
     if action == ActionType.ANSWER.value:
         return False
-    return reason not in FOLLOW_UP_TICKET_REASONS
+    return reason_code not in FOLLOW_UP_TICKET_REASONS
 
 
 def stated_problem(user_messages: Sequence[str]) -> str | None:
@@ -193,3 +299,21 @@ def stated_problem(user_messages: Sequence[str]) -> str | None:
         if message.strip() and not is_unsolved_follow_up(message):
             return message
     return None
+
+
+TOPICLESS_CONCEPTS = frozenset({"human", "greeting", "assistant"})
+"""Lexicon concepts of messages addressed to support itself: asking for a person, greeting or
+thanking, and talking about the assistant."""
+
+
+def names_topic(message: str) -> bool:
+    """Return whether a message may name what the user needs help with.
+
+    A message without product terms whose only cues ask for a person, greet or address the
+    assistant ("转人工", "agent please", "hi") names no topic. Its words match KB articles only
+    by chance, as 人工 matches 人工审核 in a refund article.
+    """
+    match = load_lexicon().analyze(message)
+    if match.scope is not Scope.SUPPORT:
+        return True
+    return not TOPICLESS_CONCEPTS.issuperset(match.concepts)

@@ -23,7 +23,7 @@ from assistant.tickets import TicketStore, load_roster
 from assistant.turns import TurnDraft, TurnStore
 from graphs.support.context import AgentContext
 from graphs.support.graph import GRAPH_NAME, build_graph
-from graphs.support.policy import leaves_kb_unanswered
+from graphs.support.policy import leaves_kb_unanswered, reason_text
 from graphs.support.state import OutputState, UserContext
 from retrieval.glossary import Glossary
 from retrieval.knowledge_base import KnowledgeBase
@@ -40,8 +40,10 @@ class AgentReply:
     seconds: float
 
     def to_json(self) -> dict[str, Any]:
-        """Return the `assistant ask --json` shape."""
+        """Return the `assistant ask --json` shape, with the action's reason in the reply's
+        language next to its stable code."""
         output = self.output
+        action = output["action"]
         return {
             "answer": output["answer"],
             "language": output["language"],
@@ -49,7 +51,12 @@ class AgentReply:
                 "name": output["intent"]["name"],
                 "confidence": output["intent"]["confidence"],
             },
-            "action": {"type": output["action"]["type"], "ticket": output["action"]["ticket"]},
+            "action": {
+                "type": action["type"],
+                "ticket": action["ticket"],
+                "reason": reason_text(action["reason_code"], output["language"]),
+                "reason_code": action["reason_code"],
+            },
             "citations": output["citations"],
             "related": output["related"],
             "conversation_id": self.conversation_id,
@@ -163,7 +170,7 @@ class SupportAgent:
             ticket_id=str(ticket["id"]) if ticket else None,
             retrieval_confidence=round(output.get("retrieval_confidence", 0.0), 4),
             kb_unanswered=leaves_kb_unanswered(
-                output["intent"]["name"], action["type"], action["reason"]
+                output["intent"]["name"], action["type"], action["reason_code"]
             ),
             module=output.get("module", "general"),
             question=message,

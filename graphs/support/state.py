@@ -65,6 +65,9 @@ class ActionResult(TypedDict):
     type: str
     ticket: dict[str, object] | None
     reason: str
+    """Reason in English with the numbers behind the decision, for logs and ops."""
+    reason_code: str
+    """Stable `ActionReason` code of the reason. API replies show users its sentence."""
 
 
 class InputState(TypedDict):

@@ -14,7 +14,7 @@ from assistant.domain import Intent, Language
 from assistant.i18n import translate
 from assistant.tickets.schemas import ASSISTANT_ACTOR, EventKind, TicketRecord
 from graphs.support.bug_details import BugDetails
-from graphs.support.policy import is_unsolved_follow_up, stated_problem
+from graphs.support.policy import is_unsolved_follow_up, names_topic, stated_problem
 
 EXCERPT_MAX_CHARS = 160
 PROBLEM_MAX_CHARS = 400
@@ -74,12 +74,17 @@ def _problem(ticket: TicketRecord) -> str:
     """Return the requester's statement of the problem.
 
     When an answer did not help, the ticket was opened by a follow-up such as "that did not
-    help, still no emails". The problem is then the user's earlier message that stated it.
+    help, still no emails". The problem is then the user's earlier message that stated it. A
+    ticket opened by a message that names no topic ("转人工") takes the latest message that
+    does, and keeps its description when no message names one.
     """
     user_messages = [m.content for m in ticket.transcript if m.role == "user"]
     answered = any(m.role == "assistant" for m in ticket.transcript)
     if answered and user_messages and is_unsolved_follow_up(user_messages[-1]):
         return stated_problem(user_messages[:-1]) or ticket.description
+    if not names_topic(ticket.description):
+        with_topic = (message for message in reversed(user_messages) if names_topic(message))
+        return next(with_topic, ticket.description)
     return ticket.description
 
 

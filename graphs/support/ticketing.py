@@ -21,7 +21,7 @@ from assistant.tickets.schemas import (
 )
 from graphs.support.bug_details import extract_bug_details
 from graphs.support.context import AgentContext
-from graphs.support.policy import UNSOLVED_FOLLOW_UP_REASON, TicketPlan, stated_problem
+from graphs.support.policy import ActionReason, TicketPlan, stated_problem
 from graphs.support.state import State, UserContext
 from tools.escalate_ticket import escalate_ticket
 from tools.open_ticket import open_ticket
@@ -78,6 +78,7 @@ def open_ticket_for(
             settings=settings,
             reason_code=ReasonCode.INTENT_NEEDS_TIER,
             reason_params={"intent": intent.value, "tier": plan.tier.value},
+            tenant=context.tenant,
         )
     else:
         ticket = open_ticket(context.tickets, draft, context.roster, settings=settings)
@@ -89,7 +90,11 @@ def open_ticket_for(
     # The reply is the L1 first response (except on a handoff, where a person must answer);
     # logging it lets the SLA check see the target met.
     ticket = context.tickets.add_event(
-        ticket.id, EventKind.COMMENTED, actor=ASSISTANT_ACTOR, data={"text": reply}
+        ticket.id,
+        EventKind.COMMENTED,
+        tenant=context.tenant,
+        actor=ASSISTANT_ACTOR,
+        data={"text": reply},
     )
     return ticket, reply, missing
 
@@ -97,10 +102,11 @@ def open_ticket_for(
 def add_details_to_ticket(
     context: AgentContext, ticket_id: str, message: str, user: UserContext
 ) -> TicketRecord:
-    """Append the user's follow-up message to a ticket's log as a comment."""
+    """Append the user's follow-up message to a ticket of the agent's tenant as a comment."""
     return context.tickets.add_event(
         ticket_id,
         EventKind.COMMENTED,
+        tenant=context.tenant,
         actor=user.get("id") or ANONYMOUS_REQUESTER,
         data={"text": message},
     )
@@ -156,7 +162,7 @@ def _problem_and_description(state: State) -> tuple[str, str]:
     """
     message = state["message"]
     action = state.get("action")
-    if action is None or action["reason"] != UNSOLVED_FOLLOW_UP_REASON:
+    if action is None or action.get("reason_code") != ActionReason.PREVIOUS_ANSWER_UNSOLVED:
         return message, message
     earlier = [turn["content"] for turn in state.get("transcript", []) if turn["role"] == "user"]
     if earlier and earlier[-1] == message:

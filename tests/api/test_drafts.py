@@ -14,6 +14,7 @@ from assistant.i18n import translate
 from assistant.settings import Settings
 from assistant.tickets import TicketStore
 from tests.api.conftest import Server
+from tests.conftest import BARE_HANDOFFS, HANDOFFS_AFTER_QUESTION, LOCALES
 from tests.tickets.factories import make_draft
 
 WIP_EN = "I cannot drag a card into In progress: WIP limit reached (BOARD-409)."
@@ -242,22 +243,20 @@ def test_decision_without_id_needs_current_draft(server: Server, api_data_dir: P
 
 def test_drafts_hidden_from_other_tenant(server: Server, api_data_dir: Path) -> None:
     ticket_id = _open_ticket(api_data_dir)
+    second_id = _open_ticket(api_data_dir)
     beta_ticket_id = _open_ticket(api_data_dir, tenant="beta")
 
     with server.client("default-agent") as client:
         draft = _get_draft(client, ticket_id)
-        other_ticket = _decide(
-            client, _open_ticket(api_data_dir), decision="accept", draft_id=draft["id"]
-        )
-        beta_ticket = client.get(f"/v1/tickets/{beta_ticket_id}/draft")
+        other_ticket = _decide(client, second_id, decision="accept", draft_id=draft["id"])
     with server.client("beta-agent") as beta:
-        read = beta.get(f"/v1/tickets/{ticket_id}/draft")
-        decided = _decide(beta, ticket_id, decision="accept", draft_id=draft["id"])
+        read = beta.get(f"/v1/tickets/{second_id}/draft", params={"kb": "docs"})
+        decided = _decide(beta, beta_ticket_id, decision="accept", draft_id=draft["id"])
 
     assert read.status_code == 404
     assert read.json()["error"]["code"] == "ticket_not_found"
     assert decided.status_code == 404
-    assert beta_ticket.status_code == 404
+    assert decided.json()["error"]["code"] == "draft_not_found"
     assert other_ticket.status_code == 404
     assert other_ticket.json()["error"]["code"] == "draft_not_found"
 
@@ -322,3 +321,49 @@ def test_live_metrics_count_draft_decisions(server: Server, api_data_dir: Path) 
     assert after["by_intent"]["troubleshooting"]["decisions"] == intent_before["decisions"] + 2
     assert after["by_team"]["no_team"]["decisions"] >= 2
     assert 0 <= after["acceptance_rate"] <= 1
+
+
+def _chat_ticket(server: Server, messages: list[str], locale: str) -> str:
+    """Send messages as one conversation from the chat widget; return the last reply's ticket."""
+    conversation_id = None
+    with server.client("default-widget") as client:
+        for message in messages:
+            body: dict[str, Any] = {"message": message, "user": {"id": "u-1", "locale": locale}}
+            if conversation_id:
+                body["conversation_id"] = conversation_id
+            response = client.post("/v1/chat", params={"stream": "false"}, json=body)
+            assert response.status_code == 200, response.text
+            conversation_id = response.json()["conversation_id"]
+    ticket = response.json()["action"]["ticket"]
+    assert ticket is not None, f"{messages[-1]!r} opened no ticket"
+    ticket_id: str = ticket["id"]
+    return ticket_id
+
+
+@pytest.mark.parametrize(("message", "language"), BARE_HANDOFFS)
+def test_bare_handoff_draft_has_no_citations(server: Server, message: str, language: str) -> None:
+    ticket_id = _chat_ticket(server, [message], LOCALES[language])
+
+    with server.client("default-agent") as client:
+        draft = _get_draft(client, ticket_id)
+
+    assert draft["language"] == language
+    assert draft["citations"] == []
+    assert draft["engine"] == "no_kb"
+    assert draft["text"].startswith(translate("draft_greeting", language))
+    assert translate("draft_ask_topic", language) in draft["text"]
+
+
+@pytest.mark.parametrize(("question", "handoff", "language", "doc"), HANDOFFS_AFTER_QUESTION)
+def test_handoff_after_question_draft_answers_it(
+    server: Server, question: str, handoff: str, language: str, doc: str
+) -> None:
+    ticket_id = _chat_ticket(server, [question, handoff], LOCALES[language])
+
+    with server.client("default-agent") as client:
+        draft = _get_draft(client, ticket_id)
+
+    assert draft["citations"], "the draft quotes the KB on the earlier question"
+    assert draft["citations"][0]["doc"] == doc
+    assert translate("draft_ask_topic", language) not in draft["text"]
+    assert draft["summary"]["problem"] == question

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from assistant.settings import Settings
+from assistant.tickets.store import TicketStore, parse_ticket_id
 from tests.api.conftest import Server
 from tests.api.sse import parse_events
+from tests.tickets.factories import make_draft
 
 BUG_REPORT = "The Gantt export crashes with error 500 since 3.4"
 
@@ -29,6 +34,37 @@ def test_other_tenant_cannot_see_tickets(server: Server) -> None:
     assert one.status_code == 404
     assert one.json()["error"]["code"] == "ticket_not_found"
     assert comment.status_code == 404
+
+
+def _store_ticket(data_dir: Path, tenant: str, subject: str) -> str:
+    store = TicketStore(Settings(data_dir=data_dir).resolved_database_url)
+    try:
+        return store.create(make_draft(tenant=tenant, subject=subject)).id
+    finally:
+        store.close()
+
+
+def test_ticket_id_resolves_in_caller_tenant(server: Server, api_data_dir: Path) -> None:
+    beta_id = _store_ticket(api_data_dir, "beta", "Beta's own ticket")
+    default_id = _store_ticket(api_data_dir, "default", "Default's ticket")
+    # Other tests open tickets in the same database, so default may still be behind beta.
+    while parse_ticket_id(default_id) <= parse_ticket_id(beta_id):
+        default_id = _store_ticket(api_data_dir, "default", "Default's ticket")
+
+    with server.client("beta-agent") as client:
+        own = client.get(f"/v1/tickets/{beta_id}")
+        beyond_own = client.get(f"/v1/tickets/{default_id}")
+    with server.client("default-agent") as client:
+        same_number = client.get(f"/v1/tickets/{beta_id}")
+
+    assert own.status_code == 200
+    assert own.json()["tenant"] == "beta"
+    assert own.json()["subject"] == "Beta's own ticket"
+    assert beyond_own.status_code == 404
+    assert beyond_own.json()["error"]["code"] == "ticket_not_found"
+    assert same_number.status_code == 200
+    assert same_number.json()["tenant"] == "default"
+    assert same_number.json()["subject"] != "Beta's own ticket"
 
 
 def test_other_tenant_cannot_continue_conversation(server: Server) -> None:

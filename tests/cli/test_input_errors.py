@@ -10,34 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.settings import Settings
-from retrieval.ingest import ingest_folder
-from retrieval.knowledge_base import KnowledgeBase
-from tests.conftest import SAMPLE_KB
+from tests.cli.conftest import run_cli as _run
 
 WEEK = "2026-W48"
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data dir with the sample KB ingested as the default KB."""
-    path = tmp_path_factory.mktemp("cli") / "data"
-    ingest_folder(KnowledgeBase(Settings(data_dir=path), "default.default"), SAMPLE_KB)
-    return path
-
-
-def _run(
-    data_dir: Path, *args: str, stdin: bytes = b"", lang: str = "en_US.UTF-8"
-) -> subprocess.CompletedProcess[bytes]:
-    env = os.environ | {"ASSISTANT_DATA_DIR": str(data_dir), "LANG": lang, "LC_ALL": ""}
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", *args],
-        input=stdin,
-        capture_output=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize("command", ["ask", "search"])

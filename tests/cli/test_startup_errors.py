@@ -177,6 +177,41 @@ def test_invalid_database_url_fails_clearly(
     )
 
 
+@pytest.mark.parametrize(
+    "command", [("tickets", "list"), ("ask", "转人工"), ("serve",)], ids=["tickets", "ask", "serve"]
+)
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"], ids=["no-path", "memory"])
+def test_in_memory_database_fails_clearly(
+    tmp_path: Path, command: tuple[str, ...], url: str
+) -> None:
+    env = {"ASSISTANT_DATA_DIR": str(tmp_path), "ASSISTANT_DATABASE_URL": url}
+
+    result = _run(*command, env=env)
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    assert result.stderr.strip() == (
+        f"Error: invalid setting ASSISTANT_DATABASE_URL='{url}': must be a SQLite file such as "
+        "sqlite:////path/to/assistant.db, not an in-memory database, whose tickets are lost "
+        "when the process exits; fix the environment variable or unset it"
+    )
+
+
+def test_in_memory_database_error_in_chinese(tmp_path: Path) -> None:
+    env = {"ASSISTANT_DATA_DIR": str(tmp_path), "ASSISTANT_DATABASE_URL": "sqlite://"}
+
+    result = _run("tickets", "list", env=env, lang="zh_CN.UTF-8")
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        "错误：设置 ASSISTANT_DATABASE_URL='sqlite://' 无效：必须是 SQLite 文件"
+        "（例如 sqlite:////path/to/assistant.db），不能是内存数据库，因为进程退出时其中的工单会丢失。"
+        "请修正该环境变量，或删除它以使用默认值。"
+    )
+
+
 def test_database_error_in_chinese(tmp_path: Path) -> None:
     env = {"ASSISTANT_DATA_DIR": str(tmp_path), "ASSISTANT_DATABASE_URL": UNREACHABLE_DATABASE}
 

@@ -18,7 +18,7 @@ from assistant.drafts import (
     DraftStore,
 )
 from assistant.tickets import EventKind, TicketRecord, TicketStore, TicketUpdate
-from tests.tickets.factories import make_draft
+from tests.tickets.factories import create_old_tickets_table, make_draft
 
 CONTENT = DraftContent(
     text="Hello,\nOpen Baselines > Manage. [1]",
@@ -74,6 +74,47 @@ def test_other_tenant_sees_no_draft(tickets: TicketStore, drafts: DraftStore) ->
         drafts.get("beta", ticket.id, draft.id)
 
 
+def test_same_id_keeps_tenant_drafts_apart(tickets: TicketStore, drafts: DraftStore) -> None:
+    acme_ticket = _ticket(tickets)
+    beta_ticket = _ticket(tickets, tenant="beta")
+    acme_draft = drafts.add(acme_ticket, "default", CONTENT)
+    beta_draft = drafts.add(beta_ticket, "docs", CONTENT.model_copy(update={"text": "beta"}))
+
+    acme_latest = drafts.latest("acme", "T-000001")
+    beta_latest = drafts.latest("beta", "t-1")
+
+    assert acme_ticket.id == beta_ticket.id == "T-000001"
+    assert acme_latest is not None
+    assert acme_latest.id == acme_draft.id
+    assert beta_latest is not None
+    assert beta_latest.id == beta_draft.id
+    assert beta_latest.ticket_id == "T-000001"
+    with pytest.raises(DraftNotFoundError):
+        drafts.get("beta", beta_ticket.id, acme_draft.id)
+    with pytest.raises(DraftNotFoundError):
+        drafts.decide(acme_draft, Decision(DraftDecision.ACCEPT, "beta-agent"), beta_ticket)
+
+
+def test_draft_store_opens_old_tickets_table(database_url: str) -> None:
+    create_old_tickets_table(database_url, ["acme", "beta"])
+    drafts = DraftStore(database_url)
+    tickets = TicketStore(database_url)
+    try:
+        # The draft store opens the old table first, so it must add the ticket numbers.
+        before = drafts.latest("beta", "T-000002")
+        ticket = tickets.get("T-000002", tenant="beta")
+        draft = drafts.add(ticket, "docs", CONTENT)
+        latest = drafts.latest("beta", "T-000002")
+    finally:
+        drafts.close()
+        tickets.close()
+
+    assert before is None
+    assert latest is not None
+    assert latest.id == draft.id
+    assert latest.ticket_id == "T-000002"
+
+
 def test_get_rejects_draft_of_another_ticket(tickets: TicketStore, drafts: DraftStore) -> None:
     ticket = _ticket(tickets)
     other_ticket = _ticket(tickets)
@@ -88,7 +129,9 @@ def test_get_rejects_draft_of_another_ticket(tickets: TicketStore, drafts: Draft
 def test_decide_stores_current_intent_and_team(tickets: TicketStore, drafts: DraftStore) -> None:
     ticket = _ticket(tickets)
     draft = drafts.add(ticket, "default", CONTENT)
-    ticket = tickets.update(ticket.id, TicketUpdate(intent=Intent.HOW_TO, team="l1-general"))
+    ticket = tickets.update(
+        ticket.id, TicketUpdate(intent=Intent.HOW_TO, team="l1-general"), tenant=ticket.tenant
+    )
 
     decided = drafts.decide(
         draft,
@@ -155,7 +198,7 @@ def test_withdrawn_decision_can_be_made_again(tickets: TicketStore, drafts: Draf
 
 def test_acceptance_counts_per_intent_and_team(tickets: TicketStore, drafts: DraftStore) -> None:
     how_to = _ticket(tickets, intent=Intent.HOW_TO)
-    how_to = tickets.update(how_to.id, TicketUpdate(team="l1-general"))
+    how_to = tickets.update(how_to.id, TicketUpdate(team="l1-general"), tenant=how_to.tenant)
     bug = _ticket(tickets, intent=Intent.BUG_REPORT)
     other_tenant = _ticket(tickets, tenant="beta")
     accepted = drafts.add(how_to, "default", CONTENT)
@@ -186,7 +229,11 @@ def test_agent_reply_added_to_transcript_and_events(tickets: TicketStore) -> Non
     ticket = _ticket(tickets)
 
     replied = tickets.add_agent_reply(
-        ticket.id, "Please try again.", actor="agent-1", data={"draft_id": 3}
+        ticket.id,
+        "Please try again.",
+        actor="agent-1",
+        data={"draft_id": 3},
+        tenant=ticket.tenant,
     )
 
     assert replied.transcript[-1].role == "agent"

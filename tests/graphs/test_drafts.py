@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -25,7 +25,7 @@ from graphs.support.ticket_summary import summarize_ticket
 from retrieval.ingest import ingest_folder
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.search import SearchFilters
-from tests.conftest import SAMPLE_KB
+from tests.conftest import BARE_HANDOFFS, HANDOFFS_AFTER_QUESTION, SAMPLE_KB
 from tests.tickets.factories import MONDAY, make_draft, make_record
 
 MIN_CONFIDENCE = 0.35
@@ -199,6 +199,76 @@ def test_requester_queries_skip_off_product_messages() -> None:
     )
 
     assert requester_queries(ticket) == ["How do I save a Gantt baseline?"]
+
+
+def _handoff_ticket(
+    tickets: TicketStore, message: str, language: str, earlier: Sequence[dict[str, str]] = ()
+) -> TicketRecord:
+    """Return a ticket that `message` opened by asking for a person, after `earlier` messages."""
+    transcript = [*earlier, {"role": "user", "content": message}]
+    return _ticket(
+        tickets,
+        message,
+        intent=Intent.HUMAN_HANDOFF,
+        module="general",
+        language=Language(language),
+        transcript=transcript,
+    )
+
+
+@pytest.mark.parametrize(("message", "language"), BARE_HANDOFFS)
+def test_bare_handoff_draft_asks_for_topic(
+    tickets: TicketStore, kb: KnowledgeBase, message: str, language: str
+) -> None:
+    ticket = _handoff_ticket(tickets, message, language)
+
+    draft = _draft(ticket, kb)
+
+    content = draft.content
+    assert content.citations == ()
+    assert content.engine is DraftEngine.NO_KB
+    assert content.text.startswith(translate("draft_greeting", language))
+    assert translate("draft_ask_topic", language) in content.text
+    assert translate("draft_investigating", language) not in content.text
+    assert translate("answer_sources", language) not in content.text
+    assert draft.query == ""
+    assert draft.hits == []
+
+
+def test_bare_handoff_draft_skips_llm(tickets: TicketStore, kb: KnowledgeBase) -> None:
+    ticket = _handoff_ticket(tickets, "转人工", "zh")
+    chunk = kb.search("人工", SearchFilters()).hits[0].chunk
+
+    content = _draft(ticket, kb, _llm(f"退款由人工审核 [{chunk.chunk_id}]。")).content
+
+    assert content.engine is DraftEngine.NO_KB
+    assert content.citations == ()
+    assert translate("draft_ask_topic", Language.ZH) in content.text
+
+
+@pytest.mark.parametrize(("question", "handoff", "language", "doc"), HANDOFFS_AFTER_QUESTION)
+def test_handoff_after_question_drafts_that_question(
+    tickets: TicketStore,
+    kb: KnowledgeBase,
+    question: str,
+    handoff: str,
+    language: str,
+    doc: str,
+) -> None:
+    earlier = [
+        {"role": "user", "content": question},
+        {"role": "assistant", "content": translate("clarify", language)},
+    ]
+    ticket = _handoff_ticket(tickets, handoff, language, earlier)
+
+    draft = _draft(ticket, kb)
+
+    content = draft.content
+    assert draft.query == question
+    assert content.citations
+    assert content.citations[0].doc == doc
+    assert translate("draft_ask_topic", language) not in content.text
+    assert summarize_ticket(ticket, Language(language), kb_answer=True).problem == question
 
 
 def _event(kind: EventKind, actor: str, minutes: int, **data: Any) -> TicketEventRecord:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.domain import ActionType, Intent
+from assistant.domain import ActionType, Intent, Language
 from graphs.support.module_detection import detect_module
 from graphs.support.policy import (
-    DETAILS_ADDED_REASON,
-    MODEL_NO_ANSWER_REASON,
-    UNSOLVED_FOLLOW_UP_REASON,
+    TICKET_PLANS,
+    ActionReason,
     decide,
     is_unsolved_follow_up,
     leaves_kb_unanswered,
+    names_topic,
+    reason_text,
 )
 
 MIN = 0.35
@@ -47,10 +48,13 @@ def test_decide_routes_each_case(
     tokens: int,
     expected: ActionType,
 ) -> None:
-    action, reason = decide(intent, intent_confidence, retrieval, MIN, clarifications, tokens)
+    action, reason, detail = decide(
+        intent, intent_confidence, retrieval, MIN, clarifications, tokens
+    )
 
-    assert action is expected, reason
-    assert reason
+    assert action is expected, detail
+    assert reason in ActionReason
+    assert detail
 
 
 @pytest.mark.parametrize(
@@ -114,23 +118,63 @@ def test_kb_unanswered_follows_decision(
     tokens: int,
     unanswered: bool,
 ) -> None:
-    action, reason = decide(intent, intent_confidence, retrieval, MIN, clarifications, tokens)
+    action, reason, _ = decide(intent, intent_confidence, retrieval, MIN, clarifications, tokens)
 
-    assert leaves_kb_unanswered(intent.value, action.value, reason) is unanswered
+    assert leaves_kb_unanswered(intent.value, action.value, reason.value) is unanswered
 
 
 @pytest.mark.parametrize(
     ("intent", "reason", "unanswered"),
     [
-        (Intent.HOW_TO, MODEL_NO_ANSWER_REASON, True),
-        (Intent.TROUBLESHOOTING, UNSOLVED_FOLLOW_UP_REASON, False),
-        (Intent.HOW_TO, DETAILS_ADDED_REASON, False),
+        (Intent.HOW_TO, ActionReason.MODEL_FOUND_NO_ANSWER, True),
+        (Intent.TROUBLESHOOTING, ActionReason.PREVIOUS_ANSWER_UNSOLVED, False),
+        (Intent.HOW_TO, ActionReason.DETAILS_ADDED, False),
     ],
     ids=["model-no-answer", "did-not-help", "details-added"],
 )
 def test_kb_unanswered_on_ticket_after_decision(
-    intent: Intent, reason: str, unanswered: bool
+    intent: Intent, reason: ActionReason, unanswered: bool
 ) -> None:
     action = ActionType.OPEN_TICKET.value
 
-    assert leaves_kb_unanswered(intent.value, action, reason) is unanswered
+    assert leaves_kb_unanswered(intent.value, action, reason.value) is unanswered
+
+
+@pytest.mark.parametrize("reason", list(ActionReason), ids=str)
+def test_reason_text_in_both_languages(reason: ActionReason) -> None:
+    english = reason_text(reason, Language.EN)
+    chinese = reason_text(reason.value, Language.ZH)
+
+    assert english.isascii(), english
+    assert any("\u4e00" <= char <= "\u9fff" for char in chinese), chinese
+
+
+def test_reason_text_rejects_unknown_code() -> None:
+    with pytest.raises(ValueError, match="not_a_reason"):
+        reason_text("not_a_reason", Language.EN)
+
+
+def test_ticket_plans_have_distinct_reasons() -> None:
+    reasons = [plan.reason for plan in TICKET_PLANS.values()]
+
+    assert len(set(reasons)) == len(reasons)
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("转人工", False),
+        ("人工客服", False),
+        ("talk to a human", False),
+        ("agent please", False),
+        ("在吗？转人工客服，谢谢", False),
+        ("还是不行，请转人工。", False),
+        ("hi", False),
+        ("How do I set up SSO?", True),
+        ("I can't log in, talk to a human", True),
+        ("I was charged twice, agent please", True),
+        ("帮我转人工，甘特图导不出来", True),
+    ],
+)
+def test_names_topic(message: str, expected: bool) -> None:
+    assert names_topic(message) is expected

@@ -89,7 +89,9 @@ def test_bug_report_opens_l2_ticket_with_details(agent: SupportAgent, data_dir: 
     assert reply["action"]["type"] == "open_ticket"
     ticket_id = reply["action"]["ticket"]["id"]
     assert ticket_id in reply["answer"]
-    stored = TicketStore(Settings(data_dir=data_dir).resolved_database_url).get(ticket_id)
+    stored = TicketStore(Settings(data_dir=data_dir).resolved_database_url).get(
+        ticket_id, tenant="default"
+    )
     assert stored.tier.value == "L2"
     assert stored.module == "gantt"
     assert stored.details.product_version == "3.4.1"
@@ -190,7 +192,9 @@ def test_greeting_gets_a_greeting_without_ticket(agent: SupportAgent) -> None:
     reply = _ask(agent, "你好").to_json()
 
     assert reply["intent"]["name"] == "greeting"
-    assert reply["action"] == {"type": "answer", "ticket": None}
+    assert reply["action"]["type"] == "answer"
+    assert reply["action"]["ticket"] is None
+    assert reply["action"]["reason_code"] == "small_talk"
     assert "你好" in reply["answer"]
 
 
@@ -211,6 +215,26 @@ def test_older_version_gets_upgrade_note(agent: SupportAgent) -> None:
     assert "upgrade" in reply.output["answer"]
 
 
+def test_feature_named_only_in_a_later_version_gets_upgrade_note(agent: SupportAgent) -> None:
+    # On 3.2 classic boards match "board column" nearly as well, but only the 3.3 page has WIP
+    # limits in its title.
+    user = UserContext(id="u-3", role="member", product_version="3.2")
+
+    reply = _ask(agent, "How do I set a WIP limit on a board column?", user)
+
+    assert "arrived in version 3.3" in reply.output["answer"]
+    assert reply.output["citations"][0]["doc"] == "en/boards/kanban-boards.md"
+
+
+def test_feature_of_the_users_version_gets_no_upgrade_note(agent: SupportAgent) -> None:
+    user = UserContext(id="u-4", role="member", product_version="3.2")
+
+    reply = _ask(agent, "How do I add a column to the classic board?", user)
+
+    assert "upgrade" not in reply.output["answer"]
+    assert reply.output["citations"][0]["doc"] == "en/boards/classic-boards.md"
+
+
 def test_bug_follow_up_updates_ticket(agent: SupportAgent, data_dir: Path) -> None:
     first = agent.ask("The board crashes when I drag a card", MEMBER)
     ticket_id = first.output["action"]["ticket"]["id"]  # type: ignore[index]
@@ -220,7 +244,9 @@ def test_bug_follow_up_updates_ticket(agent: SupportAgent, data_dir: Path) -> No
     )
 
     assert second.output["action"]["ticket"]["id"] == ticket_id  # type: ignore[index]
-    stored = TicketStore(Settings(data_dir=data_dir).resolved_database_url).get(ticket_id)
+    stored = TicketStore(Settings(data_dir=data_dir).resolved_database_url).get(
+        ticket_id, tenant="default"
+    )
     comments = [e.data.get("text") for e in stored.events if e.kind.value == "commented"]
     assert any("drag card to Done" in str(c) for c in comments)
 
@@ -281,7 +307,9 @@ def test_unsolved_ticket_states_earlier_problem(agent: SupportAgent, data_dir: P
 
     assert first.output["action"]["type"] == "answer"
     ticket_id = second.output["action"]["ticket"]["id"]  # type: ignore[index]
-    stored = TicketStore(Settings(data_dir=data_dir).resolved_database_url).get(ticket_id)
+    stored = TicketStore(Settings(data_dir=data_dir).resolved_database_url).get(
+        ticket_id, tenant="default"
+    )
     assert stored.subject == problem
     assert problem in stored.description
     assert follow_up in stored.description
@@ -447,7 +475,9 @@ def test_llm_no_answer_opens_unanswered_ticket(
     assert "NO_ANSWER" not in reply.output["answer"]
     assert reply.output["citations"] == []
     assert any("tasks/" in doc for doc in _related_docs(reply)), reply.output["related"]
-    stored = TicketStore(Settings(data_dir=data_dir).resolved_database_url).get(ticket_id)
+    stored = TicketStore(Settings(data_dir=data_dir).resolved_database_url).get(
+        ticket_id, tenant="default"
+    )
     assert stored.tier.value == "L2"
     comments = [e.data.get("text") for e in stored.events if e.kind.value == "commented"]
     assert reply.output["answer"] in comments

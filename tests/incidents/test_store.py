@@ -113,6 +113,34 @@ def test_other_tenant_gets_not_found(
     assert incidents.get(incident.id).status is IncidentStatus.INVESTIGATING
 
 
+def test_incident_names_tickets_by_tenant_ids(
+    tickets: TicketStore, incidents: IncidentStore, detector: SurgeDetector
+) -> None:
+    # Default's tickets take the first database keys, so beta's keys differ from its ids.
+    for index, text in enumerate(EXPORT_REPORTS[:3]):
+        report(tickets, text, START + minutes(index), module="gantt")
+    outcome = None
+    for index, text in enumerate(SYNC_REPORTS_EN[:5]):
+        ticket = report(tickets, text, START + minutes(index), tenant="beta")
+        outcome = detector.check(ticket)
+    assert outcome is not None, "the burst should open an incident"
+    late = report(tickets, SYNC_REPORTS_EN[5], START + minutes(6), tenant="beta")
+    linked = detector.check(late)
+
+    record = incidents.get(outcome.incident.id, tenant="beta")
+    detail = incidents.detail(outcome.incident.id, tenant="beta")
+
+    burst_ids = ("T-000001", "T-000002", "T-000003", "T-000004", "T-000005")
+    assert outcome.linked_ticket_ids == burst_ids
+    assert outcome.incident.tenant == "beta"
+    assert linked is not None
+    assert linked.linked_ticket_ids == ("T-000006",)
+    assert record.ticket_ids == (*burst_ids, "T-000006")
+    assert [ticket.id for ticket in detail.tickets] == [*burst_ids, "T-000006"]
+    assert record.events[0].data["ticket_ids"] == list(burst_ids)
+    assert record.events[-1].data == {"ticket_id": "T-000006"}
+
+
 @pytest.mark.parametrize("incident_id", ["42", "INC-", "T-000001", "INC-12a"])
 def test_malformed_incident_id_is_invalid(incidents: IncidentStore, incident_id: str) -> None:
     with pytest.raises(InvalidIncidentIdError, match="INC-000123"):

@@ -27,6 +27,7 @@ from assistant.tickets.schemas import (
     TicketStatus,
 )
 from assistant.tickets.working_hours import WorkingHours
+from tests.factories import plain_sql_table, stored_time
 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -115,6 +116,59 @@ def make_record(*, events: list[TicketEventRecord] | None = None, **overrides: A
     }
     values.update(overrides)
     return TicketRecord.model_validate(values)
+
+
+OLD_TICKETS_TABLE = """
+CREATE TABLE tickets (
+    id {id_type} PRIMARY KEY,
+    tenant VARCHAR(32) DEFAULT 'default' NOT NULL,
+    requester VARCHAR(200) NOT NULL,
+    subject VARCHAR(200) NOT NULL,
+    description TEXT NOT NULL,
+    transcript JSON NOT NULL,
+    intent VARCHAR(100) NOT NULL,
+    module VARCHAR(32) NOT NULL,
+    priority VARCHAR(100) NOT NULL,
+    tier VARCHAR(100) NOT NULL,
+    status VARCHAR(100) NOT NULL,
+    team VARCHAR(100),
+    assignee VARCHAR(100),
+    channel VARCHAR(100) NOT NULL,
+    language VARCHAR(100) NOT NULL,
+    details JSON NOT NULL,
+    first_reply_due_at {time_type},
+    diagnosis_due_at {time_type},
+    fix_plan_due_at {time_type},
+    created_at {time_type} NOT NULL,
+    updated_at {time_type} NOT NULL
+)
+"""
+"""The tickets table as it was before the per-tenant `number` column, whose public id was
+`T-` plus the primary key."""
+
+
+def create_old_tickets_table(url: str, tenants: list[str]) -> None:
+    """Create the tickets table without `number` in plain SQL, with one ticket per tenant in
+    `tenants`, in that order, so the ticket of `tenants[i]` has the key `i + 1` and the subject
+    `Old ticket {i + 1}`."""
+    created_at = stored_time(url, MONDAY)
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(plain_sql_table(OLD_TICKETS_TABLE, url)))
+            for index, tenant in enumerate(tenants, start=1):
+                connection.execute(
+                    text(
+                        "INSERT INTO tickets (tenant, requester, subject, description, "
+                        "transcript, intent, module, priority, tier, status, channel, language, "
+                        "details, created_at, updated_at) VALUES (:tenant, 'user-42', :subject, "
+                        "'Arrows are gone.', '[]', 'bug_report', 'gantt', 'normal', 'L1', 'new', "
+                        "'chat', 'en', '{}', :at, :at)"
+                    ),
+                    {"tenant": tenant, "subject": f"Old ticket {index}", "at": created_at},
+                )
+    finally:
+        engine.dispose()
 
 
 def make_agent(

@@ -48,7 +48,7 @@ def sqlite_store(tmp_path: Path) -> TicketStore:
 def test_l2_due_time_is_monday_ten(sqlite_store: TicketStore, settings: Settings) -> None:
     ticket_id = _open_l2(sqlite_store, settings, FRIDAY_15)
 
-    assert sqlite_store.get(ticket_id).diagnosis_due_at == MONDAY_10
+    assert sqlite_store.get(ticket_id, tenant="default").diagnosis_due_at == MONDAY_10
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ def test_l2_due_time_is_monday_ten(sqlite_store: TicketStore, settings: Settings
 def test_alert_kind_counts_working_hours(
     sqlite_store: TicketStore, settings: Settings, now: datetime, expected: EventKind | None
 ) -> None:
-    ticket = sqlite_store.get(_open_l2(sqlite_store, settings, FRIDAY_15))
+    ticket = sqlite_store.get(_open_l2(sqlite_store, settings, FRIDAY_15), tenant="default")
 
     kind = SlaMonitor(sqlite_store, settings).alert_kind(ticket, now)
 
@@ -84,7 +84,9 @@ def test_alert_kind_counts_working_hours(
 
 def test_warning_window_spans_the_weekend(sqlite_store: TicketStore, settings: Settings) -> None:
     # Opened Friday 14:10: 3 h 50 min on Friday leave 10 min for Monday, so due Monday 09:10.
-    ticket = sqlite_store.get(_open_l2(sqlite_store, settings, shanghai(7, 14, 10)))
+    ticket = sqlite_store.get(
+        _open_l2(sqlite_store, settings, shanghai(7, 14, 10)), tenant="default"
+    )
     monitor = SlaMonitor(sqlite_store, settings)
 
     friday_evening = monitor.alert_kind(ticket, shanghai(7, 17, 45))
@@ -97,7 +99,7 @@ def test_warning_window_spans_the_weekend(sqlite_store: TicketStore, settings: S
 
 def test_urgent_ticket_uses_wall_clock(sqlite_store: TicketStore, settings: Settings) -> None:
     ticket_id = _open_l2(sqlite_store, settings, shanghai(7, 17), priority=Priority.URGENT)
-    ticket = sqlite_store.get(ticket_id)
+    ticket = sqlite_store.get(ticket_id, tenant="default")
     monitor = SlaMonitor(sqlite_store, settings)
 
     assert ticket.diagnosis_due_at == shanghai(7, 21)
@@ -113,8 +115,9 @@ def test_answered_ticket_gets_no_warning(sqlite_store: TicketStore, settings: Se
         actor="agent-wang",
         data={"text": "Looking at it"},
         now=shanghai(10, 9, 15),
+        tenant="default",
     )
-    ticket = sqlite_store.get(ticket_id)
+    ticket = sqlite_store.get(ticket_id, tenant="default")
 
     kind = SlaMonitor(sqlite_store, settings).alert_kind(ticket, shanghai(10, 9, 45))
 
@@ -136,7 +139,7 @@ def test_check_logs_each_event_once(sqlite_store: TicketStore, settings: Setting
         )
     ]
 
-    ticket = sqlite_store.get(ticket_id)
+    ticket = sqlite_store.get(ticket_id, tenant="default")
     assert [len(report.alerts) for report in reports] == [0, 1, 0, 1, 0]
     assert _sla_events(ticket) == ["sla_warning", "sla_breached"]
     breach = ticket.events[-1]
@@ -146,12 +149,14 @@ def test_check_logs_each_event_once(sqlite_store: TicketStore, settings: Setting
 
 def test_check_skips_finished_tickets(sqlite_store: TicketStore, settings: Settings) -> None:
     ticket_id = _open_l2(sqlite_store, settings, FRIDAY_15)
-    sqlite_store.update(ticket_id, TicketUpdate(status=TicketStatus.RESOLVED), now=shanghai(7, 16))
+    sqlite_store.update(
+        ticket_id, TicketUpdate(status=TicketStatus.RESOLVED), now=shanghai(7, 16), tenant="default"
+    )
 
     report = SlaMonitor(sqlite_store, settings).check(shanghai(10, 11))
 
     assert report.checked == 0
-    assert _sla_events(sqlite_store.get(ticket_id)) == []
+    assert _sla_events(sqlite_store.get(ticket_id, tenant="default")) == []
 
 
 def test_escalated_ticket_gets_new_tier_events(
@@ -165,12 +170,16 @@ def test_escalated_ticket_gets_new_tier_events(
         ticket_id,
         TicketUpdate(tier=Tier.L3, fix_plan_due_at=fix_plan),
         now=shanghai(10, 10, 10),
+        tenant="default",
     )
 
     report = monitor.check(shanghai(14, 10, 30))
 
     assert [alert.tier for alert in report.alerts] == [Tier.L3]
-    assert _sla_events(sqlite_store.get(ticket_id)) == ["sla_breached", "sla_breached"]
+    assert _sla_events(sqlite_store.get(ticket_id, tenant="default")) == [
+        "sla_breached",
+        "sla_breached",
+    ]
 
 
 def _race(url: str, settings: Settings, now: datetime) -> list[SlaCheckReport]:
@@ -217,7 +226,7 @@ def test_racing_monitors_log_one_breach(
     logged = Counter(alert.ticket_id for report in reports for alert in report.alerts)
     assert logged == Counter(ticket_ids), "each ticket's breach is logged by exactly one monitor"
     for ticket_id in ticket_ids:
-        assert _sla_events(store.get(ticket_id)) == ["sla_breached"]
+        assert _sla_events(store.get(ticket_id, tenant="default")) == ["sla_breached"]
     store.close()
 
 

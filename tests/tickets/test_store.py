@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
+from sqlalchemy import create_engine, inspect, literal
+from sqlalchemy.exc import IntegrityError
 
 from assistant.domain import Intent, Language, Priority, Tier
 from assistant.errors import InputError
+from assistant.tickets import store as store_module
+from assistant.tickets.models import TICKET_NUMBER_INDEX
 from assistant.tickets.schemas import (
     EventKind,
     TicketEventDraft,
@@ -17,13 +22,14 @@ from assistant.tickets.schemas import (
     TicketUpdate,
 )
 from assistant.tickets.store import (
+    TICKET_INSERT_ATTEMPTS,
     InvalidTicketIdError,
     TicketNotFoundError,
     TicketStore,
     format_ticket_id,
     parse_ticket_id,
 )
-from tests.tickets.factories import MONDAY, make_draft
+from tests.tickets.factories import MONDAY, create_old_tickets_table, make_draft
 
 
 def test_create_returns_saved_ticket(store: TicketStore) -> None:
@@ -52,14 +58,152 @@ def test_create_assigns_increasing_ids(store: TicketStore) -> None:
     assert second.id == "T-000002"
 
 
+def test_numbers_start_at_one_per_tenant(store: TicketStore) -> None:
+    first = store.create(make_draft(subject="Default's first"))
+    beta_first = store.create(make_draft(tenant="beta", subject="Beta's first"))
+    second = store.create(make_draft(subject="Default's second"))
+
+    beta_loaded = store.get("T-000001", tenant="beta")
+
+    assert [first.id, beta_first.id, second.id] == ["T-000001", "T-000001", "T-000002"]
+    assert beta_loaded.tenant == "beta"
+    assert beta_loaded.subject == "Beta's first"
+    assert store.get("T-000001", tenant="default").subject == "Default's first"
+    with pytest.raises(TicketNotFoundError, match="'T-000002' not found"):
+        store.get("T-000002", tenant="beta")
+
+
+def test_other_tenant_writes_not_found(store: TicketStore) -> None:
+    store.create(make_draft())
+    store.create(make_draft())
+    store.create(make_draft(tenant="beta"))
+
+    with pytest.raises(TicketNotFoundError):
+        store.update("T-000002", TicketUpdate(priority=Priority.HIGH), tenant="beta")
+    with pytest.raises(TicketNotFoundError):
+        store.add_event("T-000002", EventKind.COMMENTED, tenant="beta", actor="beta-agent")
+    with pytest.raises(TicketNotFoundError):
+        store.add_agent_reply("T-000002", "Hello", tenant="beta", actor="beta-agent")
+    untouched = store.get("T-000002", tenant="default")
+    assert untouched.priority is Priority.NORMAL
+    assert [event.kind for event in untouched.events] == [EventKind.OPENED]
+
+
+def test_create_retries_when_number_taken(
+    store: TicketStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.create(make_draft())
+    real_next_number = store_module._next_number
+    tenants: list[str] = []
+
+    def stale_then_real(tenant: str) -> object:
+        # The first try reuses number 1, as an insert that read the maximum before a
+        # concurrent insert of the tenant committed would.
+        tenants.append(tenant)
+        return literal(1) if len(tenants) == 1 else real_next_number(tenant)
+
+    monkeypatch.setattr(store_module, "_next_number", stale_then_real)
+
+    second = store.create(make_draft())
+
+    assert second.id == "T-000002"
+    assert tenants == ["default", "default"]
+    assert [ticket.id for ticket in store.list()] == ["T-000002", "T-000001"]
+
+
+def test_create_gives_up_after_max_attempts(
+    store: TicketStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.create(make_draft())
+    attempts: list[str] = []
+
+    def always_taken(tenant: str) -> object:
+        attempts.append(tenant)
+        return literal(1)
+
+    monkeypatch.setattr(store_module, "_next_number", always_taken)
+
+    with pytest.raises(IntegrityError):
+        store.create(make_draft())
+
+    assert len(attempts) == TICKET_INSERT_ATTEMPTS
+    assert len(store.list()) == 1
+
+
+def test_concurrent_creates_take_distinct_numbers(database_url: str) -> None:
+    rounds = 6
+    stores = [TicketStore(database_url), TicketStore(database_url)]
+    for writer in stores:
+        writer.list(limit=1)  # creates the tables before the race
+    barrier = threading.Barrier(len(stores))
+    created: list[str] = []
+    errors: list[BaseException] = []
+
+    def create_tickets(writer: TicketStore) -> None:
+        try:
+            for _ in range(rounds):
+                # Both threads insert at once, so on PostgreSQL they often read the same maximum.
+                barrier.wait(timeout=30)
+                created.append(writer.create(make_draft(tenant="acme")).id)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread below
+            errors.append(exc)
+            barrier.abort()
+
+    threads = [threading.Thread(target=create_tickets, args=(writer,)) for writer in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    for writer in stores:
+        writer.close()
+    if errors:
+        raise errors[0]
+
+    assert sorted(created) == [format_ticket_id(number) for number in range(1, 2 * rounds + 1)]
+
+
+def test_old_tickets_table_keeps_public_ids(database_url: str) -> None:
+    create_old_tickets_table(database_url, ["default", "beta", "default"])
+    store = TicketStore(database_url)
+    try:
+        old_tickets = [
+            store.get("T-000001", tenant="default"),
+            store.get("T-000002", tenant="beta"),
+            store.get("T-000003", tenant="default"),
+        ]
+        with pytest.raises(TicketNotFoundError):
+            store.get("T-000002", tenant="default")
+        new_default = store.create(make_draft())
+        new_beta = store.create(make_draft(tenant="beta"))
+        new_tenant = store.create(make_draft(tenant="gamma"))
+    finally:
+        store.close()
+
+    engine = create_engine(database_url)
+    indexes = {index["name"] for index in inspect(engine).get_indexes("tickets")}
+    engine.dispose()
+    assert [ticket.subject for ticket in old_tickets] == [
+        "Old ticket 1",
+        "Old ticket 2",
+        "Old ticket 3",
+    ]
+    assert [ticket.tenant for ticket in old_tickets] == ["default", "beta", "default"]
+    assert new_default.id == "T-000004"
+    assert new_beta.id == "T-000003"
+    assert new_tenant.id == "T-000001"
+    assert TICKET_NUMBER_INDEX in indexes
+
+
 def test_ticket_persists_across_new_store(database_url: str) -> None:
     writer = TicketStore(database_url)
     created = writer.create(make_draft(), now=MONDAY)
-    writer.add_event(created.id, EventKind.COMMENTED, actor="wang-fang", data={"text": "On it"})
+    writer.add_event(
+        created.id, EventKind.COMMENTED, actor="wang-fang", data={"text": "On it"}, tenant="default"
+    )
     writer.close()
 
     reader = TicketStore(database_url)
-    loaded = reader.get(created.id)
+    loaded = reader.get(created.id, tenant="default")
     reader.close()
 
     assert loaded.subject == created.subject
@@ -87,7 +231,7 @@ def test_datetimes_come_back_as_utc(store: TicketStore) -> None:
     shanghai_time = datetime.fromisoformat("2025-03-03T10:00:00+08:00")
 
     ticket = store.create(make_draft(), now=shanghai_time)
-    loaded = store.get(ticket.id)
+    loaded = store.get(ticket.id, tenant="default")
 
     assert loaded.created_at == shanghai_time
     assert loaded.created_at.utcoffset() == timedelta(0)
@@ -103,7 +247,7 @@ def test_create_rejects_naive_now(store: TicketStore) -> None:
 
 def test_get_unknown_ticket_raises_not_found(store: TicketStore) -> None:
     with pytest.raises(TicketNotFoundError, match="'T-000404' not found") as caught:
-        store.get("T-000404")
+        store.get("T-000404", tenant="default")
 
     assert isinstance(caught.value, InputError)
     assert caught.value.ticket_id == "T-000404"
@@ -111,7 +255,7 @@ def test_get_unknown_ticket_raises_not_found(store: TicketStore) -> None:
 
 def test_get_malformed_id_raises_invalid_id(store: TicketStore) -> None:
     with pytest.raises(InvalidTicketIdError, match="'ticket-7' is invalid.*T-000123"):
-        store.get("ticket-7")
+        store.get("ticket-7", tenant="default")
 
 
 def test_update_writes_only_fields_passed(store: TicketStore) -> None:
@@ -120,7 +264,7 @@ def test_update_writes_only_fields_passed(store: TicketStore) -> None:
     )
     later = MONDAY + timedelta(minutes=5)
 
-    updated = store.update(ticket.id, TicketUpdate(assignee=None), now=later)
+    updated = store.update(ticket.id, TicketUpdate(assignee=None), now=later, tenant="default")
 
     assert updated.assignee is None
     assert updated.team == "l2-product"
@@ -132,7 +276,9 @@ def test_update_writes_only_fields_passed(store: TicketStore) -> None:
 def test_update_status_logs_status_change(store: TicketStore) -> None:
     ticket = store.create(make_draft(), now=MONDAY)
 
-    updated = store.update(ticket.id, TicketUpdate(status=TicketStatus.OPEN), actor="li-na")
+    updated = store.update(
+        ticket.id, TicketUpdate(status=TicketStatus.OPEN), actor="li-na", tenant="default"
+    )
 
     last = updated.events[-1]
     assert updated.status is TicketStatus.OPEN
@@ -144,22 +290,32 @@ def test_update_status_logs_status_change(store: TicketStore) -> None:
 def test_update_same_status_logs_nothing(store: TicketStore) -> None:
     ticket = store.create(make_draft(), now=MONDAY)
 
-    updated = store.update(ticket.id, TicketUpdate(status=TicketStatus.NEW))
+    updated = store.update(ticket.id, TicketUpdate(status=TicketStatus.NEW), tenant="default")
 
     assert [event.kind for event in updated.events] == [EventKind.OPENED]
 
 
 def test_update_unknown_ticket_raises_not_found(store: TicketStore) -> None:
     with pytest.raises(TicketNotFoundError, match="T-000009"):
-        store.update("T-000009", TicketUpdate(priority=Priority.HIGH))
+        store.update("T-000009", TicketUpdate(priority=Priority.HIGH), tenant="default")
 
 
 def test_add_event_keeps_log_order(store: TicketStore) -> None:
     ticket = store.create(make_draft(), now=MONDAY)
-    store.add_event(ticket.id, EventKind.COMMENTED, actor="user-42", data={"text": "Any news?"})
+    store.add_event(
+        ticket.id,
+        EventKind.COMMENTED,
+        actor="user-42",
+        data={"text": "Any news?"},
+        tenant="default",
+    )
 
     updated = store.add_event(
-        ticket.id, EventKind.COMMENTED, actor="li-na", data={"text": "Looking now"}
+        ticket.id,
+        EventKind.COMMENTED,
+        actor="li-na",
+        data={"text": "Looking now"},
+        tenant="default",
     )
 
     assert [event.actor for event in updated.events] == ["assistant", "user-42", "li-na"]
@@ -172,7 +328,7 @@ def test_list_filters_by_each_field(store: TicketStore) -> None:
         make_draft(tier=Tier.L2), fields=TicketUpdate(team="l2-product", assignee="wang-fang")
     )
     pending = store.create(make_draft(tier=Tier.L2), fields=TicketUpdate(team="l2-product"))
-    store.update(pending.id, TicketUpdate(status=TicketStatus.PENDING))
+    store.update(pending.id, TicketUpdate(status=TicketStatus.PENDING), tenant="default")
 
     assert len(store.list()) == 3
     assert [t.id for t in store.list(status=TicketStatus.PENDING)] == [pending.id]
@@ -202,10 +358,10 @@ def test_count_open_by_assignee_skips_finished(store: TicketStore) -> None:
     for _ in range(2):
         store.create(make_draft(), fields=TicketUpdate(assignee="li-na"))
     escalated = store.create(make_draft(), fields=TicketUpdate(assignee="zhao-min"))
-    store.update(escalated.id, TicketUpdate(status=TicketStatus.ESCALATED))
+    store.update(escalated.id, TicketUpdate(status=TicketStatus.ESCALATED), tenant="default")
     for status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
         done = store.create(make_draft(), fields=TicketUpdate(assignee="zhao-min"))
-        store.update(done.id, TicketUpdate(status=status))
+        store.update(done.id, TicketUpdate(status=status), tenant="default")
     store.create(make_draft())
 
     assert store.count_open_by_assignee() == {"li-na": 2, "zhao-min": 1}
@@ -214,10 +370,12 @@ def test_count_open_by_assignee_skips_finished(store: TicketStore) -> None:
 def test_count_open_by_assignee_excludes_ticket(store: TicketStore) -> None:
     first = store.create(make_draft(), fields=TicketUpdate(assignee="li-na"))
     store.create(make_draft(), fields=TicketUpdate(assignee="li-na"))
+    beta_first = store.create(make_draft(tenant="beta"), fields=TicketUpdate(assignee="li-na"))
 
-    counts = store.count_open_by_assignee(exclude_ticket_id=first.id)
+    counts = store.count_open_by_assignee(exclude=first)
 
-    assert counts == {"li-na": 1}
+    assert beta_first.id == first.id
+    assert counts == {"li-na": 2}, "beta's ticket with the same id still counts"
 
 
 def test_sqlite_store_creates_parent_folder(tmp_path: Path) -> None:
@@ -235,7 +393,7 @@ def test_in_memory_sqlite_store_keeps_tickets() -> None:
 
     created = store.create(make_draft())
 
-    assert store.get(created.id).id == created.id
+    assert store.get(created.id, tenant="default").id == created.id
     store.close()
 
 

@@ -28,7 +28,7 @@ def test_assign_ticket_picks_agent_automatically(
 ) -> None:
     ticket = open_l2(store, settings)
 
-    assigned = assign_ticket(store, ticket.id, roster, now=MONDAY_MORNING)
+    assigned = assign_ticket(store, ticket.id, roster, now=MONDAY_MORNING, tenant="default")
 
     assert assigned.team == "l2-product"
     assert assigned.assignee == "l2-amy"
@@ -41,7 +41,9 @@ def test_assign_ticket_to_named_agent(
 ) -> None:
     ticket = open_l2(store, settings)
 
-    assigned = assign_ticket(store, ticket.id, roster, "l2-bo", now=MONDAY_MORNING)
+    assigned = assign_ticket(
+        store, ticket.id, roster, "l2-bo", now=MONDAY_MORNING, tenant="default"
+    )
 
     assert assigned.assignee == "l2-bo"
     assert assigned.team == "l2-product"
@@ -55,7 +57,9 @@ def test_assign_named_agent_notes_missing_skills(
 ) -> None:
     ticket = open_l2(store, settings)
 
-    assigned = assign_ticket(store, ticket.id, roster, "l3-kai", now=MONDAY_MORNING)
+    assigned = assign_ticket(
+        store, ticket.id, roster, "l3-kai", now=MONDAY_MORNING, tenant="default"
+    )
 
     assert assigned.assignee == "l3-kai"
     assert assigned.team == "l3-eng"
@@ -73,7 +77,7 @@ def test_assign_unknown_agent_lists_roster(
     ticket = open_l2(store, settings)
 
     with pytest.raises(ToolFailure, match="'nobody' is not in the roster; use one of: l1-lin"):
-        assign_ticket(store, ticket.id, roster, "nobody")
+        assign_ticket(store, ticket.id, roster, "nobody", tenant="default")
 
 
 def test_assign_named_agent_at_capacity_fails(
@@ -84,9 +88,9 @@ def test_assign_named_agent_at_capacity_fails(
     assert first.assignee == "l2-amy"
 
     with pytest.raises(ToolFailure, match="l2-amy already has 1 open tickets, the capacity is 1"):
-        assign_ticket(store, second.id, roster, "l2-amy")
+        assign_ticket(store, second.id, roster, "l2-amy", tenant="default")
 
-    assert store.get(second.id).assignee is None
+    assert store.get(second.id, tenant="default").assignee is None
 
 
 def test_reassign_does_not_count_ticket_against_its_assignee(
@@ -95,7 +99,9 @@ def test_reassign_does_not_count_ticket_against_its_assignee(
     ticket = open_l2(store, settings, roster)
     assert ticket.assignee == "l2-amy"
 
-    reassigned = assign_ticket(store, ticket.id, roster, "l2-amy", now=MONDAY_MORNING)
+    reassigned = assign_ticket(
+        store, ticket.id, roster, "l2-amy", now=MONDAY_MORNING, tenant="default"
+    )
 
     assert reassigned.assignee == "l2-amy"
 
@@ -107,7 +113,7 @@ def test_assign_queues_when_team_is_full(
         open_l2(store, settings, roster)
     ticket = open_l2(store, settings)
 
-    assigned = assign_ticket(store, ticket.id, roster, now=MONDAY_MORNING)
+    assigned = assign_ticket(store, ticket.id, roster, now=MONDAY_MORNING, tenant="default")
 
     assert assigned.team == "l2-product"
     assert assigned.assignee is None
@@ -116,12 +122,12 @@ def test_assign_queues_when_team_is_full(
 
 def test_assign_closed_ticket_fails(store: TicketStore, roster: Roster, settings: Settings) -> None:
     ticket = open_l2(store, settings)
-    store.update(ticket.id, TicketUpdate(status=TicketStatus.CLOSED))
+    store.update(ticket.id, TicketUpdate(status=TicketStatus.CLOSED), tenant="default")
 
     with pytest.raises(ToolFailure, match="cannot assign ticket T-000001 because it is closed"):
-        assign_ticket(store, ticket.id, roster)
+        assign_ticket(store, ticket.id, roster, tenant="default")
 
 
 def test_assign_unknown_ticket_fails(store: TicketStore, roster: Roster) -> None:
     with pytest.raises(ToolFailure, match="'T-000123' not found"):
-        assign_ticket(store, "T-000123", roster)
+        assign_ticket(store, "T-000123", roster, tenant="default")

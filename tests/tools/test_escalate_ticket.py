@@ -43,6 +43,7 @@ def test_escalate_raises_tier_and_recomputes_sla(
         roster=roster,
         now=ESCALATED_AT,
         settings=settings,
+        tenant="default",
     )
 
     assert escalated.tier is Tier.L2
@@ -67,6 +68,7 @@ def test_escalate_logs_reason_assignment_and_status(
         roster=roster,
         now=ESCALATED_AT,
         settings=settings,
+        tenant="default",
     )
 
     new_events = escalated.events[len(ticket.events) :]
@@ -99,6 +101,7 @@ def test_escalate_with_urgent_priority_uses_wall_clock(
         roster,
         ESCALATED_AT,
         settings=settings,
+        tenant="default",
     )
 
     assert escalated.priority is Priority.URGENT
@@ -111,7 +114,13 @@ def test_escalate_without_roster_clears_assignee(
     ticket = open_at(store, roster, settings)
 
     escalated = escalate_ticket(
-        store, ticket.id, Tier.L3, "Needs a code fix", now=ESCALATED_AT, settings=settings
+        store,
+        ticket.id,
+        Tier.L3,
+        "Needs a code fix",
+        now=ESCALATED_AT,
+        settings=settings,
+        tenant="default",
     )
 
     assert ticket.assignee == "l1-lin"
@@ -137,6 +146,7 @@ def test_escalate_records_reason_code(
         settings=settings,
         reason_code=ReasonCode.INTENT_NEEDS_TIER,
         reason_params={"intent": "bug_report", "tier": "L2"},
+        tenant="default",
     )
 
     event = escalated.events[len(ticket.events)]
@@ -167,26 +177,34 @@ def test_escalate_rejects_non_raising_tier(
     ticket = open_at(store, roster, settings, tier=current)
 
     with pytest.raises(ToolFailure, match=f"from {current} to {target}.*{hint}"):
-        escalate_ticket(store, ticket.id, target, "why not", roster=roster, settings=settings)
+        escalate_ticket(
+            store, ticket.id, target, "why not", roster=roster, settings=settings, tenant="default"
+        )
 
-    assert store.get(ticket.id) == ticket
+    assert store.get(ticket.id, tenant="default") == ticket
 
 
 def test_escalate_requires_reason(store: TicketStore, roster: Roster, settings: Settings) -> None:
     ticket = open_at(store, roster, settings)
 
     with pytest.raises(ToolFailure, match="without a reason"):
-        escalate_ticket(store, ticket.id, Tier.L2, "   ", roster=roster, settings=settings)
+        escalate_ticket(
+            store, ticket.id, Tier.L2, "   ", roster=roster, settings=settings, tenant="default"
+        )
 
 
 def test_escalate_unknown_ticket_fails(store: TicketStore, settings: Settings) -> None:
     with pytest.raises(ToolFailure, match="'T-000077' not found"):
-        escalate_ticket(store, "T-000077", Tier.L2, "Needs a specialist", settings=settings)
+        escalate_ticket(
+            store, "T-000077", Tier.L2, "Needs a specialist", settings=settings, tenant="default"
+        )
 
 
 def test_escalate_malformed_id_fails(store: TicketStore, settings: Settings) -> None:
     with pytest.raises(ToolFailure, match="'77' is invalid"):
-        escalate_ticket(store, "77", Tier.L2, "Needs a specialist", settings=settings)
+        escalate_ticket(
+            store, "77", Tier.L2, "Needs a specialist", settings=settings, tenant="default"
+        )
 
 
 @pytest.mark.parametrize("status", [TicketStatus.RESOLVED, TicketStatus.CLOSED])
@@ -194,10 +212,18 @@ def test_escalate_finished_ticket_fails(
     store: TicketStore, roster: Roster, settings: Settings, status: TicketStatus
 ) -> None:
     ticket = open_at(store, roster, settings)
-    store.update(ticket.id, TicketUpdate(status=status))
+    store.update(ticket.id, TicketUpdate(status=status), tenant="default")
 
     with pytest.raises(ToolFailure, match=f"because it is {status.value}"):
-        escalate_ticket(store, ticket.id, Tier.L2, "Came back", roster=roster, settings=settings)
+        escalate_ticket(
+            store,
+            ticket.id,
+            Tier.L2,
+            "Came back",
+            roster=roster,
+            settings=settings,
+            tenant="default",
+        )
 
 
 def test_escalate_does_not_count_ticket_against_itself(
@@ -215,6 +241,7 @@ def test_escalate_does_not_count_ticket_against_itself(
         roster=roster,
         now=ESCALATED_AT,
         settings=settings,
+        tenant="default",
     )
 
     assert escalated.assignee == "l3-kai"

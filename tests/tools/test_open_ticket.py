@@ -17,7 +17,7 @@ def test_open_ticket_is_committed(store: TicketStore, store_url: str, settings: 
     ticket = open_ticket(store, make_draft(), now=MONDAY_MORNING, settings=settings)
 
     other = TicketStore(store_url)
-    loaded = other.get(ticket.id)
+    loaded = other.get(ticket.id, tenant="default")
     other.close()
     assert loaded == ticket
 

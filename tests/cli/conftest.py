@@ -1,0 +1,41 @@
+"""A data dir with the sample KB, and a runner of the real `assistant` command on it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import Settings
+from retrieval.ingest import ingest_folder
+from retrieval.knowledge_base import KnowledgeBase
+from tests.conftest import REPO_ROOT, SAMPLE_KB
+
+CLI_TIMEOUT_SECONDS = 60
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir with the sample KB ingested as the default KB."""
+    path = tmp_path_factory.mktemp("cli") / "data"
+    ingest_folder(KnowledgeBase(Settings(data_dir=path), "default.default"), SAMPLE_KB)
+    return path
+
+
+def run_cli(
+    data_dir: Path, *args: str, stdin: bytes = b"", lang: str = "en_US.UTF-8"
+) -> subprocess.CompletedProcess[bytes]:
+    """Run `python -m cli.main ARGS` on a data dir in a locale, and return what it printed."""
+    env = os.environ | {"ASSISTANT_DATA_DIR": str(data_dir), "LANG": lang, "LC_ALL": ""}
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args],
+        input=stdin,
+        capture_output=True,
+        env=env,
+        cwd=REPO_ROOT,
+        timeout=CLI_TIMEOUT_SECONDS,
+        check=False,
+    )

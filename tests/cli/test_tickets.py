@@ -1,0 +1,89 @@
+"""`assistant tickets show` and `tickets list`: ticket ids are numbered per tenant."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import Settings, get_settings
+from assistant.tickets import TicketStore
+from cli.main import main
+from tests.tickets.factories import make_draft
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Data dir whose database has T-000001 and T-000002 of default and T-000001 of beta."""
+    path = tmp_path / "data"
+    store = TicketStore(Settings(data_dir=path).resolved_database_url)
+    try:
+        store.create(make_draft(subject="Default's first"))
+        store.create(make_draft(tenant="beta", subject="Beta's first"))
+        store.create(make_draft(subject="Default's second"))
+    finally:
+        store.close()
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(path))
+    monkeypatch.delenv("ASSISTANT_DATABASE_URL", raising=False)
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    monkeypatch.setenv("LC_ALL", "")
+    get_settings.cache_clear()
+    yield path
+    get_settings.cache_clear()
+
+
+def test_show_resolves_id_in_tenant(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    beta_code = main(["tickets", "show", "T-000001", "--tenant", "beta", "--json"])
+    beta = json.loads(capsys.readouterr().out)
+    default_code = main(["tickets", "show", "t-1", "--json"])
+    default = json.loads(capsys.readouterr().out)
+
+    assert beta_code == 0
+    assert beta["id"] == "T-000001"
+    assert beta["tenant"] == "beta"
+    assert beta["subject"] == "Beta's first"
+    assert default_code == 0
+    assert default["tenant"] == "default"
+    assert default["subject"] == "Default's first"
+
+
+@pytest.mark.parametrize(
+    ("ticket_id", "tenant", "message"),
+    [
+        (
+            "T-000002",
+            "beta",
+            "Error: ticket 'T-000002' was not found; check the id, or list the tickets to find it",
+        ),
+        ("T-000001", "Beta Corp", "Error: invalid tenant name 'Beta Corp'"),
+    ],
+    ids=["other-tenant-number", "invalid-tenant"],
+)
+def test_show_fails_with_one_line(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], ticket_id: str, tenant: str, message: str
+) -> None:
+    code = main(["tickets", "show", ticket_id, "--tenant", tenant])
+
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    assert captured.err.startswith(message)
+    assert len(captured.err.splitlines()) == 1
+
+
+def test_list_shows_tenant_of_each_id(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    every_code = main(["tickets", "list"])
+    every = capsys.readouterr().out.splitlines()
+    beta_code = main(["tickets", "list", "--tenant", "beta", "--json"])
+    beta = json.loads(capsys.readouterr().out)
+
+    assert every_code == 0
+    assert [line.split()[:2] for line in every] == [
+        ["T-000002", "default"],
+        ["T-000001", "beta"],
+        ["T-000001", "default"],
+    ]
+    assert beta_code == 0
+    assert [(ticket["id"], ticket["tenant"]) for ticket in beta] == [("T-000001", "beta")]
