@@ -8,6 +8,8 @@ PORT ?= 8000
 
 CHROMIUM := /usr/bin/chromium
 CHROMEDRIVER := /usr/bin/chromedriver
+# Debian's Noto CJK fonts, so screenshots of the Chinese pages show characters, not boxes.
+CJK_FONT_PACKAGE := fonts-noto-cjk
 # CI runs as root; elsewhere apt-get needs sudo.
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
@@ -21,11 +23,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Debian's Chromium and ChromeDriver for the browser tests in tests/web.
+# Debian's Chromium, ChromeDriver and a CJK font for the browser tests in tests/web; apt-get
+# runs when one of them is missing.
 browsers:
-	@if [ ! -x $(CHROMIUM) ] || [ ! -x $(CHROMEDRIVER) ]; then \
+	@if [ ! -x $(CHROMIUM) ] || [ ! -x $(CHROMEDRIVER) ] || \
+		! dpkg-query -W -f='$${Status}' $(CJK_FONT_PACKAGE) 2>/dev/null | grep -q 'ok installed'; then \
 		$(SUDO) apt-get update && \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y chromium chromium-driver $(CJK_FONT_PACKAGE); \
 	fi
 
 # Ingest the sample KB as tenant default's KB `default` (unchanged files are skipped), create

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.body_limit import BodySizeLimitMiddleware
 from api.errors import install_error_handlers, internal_error_response
+from api.json_body import JsonBodyCheckMiddleware
 from api.logs import configure_logging, request_id_var
 from api.resources import Resources
 from api.routes import chat, completions, drafts, feedback, kb, onboarding, ops, tickets
@@ -120,7 +121,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
-    # The last middleware added runs first: the request id is set before the span starts.
+    # The last middleware added runs first: the request id is set before the span starts, and
+    # a JSON body is checked only after its size.
+    app.add_middleware(JsonBodyCheckMiddleware)
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_body_bytes=app_settings.api_max_body_bytes,

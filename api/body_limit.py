@@ -57,7 +57,7 @@ class BodySizeLimitMiddleware:
             if messages is None:
                 await self._reject(scope, receive, send, limit)
                 return
-            receive = _replay(messages, receive)
+            receive = replay_body(messages, receive)
         await self.app(scope, receive, send)
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
@@ -104,7 +104,7 @@ async def _read_body_up_to(receive: Receive, limit: int) -> list[Message] | None
             return messages
 
 
-def _replay(messages: list[Message], receive: Receive) -> Receive:
+def replay_body(messages: list[Message], receive: Receive) -> Receive:
     """Return a `receive` that yields `messages` first, then the connection's own."""
     pending = list(messages)
 

@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, params
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -66,6 +66,17 @@ class RateLimitExceededError(AssistantError):
 
 class PayloadTooLargeError(InputError):
     """Raised when a message or an uploaded file is over its size limit."""
+
+
+class UnsupportedParameterError(InputError):
+    """Raised when a request sets an OpenAI parameter that this service cannot honor.
+
+    Its error body also has OpenAI's `param` and `type` fields, which the OpenAI SDKs read.
+    """
+
+    def __init__(self, param: str, message: str, *, code: str, **params: object) -> None:
+        super().__init__(message, code=code, param=param, **params)
+        self.param = param
 
 
 class EmptyMessageError(InputError):
@@ -134,12 +145,15 @@ async def _handle_assistant_error(request: Request, error: AssistantError) -> JS
     if status >= 500:
         logger.error("request failed: %s", error, exc_info=error)
     code, message = describe_error(error, request_language(request))
+    body = error_body(code, message)
+    if isinstance(error, UnsupportedParameterError):
+        body["error"] |= {"param": error.param, "type": "invalid_request_error"}
     headers: dict[str, str] = {}
     if isinstance(error, AuthenticationError):
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(error, RateLimitExceededError):
         headers["Retry-After"] = str(error.retry_after)
-    return JSONResponse(error_body(code, message), status_code=status, headers=headers)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _is_unparsed_body(errors: Sequence[Mapping[str, Any]]) -> bool:
@@ -151,15 +165,38 @@ def _is_unparsed_body(errors: Sequence[Mapping[str, Any]]) -> bool:
     )
 
 
-async def _handle_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
-    language = request_language(request)
-    if _is_unparsed_body(error.errors()):
-        content_type = request.headers.get("content-type", "")[:MAX_SHOWN_CONTENT_TYPE_CHARS]
-        message = translate("error_unsupported_media_type", language, content_type=content_type)
-        return JSONResponse(error_body("unsupported_media_type", message), status_code=415)
-    detail = describe_validation_errors(error.errors(), language)
+def _expects_form(request: Request) -> bool:
+    """Return whether the request's route reads its body as a form, such as a file upload."""
+    body_field = getattr(request.scope.get("route"), "body_field", None)
+    return body_field is not None and isinstance(body_field.field_info, params.Form)
+
+
+def _is_multipart(request: Request) -> bool:
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return media_type == "multipart/form-data"
+
+
+def validation_error_response(
+    errors: Sequence[Mapping[str, Any]], language: Language
+) -> JSONResponse:
+    """Return the 422 that names each invalid field of a request, in `language`."""
+    detail = describe_validation_errors(errors, language)
     message = translate("error_invalid_request", language, detail=detail)
     return JSONResponse(error_body("invalid_request", message), status_code=422)
+
+
+async def _handle_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+    language = request_language(request)
+    content_type = request.headers.get("content-type", "")[:MAX_SHOWN_CONTENT_TYPE_CHARS]
+    if _expects_form(request) and not _is_multipart(request):
+        # Without a multipart body the form is empty, and pydantic would only report the
+        # missing fields.
+        message = translate("error_multipart_required", language, content_type=content_type)
+        return JSONResponse(error_body("unsupported_media_type", message), status_code=415)
+    if _is_unparsed_body(error.errors()):
+        message = translate("error_unsupported_media_type", language, content_type=content_type)
+        return JSONResponse(error_body("unsupported_media_type", message), status_code=415)
+    return validation_error_response(error.errors(), language)
 
 
 async def _handle_http_exception(request: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -10,6 +10,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictInt,
     StringConstraints,
     field_validator,
     model_validator,
@@ -175,8 +176,18 @@ class CompletionMessage(BaseModel):
         return "".join(part.text or "" for part in self.content if part.type == "text")
 
 
+class StreamOptions(BaseModel):
+    """Options of a streamed chat completion."""
+
+    model_config = ConfigDict(extra="allow")
+
+    include_usage: bool = False
+    """Send a last chunk with the token usage of the request and no choices, as OpenAI does."""
+
+
 class ChatCompletionRequest(BaseModel):
-    """OpenAI chat-completions request; fields this service does not use are accepted."""
+    """OpenAI chat-completions request. Fields this service does not use are accepted, except
+    `n` above 1 and tool or function definitions, which get 400."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -185,6 +196,11 @@ class ChatCompletionRequest(BaseModel):
 
     messages: list[CompletionMessage] = Field(min_length=1)
     stream: bool = False
+    stream_options: StreamOptions | None = None
+    """Options of a stream; only allowed when `stream` is true."""
+
+    n: StrictInt | None = Field(default=None, ge=1)
+    """Number of choices; this service returns one, so a value above 1 gets 400."""
     user: str | None = Field(default=None, max_length=200)
     """End-user id: the ticket requester, and the conversation when none is given."""
 
@@ -295,10 +311,10 @@ class SurveyCreate(BaseModel):
     """The survey at the end of a conversation; at least one field must be given."""
 
     conversation_id: str = Field(min_length=1, max_length=MAX_CONVERSATION_ID_CHARS)
-    csat: int | None = Field(default=None, ge=1, le=5)
+    csat: StrictInt | None = Field(default=None, ge=1, le=5)
     """Customer satisfaction, 1 (very unsatisfied) to 5 (very satisfied)."""
 
-    nps: int | None = Field(default=None, ge=0, le=10)
+    nps: StrictInt | None = Field(default=None, ge=0, le=10)
     """Likelihood that the user recommends the product, 0 (not at all) to 10 (extremely likely)."""
 
     comment: str | None = Field(default=None, max_length=MAX_COMMENT_CHARS)
@@ -414,5 +430,15 @@ class TourUpdate(BaseModel):
     """End of the user's guided tour: completed or skipped."""
 
     status: TourStatus
-    steps_seen: int | None = Field(default=None, ge=0, le=100)
+    steps_seen: StrictInt | None = Field(default=None, ge=0, le=100)
     """Number of steps the user saw before completing or skipping."""
+
+
+class TenantKbList(BaseModel):
+    """The KBs of the caller's tenant that have documents in their index."""
+
+    kbs: list[str]
+    """KB names without the tenant prefix, sorted."""
+
+    default: str = DEFAULT_KB
+    """The KB that chat and the reports use when a request names none."""

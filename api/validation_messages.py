@@ -74,6 +74,8 @@ MAPPED_TYPES: tuple[str, ...] = (
     "draft_reason_required",
     "survey_empty",
     "incident_update_empty",
+    "text_nul",
+    "text_surrogate",
 )
 """Error types with a `validation_<type>` message, including this API's custom types."""
 

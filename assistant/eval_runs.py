@@ -51,8 +51,12 @@ class EvalRunSummary(BaseModel):
     """One eval run as the run list shows it."""
 
     id: str
-    created_at: datetime
-    """Time in the report's file name, else the file's modification time (UTC)."""
+    created_at: datetime | None
+    """When the run was made: the report's `created_at`, else the time in its file name (UTC).
+
+    None when the report records neither, as in a baseline written before reports had
+    `created_at`. A file's modification time is not used, because a git clone sets it.
+    """
 
     git_commit: str | None
     engine: str | None
@@ -99,13 +103,16 @@ class EvalRunReader:
         self.baseline_path = baseline_path
 
     def list_runs(self) -> list[EvalRunSummary]:
-        """Return every readable run, oldest first; unreadable reports are logged and skipped."""
+        """Return every readable run, oldest first; unreadable reports are logged and skipped.
+
+        Runs without a known time come first.
+        """
         runs = []
         for run_id, path in self._report_paths():
             report = _read_report(path)
             if report is not None:
-                runs.append(_summarize(run_id, path, report))
-        return sorted(runs, key=lambda run: run.created_at)
+                runs.append(_summarize(run_id, report))
+        return sorted(runs, key=_run_order)
 
     def get_run(self, run_id: str) -> EvalRunDetail:
         """Return one run.
@@ -119,7 +126,7 @@ class EvalRunReader:
         if report is None:
             raise EvalRunNotFoundError(run_id)
 
-        return _detail(run_id, path, report)
+        return _detail(run_id, report)
 
     def _report_paths(self) -> list[tuple[str, Path]]:
         paths = []
@@ -161,12 +168,25 @@ def _read_report(path: Path) -> dict[str, Any] | None:
     return report
 
 
-def _created_at(run_id: str, path: Path) -> datetime:
+def _created_at(run_id: str, report: dict[str, Any]) -> datetime | None:
+    recorded = report.get("created_at")
+    if isinstance(recorded, str):
+        try:
+            parsed = datetime.fromisoformat(recorded)
+        except ValueError:
+            logger.warning("eval run %s: created_at %r is not an ISO time", run_id, recorded)
+        else:
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
     stamp = run_id.removeprefix(REPORT_PREFIX)
     try:
         return datetime.strptime(stamp, _STAMP_FORMAT).replace(tzinfo=UTC)
     except ValueError:
-        return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+        return None
+
+
+def _run_order(run: EvalRunSummary) -> tuple[bool, datetime]:
+    return (run.created_at is not None, run.created_at or datetime.min.replace(tzinfo=UTC))
 
 
 def _number(value: object) -> float | None:
@@ -184,13 +204,13 @@ def _case_count(metric: object, cases: object) -> int:
     return len(cases) if isinstance(cases, list) else 0
 
 
-def _summarize(run_id: str, path: Path, report: dict[str, Any]) -> EvalRunSummary:
+def _summarize(run_id: str, report: dict[str, Any]) -> EvalRunSummary:
     metrics = report["metrics"]
     config = report.get("config")
     cases = report.get("cases")
     return EvalRunSummary(
         id=run_id,
-        created_at=_created_at(run_id, path),
+        created_at=_created_at(run_id, report),
         git_commit=report.get("git_commit"),
         engine=config.get("engine") if isinstance(config, dict) else None,
         cases=_case_count(metrics.get("cases"), cases),
@@ -216,8 +236,8 @@ def _failing_case(case: dict[str, Any]) -> FailingCase:
     )
 
 
-def _detail(run_id: str, path: Path, report: dict[str, Any]) -> EvalRunDetail:
-    summary = _summarize(run_id, path, report)
+def _detail(run_id: str, report: dict[str, Any]) -> EvalRunDetail:
+    summary = _summarize(run_id, report)
     cases = report.get("cases")
     if not isinstance(cases, list):
         cases = []

@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     chunk_max_tokens: int = Field(default=350, ge=50, le=4000)
     """Token budget of one KB chunk, counted with tiktoken's cl100k_base."""
 
+    ingest_max_file_bytes: int = Field(default=5_000_000, ge=1)
+    """Largest KB file that ingest reads, in bytes; larger files are skipped with the reason.
+
+    The pages of two real product manuals measure at most about 120 KB, while one 48 MB
+    Markdown file took several minutes to ingest.
+    """
+
     retrieval_top_k: int = Field(default=5, ge=1, le=50)
     """Number of chunks the agent retrieves for one question."""
 

@@ -2,17 +2,51 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from typing import Literal
+
 from assistant.errors import InputError
 
 MAX_MESSAGE_CHARS = 4000
 """Longest user message accepted; longer text is usually a pasted log that belongs in a ticket."""
+
+_UNSTORABLE_RE = re.compile("[\x00\ud800-\udfff]")
+"""NUL, which PostgreSQL text columns reject, and unpaired UTF-16 surrogates, which have no
+UTF-8 encoding, so neither SQLite nor PostgreSQL nor a JSON response can hold them."""
+
+
+@dataclass(frozen=True)
+class UnstorableCharacter:
+    """A character in a text that no store of the assistant accepts."""
+
+    kind: Literal["nul", "surrogate"]
+    position: int
+    """1-based index of the character in the text, counted in code points."""
+
+    code_point: str
+    """The character as `U+XXXX`."""
+
+
+def find_unstorable_character(text: str) -> UnstorableCharacter | None:
+    """Return the first NUL or unpaired surrogate in `text`, or None when it has neither."""
+    match = _UNSTORABLE_RE.search(text)
+    if match is None:
+        return None
+    character = match.group()
+    return UnstorableCharacter(
+        kind="nul" if character == "\x00" else "surrogate",
+        position=match.start() + 1,
+        code_point=f"U+{ord(character):04X}",
+    )
 
 
 def validate_message(message: str) -> str:
     """Return the message stripped of surrounding blanks.
 
     Raises:
-        InputError: when the message is empty or longer than MAX_MESSAGE_CHARS.
+        InputError: when the message is empty, longer than MAX_MESSAGE_CHARS, or contains a
+            character that no store accepts (see `find_unstorable_character`).
     """
     stripped = message.strip()
     if not stripped:
@@ -27,5 +61,15 @@ def validate_message(message: str) -> str:
             code="message_too_long",
             length=len(stripped),
             limit=MAX_MESSAGE_CHARS,
+        )
+    # The position counts from the start of the text as typed, before stripping.
+    unstorable = find_unstorable_character(message)
+    if unstorable is not None:
+        raise InputError(
+            f"the message contains the character {unstorable.code_point} at character "
+            f"{unstorable.position}, which cannot be stored; remove it and try again",
+            code=f"message_{unstorable.kind}",
+            position=unstorable.position,
+            code_point=unstorable.code_point,
         )
     return stripped

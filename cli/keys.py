@@ -143,9 +143,15 @@ def _list_keys(store: KeyStore, *, as_json: bool) -> None:
     if as_json:
         _write(json.dumps([r.model_dump(mode="json") for r in records], ensure_ascii=False))
         return
-    for record in records:
-        state = "active" if record.active else "revoked"
-        _write(f"{record.id} {record.tenant} {record.role.value:<6} {state:<7} {record.name}")
+    # Tenant names and roles are ASCII, so their length is their width on a terminal.
+    rows = [
+        (record.id, record.tenant, record.role.value, "active" if record.active else "revoked")
+        for record in records
+    ]
+    widths = [max((len(row[column]) for row in rows), default=0) for column in range(4)]
+    for row, record in zip(rows, records, strict=True):
+        cells = [value.ljust(width) for value, width in zip(row, widths, strict=True)]
+        _write(" ".join([*cells, record.name]))
 
 
 def _bootstrap(store: KeyStore, tenant: str) -> None:

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +93,7 @@ def build_report(
     kb_name: str,
     seconds: float,
 ) -> dict[str, Any]:
-    """Return the JSON report: metrics, per-case results, config, commit and timings."""
+    """Return the JSON report: metrics, per-case results, config, commit, end time and timings."""
     return {
         "metrics": summarize(results, args.repeat),
         "intent_confusion": intent_confusion(results),
@@ -107,6 +108,7 @@ def build_report(
             "tolerances": str(DEFAULT_TOLERANCES),
         },
         "git_commit": _git_commit(),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(seconds, 3),
         "cases": [vars(result) for result in results],
     }

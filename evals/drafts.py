@@ -40,6 +40,8 @@ DRAFT_SCAFFOLDING_KEYS = (
     "draft_investigating",
     "draft_follow_up",
     "draft_signoff",
+    "draft_check_billing",
+    "draft_ask_topic",
     "bug_missing_details",
 )
 """Catalog sentences that frame a draft. They are not KB content, so groundedness skips them."""

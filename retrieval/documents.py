@@ -40,6 +40,10 @@ TEXT_SUFFIXES = frozenset({".txt"})
 DEFAULT_ROLES: tuple[str, ...] = tuple(role.value for role in Role)
 DEFAULT_MODULE = "general"
 BINARY_SNIFF_BYTES = 8192
+OUTSIDE_KB_CODE = "outside_kb"
+"""Skip code of a symbolic link whose target lies outside the KB folder."""
+MAX_FILE_BYTES_ENV = "ASSISTANT_INGEST_MAX_FILE_BYTES"
+"""The setting that raises the size limit of one KB file, named in the skip reason."""
 """A NUL byte in this many leading bytes marks a file as binary."""
 
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -160,21 +164,92 @@ def iter_kb_files(root: Path) -> Iterator[Path]:
     """Yield the KB files under `root` recursively, sorted by relative path.
 
     KB files end in .md, .markdown, .txt, .html or .htm (any case). Files and folders whose
-    names start with a dot are skipped, and symbolic links to folders are not followed.
+    names start with a dot are skipped, and so are the links that `scan_kb_folder` skips.
     """
-    found: list[tuple[str, Path]] = []
-    for folder, subfolders, files in os.walk(root):
-        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
-        for name in files:
-            path = Path(folder) / name
-            if not name.startswith(".") and path.suffix.lower() in KB_FILE_SUFFIXES:
-                found.append((path.relative_to(root).as_posix(), path))
-    for _, path in sorted(found):
-        yield path
+    yield from scan_kb_folder(root)[0]
 
 
-def load_documents(root: Path) -> tuple[list[Document], list[SkippedFile]]:
+def scan_kb_folder(root: Path) -> tuple[list[Path], list[SkippedFile]]:
+    """Find the KB files under `root`, and the symbolic links that are not followed.
+
+    A link is followed when its target lies inside `root`. A link to a file or folder outside
+    `root` is skipped, and so is a link to a folder that contains the link, which would loop.
+    The files are sorted by relative path and keep the link names in their paths.
+    """
+    walk = _KbWalk(root, _real_path(root))
+    walk.visit(root, frozenset({walk.real_root}))
+    walk.found.sort()
+    walk.skipped.sort(key=lambda skipped: skipped.doc)
+    return [path for _, path in walk.found], walk.skipped
+
+
+@dataclass
+class _KbWalk:
+    """The state of one walk of a KB folder."""
+
+    root: Path
+    real_root: Path
+    found: list[tuple[str, Path]] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+    def visit(self, folder: Path, real_parents: frozenset[Path]) -> None:
+        """Collect the KB files under `folder`; `real_parents` are the real paths walked so far."""
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError as error:
+            logger.warning("Cannot list KB folder %s: %s", folder, error.strerror)
+            return
+
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.name.startswith("."):
+                continue
+            if _is_folder(entry):
+                self._visit_folder(path, real_parents)
+            elif path.suffix.lower() in KB_FILE_SUFFIXES:
+                self._add_file(path, entry.is_symlink())
+
+    def _visit_folder(self, path: Path, real_parents: frozenset[Path]) -> None:
+        real = _real_path(path)
+        if not real.is_relative_to(self.real_root):
+            self._skip(path, OUTSIDE_KB_CODE, real)
+        elif real in real_parents:
+            self._skip(path, "symlink_loop", real)
+        else:
+            self.visit(path, real_parents | {real})
+
+    def _add_file(self, path: Path, is_link: bool) -> None:
+        real = _real_path(path) if is_link else None
+        if real is not None and not real.is_relative_to(self.real_root):
+            self._skip(path, OUTSIDE_KB_CODE, real)
+        else:
+            self.found.append((self._doc(path), path))
+
+    def _skip(self, path: Path, code: str, target: Path) -> None:
+        error = DocumentError(self._doc(path), code, target=repr(str(target)))
+        logger.info("Skipped KB path %s: %s", error.doc, error.reason)
+        self.skipped.append(error.to_skipped())
+
+    def _doc(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    """Tell whether an entry is a folder or links to one; a link loop is neither."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def load_documents(
+    root: Path, *, max_file_bytes: int | None = None
+) -> tuple[list[Document], list[SkippedFile]]:
     """Load every KB file under `root`, returning the files that cannot be loaded as skipped.
+
+    Args:
+        root: The KB folder.
+        max_file_bytes: Files larger than this are skipped; None loads files of any size.
 
     Raises:
         InputError: `root` is not a folder.
@@ -183,25 +258,36 @@ def load_documents(root: Path) -> tuple[list[Document], list[SkippedFile]]:
         raise InputError(f"KB folder {str(root)!r} does not exist or is not a folder")
 
     documents: list[Document] = []
-    skipped: list[SkippedFile] = []
-    for path in iter_kb_files(root):
+    paths, skipped = scan_kb_folder(root)
+    for path in paths:
         try:
-            documents.append(load_document(path, root))
+            documents.append(load_document(path, root, max_file_bytes=max_file_bytes))
         except DocumentError as error:
             logger.info("Skipped KB file %s: %s", error.doc, error.reason)
             skipped.append(error.to_skipped())
+    skipped.sort(key=lambda file: file.doc)
     return documents, skipped
 
 
-def load_document(path: Path, root: Path) -> Document:
+def load_document(path: Path, root: Path, *, max_file_bytes: int | None = None) -> Document:
     """Read one KB file into a `Document`.
 
+    Args:
+        path: The file, inside `root`.
+        root: The KB folder; `Document.doc` is relative to it.
+        max_file_bytes: A larger file is rejected; None reads files of any size.
+
     Raises:
-        DocumentError: the file is binary, not UTF-8, empty, or has invalid front matter or an
+        DocumentError: the file is a link to a path outside `root`, larger than
+            `max_file_bytes`, binary, not UTF-8, empty, or has invalid front matter or an
             invalid value in a `<meta>` tag.
     """
     doc = _relative_doc(path, root)
     try:
+        real = _real_path(path)
+        if not real.is_relative_to(_real_path(root)):
+            raise DocumentError(doc, OUTSIDE_KB_CODE, target=repr(str(real)))
+        _check_size(doc, path.stat().st_size, max_file_bytes)
         raw = path.read_bytes()
     except OSError as error:
         raise DocumentError(doc, "unreadable", error=str(error.strerror)) from error
@@ -270,6 +356,31 @@ def _module_of_folder(folder: str) -> str | None:
         if any(f"-{keyword}-" in padded for keyword in keywords):
             return module
     return None
+
+
+def _real_path(path: Path) -> Path:
+    """Resolve the links in `path`, stopping at a symbolic link loop.
+
+    `Path.resolve` raises RuntimeError on a loop before Python 3.13, and `os.path.realpath`
+    returns the path up to the loop instead, so reading the file then fails with ELOOP.
+    """
+    return Path(os.path.realpath(path))
+
+
+def _check_size(doc: str, size: int, max_file_bytes: int | None) -> None:
+    if max_file_bytes is not None and size > max_file_bytes:
+        raise DocumentError(
+            doc,
+            "too_large",
+            size=format_megabytes(size),
+            limit=format_megabytes(max_file_bytes),
+            setting=MAX_FILE_BYTES_ENV,
+        )
+
+
+def format_megabytes(size: int) -> str:
+    """Format a byte count as megabytes with the exact count ("48.2 MB (48,211,010 bytes)")."""
+    return f"{size / 1_000_000:.1f} MB ({size:,} bytes)"
 
 
 def _relative_doc(path: Path, root: Path) -> str:

@@ -11,7 +11,13 @@ from assistant.errors import InputError
 from assistant.text import ANALYZER_VERSION, tokenize
 from retrieval.chunk_store import StoredChunk
 from retrieval.chunking import Chunk, chunk_document
-from retrieval.documents import Document, SkippedFile, iter_kb_files, load_documents
+from retrieval.documents import (
+    OUTSIDE_KB_CODE,
+    Document,
+    SkippedFile,
+    iter_kb_files,
+    load_documents,
+)
 from retrieval.keyword_index import KeywordIndex
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.search import NO_REMOVAL_KEY
@@ -59,7 +65,8 @@ def ingest_folder(kb: KnowledgeBase, root: Path, *, prune: bool = False) -> Inge
 
     Unchanged files are skipped, changed files replace their chunks, and with `prune` the files
     that are gone from `root` leave the index. Bad files are skipped and reported; a file that
-    turned bad keeps its previous chunks.
+    turned bad keeps its previous chunks. Symbolic links whose target lies outside `root` are
+    skipped, and the files that an earlier ingest indexed through them are removed.
 
     Raises:
         InputError: when `root` is not an existing folder.
@@ -73,7 +80,7 @@ def ingest_folder(kb: KnowledgeBase, root: Path, *, prune: bool = False) -> Inge
             code="kb_folder_missing",
             path=str(root),
         )
-    documents, skipped = load_documents(root)
+    documents, skipped = load_documents(root, max_file_bytes=kb.settings.ingest_max_file_bytes)
     report = IngestReport(kb=kb.name, root=str(root), skipped=skipped)
     report.left_out = [LeftOutLine(d.doc, line) for d in documents for line in d.left_out]
     store = kb.chunk_store
@@ -92,9 +99,12 @@ def ingest_folder(kb: KnowledgeBase, root: Path, *, prune: bool = False) -> Inge
             _store_document(kb, document)
             (report.updated if document.doc in known else report.added).append(document.doc)
         report.reembedded = reembed
+        for doc in _linked_outside(known, skipped):
+            kb.vector_store.delete(store.remove_file(doc))
+            report.removed.append(doc)
         if prune:
             present = {path.relative_to(root).as_posix() for path in iter_kb_files(root)}
-            for doc in sorted(set(known) - present):
+            for doc in sorted(set(known) - present - set(report.removed)):
                 kb.vector_store.delete(store.remove_file(doc))
                 report.removed.append(doc)
         store.set_meta("embedder_id", kb.embedder.embedder_id)
@@ -122,6 +132,18 @@ def ingest_folder(kb: KnowledgeBase, root: Path, *, prune: bool = False) -> Inge
         report.seconds,
     )
     return report
+
+
+def _linked_outside(known: dict[str, str], skipped: list[SkippedFile]) -> list[str]:
+    """Return the indexed files that are now links out of the KB folder, or lie under one.
+
+    Unlike a file that turned bad, these leave the index even without `prune`, because an
+    older ingest followed such links and their text must not stay searchable.
+    """
+    outside = [file.doc for file in skipped if file.code == OUTSIDE_KB_CODE]
+    return sorted(
+        doc for doc in known if any(doc == path or doc.startswith(path + "/") for path in outside)
+    )
 
 
 def remove_documents(kb: KnowledgeBase, docs: list[str]) -> list[str]:

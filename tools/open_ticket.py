@@ -47,7 +47,9 @@ def open_ticket(
     """
     settings = settings or get_settings()
     opened_at = resolve_now(now)
-    due = compute_due_times(draft.tier, opened_at, settings, priority=draft.priority)
+    due = compute_due_times(
+        draft.tier, opened_at, settings, priority=draft.priority, intent=draft.intent
+    )
     fields = due.model_dump(exclude_none=True)
 
     events = []

@@ -29,7 +29,7 @@ from api.conversation import (
     split_deltas,
 )
 from api.deps import ChatKeyDep, LanguageDep, ResourcesDep
-from api.errors import describe_error, error_body
+from api.errors import UnsupportedParameterError, describe_error, error_body
 from api.resources import Resources
 from api.schemas import ChatCompletionRequest, ModelList, ModelPublic
 from assistant.domain import Language
@@ -45,6 +45,9 @@ logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["openai"])
 
 MODEL_PREFIX = "assistant-"
+
+TOOL_PARAMETERS = ("tools", "tool_choice", "functions", "function_call")
+"""OpenAI parameters that define tools or functions, which the assistant never calls."""
 
 
 def _model_id(kb: str) -> str:
@@ -88,6 +91,7 @@ async def create_chat_completion(
     The conversation is `conversation_id` when given, else one per `user`, else a new one
     for every request.
     """
+    _check_supported(body)
     kb = _kb_of_model(body.model)
     question = check_message(_last_user_text(body), resources.settings.api_max_message_chars)
     conversation_id = new_conversation_id(key.tenant, _conversation_id(body))
@@ -97,10 +101,39 @@ async def create_chat_completion(
         return _completion(turn, body.model, question)
 
     await to_thread.run_sync(resources.agents.get, key.tenant, kb)
+    include_usage = body.stream_options is not None and body.stream_options.include_usage
     chunks = _completion_chunks(
-        resources, key.tenant, kb, question, user, conversation_id, body.model, language
+        resources,
+        key.tenant,
+        kb,
+        question,
+        user,
+        conversation_id,
+        body.model,
+        language,
+        include_usage=include_usage,
     )
     return StreamingResponse(chunks, media_type="text/event-stream")
+
+
+def _check_supported(body: ChatCompletionRequest) -> None:
+    """Raise UnsupportedParameterError for an option that the response could not honor."""
+    if body.n is not None and body.n > 1:
+        raise UnsupportedParameterError(
+            "n", f"n={body.n} is not supported; send n=1", code="unsupported_n", n=body.n
+        )
+    if body.stream_options is not None and not body.stream:
+        raise UnsupportedParameterError(
+            "stream_options",
+            "stream_options is only allowed when stream is true",
+            code="stream_options_without_stream",
+        )
+    extra = body.model_extra or {}
+    for name in TOOL_PARAMETERS:
+        if extra.get(name) is not None:
+            raise UnsupportedParameterError(
+                name, f"parameter {name!r} is not supported", code="unsupported_tools"
+            )
 
 
 def _last_user_text(body: ChatCompletionRequest) -> str:
@@ -134,8 +167,6 @@ def _assistant_extra(turn: Turn) -> dict[str, Any]:
 
 def _completion(turn: Turn, model: str, question: str) -> dict[str, Any]:
     answer = turn.reply.output["answer"]
-    prompt_tokens = count_tokens(question)
-    completion_tokens = count_tokens(answer)
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex}",
         "object": "chat.completion",
@@ -148,12 +179,18 @@ def _completion(turn: Turn, model: str, question: str) -> dict[str, Any]:
                 "finish_reason": "stop",
             }
         ],
-        "usage": {
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-        },
+        "usage": _usage(question, answer),
         "assistant": _assistant_extra(turn),
+    }
+
+
+def _usage(question: str, answer: str) -> dict[str, int]:
+    prompt_tokens = count_tokens(question)
+    completion_tokens = count_tokens(answer)
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
     }
 
 
@@ -182,6 +219,8 @@ async def _completion_chunks(
     conversation_id: str,
     model: str,
     language: Language,
+    *,
+    include_usage: bool,
 ) -> AsyncIterator[str]:
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     try:
@@ -192,9 +231,17 @@ async def _completion_chunks(
         yield "data: [DONE]\n\n"
         return
 
-    yield _data(_chunk(completion_id, model, {"role": "assistant", "content": ""}, None))
-    for piece in split_deltas(turn.reply.output["answer"]):
-        yield _data(_chunk(completion_id, model, {"content": piece}, None))
+    # With include_usage, OpenAI sends `usage: null` in every chunk, then one more chunk with
+    # no choices and the usage of the whole request.
+    no_usage: dict[str, Any] = {"usage": None} if include_usage else {}
+    answer = turn.reply.output["answer"]
+    first = _chunk(completion_id, model, {"role": "assistant", "content": ""}, None)
+    yield _data(first | no_usage)
+    for piece in split_deltas(answer):
+        yield _data(_chunk(completion_id, model, {"content": piece}, None) | no_usage)
     final = _chunk(completion_id, model, {}, "stop") | {"assistant": _assistant_extra(turn)}
-    yield _data(final)
+    yield _data(final | no_usage)
+    if include_usage:
+        usage_chunk = _chunk(completion_id, model, {}, None) | {"choices": []}
+        yield _data(usage_chunk | {"usage": _usage(question, answer)})
     yield "data: [DONE]\n\n"

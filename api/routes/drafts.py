@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from api.deps import LanguageDep, ResourcesDep, TicketWriterDep
@@ -66,7 +66,7 @@ class DraftDecisionCreate(BaseModel):
     """The text to send, required for `edit` and not allowed otherwise."""
     reason: str | None = Field(default=None, max_length=MAX_REASON_CHARS, validate_default=True)
     """Reason for a rejection (required for `reject`) or for an edit (optional)."""
-    draft_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    draft_id: StrictInt | None = Field(default=None, ge=1, le=2**63 - 1)
     """The draft decided on, as returned by GET. Without it, the ticket's current draft."""
 
     @field_validator("text")

@@ -10,12 +10,15 @@ from fastapi import APIRouter, Query
 
 from api.deps import OpsReaderDep, ResourcesDep
 from api.resources import Resources, open_tenant_kb
+from api.schemas import TenantKbList
 from assistant.settings import DEFAULT_KB
+from assistant.tenants import tenant_kbs
 from insights.gaps import KbGapsReport
 from insights.live import TurnMetrics, compute_turn_metrics
 from insights.reports import kb_gaps_report, voc_report
 from insights.voc import VocReport
 from insights.weeks import IsoWeek, last_complete_week, parse_week
+from retrieval.knowledge_base import list_knowledge_bases
 
 router = APIRouter(prefix="/v1/ops", tags=["ops"])
 
@@ -50,6 +53,12 @@ def read_voice_of_customer(
     return voc_report(
         resources.activity, resources.settings, key.tenant, _week(resources, week), _now(resources)
     )
+
+
+@router.get("/kbs", response_model=TenantKbList)
+def list_tenant_kbs(*, key: OpsReaderDep, resources: ResourcesDep) -> TenantKbList:
+    """List the tenant's KBs that have documents, for choosing the KB of the gaps report."""
+    return TenantKbList(kbs=tenant_kbs(key.tenant, list_knowledge_bases(resources.settings)))
 
 
 @router.get("/kb-gaps", response_model=KbGapsReport)

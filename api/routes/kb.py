@@ -50,6 +50,20 @@ def _safe_relative_path(name: str | None, root: Path) -> PurePosixPath:
     return path
 
 
+def _check_unique_names(files: list[UploadFile], root: Path) -> None:
+    """Raise InputError when two uploads have the same path, before any file is stored."""
+    seen: set[PurePosixPath] = set()
+    for upload in files:
+        path = _safe_relative_path(upload.filename, root)
+        if path in seen:
+            raise InputError(
+                f"file {path.as_posix()!r} is uploaded twice in one request",
+                code="duplicate_upload_name",
+                name=path.as_posix(),
+            )
+        seen.add(path)
+
+
 def _invalid_name(name: str | None) -> InputError:
     return InputError(
         f"invalid file name {name!r}", code="invalid_upload_name", name=str(name or "")
@@ -129,15 +143,17 @@ def upload_documents(
     """Store KB files and index them; the KB is created by its first upload.
 
     The whole request is rejected when a file name leaves the upload folder (`..`, an
-    absolute path) or a file is too large. Files of other types, and files that ingest would
-    skip (binary, not UTF-8, broken front matter), are not stored and are listed in `rejected`
-    with the reason. A stored file of the same name as a rejected one is kept as it was.
+    absolute path), two files have the same name, or a file is too large. Files of other
+    types, and files that ingest would skip (binary, not UTF-8, broken front matter), are not
+    stored and are listed in `rejected` with the reason. A stored file of the same name as a
+    rejected one is kept as it was.
     """
     tenant_kb_name(key.tenant, kb)
     settings = resources.settings
     root = settings.upload_dir(key.tenant, kb)
     accepted: list[tuple[PurePosixPath, bytes]] = []
     rejected: list[SkippedFilePublic] = []
+    _check_unique_names(files, root)
     for upload in files:
         path = _safe_relative_path(upload.filename, root)
         if path.suffix.lower() not in KB_FILE_SUFFIXES:

@@ -27,6 +27,8 @@ class EvalRunList(BaseModel):
     """The eval runs of the reports folder and the baseline, oldest first."""
 
     runs: list[EvalRunSummary]
+    timezone: str
+    """IANA name of the support team's time zone, in which the dashboard shows the run times."""
 
 
 class UnansweredQuestion(BaseModel):
@@ -73,7 +75,7 @@ class LiveMetrics(BaseModel):
 def list_eval_runs(*, key: OpsReaderDep, resources: ResourcesDep) -> EvalRunList:
     """List the eval reports of ASSISTANT_EVAL_REPORTS_DIR and the baseline (ops, admin)."""
     reader = EvalRunReader(resources.settings.resolved_eval_reports_dir)
-    return EvalRunList(runs=reader.list_runs())
+    return EvalRunList(runs=reader.list_runs(), timezone=resources.settings.timezone)
 
 
 @router.get("/eval-runs/{run_id}", response_model=EvalRunDetail)

@@ -1,11 +1,11 @@
 """Bilingual cue lexicon of the intent classifier, read from `data/lexicon.yaml`.
 
 The lexicon has two parts. Product terms mark a message as being about the product: a vague
-message that mentions a sprint or an invoice must not be dismissed as out of scope. Concepts are
-cue phrases in both languages ("can't" and "不了", "would be great" and "希望"). Each concept
-found in a message becomes one feature, so examples in one language teach the other. Concepts
-marked `in_scope` (greetings, asking for a person, praise, complaints) also count as addressed
-to support when the classifier is unsure.
+message that mentions a sprint, an invoice or quiet hours must not be dismissed as out of scope.
+Concepts are cue phrases in both languages ("can't" and "不了", "would be great" and "希望").
+Each concept found in a message becomes one feature, so examples in one language teach the
+other. Concepts marked `in_scope` (greetings, asking for a person, praise, complaints) also
+count as addressed to support when the classifier is unsure.
 """
 
 from __future__ import annotations
@@ -78,6 +78,10 @@ class Lexicon:
     product_chinese: tuple[str, ...]
     concepts: tuple[Concept, ...]
 
+    product_phrases: tuple[tuple[str, ...], ...] = ()
+    """English product terms of several words ("quiet hours"), as `tokenize` splits them. A
+    message names one when it contains the words in that order, next to each other."""
+
     def analyze(self, text: str) -> LexiconMatch:
         """Return the scope of `text` and the names of the concepts found in it."""
         concepts = self._matching_concepts(text)
@@ -97,7 +101,10 @@ class Lexicon:
         folded = normalize(text)
         if any(term in folded for term in self.product_chinese):
             return True
-        return any(token in self.product_english for token in tokenize(text, keep_stop_words=True))
+        tokens = tokenize(text, keep_stop_words=True)
+        if any(token in self.product_english for token in tokens):
+            return True
+        return any(_contains_phrase(tokens, phrase) for phrase in self.product_phrases)
 
     def _matching_concepts(self, text: str) -> list[Concept]:
         folded = normalize(text).translate(_APOSTROPHES)
@@ -140,11 +147,21 @@ def parse_lexicon(data: bytes, source: Path) -> Lexicon:
             f"invalid intent lexicon {source}: {exc}; it needs `product: {{en, zh}}` and "
             "`concepts: {name: {en, zh, in_scope}}`"
         ) from exc
+    words = [term for term in document.product.en if len(term.split()) == 1]
+    phrases = [term for term in document.product.en if len(term.split()) > 1]
     return Lexicon(
-        product_english=frozenset(stem_english(normalize(term)) for term in document.product.en),
+        product_english=frozenset(stem_english(normalize(term)) for term in words),
         product_chinese=tuple(normalize(term) for term in document.product.zh),
         concepts=tuple(_compile_concept(name, entry) for name, entry in document.concepts.items()),
+        product_phrases=tuple(
+            phrase for term in phrases if (phrase := tuple(tokenize(term, keep_stop_words=True)))
+        ),
     )
+
+
+def _contains_phrase(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+    size = len(phrase)
+    return any(tuple(tokens[start : start + size]) == phrase for start in range(len(tokens)))
 
 
 def _compile_concept(name: str, entry: _ConceptEntry) -> Concept:

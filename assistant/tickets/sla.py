@@ -2,7 +2,9 @@
 
 Each tier has one target, counted from the moment the ticket entered that tier:
 
-- L1, first reply: `sla_l1_first_reply_seconds` of wall-clock time.
+- L1, first reply: `sla_l1_first_reply_seconds` of wall-clock time, which the assistant's own
+  reply meets. When the user asked for a person, a person must reply, so the target is
+  `sla_l2_first_diagnosis_hours`, the human tiers' first response, counted in working hours.
 - L2, first diagnosis: `sla_l2_first_diagnosis_hours` counted only inside working hours
   (Monday to Friday, `work_start_hour` to `work_end_hour` in `timezone`). An `urgent` ticket
   (an outage or data loss) counts the same hours on the wall clock instead, because the user
@@ -45,8 +47,12 @@ def compute_due_times(
     settings: Settings,
     *,
     priority: Priority = Priority.NORMAL,
+    intent: Intent | None = None,
 ) -> SlaDueTimes:
     """Compute the due time of the target of `tier` for a ticket that entered it at `start`.
+
+    `intent` matters only at L1: a ticket whose intent is in `HUMAN_REPLY_INTENTS` waits for a
+    person, so its first reply is due within the human tiers' hours, not the assistant's seconds.
 
     Raises:
         ValueError: `start` is a naive datetime.
@@ -55,12 +61,14 @@ def compute_due_times(
     if start.tzinfo is None:
         raise ValueError(f"naive datetime {start.isoformat()} has no time zone; pass UTC")
 
+    diagnosis_time = timedelta(hours=settings.sla_l2_first_diagnosis_hours)
+    if tier is Tier.L1 and intent in HUMAN_REPLY_INTENTS:
+        hours = WorkingHours.from_settings(settings)
+        return SlaDueTimes(first_reply_due_at=hours.add(start, diagnosis_time))
     if tier is Tier.L1:
         return SlaDueTimes(
             first_reply_due_at=start + timedelta(seconds=settings.sla_l1_first_reply_seconds)
         )
-
-    diagnosis_time = timedelta(hours=settings.sla_l2_first_diagnosis_hours)
     if tier is Tier.L2 and priority is Priority.URGENT:
         return SlaDueTimes(diagnosis_due_at=start + diagnosis_time)
 
@@ -69,6 +77,17 @@ def compute_due_times(
         return SlaDueTimes(diagnosis_due_at=hours.add(start, diagnosis_time))
     fix_plan_time = timedelta(hours=hours.hours_per_day * settings.sla_l3_fix_plan_business_days)
     return SlaDueTimes(fix_plan_due_at=hours.add(start, fix_plan_time))
+
+
+def counts_working_hours(ticket: TicketRecord) -> bool:
+    """Return whether the target of the ticket's current tier is counted in working hours.
+
+    It is, as `compute_due_times` sets it, except for the assistant's L1 first reply and for
+    urgent L2 tickets, which run on the wall clock.
+    """
+    if ticket.tier is Tier.L1:
+        return ticket.intent in HUMAN_REPLY_INTENTS
+    return ticket.tier is Tier.L3 or ticket.priority is not Priority.URGENT
 
 
 def current_due_at(ticket: TicketRecord) -> datetime | None:

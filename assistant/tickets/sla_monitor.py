@@ -2,10 +2,10 @@
 
 A ticket gets `sla_warning` when the due time of its current tier comes within
 `sla_warning_minutes`, and `sla_breached` when `is_breached` returns True for that target. The
-window is counted in working hours where the tier's SLA is (L2 unless urgent, and L3), so
-a ticket due Monday 09:15 is warned on Friday at 17:45 when the working day ends at 18:00,
-and not on Saturday. Each event is logged at most once per ticket and tier, also when several
-API workers or a cron job run the monitor at the same time (see
+window is counted in working hours where the tier's SLA is (L2 unless urgent, L3, and L1 when
+a person must reply), so a ticket due Monday 09:15 is warned on Friday at 17:45 when the
+working day ends at 18:00, and not on Saturday. Each event is logged at most once per ticket
+and tier, also when several API workers or a cron job run the monitor at the same time (see
 `TicketStore.record_sla_event`).
 
 Run it once with `assistant tickets check-sla`, or let the API run it every
@@ -23,10 +23,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.database import DatabaseUnreachableError
-from assistant.domain import Priority, Tier
+from assistant.domain import Tier
 from assistant.settings import Settings
 from assistant.tickets.schemas import EventKind, TicketRecord
-from assistant.tickets.sla import current_due_at, is_breached, target_met_at
+from assistant.tickets.sla import (
+    counts_working_hours,
+    current_due_at,
+    is_breached,
+    target_met_at,
+)
 from assistant.tickets.store import TicketStore
 from assistant.tickets.working_hours import WorkingHours
 
@@ -105,11 +110,7 @@ class SlaMonitor:
         return None
 
     def _warning_horizon(self, ticket: TicketRecord, now: datetime) -> datetime:
-        # Mirrors compute_due_times: urgent L2 tickets and L1 run on the wall clock.
-        on_working_hours = ticket.tier is Tier.L3 or (
-            ticket.tier is Tier.L2 and ticket.priority is not Priority.URGENT
-        )
-        if on_working_hours:
+        if counts_working_hours(ticket):
             return self._hours.add(now, self._window)
         return now + self._window
 

@@ -504,10 +504,35 @@ class TicketStore(SqlStore):
             InvalidTicketIdError: the id does not have the form `T-000123`.
             TicketNotFoundError: the tenant has no ticket with this id.
         """
-        at = _require_aware(now) if now is not None else _utc_now()
         message = TranscriptMessage(role=AGENT_ROLE, content=text)
+        record = self.add_message(
+            ticket_id, message, tenant=tenant, actor=actor, data=data, now=now
+        )
+        logger.info("agent %s replied on ticket %s", actor, record.id)
+        return record
+
+    def add_message(
+        self,
+        ticket_id: str,
+        message: TranscriptMessage,
+        *,
+        tenant: str,
+        actor: str,
+        data: Mapping[str, JsonValue] | None = None,
+        now: datetime | None = None,
+    ) -> TicketRecord:
+        """Append a conversation message to the transcript and log it as a comment by `actor`.
+
+        The `commented` event carries the message text plus `data`. Whether it meets the SLA
+        target depends on the actor (see `assistant.tickets.sla.target_met_at`).
+
+        Raises:
+            InvalidTicketIdError: the id does not have the form `T-000123`.
+            TicketNotFoundError: the tenant has no ticket with this id.
+        """
+        at = _require_aware(now) if now is not None else _utc_now()
         event = TicketEventDraft(
-            kind=EventKind.COMMENTED, actor=actor, data={**(data or {}), "text": text}
+            kind=EventKind.COMMENTED, actor=actor, data={**(data or {}), "text": message.content}
         )
         with self._transaction() as session:
             row = self._load(session, ticket_id, tenant)
@@ -516,9 +541,7 @@ class TicketStore(SqlStore):
             _append_event(row, event, at)
             row.updated_at = at
             session.flush()
-            record = _to_record(row)
-        logger.info("agent %s replied on ticket %s", actor, record.id)
-        return record
+            return _to_record(row)
 
     def list_due(self, before: datetime) -> builtins.list[TicketRecord]:
         """Return the open tickets of every tenant whose current tier is due at or before `before`.

@@ -5,7 +5,9 @@ quotes the chunks, as the chat answers do. With an LLM configured, the model wri
 and a body that cites nothing retrieved is replaced by the quotes. When no chunk is relevant
 enough, or the model replies that the chunks do not help, the draft is a holding reply. Bug
 reports, and troubleshooting tickets without a KB answer, also ask for the reproduction details
-the ticket lacks. A ticket whose requester has not said what they need ("转人工" alone) gets no
+the ticket lacks, and billing drafts say what the agent checks on the account. The draft is
+about the ticket's own problem, so messages of the conversation before the one that states it
+are not searched. A ticket whose requester has not said what they need ("转人工" alone) gets no
 search, and its draft asks what they need help with.
 """
 
@@ -34,7 +36,12 @@ from graphs.support.compose import (
 from graphs.support.nodes import to_hit
 from graphs.support.policy import ANSWERABLE_INTENTS, names_topic
 from graphs.support.state import Citation, Hit, UserContext
-from graphs.support.ticket_summary import DETAIL_INTENTS, missing_detail_keys
+from graphs.support.ticket_summary import (
+    DETAIL_INTENTS,
+    missing_detail_keys,
+    problem_transcript,
+    requester_messages,
+)
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.search import SearchFilters
 from retrieval.versions import parse_version
@@ -45,7 +52,7 @@ MAX_QUERIES = 3
 """Maximum number of requester messages searched. The draft uses the best-matching one."""
 LLM_MAX_SENTENCES = 8
 LLM_MAX_TRANSCRIPT_MESSAGES = 12
-"""The latest transcript messages put in the LLM prompt."""
+"""The latest messages of the ticket's problem transcript put in the LLM prompt."""
 DRAFT_PROMPT = "draft_reply"
 KB_ANSWER_INTENTS = ANSWERABLE_INTENTS | {Intent.BILLING, Intent.HUMAN_HANDOFF}
 """Intents whose drafts quote the KB whenever its best chunk is confident enough: questions the
@@ -115,14 +122,16 @@ def write_draft(
 
 
 def requester_queries(ticket: TicketRecord) -> list[str]:
-    """Return the requester's latest distinct messages, newest first, then the description.
+    """Return the requester's latest distinct messages on the ticket's problem, newest first,
+    then the description.
 
-    Messages that name no topic ("转人工", "agent please", "hi") are left out, and so are
-    messages without a product term ("That did not help") when another message names one,
-    because their words match unrelated chunks. An empty list means that the requester has
-    not said yet what they need.
+    The messages are those of `requester_messages`: earlier messages of the conversation may be
+    about another topic, and the draft must answer the ticket's own problem. Messages that name
+    no topic ("转人工", "agent please", "hi") are left out, and so are messages without a product
+    term ("That did not help") when another message names one, because their words match
+    unrelated chunks. An empty list means that the requester has not said yet what they need.
     """
-    messages = [m.content for m in ticket.transcript if m.role == "user"]
+    messages = requester_messages(ticket)
     candidates: list[str] = []
     for candidate in [*reversed(messages), ticket.description, ticket.subject]:
         text = candidate.strip()
@@ -220,7 +229,7 @@ def _llm_body(
         subject=ticket.subject,
         intent=ticket.intent.value,
         module=ticket.module,
-        transcript=ticket.transcript[-LLM_MAX_TRANSCRIPT_MESSAGES:],
+        transcript=problem_transcript(ticket)[-LLM_MAX_TRANSCRIPT_MESSAGES:],
         hits=hits,
     )
     composed = complete_with_citations(llm, prompt, DRAFT_PROMPT, hits)
@@ -236,17 +245,23 @@ def _llm_body(
 def _frame(ticket: TicketRecord, body: list[str], *, has_topic: bool) -> list[str]:
     """Put the greeting, the body or a holding reply, the detail request and the sign-off.
 
-    Without a topic, a question about what the requester needs replaces the holding reply and
-    the detail request.
+    A billing draft says what the agent checks on the account, after the body or in place of
+    the holding reply. Without a topic, a question about what the requester needs replaces the
+    holding reply and the detail request.
     """
     language = ticket.language
     lines = [translate("draft_greeting", language), translate("draft_thanks", language), ""]
     if body:
         lines.extend(body)
-    elif has_topic:
-        lines.append(translate("draft_investigating", language))
-    else:
+    elif not has_topic:
         lines.append(translate("draft_ask_topic", language))
+    elif ticket.intent is not Intent.BILLING:
+        lines.append(translate("draft_investigating", language))
+    # A charge, an invoice or a payment is checked on the requester's account, which the KB
+    # cannot see, so a billing draft says what the agent checks, with or without KB quotes.
+    if has_topic and ticket.intent is Intent.BILLING:
+        check = translate("draft_check_billing", language)
+        lines.extend(["", check] if body else [check])
     # A bug report always needs its reproduction details. A troubleshooting ticket needs them
     # only when the KB has nothing to try first.
     asks_details = has_topic and (

@@ -13,6 +13,7 @@ from assistant.injection import without_instructions
 from assistant.intents import IntentPrediction, recognize_intent
 from assistant.intents.vocabulary import load_lexicon
 from assistant.text import detect_language, tokenize
+from assistant.tickets.schemas import TicketRecord
 from graphs.support.compose import NO_ANSWER, compose_extractive, compose_with_llm
 from graphs.support.context import AgentContext
 from graphs.support.module_detection import detect_module
@@ -26,13 +27,20 @@ from graphs.support.policy import (
     UNANSWERED_PLAN,
     UNSOLVED_FOLLOW_UP_REASON,
     ActionReason,
+    TicketPlan,
     decide,
     is_farewell,
     is_unsolved_follow_up,
 )
 from graphs.support.query_translation import translate_for_kb
 from graphs.support.state import ActionResult, Hit, IntentResult, State, Turn
-from graphs.support.ticketing import add_details_to_ticket, open_ticket_for
+from graphs.support.ticketing import (
+    add_details_to_ticket,
+    add_to_open_ticket,
+    find_open_ticket,
+    open_ticket_for,
+    open_ticket_status,
+)
 from retrieval.related import RelatedArticle, confident_articles
 from retrieval.search import SearchFilters, SearchHit
 
@@ -210,13 +218,9 @@ def draft_answer(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]
     """
     language = Language(state["language"])
     intent = Intent(state["intent"]["name"])
-    if intent in (Intent.GREETING, Intent.FEEDBACK):
-        if intent is Intent.FEEDBACK:
-            key = "feedback_thanks"
-        else:
-            key = "farewell" if is_farewell(state["message"]) else "greeting"
-        return _reply(translate(key, language))
     context = runtime.context
+    if intent in (Intent.GREETING, Intent.FEEDBACK):
+        return _reply(_small_talk_reply(state, context, intent, language))
     user = state.get("user", {})
     composed = None
     if context.llm is not None:
@@ -245,6 +249,24 @@ def draft_answer(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]
     return _reply(answer) | {"citations": citations, "related": related}
 
 
+def _small_talk_reply(
+    state: State, context: AgentContext, intent: Intent, language: Language
+) -> str:
+    """Return the reply to thanks, a goodbye or a greeting.
+
+    A greeting while the conversation has an open ticket ("hello? anyone there?") gets the
+    ticket's id and when people will reply, not the welcome.
+    """
+    if intent is Intent.FEEDBACK:
+        return translate("feedback_thanks", language)
+    if is_farewell(state["message"]):
+        return translate("farewell", language)
+    ticket = find_open_ticket(context, _conversation_ticket_id(state))
+    if ticket is not None:
+        return open_ticket_status(ticket, language, context.settings.timezone)
+    return translate("greeting", language)
+
+
 def write_reply(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     """Ask a clarifying question or decline an out-of-scope message."""
     language = Language(state["language"])
@@ -271,6 +293,9 @@ def take_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         return _reply(answer) | {"action": action, "pending_ticket_id": None}
     intent = Intent(state["intent"]["name"])
     plan = TICKET_PLANS.get(intent, UNANSWERED_PLAN)
+    conversation_ticket = find_open_ticket(context, _conversation_ticket_id(state))
+    if conversation_ticket is not None:
+        return _update_open_ticket(state, context, conversation_ticket, plan, language)
     module = _ticket_module(
         intent, state["message"], state["hits"], context.settings.answer_min_confidence
     )
@@ -284,8 +309,38 @@ def take_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     return _reply(answer) | {
         "action": action,
         "pending_ticket_id": ticket.id if missing else None,
+        "conversation_ticket_id": ticket.id,
         "related": _articles_for_ticket(state, context.settings.answer_min_confidence),
     }
+
+
+def _update_open_ticket(
+    state: State,
+    context: AgentContext,
+    ticket: TicketRecord,
+    plan: TicketPlan,
+    language: Language,
+) -> dict[str, Any]:
+    """Add the message to the conversation's open ticket, escalated if the message needs it."""
+    ticket, answer, escalated = add_to_open_ticket(context, ticket, state, plan, language)
+    previous_reason = state["action"]["reason"]
+    if escalated:
+        detail = f"{previous_reason}; escalated the open ticket {ticket.id}"
+        action = _action(ActionType.ESCALATE, ActionReason.OPEN_TICKET_ESCALATED, detail)
+    else:
+        detail = f"{previous_reason}; added to the open ticket {ticket.id}"
+        action = _action(plan.action, ActionReason.ADDED_TO_OPEN_TICKET, detail)
+    action["ticket"] = _ticket_summary(ticket)
+    return _reply(answer) | {
+        "action": action,
+        "related": _articles_for_ticket(state, context.settings.answer_min_confidence),
+    }
+
+
+def _conversation_ticket_id(state: State) -> str | None:
+    # Conversations checkpointed before `conversation_ticket_id` existed only know a ticket
+    # that waits for bug details.
+    return state.get("conversation_ticket_id") or state.get("pending_ticket_id")
 
 
 def _articles_for_ticket(state: State, min_confidence: float) -> list[RelatedArticle]:

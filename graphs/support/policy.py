@@ -67,6 +67,11 @@ class ActionReason(StrEnum):
     """The message adds the details that a pending ticket asked for."""
     KB_ARTICLE_ON_TOPIC = "kb_article_on_topic"
     """Out of scope to the classifier, but the KB has an article on the message's topic."""
+    ADDED_TO_OPEN_TICKET = "added_to_open_ticket"
+    """The message calls for a ticket, but the conversation has one open, so it was added."""
+    OPEN_TICKET_ESCALATED = "open_ticket_escalated"
+    """The message needs a higher tier or priority, so the conversation's open ticket was
+    escalated instead of opening another."""
 
 
 def reason_text(code: str, language: Language | str) -> str:

@@ -110,3 +110,6 @@ class State(InputState, OutputState, total=False):
     """How many times the agent has asked the user to clarify in this conversation."""
     pending_ticket_id: str | None
     """Ticket waiting for details the user was asked for (bug reports)."""
+    conversation_ticket_id: str | None
+    """Latest ticket opened in this conversation. While it is neither resolved nor closed,
+    messages that call for a ticket are added to it (escalating it if needed) instead."""

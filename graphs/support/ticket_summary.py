@@ -12,7 +12,12 @@ from pydantic import BaseModel, JsonValue
 
 from assistant.domain import Intent, Language
 from assistant.i18n import translate
-from assistant.tickets.schemas import ASSISTANT_ACTOR, EventKind, TicketRecord
+from assistant.tickets.schemas import (
+    ASSISTANT_ACTOR,
+    EventKind,
+    TicketRecord,
+    TranscriptMessage,
+)
 from graphs.support.bug_details import BugDetails
 from graphs.support.policy import is_unsolved_follow_up, names_topic, stated_problem
 
@@ -30,7 +35,7 @@ class TicketSummary(BaseModel):
     problem: str
     """The problem in the requester's words, shortened."""
     tried: list[str]
-    """Replies, comments and escalations so far, oldest first."""
+    """Replies, comments and escalations on the ticket's problem so far, oldest first."""
     missing: list[str]
     """Information that the ticket still lacks."""
 
@@ -70,6 +75,39 @@ def summarize_ticket(ticket: TicketRecord, language: Language, *, kb_answer: boo
     )
 
 
+def problem_transcript(ticket: TicketRecord) -> tuple[TranscriptMessage, ...]:
+    """Return the part of the ticket's transcript that is about its problem.
+
+    A chat ticket's transcript contains the whole conversation, and its earlier messages may be
+    about another topic, as "How do I save a Gantt baseline?" before "I was charged twice". The
+    part starts at the requester's last message that states the ticket's problem. A transcript
+    without that message is returned whole, because nothing shows where the problem starts.
+    """
+    problem = _problem(ticket).strip()
+    transcript = ticket.transcript
+    starts = [
+        index
+        for index, message in enumerate(transcript)
+        if message.role == "user" and message.content.strip() == problem
+    ]
+    return transcript[starts[-1] :] if starts else transcript
+
+
+def requester_messages(ticket: TicketRecord) -> list[str]:
+    """Return the requester's messages about the ticket's problem, oldest first.
+
+    These are the requester's messages in `problem_transcript`, then the requester's comments
+    on the ticket.
+    """
+    messages = [m.content for m in problem_transcript(ticket) if m.role == "user"]
+    comments = [
+        str(event.data.get("text") or "")
+        for event in ticket.events
+        if event.kind is EventKind.COMMENTED and event.actor == ticket.requester
+    ]
+    return [*messages, *comments]
+
+
 def _problem(ticket: TicketRecord) -> str:
     """Return the requester's statement of the problem.
 
@@ -89,10 +127,12 @@ def _problem(ticket: TicketRecord) -> str:
 
 
 def _transcript_attempts(ticket: TicketRecord, language: Language) -> list[str]:
-    """Describe the assistant's answers and the requester's "it did not help" follow-ups."""
+    """Describe the assistant's answers on the ticket's problem and the requester's "it did not
+    help" follow-ups.
+    """
     attempts: list[str] = []
     answered = False
-    for message in ticket.transcript:
+    for message in problem_transcript(ticket):
         if message.role == "assistant":
             attempts.append(_describe_answer(message.content, language))
             answered = True
@@ -125,7 +165,12 @@ def _cited_titles(reply: str, language: Language) -> str | None:
 
 
 def _event_attempts(ticket: TicketRecord, language: Language) -> list[str]:
-    """Describe the comments of people and the escalations in the ticket's log."""
+    """Describe the comments and the escalations in the ticket's log.
+
+    The assistant's comments are its replies to the requester, such as the message that
+    announced the ticket. A reply that the transcript contains too is described only once.
+    """
+    in_transcript = {m.content for m in ticket.transcript if m.role == "assistant"}
     attempts: list[str] = []
     for event in ticket.events:
         if event.kind is EventKind.ESCALATED:
@@ -137,7 +182,11 @@ def _event_attempts(ticket: TicketRecord, language: Language) -> list[str]:
                     reason=_excerpt(str(event.data.get("reason") or "-"), EXCERPT_MAX_CHARS),
                 )
             )
-        elif event.kind is EventKind.COMMENTED and event.actor != ASSISTANT_ACTOR:
+        elif event.kind is EventKind.COMMENTED and event.actor == ASSISTANT_ACTOR:
+            text = str(event.data.get("text") or "")
+            if text and text not in in_transcript:
+                attempts.append(_describe_answer(text, language))
+        elif event.kind is EventKind.COMMENTED:
             attempts.append(_describe_comment(ticket, event.actor, event.data, language))
     return attempts
 

@@ -2,31 +2,45 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from assistant.domain import ActionType, Intent, Language, Role, Tier
+from assistant.domain import ActionType, Intent, Language, Priority, Role, Tier
 from assistant.i18n import translate
 from assistant.incidents import known_issue_notice
+from assistant.tickets.assignment import TicketNeeds, choose_assignment
 from assistant.tickets.schemas import (
     ANONYMOUS_REQUESTER,
     ASSISTANT_ACTOR,
+    FINISHED_STATUSES,
     Channel,
     EventKind,
     ReasonCode,
     TicketDetails,
     TicketDraft,
+    TicketEventDraft,
     TicketRecord,
+    TicketStatus,
+    TicketUpdate,
     TranscriptMessage,
+    reason_data,
 )
+from assistant.tickets.sla import compute_due_times, current_due_at, target_met_at
+from assistant.tickets.store import TicketNotFoundError
 from graphs.support.bug_details import extract_bug_details
 from graphs.support.context import AgentContext
 from graphs.support.policy import ActionReason, TicketPlan, stated_problem
 from graphs.support.state import State, UserContext
-from tools.escalate_ticket import escalate_ticket
+from tools.escalate_ticket import TIER_ORDER, escalate_ticket
 from tools.open_ticket import open_ticket
 
 MAX_SUBJECT_CHARS = 80
+PRIORITY_ORDER: tuple[Priority, ...] = (
+    Priority.LOW,
+    Priority.NORMAL,
+    Priority.HIGH,
+    Priority.URGENT,
+)
 
 
 def open_ticket_for(
@@ -102,13 +116,146 @@ def open_ticket_for(
 def add_details_to_ticket(
     context: AgentContext, ticket_id: str, message: str, user: UserContext
 ) -> TicketRecord:
-    """Append the user's follow-up message to a ticket of the agent's tenant as a comment."""
-    return context.tickets.add_event(
+    """Append the user's follow-up message to a ticket's transcript and log it as a comment."""
+    return context.tickets.add_message(
         ticket_id,
-        EventKind.COMMENTED,
+        TranscriptMessage(role="user", content=message),
         tenant=context.tenant,
         actor=user.get("id") or ANONYMOUS_REQUESTER,
-        data={"text": message},
+    )
+
+
+def find_open_ticket(context: AgentContext, ticket_id: str | None) -> TicketRecord | None:
+    """Return the conversation's ticket while it is neither resolved nor closed."""
+    if not ticket_id:
+        return None
+    try:
+        ticket = context.tickets.get(ticket_id, tenant=context.tenant)
+    except TicketNotFoundError:
+        return None
+    return None if ticket.status in FINISHED_STATUSES else ticket
+
+
+def add_to_open_ticket(
+    context: AgentContext, ticket: TicketRecord, state: State, plan: TicketPlan, language: Language
+) -> tuple[TicketRecord, str, bool]:
+    """Add a message that calls for a ticket to the conversation's open ticket instead.
+
+    The ticket is escalated when the message needs a higher tier or priority than it has, as
+    an outage report after a how-to ticket does. The reply is logged on the ticket too.
+
+    Returns:
+        The committed ticket, the reply announcing it, and whether the ticket was escalated.
+    """
+    ticket = add_details_to_ticket(context, ticket.id, state["message"], state.get("user", {}))
+    escalated = _needs_escalation(ticket, plan)
+    if escalated:
+        ticket = _escalate_open_ticket(context, ticket, plan, Intent(state["intent"]["name"]))
+    key = "ticket_escalated_by_message" if escalated else "ticket_message_added"
+    reply = translate(
+        key,
+        language,
+        ticket_id=ticket.id,
+        tier=ticket.tier.value,
+        team=ticket.team or "-",
+        due=_format_due(current_due_at(ticket), context.settings.timezone),
+    )
+    ticket = context.tickets.add_message(
+        ticket.id,
+        TranscriptMessage(role="assistant", content=reply),
+        tenant=context.tenant,
+        actor=ASSISTANT_ACTOR,
+    )
+    return ticket, reply, escalated
+
+
+def open_ticket_status(ticket: TicketRecord, language: Language, timezone: str) -> str:
+    """Return the reply to a greeting while the conversation's ticket is open."""
+    values = {"ticket_id": ticket.id, "team": ticket.team or "-"}
+    if target_met_at(ticket) is not None:
+        return translate("ticket_still_open_replied", language, **values)
+    due = _format_due(current_due_at(ticket), timezone)
+    return translate("ticket_still_open", language, due=due, **values)
+
+
+def _needs_escalation(ticket: TicketRecord, plan: TicketPlan) -> bool:
+    higher_tier = TIER_ORDER.index(plan.tier) > TIER_ORDER.index(ticket.tier)
+    higher_priority = PRIORITY_ORDER.index(plan.priority) > PRIORITY_ORDER.index(ticket.priority)
+    return higher_tier or higher_priority
+
+
+def _escalate_open_ticket(
+    context: AgentContext, ticket: TicketRecord, plan: TicketPlan, intent: Intent
+) -> TicketRecord:
+    """Raise the ticket to the plan's tier and priority, whichever is higher than its own.
+
+    The ticket takes the message's intent first, so that routing picks the team for it (the
+    security team for data loss, the on-call team for an outage).
+    """
+    tier = max(ticket.tier, plan.tier, key=TIER_ORDER.index)
+    priority = max(ticket.priority, plan.priority, key=PRIORITY_ORDER.index)
+    reason = f"a follow-up message is {intent.value}, which goes to {plan.tier.value}"
+    if ticket.intent is not intent:
+        ticket = context.tickets.update(
+            ticket.id, TicketUpdate(intent=intent), tenant=context.tenant
+        )
+    if tier is ticket.tier:
+        return _raise_priority(context, ticket, priority, reason)
+    return escalate_ticket(
+        context.tickets,
+        ticket.id,
+        tier,
+        reason,
+        priority,
+        context.roster,
+        settings=context.settings,
+        reason_code=ReasonCode.INTENT_NEEDS_TIER,
+        reason_params={"intent": intent.value, "tier": plan.tier.value},
+        tenant=context.tenant,
+    )
+
+
+def _raise_priority(
+    context: AgentContext, ticket: TicketRecord, priority: Priority, reason: str
+) -> TicketRecord:
+    """Raise a ticket's priority within its tier, with a new due time and a fresh assignment.
+
+    `escalate_ticket` only raises the tier, so this logs the same `escalated` event with an
+    unchanged tier. Like an escalation it restarts the tier's target from now.
+    """
+    now = datetime.now(UTC)
+    due = compute_due_times(
+        ticket.tier, now, context.settings, priority=priority, intent=ticket.intent
+    )
+    assignment = choose_assignment(
+        context.roster,
+        TicketNeeds.of(ticket),
+        open_load=context.tickets.count_open_by_assignee(exclude=ticket),
+        now=now,
+    )
+    data = {
+        "from_tier": ticket.tier.value,
+        "to_tier": ticket.tier.value,
+        "priority": priority.value,
+    } | reason_data(
+        reason,
+        ReasonCode.INTENT_NEEDS_TIER,
+        {"intent": ticket.intent.value, "tier": ticket.tier.value},
+    )
+    escalated = TicketEventDraft(kind=EventKind.ESCALATED, actor=ASSISTANT_ACTOR, data=data)
+    changes = TicketUpdate(
+        priority=priority,
+        status=TicketStatus.ESCALATED,
+        team=assignment.team,
+        assignee=assignment.assignee,
+        **due.model_dump(exclude_none=True),
+    )
+    return context.tickets.update(
+        ticket.id,
+        changes,
+        tenant=context.tenant,
+        events=[escalated, assignment.to_event(ASSISTANT_ACTOR)],
+        now=now,
     )
 
 

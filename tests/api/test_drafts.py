@@ -367,3 +367,41 @@ def test_handoff_after_question_draft_answers_it(
     assert draft["citations"][0]["doc"] == doc
     assert translate("draft_ask_topic", language) not in draft["text"]
     assert draft["summary"]["problem"] == question
+
+
+@pytest.mark.parametrize(
+    ("question", "billing", "language", "earlier_docs"),
+    [
+        pytest.param(
+            "How do I set a Gantt baseline?",
+            "Actually, something else: I was charged twice this month",
+            "en",
+            {"en/gantt/gantt-baselines.md"},
+            id="en",
+        ),
+        pytest.param(
+            "如何设置甘特图基线？",
+            "另外一件事：这个月我被扣了两次费",
+            "zh",
+            {"zh/gantt/gantt-baselines.md"},
+            id="zh",
+        ),
+    ],
+)
+def test_draft_after_topic_change_is_about_ticket(
+    server: Server, question: str, billing: str, language: str, earlier_docs: set[str]
+) -> None:
+    ticket_id = _chat_ticket(server, [question, billing], LOCALES[language])
+
+    with server.client("default-agent", language) as client:
+        draft = _get_draft(client, ticket_id)
+
+    cited = {citation["doc"] for citation in draft["citations"]}
+    assert not cited & earlier_docs, draft["text"]
+    assert all("/billing/" in doc for doc in cited), cited
+    assert translate("draft_check_billing", language) in draft["text"]
+    assert draft["summary"]["problem"] == billing
+    assert translate("summary_nothing_tried", language) not in draft["summary"]["tried"]
+    assert draft["summary"]["tried"][0].startswith(
+        translate("summary_assistant_replied", language, excerpt="")
+    ), draft["summary"]["tried"]

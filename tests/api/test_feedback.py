@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.api.conftest import Server
 
 
@@ -146,3 +148,30 @@ def test_chat_reply_lists_related_articles(server: Server) -> None:
     assert len(related) <= 3
     assert all(set(article) == {"doc", "title"} for article in related)
     assert not cited & {article["doc"] for article in related}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "language", "expected"),
+    [
+        ("csat", True, "en", "field 'csat' must be an integer, got true"),
+        ("nps", False, "en", "field 'nps' must be an integer, got false"),
+        ("csat", True, "zh-CN", "字段“csat”必须是整数，收到的是 true"),
+    ],
+    ids=["csat-true", "nps-false", "csat-true-zh"],
+)
+def test_survey_boolean_score_is_422(
+    server: Server, field: str, value: bool, language: str, expected: str
+) -> None:
+    reply = _start_conversation(server)
+    conversation_id = reply["conversation_id"]
+
+    with server.client("default-widget", language) as client:
+        boolean = client.post(
+            "/v1/surveys", json={"conversation_id": conversation_id, field: value}
+        )
+        real = client.post("/v1/surveys", json={"conversation_id": conversation_id, "csat": 5})
+
+    assert boolean.status_code == 422, boolean.text
+    assert expected in boolean.json()["error"]["message"]
+    # The rejected survey was not stored, so the user's real answer is still accepted.
+    assert real.status_code == 201, real.text

@@ -13,7 +13,7 @@ from assistant.settings import Settings
 from insights.weeks import week_of
 from tests.api.conftest import Server
 
-REPORT_PATHS = ["/v1/ops/voc", "/v1/ops/kb-gaps"]
+REPORT_PATHS = ["/v1/ops/voc", "/v1/ops/kb-gaps", "/v1/ops/kbs"]
 
 
 def _current_week() -> str:
@@ -170,3 +170,11 @@ def test_kb_gaps_count_thumbs_down_answer(server: Server) -> None:
     ]
     assert board_cluster["signals"]["thumbs_down"] >= 1
     assert board_cluster["modules"][0]["module"] == "boards"
+
+
+def test_kb_list_names_only_the_tenant_kbs(server: Server) -> None:
+    beta = _get(server, "beta-admin", "/v1/ops/kbs")
+    default = _get(server, "default-ops", "/v1/ops/kbs")
+
+    assert beta == {"kbs": ["docs"], "default": "default"}
+    assert default["kbs"] == ["default"]

@@ -139,3 +139,28 @@ def test_rejected_upload_keeps_stored_file(server: Server) -> None:
     assert listed["documents"][0]["title"] == "Archive a project"
     assert reindexed["unchanged"] == ["archive.md"]
     assert reindexed["skipped"] == []
+
+
+def test_upload_with_duplicate_names_is_rejected_whole(server: Server) -> None:
+    first = [("files", ("dup1.md", GOOD_DOC.encode(), "text/markdown"))]
+    second_version = GOOD_DOC.replace("Archive a project", "Archive a project v2")
+    duplicates = [
+        ("files", ("dup1.md", second_version.encode(), "text/markdown")),
+        ("files", ("new.md", GOOD_DOC.encode(), "text/markdown")),
+        ("files", ("./dup1.md", second_version.encode(), "text/markdown")),
+    ]
+
+    with server.client("beta-admin") as client:
+        client.post("/v1/kb/dupnames/documents", files=first)
+        upload = client.post("/v1/kb/dupnames/documents", files=duplicates)
+    with server.client("beta-admin", "zh-CN") as client:
+        upload_zh = client.post("/v1/kb/dupnames/documents", files=duplicates)
+        listed = client.get("/v1/kb/dupnames/documents").json()
+
+    assert upload.status_code == 400, upload.text
+    assert upload.json()["error"]["code"] == "duplicate_upload_name"
+    assert "file 'dup1.md' is uploaded twice in one request" in upload.json()["error"]["message"]
+    assert "同一请求中上传了两次文件“dup1.md”" in upload_zh.json()["error"]["message"]
+    # Nothing of the rejected request was stored: the earlier dup1.md is kept as it was.
+    assert [d["doc"] for d in listed["documents"]] == ["dup1.md"]
+    assert listed["documents"][0]["title"] == "Archive a project"

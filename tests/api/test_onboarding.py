@@ -258,3 +258,13 @@ def test_tips_follow_chat_questions(server: Server) -> None:
     assert _tip_ids(before)[0] == "git-integration"
     assert _tip_ids(after)[0] == "timers", "the chat question moved the time-tracking tip up"
     assert "related_to_questions" in after["tips"][0]["reasons"]
+
+
+def test_tour_boolean_steps_seen_is_422(server: Server) -> None:
+    with server.client("default-widget") as client:
+        response = client.post(
+            "/v1/users/tour-bool/tour", json={"status": "completed", "steps_seen": True}
+        )
+
+    assert response.status_code == 422, response.text
+    assert "field 'steps_seen' must be an integer, got true" in response.json()["error"]["message"]

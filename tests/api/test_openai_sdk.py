@@ -70,3 +70,68 @@ def test_sdk_invalid_user_raises_bad_request(server: Server) -> None:
             messages=[{"role": "user", "content": "How do I set up SSO?"}],
             user="<b>evil</b>",
         )
+
+
+def test_sdk_n_above_one_is_rejected(server: Server) -> None:
+    with pytest.raises(openai.BadRequestError) as caught:
+        _client(server).chat.completions.create(
+            model="assistant-default",
+            messages=[{"role": "user", "content": "How do I set up SSO?"}],
+            n=3,
+        )
+
+    assert caught.value.param == "n"
+    assert caught.value.code == "unsupported_n"
+    assert "n=3 is not supported" in caught.value.message
+
+
+@pytest.mark.parametrize("param", ["tools", "tool_choice", "functions", "function_call"])
+def test_sdk_tool_parameters_are_rejected(server: Server, param: str) -> None:
+    tool = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}
+    values: dict[str, object] = {
+        "tools": [tool],
+        "tool_choice": "auto",
+        "functions": [tool["function"]],
+        "function_call": "auto",
+    }
+
+    with pytest.raises(openai.BadRequestError) as caught:
+        _client(server).chat.completions.create(
+            model="assistant-default",
+            messages=[{"role": "user", "content": "How do I set up SSO?"}],
+            extra_body={param: values[param]},
+        )
+
+    assert caught.value.param == param
+    assert caught.value.type == "invalid_request_error"
+    assert f"parameter '{param}' is not supported" in caught.value.message
+
+
+def test_sdk_stream_ends_with_usage_chunk(server: Server) -> None:
+    stream = _client(server).chat.completions.create(
+        model="assistant-default",
+        messages=[{"role": "user", "content": "How do I set up SSO?"}],
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    chunks = list(stream)
+
+    usage = chunks[-1].usage
+    assert usage is not None
+    assert chunks[-1].choices == []
+    assert usage.prompt_tokens > 0
+    assert usage.completion_tokens > 0
+    assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
+    assert all(chunk.usage is None for chunk in chunks[:-1])
+    assert chunks[-2].choices[0].finish_reason == "stop"
+
+
+def test_sdk_stream_options_need_stream(server: Server) -> None:
+    with pytest.raises(openai.BadRequestError) as caught:
+        _client(server).chat.completions.create(
+            model="assistant-default",
+            messages=[{"role": "user", "content": "How do I set up SSO?"}],
+            stream_options={"include_usage": True},
+        )
+
+    assert caught.value.param == "stream_options"

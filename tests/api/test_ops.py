@@ -76,6 +76,7 @@ def test_eval_run_list_has_baseline_and_report(server: Server, eval_report: Path
     assert runs[RUN_ID]["engine"] == "embedded"
     assert runs[RUN_ID]["git_commit"] == "0" * 40
     assert runs[RUN_ID]["created_at"].startswith("2026-12-01T12:00:00")
+    assert response.json()["timezone"] == "Asia/Shanghai"
 
 
 def test_eval_run_detail_has_failing_cases(server: Server, eval_report: Path) -> None:

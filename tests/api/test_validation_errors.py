@@ -207,3 +207,34 @@ def test_body_not_utf8(server: Server, language: str, expected: str) -> None:
     assert response.json()["error"]["code"] == "invalid_request"
     assert expected in response.json()["error"]["message"]
     assert "There was an error" not in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "this endpoint takes files as a multipart/form-data body"),
+        ("zh-CN", "此接口以 multipart/form-data 请求体接收文件"),
+    ],
+)
+def test_upload_with_json_body_asks_for_multipart(
+    server: Server, language: str, expected: str
+) -> None:
+    with server.client("beta-admin", language) as client:
+        response = client.post("/v1/kb/jsonupload/documents", json={"files": ["guide.md"]})
+
+    assert response.status_code == 415, response.text
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+    assert expected in response.json()["error"]["message"]
+    assert "application/json" in response.json()["error"]["message"]
+
+
+def test_upload_broken_front_matter_reason_in_chinese(server: Server) -> None:
+    files = [("files", ("broken.md", b"---\ntitle: [unclosed\n---\n# Broken\n", "text/markdown"))]
+
+    with server.client("beta-admin", "zh-CN") as client:
+        upload = client.post("/v1/kb/yamlzh/documents", files=files)
+
+    assert upload.status_code == 200, upload.text
+    reason = upload.json()["rejected"][0]["reason"]
+    assert reason.startswith("头信息（front matter）不是有效的 YAML，请修正其语法。")
+    assert reason.endswith("”")

@@ -65,3 +65,28 @@ def test_skip_reasons_follow_the_locale(tmp_path: Path, lang: str, expected: lis
     assert result.returncode == 0, result.stderr
     for line in expected:
         assert line in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("zh_CN.UTF-8", ["已跳过 link.md：是指向 KB 文件夹之外", "已跳过 big.md：文件大小为"]),
+        ("en_US.UTF-8", ["skipped link.md: symbolic link to", "skipped big.md: file of"]),
+    ],
+    ids=["zh", "en"],
+)
+def test_outside_links_and_large_files_are_listed(
+    tmp_path: Path, lang: str, expected: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kb_folder = write_kb(tmp_path / "kb", {"boards.md": BOARDS_EN, "big.md": BOARDS_EN * 10})
+    secret = write_kb(tmp_path / "outside", {"passwd.md": "root:x:0:0:root:/root:/bin/bash\n"})
+    (kb_folder / "link.md").symlink_to(secret / "passwd.md")
+    monkeypatch.setenv("ASSISTANT_INGEST_MAX_FILE_BYTES", str(len(BOARDS_EN) * 2))
+
+    result = _ingest(kb_folder, tmp_path / "data", lang)
+
+    assert result.returncode == 0, result.stderr
+    for line in expected:
+        assert line in result.stdout
+    assert "ASSISTANT_INGEST_MAX_FILE_BYTES" in result.stdout
+    assert "added=1" in result.stdout

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from assistant.domain import ActionType
+from evals.command import build_report
 from evals.dataset import DatasetError, EvalCase, load_cases
 from evals.gate import Tolerances, compare, format_rows
 from evals.report import render_html
@@ -203,3 +206,16 @@ def test_render_html_has_inline_svg_and_no_script() -> None:
     assert page.count("<svg") == 3
     assert "<script" not in page
     assert "a &lt;b&gt;" in page
+
+
+def test_build_report_records_its_time_with_offset() -> None:
+    args = argparse.Namespace(dataset=None, repeat=1, workers=1, tag=None)
+    before = datetime.now(UTC).replace(microsecond=0)
+
+    report = build_report(
+        [score_run(_run("Click Save baseline. [1]", [], []))], args, "embedded", "eval.x", 1.0
+    )
+
+    created = datetime.fromisoformat(report["created_at"])
+    assert created.utcoffset() == timedelta(0)
+    assert before <= created <= datetime.now(UTC)

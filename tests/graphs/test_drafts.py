@@ -271,6 +271,108 @@ def test_handoff_after_question_drafts_that_question(
     assert summarize_ticket(ticket, Language(language), kb_answer=True).problem == question
 
 
+GANTT_QUESTION = "How do I save a Gantt baseline?"
+GANTT_ANSWER = (
+    "Here is what the help center says:\nClick Baselines > Save baseline. [1]\n\n"
+    "Sources:\n[1] Compare plans with Gantt baselines (en/gantt/gantt-baselines.md)"
+)
+DOUBLE_CHARGE = "Actually, something else: I was charged twice this month"
+
+
+def _topic_change_ticket(tickets: TicketStore) -> TicketRecord:
+    """Return a billing ticket opened by a message that changed the topic of the chat."""
+    transcript = [
+        {"role": "user", "content": GANTT_QUESTION},
+        {"role": "assistant", "content": GANTT_ANSWER},
+        {"role": "user", "content": DOUBLE_CHARGE},
+    ]
+    return _ticket(
+        tickets, DOUBLE_CHARGE, intent=Intent.BILLING, module="billing", transcript=transcript
+    )
+
+
+def test_draft_after_topic_change_skips_earlier_topic(
+    tickets: TicketStore, kb: KnowledgeBase
+) -> None:
+    ticket = _topic_change_ticket(tickets)
+
+    draft = _draft(ticket, kb)
+
+    content = draft.content
+    assert draft.query == DOUBLE_CHARGE
+    assert requester_queries(ticket) == [DOUBLE_CHARGE]
+    assert all(hit["module"] != "gantt" for hit in draft.hits)
+    assert all(not c.doc.startswith("en/gantt/") for c in content.citations)
+    assert "baseline" not in content.text.casefold()
+    assert translate("draft_check_billing", Language.EN) in content.text
+
+
+def test_billing_holding_reply_says_what_agent_checks(
+    tickets: TicketStore, kb: KnowledgeBase
+) -> None:
+    ticket = _topic_change_ticket(tickets)
+
+    content = _draft(ticket, kb, _llm("NO_ANSWER")).content
+
+    assert content.engine is DraftEngine.NO_KB
+    assert content.citations == ()
+    assert translate("draft_check_billing", Language.EN) in content.text
+    assert translate("draft_investigating", Language.EN) not in content.text
+
+
+def test_requester_queries_include_later_comments() -> None:
+    later = "The second charge is on invoice INV-2024-0042"
+    ticket = make_record(
+        requester="user-42",
+        subject=DOUBLE_CHARGE,
+        description=DOUBLE_CHARGE,
+        transcript=(
+            {"role": "user", "content": GANTT_QUESTION},
+            {"role": "assistant", "content": GANTT_ANSWER},
+            {"role": "user", "content": DOUBLE_CHARGE},
+        ),
+        events=[_event(EventKind.COMMENTED, "user-42", 2, text=later)],
+    )
+
+    assert requester_queries(ticket) == [later, DOUBLE_CHARGE]
+
+
+def test_summary_lists_assistant_reply_not_earlier_topic() -> None:
+    announcement = "Billing questions are handled by our billing team (ticket T-000001)."
+    ticket = make_record(
+        intent=Intent.BILLING,
+        description=DOUBLE_CHARGE,
+        transcript=(
+            {"role": "user", "content": GANTT_QUESTION},
+            {"role": "assistant", "content": GANTT_ANSWER},
+            {"role": "user", "content": DOUBLE_CHARGE},
+        ),
+        events=[
+            _event(EventKind.OPENED, "assistant", 0),
+            _event(EventKind.COMMENTED, "assistant", 1, text=announcement),
+        ],
+    )
+
+    summary = summarize_ticket(ticket, Language.EN, kb_answer=False)
+
+    assert summary.problem == DOUBLE_CHARGE
+    assert summary.tried == [f"The assistant replied: {announcement}"]
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_summary_lists_assistant_reply_with_cited_articles(language: str) -> None:
+    ticket = make_record(
+        description="Cards vanish from my board",
+        transcript=({"role": "user", "content": "Cards vanish from my board"},),
+        events=[_event(EventKind.COMMENTED, "assistant", 1, text=GANTT_ANSWER)],
+    )
+
+    summary = summarize_ticket(ticket, Language(language), kb_answer=True)
+
+    titles = "Compare plans with Gantt baselines"
+    assert summary.tried == [translate("summary_answered_from", language, titles=titles)]
+
+
 def _event(kind: EventKind, actor: str, minutes: int, **data: Any) -> TicketEventRecord:
     return TicketEventRecord(
         kind=kind, at=MONDAY + timedelta(minutes=minutes), actor=actor, data=data
@@ -305,6 +407,7 @@ def test_summary_lists_all_attempt_kinds() -> None:
     assert summary.tried == [
         "The assistant answered from: Boards",
         "The requester said it did not solve the problem: That did not help, they are still gone",
+        "The assistant replied: I opened ticket T-000001",
         "The requester added: It happens on project Apollo",
         "Escalated to L2: needs logs",
         "default-agent commented: Asked for a screenshot",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -12,6 +14,10 @@ from assistant.domain import Language
 from assistant.llm import LLMClient
 from assistant.settings import Settings
 from assistant.tickets import TicketStore
+from assistant.tickets.schemas import TicketRecord
+from assistant.tickets.sla_monitor import SlaMonitor
+from assistant.tickets.store import MAX_LIST_LIMIT
+from assistant.tickets.working_hours import WorkingHours
 from graphs.support.graph import build_graph
 from graphs.support.policy import MODEL_NO_ANSWER_REASON
 from graphs.support.service import AgentReply, SupportAgent
@@ -22,6 +28,8 @@ from retrieval.knowledge_base import KnowledgeBase
 from tests.conftest import SAMPLE_KB
 
 MEMBER = UserContext(id="u-1", role="member", product_version="3.4")
+SATURDAY = 5
+"""`date.weekday()` of Saturday."""
 
 
 @pytest.fixture(scope="module")
@@ -492,3 +500,167 @@ def test_llm_bad_citations_keep_extractive_answer(
     assert reply.output["action"]["ticket"] is None
     assert reply.output["citations"]
     assert "[1]" in reply.output["answer"]
+
+
+def _converse(agent: SupportAgent, messages: list[str], user: UserContext) -> list[AgentReply]:
+    replies: list[AgentReply] = []
+    for message in messages:
+        conversation_id = replies[-1].conversation_id if replies else None
+        replies.append(agent.ask(message, user, conversation_id))
+    return replies
+
+
+def _tickets_of(data_dir: Path, requester: str) -> list[TicketRecord]:
+    store = TicketStore(Settings(data_dir=data_dir).resolved_database_url)
+    tickets = [t for t in store.list(limit=MAX_LIST_LIMIT) if t.requester == requester]
+    store.close()
+    return tickets
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        [
+            "I deleted a project by accident and all tasks are gone, can I restore it?",
+            "that did not help",
+        ],
+        [
+            "How do I get a refund for my last invoice?",
+            "I want to talk to a real person",
+            "我还在等人工客服",
+        ],
+        ["The whole site is down, nobody can log in", "The whole site is down, nobody can log in"],
+    ],
+    ids=["data-loss-then-unsolved", "billing-then-person-twice", "outage-repeated"],
+)
+def test_follow_ups_go_to_one_ticket(
+    agent: SupportAgent, data_dir: Path, request: pytest.FixtureRequest, messages: list[str]
+) -> None:
+    user = UserContext(id=f"one-ticket-{request.node.callspec.id}", role="member")
+
+    replies = _converse(agent, messages, user)
+
+    tickets = _tickets_of(data_dir, user["id"])
+    assert len(tickets) == 1, [t.subject for t in tickets]
+    ticket = tickets[0]
+    for reply in replies[1:]:
+        action = reply.output["action"]
+        assert action["reason_code"] == "added_to_open_ticket", action
+        assert action["ticket"] is not None and action["ticket"]["id"] == ticket.id
+        assert ticket.id in reply.output["answer"]
+    user_lines = [m.content for m in ticket.transcript if m.role == "user"]
+    assert user_lines[-1] == messages[-1]
+    comments = [str(e.data.get("text")) for e in ticket.events if e.kind.value == "commented"]
+    assert messages[-1] in comments
+
+
+def test_open_ticket_reply_in_chinese(agent: SupportAgent) -> None:
+    user = UserContext(id="one-ticket-zh", role="member")
+
+    replies = _converse(agent, ["转人工", "我还在等人工客服"], user)
+
+    assert replies[1].output["language"] == "zh"
+    assert "已有一个处理中的工单" in replies[1].output["answer"]
+
+
+@pytest.mark.parametrize(
+    ("messages", "tier", "priority", "team"),
+    [
+        (
+            ["The board crashes when I drag a card", "Now the whole site is down, 503 everywhere"],
+            "L2",
+            "urgent",
+            "l2-product",
+        ),
+        (
+            [
+                "It would be great if you added a dark mode to the boards",
+                "我们项目里的所有任务数据突然全部丢失了，怀疑账号被盗",
+            ],
+            "L3",
+            "urgent",
+            "security-response",
+        ),
+    ],
+    ids=["bug-then-outage", "feature-then-data-loss"],
+)
+def test_more_severe_follow_up_escalates_open_ticket(
+    agent: SupportAgent,
+    data_dir: Path,
+    request: pytest.FixtureRequest,
+    messages: list[str],
+    tier: str,
+    priority: str,
+    team: str,
+) -> None:
+    user = UserContext(id=f"escalate-{request.node.callspec.id}", role="member")
+
+    first, second = _converse(agent, messages, user)
+
+    tickets = _tickets_of(data_dir, user["id"])
+    assert len(tickets) == 1
+    action = second.output["action"]
+    assert action["type"] == "escalate"
+    assert action["reason_code"] == "open_ticket_escalated"
+    assert action["ticket"] == {
+        **action["ticket"],
+        "id": tickets[0].id,
+        "tier": tier,
+        "priority": priority,
+        "team": team,
+    }
+    assert tickets[0].id in second.output["answer"]
+    assert [e.kind.value for e in tickets[0].events].count("escalated") >= 1
+
+
+def test_handoff_due_follows_working_hours(agent: SupportAgent, data_dir: Path) -> None:
+    settings = Settings(data_dir=data_dir)
+    user = UserContext(id="handoff-due", role="member")
+
+    reply = agent.ask("转人工", user)
+
+    ticket = _tickets_of(data_dir, "handoff-due")[0]
+    due = ticket.first_reply_due_at
+    assert reply.output["action"]["type"] == "handoff"
+    assert due is not None
+    hours = WorkingHours.from_settings(settings)
+    working_time = timedelta(hours=settings.sla_l2_first_diagnosis_hours)
+    assert due == hours.add(ticket.created_at, working_time)
+    assert due - ticket.created_at >= working_time
+    local = due.astimezone(ZoneInfo(settings.timezone))
+    assert settings.work_start_hour <= local.hour <= settings.work_end_hour
+    assert local.weekday() < SATURDAY
+
+
+def test_check_sla_ignores_fresh_handoff(agent: SupportAgent, data_dir: Path) -> None:
+    settings = Settings(data_dir=data_dir)
+    agent.ask("I want to talk to a human", UserContext(id="handoff-sla", role="member"))
+    ticket = _tickets_of(data_dir, "handoff-sla")[0]
+    store = TicketStore(settings.resolved_database_url)
+
+    report = SlaMonitor(store, settings).check(now=ticket.created_at + timedelta(minutes=5))
+    store.close()
+
+    assert ticket.id not in [alert.ticket_id for alert in report.alerts]
+
+
+@pytest.mark.parametrize(
+    ("handoff", "ping", "expected"),
+    [
+        ("I want to talk to a human", "hello? is anyone there?", "is open with our"),
+        ("转人工", "你好，有人吗", "正在由"),
+    ],
+    ids=["en", "zh"],
+)
+def test_greeting_after_handoff_mentions_ticket(
+    agent: SupportAgent, handoff: str, ping: str, expected: str
+) -> None:
+    user = UserContext(id="greeting-after-handoff", role="member")
+
+    first, second = _converse(agent, [handoff, ping], user)
+
+    ticket = first.output["action"]["ticket"]
+    assert ticket is not None
+    assert second.output["intent"]["name"] == "greeting"
+    assert ticket["id"] in second.output["answer"]
+    assert expected in second.output["answer"]

@@ -40,6 +40,25 @@ def test_l1_first_reply_uses_wall_clock(settings: Settings, created: datetime) -
     ("created", "expected"),
     [
         (shanghai(3, 10), shanghai(3, 14)),
+        (shanghai(7, 16), shanghai(10, 11)),
+        (shanghai(8, 11), shanghai(10, 13)),
+    ],
+    ids=["within-hours", "across-weekend", "opened-saturday"],
+)
+def test_l1_handoff_first_reply_counts_working_hours(
+    settings: Settings, created: datetime, expected: datetime
+) -> None:
+    due = compute_due_times(Tier.L1, created, settings, intent=Intent.HUMAN_HANDOFF)
+
+    assert due.first_reply_due_at == expected
+    assert due.diagnosis_due_at is None
+    assert due.fix_plan_due_at is None
+
+
+@pytest.mark.parametrize(
+    ("created", "expected"),
+    [
+        (shanghai(3, 10), shanghai(3, 14)),
         (shanghai(3, 16, 30), shanghai(4, 11, 30)),
         (shanghai(7, 16), shanghai(10, 11)),
         (shanghai(8, 11), shanghai(10, 13)),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from selenium.webdriver.common.action_chains import ActionChains
@@ -13,8 +14,11 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select
 
+from assistant.tickets import TicketStore
+from assistant.tickets.schemas import TicketUpdate
 from tests.web.conftest import (
     L1_FIRST_REPLY_SECONDS,
+    TENANT,
     AppServer,
     BrowserFactory,
     open_page,
@@ -35,6 +39,16 @@ def open_ticket_from_chat(driver: WebDriver, app_server: AppServer, message: str
     open_page(driver, f"{app_server.base_url}/#key={app_server.widget_key}")
     reply = ask(driver, message)
     return reply.find_element(By.CSS_SELECTOR, ".ticket-note").get_attribute("data-ticket-id")
+
+
+def make_due_soon(app_server: AppServer, ticket_id: str) -> None:
+    """Move the ticket's first-reply due time to a few seconds from now.
+
+    A request for a person waits for working hours, which may be days away on a weekend.
+    """
+    due = datetime.now(UTC) + timedelta(seconds=L1_FIRST_REPLY_SECONDS)
+    store = TicketStore(app_server.settings.resolved_database_url)
+    store.update(ticket_id, TicketUpdate(first_reply_due_at=due), tenant=TENANT)
 
 
 def open_console(driver: WebDriver, app_server: AppServer, ticket_id: str) -> None:
@@ -96,6 +110,7 @@ def test_console_handoff_countdown_turns_red_when_breached(
 ) -> None:
     driver = open_browser()
     ticket_id = open_ticket_from_chat(driver, app_server, HANDOFF)
+    make_due_soon(app_server, ticket_id)
     open_console(driver, app_server, ticket_id)
 
     sla = row_of(driver, ticket_id).find_element(By.CSS_SELECTOR, ".sla")
@@ -115,6 +130,7 @@ def test_console_handoff_shows_met_after_reply(
 ) -> None:
     driver = open_browser()
     ticket_id = open_ticket_from_chat(driver, app_server, HANDOFF)
+    make_due_soon(app_server, ticket_id)
     headers = {"Authorization": f"Bearer {app_server.agent_key}"}
     with httpx.Client(base_url=app_server.base_url, headers=headers, timeout=60) as client:
         replied = client.post(f"/v1/tickets/{ticket_id}/comments", json={"text": "Hi, I am here."})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -13,8 +14,11 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
 
 from assistant.keys import KeyRole, KeyStore
+from assistant.tenants import tenant_kb_name
 from insights.weeks import week_of
-from tests.conftest import write_eval_report
+from retrieval.ingest import ingest_folder
+from retrieval.knowledge_base import KnowledgeBase
+from tests.conftest import BASELINE_REPORT, BOARDS_EN, write_eval_report, write_kb
 from tests.web.conftest import (
     TENANT,
     AppServer,
@@ -279,3 +283,91 @@ def test_ops_page_insights_in_chinese(
     )
     term = driver.find_element(By.CSS_SELECTOR, f'#voc-body tr[data-term="{UNIQUE_TERM}"]')
     assert "new" in term.find_element(By.CSS_SELECTOR, ".term-trend").text
+
+
+NO_DEFAULT_TENANT = "web-nodefault"
+"""Tenant whose only KB is not named `default`."""
+NO_KB_TENANT = "web-nokb"
+"""Tenant with no KB at all."""
+
+
+def create_ops_key(app_server: AppServer, tenant: str) -> str:
+    store = KeyStore(app_server.settings.resolved_database_url)
+    try:
+        return store.create(tenant, KeyRole.OPS, f"{tenant}-ops")[1]
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def no_default_ops_key(app_server: AppServer, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """An ops key of a tenant whose only KB is `manual`."""
+    folder = write_kb(tmp_path_factory.mktemp("manual"), {"en/boards.md": BOARDS_EN})
+    knowledge_base = KnowledgeBase(app_server.settings, tenant_kb_name(NO_DEFAULT_TENANT, "manual"))
+    try:
+        ingest_folder(knowledge_base, folder)
+    finally:
+        knowledge_base.close()
+    return create_ops_key(app_server, NO_DEFAULT_TENANT)
+
+
+def wait_for_panels(driver: WebDriver) -> None:
+    wait(driver).until(lambda d: d.find_element(By.ID, "voc-body").get_attribute("data-week"))
+    wait(driver).until(lambda d: d.find_element(By.ID, "gaps-body").find_elements(By.XPATH, "*"))
+
+
+def test_ops_page_reports_kb_not_named_default(
+    open_browser: BrowserFactory, app_server: AppServer, no_default_ops_key: str
+) -> None:
+    driver = open_browser()
+    open_dashboard(driver, app_server, no_default_ops_key)
+
+    wait_for_panels(driver)
+
+    week = driver.find_element(By.ID, "insights-week").get_attribute("value")
+    assert week == driver.find_element(By.ID, "voc-body").get_attribute("data-week")
+    assert Select(driver.find_element(By.ID, "insights-kb")).first_selected_option.text == "manual"
+    assert driver.find_element(By.ID, "gaps-body").get_attribute("data-week") == week
+    assert not driver.find_element(By.ID, "ops-error").is_displayed()
+    assert not driver.find_elements(By.CSS_SELECTOR, "#insights .panel-error")
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en-US", "has no knowledge base"), ("zh-CN", "还没有包含文档的知识库")],
+    ids=["en", "zh"],
+)
+def test_ops_page_shows_empty_state_without_kb(
+    open_browser: BrowserFactory, app_server: AppServer, language: str, expected: str
+) -> None:
+    driver = open_browser(language)
+    open_dashboard(driver, app_server, create_ops_key(app_server, NO_KB_TENANT))
+
+    wait_for_panels(driver)
+
+    save_screenshot(driver, f"ops-no-kb-{language}")
+    assert expected in driver.find_element(By.CSS_SELECTOR, "#gaps-body .empty-state").text
+    assert driver.find_element(By.ID, "insights-week").get_attribute("value")
+    assert driver.find_element(By.ID, "insights-kb").get_attribute("disabled") == "true"
+    assert not driver.find_element(By.ID, "ops-error").is_displayed()
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en-US", "Nov 2, 2026, 17:00 GMT+8"), ("zh-CN", "2026年11月2日 GMT+8 17:00")],
+    ids=["en", "zh"],
+)
+def test_ops_page_shows_run_times_in_support_timezone(
+    open_browser: BrowserFactory, app_server: AppServer, ops_key: str, language: str, expected: str
+) -> None:
+    driver = open_browser(language)
+    open_dashboard(driver, app_server, ops_key)
+
+    row = wait(driver).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, f'tr[data-run-id="{NEWER_RUN}"]')
+    )
+
+    assert row.find_element(By.CSS_SELECTOR, ".col-time").text == expected
+    baseline = driver.find_element(By.CSS_SELECTOR, 'tr[data-run-id="baseline"] .col-time')
+    recorded = json.loads(BASELINE_REPORT.read_text(encoding="utf-8")).get("created_at")
+    assert "GMT+8" in baseline.text if recorded else baseline.text == "—"

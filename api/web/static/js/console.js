@@ -148,11 +148,26 @@ function twoLines(first, second, secondClass) {
   return wrapper;
 }
 
+// The server keeps a prefix of the message's first line as the subject, which may end
+// mid-word. The description contains the whole line, so it becomes the tooltip and an ellipsis
+// marks the cut.
+function fullSubject(ticket) {
+  const subject = ticket.subject ?? "";
+  const lines = (ticket.description ?? "").split("\n").map((line) => line.trim());
+  return lines.find((line) => line.length > subject.length && line.startsWith(subject)) ?? subject;
+}
+
 function subjectCell(ticket) {
   const created = document.createElement("time");
   created.dateTime = ticket.created_at ?? "";
   created.textContent = formatDate(ticket.created_at);
-  const wrapper = twoLines(ticket.subject ?? "", "", "created");
+  const subject = ticket.subject ?? "";
+  const full = fullSubject(ticket);
+  const text = document.createElement("span");
+  text.className = "subject-text";
+  text.textContent = full === subject ? subject : `${subject}…`;
+  text.title = full;
+  const wrapper = twoLines(text, "", "created");
   wrapper.lastChild.append(created);
   return wrapper;
 }

@@ -77,6 +77,7 @@ const state = {
   drillRunId: null,
   live: null,
   keyForm: null,
+  timeZone: undefined,
 };
 
 function translateOr(key, fallback) {
@@ -127,7 +128,10 @@ function deltaClass(name, delta) {
   return improved ? "delta-better" : "delta-worse";
 }
 
-const formatDate = formatDateTime;
+// Times show in the support team's time zone with its UTC offset, as in the agent console.
+function formatDate(iso) {
+  return formatDateTime(iso, state.timeZone);
+}
 
 function showError(message) {
   showPageError(elements.error, message);
@@ -424,7 +428,7 @@ function renderLive() {
   );
   elements.liveUnansweredEmpty.hidden = live.unanswered.length > 0;
   renderDraftAcceptance(elements.liveDrafts, live.drafts, intentLabel);
-  renderTurnMetrics(live.turn_metrics, intentLabel);
+  renderTurnMetrics(live.turn_metrics, intentLabel, state.timeZone);
 }
 
 // ---- loading ----
@@ -434,12 +438,14 @@ async function loadAll() {
     return;
   }
   state.details.clear();
+  const insights = loadInsights(state.key, handleApiError);
   try {
     const [runs, live] = await Promise.all([
       apiFetch("/v1/ops/eval-runs", { key: state.key }).then((response) => response.json()),
       apiFetch("/v1/ops/live", { key: state.key }).then((response) => response.json()),
     ]);
     state.runs = runs.runs;
+    state.timeZone = runs.timezone;
     state.live = live;
     const known = new Set(state.runs.map((run) => run.id));
     state.selected = state.selected.filter((id) => known.has(id));
@@ -447,12 +453,12 @@ async function loadAll() {
     renderRuns();
     renderLive();
     await renderComparison();
-    await loadInsights(state.key, handleApiError);
   } catch (error) {
     state.runs = [];
     renderRuns();
     handleApiError(error);
   }
+  await insights;
 }
 
 function rerender() {

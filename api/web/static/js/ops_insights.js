@@ -1,8 +1,9 @@
 // Ops dashboard sections from the turn log: the turn metrics of the Live panel (the
 // `turn_metrics` object of GET /v1/ops/live), the voice of the customer (GET /v1/ops/voc) and
-// the KB gaps (GET /v1/ops/kb-gaps) of one ISO week.
+// the KB gaps (GET /v1/ops/kb-gaps) of one ISO week and one of the tenant's KBs
+// (GET /v1/ops/kbs). Each report loads on its own, so one that fails leaves the other shown.
 
-import { apiFetch } from "./api.js";
+import { ApiError, apiFetch, describeError } from "./api.js";
 import { element } from "./dom.js";
 import { formatDateTime, getLocale, moduleName, t } from "./i18n.js";
 
@@ -13,6 +14,7 @@ const NEGATIVE_SHOWN = 8;
 const elements = {
   turns: document.getElementById("live-turns"),
   week: document.getElementById("insights-week"),
+  kb: document.getElementById("insights-kb"),
   voc: document.getElementById("voc-body"),
   gaps: document.getElementById("gaps-body"),
 };
@@ -21,9 +23,14 @@ const state = {
   key: "",
   metrics: null,
   voc: null,
+  vocError: null,
   gaps: null,
+  gapsError: null,
+  kbs: null,
+  loads: 0,
   scoreKey: "intent",
   intentLabel: (name) => name,
+  timeZone: undefined,
   onError: () => {},
 };
 
@@ -145,10 +152,15 @@ function scoreKeySelect() {
   return label;
 }
 
-/** Render the turn metrics of GET /v1/ops/live into the Live panel. */
-export function renderTurnMetrics(metrics = state.metrics, intentLabel = state.intentLabel) {
+/** Render the turn metrics of GET /v1/ops/live into the Live panel, times in `timeZone`. */
+export function renderTurnMetrics(
+  metrics = state.metrics,
+  intentLabel = state.intentLabel,
+  timeZone = state.timeZone,
+) {
   state.metrics = metrics;
   state.intentLabel = intentLabel;
+  state.timeZone = timeZone;
   if (!metrics) {
     return;
   }
@@ -156,7 +168,7 @@ export function renderTurnMetrics(metrics = state.metrics, intentLabel = state.i
   unanswered.append(
     ...metrics.unanswered.map((turn) =>
       element("li", {
-        text: `${turn.question} · ${intentLabel(turn.intent)} · ${number(turn.retrieval_confidence)} · ${formatDateTime(turn.created_at)}`,
+        text: `${turn.question} · ${intentLabel(turn.intent)} · ${number(turn.retrieval_confidence)} · ${formatDateTime(turn.created_at, state.timeZone)}`,
       }),
     ),
   );
@@ -185,8 +197,16 @@ function trendText(term) {
   return `${t(`insights.trend_${term.trend}`)} (${change})`;
 }
 
+function panelMessage(className, text) {
+  return element("p", { className, text });
+}
+
 function renderVoc() {
   const voc = state.voc;
+  if (state.vocError) {
+    elements.voc.replaceChildren(panelMessage("alert panel-error", describeError(state.vocError)));
+    return;
+  }
   if (!voc) {
     return;
   }
@@ -243,6 +263,14 @@ function renderVoc() {
 
 function renderGaps() {
   const gaps = state.gaps;
+  if (state.kbs && !state.kbs.length) {
+    elements.gaps.replaceChildren(panelMessage("muted empty-state", t("insights.no_kb")));
+    return;
+  }
+  if (state.gapsError) {
+    elements.gaps.replaceChildren(panelMessage("alert panel-error", describeError(state.gapsError)));
+    return;
+  }
   if (!gaps) {
     return;
   }
@@ -312,29 +340,88 @@ async function fetchJson(path) {
   return response.json();
 }
 
-/** Load the week's voice of the customer and KB gaps with the page's key. */
+function isKeyError(error) {
+  return error instanceof ApiError && [401, 403].includes(error.status);
+}
+
+function fillWeek(report) {
+  if (report && !elements.week.value) {
+    elements.week.value = report.week;
+  }
+}
+
+/** Fill the KB picker with the tenant's KBs and keep the choice, else select the default KB. */
+async function loadKbs() {
+  state.kbs = null;
+  const list = await fetchJson("/v1/ops/kbs");
+  state.kbs = list.kbs;
+  const chosen = elements.kb.value;
+  elements.kb.replaceChildren(
+    ...list.kbs.map((name) => element("option", { text: name, attributes: { value: name } })),
+  );
+  if (list.kbs.includes(chosen)) {
+    elements.kb.value = chosen;
+  } else if (list.kbs.includes(list.default)) {
+    elements.kb.value = list.default;
+  }
+  elements.kb.disabled = !list.kbs.length;
+}
+
+/**
+ * Run one report's request and keep its result, or its error, as state[name] and
+ * state[`${name}Error`] when no later load started. A rejected key also goes to the page.
+ */
+async function loadReport(name, request, load) {
+  try {
+    const report = await request();
+    if (load === state.loads) {
+      [state[name], state[`${name}Error`]] = [report, null];
+      fillWeek(report);
+    }
+  } catch (error) {
+    if (load === state.loads) {
+      [state[name], state[`${name}Error`]] = [null, error];
+    }
+    if (isKeyError(error)) {
+      state.onError(error);
+    }
+  }
+}
+
+async function loadVoc(query, load) {
+  await loadReport("voc", () => fetchJson(`/v1/ops/voc${query}`), load);
+  renderVoc();
+}
+
+async function requestGaps(query) {
+  await loadKbs();
+  if (!state.kbs.length) {
+    return null;
+  }
+  const kb = `kb=${encodeURIComponent(elements.kb.value)}`;
+  return fetchJson(`/v1/ops/kb-gaps${query ? `${query}&${kb}` : `?${kb}`}`);
+}
+
+async function loadGaps(query, load) {
+  await loadReport("gaps", () => requestGaps(query), load);
+  renderGaps();
+}
+
+/**
+ * Load the week's voice of the customer and the KB gaps of the chosen KB with the page's key.
+ * The two reports load independently, and an error other than a rejected key shows in its own
+ * panel. Only the responses of the latest load are kept.
+ */
 export async function loadInsights(key, onError) {
   state.key = key;
   state.onError = onError;
   if (!key) {
     return;
   }
+  state.loads += 1;
   const week = elements.week.value;
   const query = week ? `?week=${encodeURIComponent(week)}` : "";
-  try {
-    const [voc, gaps] = await Promise.all([
-      fetchJson(`/v1/ops/voc${query}`),
-      fetchJson(`/v1/ops/kb-gaps${query}`),
-    ]);
-    state.voc = voc;
-    state.gaps = gaps;
-    if (!elements.week.value) {
-      elements.week.value = voc.week;
-    }
-    renderInsights();
-  } catch (error) {
-    onError(error);
-  }
+  await Promise.all([loadVoc(query, state.loads), loadGaps(query, state.loads)]);
 }
 
 /** Render the voice of the customer and the KB gaps again, e.g. after a language change. */
@@ -344,3 +431,4 @@ export function renderInsights() {
 }
 
 elements.week.addEventListener("change", () => loadInsights(state.key, state.onError));
+elements.kb.addEventListener("change", () => loadInsights(state.key, state.onError));
