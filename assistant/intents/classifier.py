@@ -43,6 +43,13 @@ logger = logging.getLogger(__name__)
 PredictionSource = Literal["classifier", "llm", "rule"]
 
 CACHE_FILE_NAME = "intent_classifier.npz"
+FEATURE_CODE_FILES = (
+    Path(__file__).parent / "features.py",
+    Path(__file__).parent / "vocabulary.py",
+    Path(__file__).parent.parent / "text.py",
+)
+"""Modules that turn a message into features. Their source is part of the cache fingerprint,
+so weights trained with other features (an older release) are never reused."""
 TOP_SCORES = 3
 """Number of intents reported in `IntentPrediction.scores`."""
 
@@ -127,7 +134,9 @@ class IntentClassifier:
         lexicon = parse_lexicon(lexicon_data, DEFAULT_LEXICON_PATH)
         featurizer_config = FeaturizerConfig()
         training_config = TrainingConfig()
-        fingerprint = compute_fingerprint([data, lexicon_data], featurizer_config, training_config)
+        fingerprint = compute_fingerprint(
+            [data, lexicon_data, *_feature_code()], featurizer_config, training_config
+        )
         cache_path = cache_dir / CACHE_FILE_NAME
 
         cached = _read_cache(cache_path, fingerprint)
@@ -205,3 +214,7 @@ def _write_cache(path: Path, model: LinearIntentModel, fingerprint: str) -> None
             path,
             exc,
         )
+
+
+def _feature_code() -> list[bytes]:
+    return [path.read_bytes() for path in FEATURE_CODE_FILES]

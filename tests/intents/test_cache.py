@@ -12,7 +12,7 @@ import pytest
 
 from assistant.domain import Intent
 from assistant.errors import ConfigurationError
-from assistant.intents import IntentClassifier
+from assistant.intents import IntentClassifier, classifier
 from assistant.intents.classifier import CACHE_FILE_NAME
 from tests.intents.conftest import SMALL_DATA, write_utterances
 
@@ -56,6 +56,20 @@ def test_load_retrains_after_data_change(tmp_path: Path, small_data_path: Path) 
 
     assert not reloaded.from_cache
     assert again.from_cache
+
+
+def test_load_retrains_after_feature_code_change(
+    tmp_path: Path, small_data_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    IntentClassifier.load_or_train(tmp_path, small_data_path)
+    # A release that changes how messages become features, with the same training data.
+    changed_features = tmp_path / "features.py"
+    changed_features.write_text("# another featurizer\n", encoding="utf-8")
+    monkeypatch.setattr(classifier, "FEATURE_CODE_FILES", (changed_features,))
+
+    reloaded = IntentClassifier.load_or_train(tmp_path, small_data_path)
+
+    assert not reloaded.from_cache
 
 
 def test_load_replaces_corrupt_cache(
