@@ -60,7 +60,7 @@ NEW_QUESTION_MIN_TOKENS = 2
 """A short message with a question opener and this many search tokens is a question of its own."""
 FOLLOW_UP_MIN_CONFIDENCE = 0.5
 """A short follow-up classified below this is read together with the previous message."""
-VERSION_MISMATCH_MARGIN = 0.1
+VERSION_MISMATCH_MARGIN = 0.05
 """Confidence by which a chunk outside the user's version must beat the best one inside it."""
 
 

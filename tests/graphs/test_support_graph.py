@@ -234,6 +234,14 @@ def test_feature_named_only_in_a_later_version_gets_upgrade_note(agent: SupportA
     assert reply.output["citations"][0]["doc"] == "en/boards/kanban-boards.md"
 
 
+def test_integration_newer_than_the_users_version_gets_upgrade_note(agent: SupportAgent) -> None:
+    user = UserContext(id="u-5", role="admin", product_version="3.0")
+
+    reply = _ask(agent, "How do I connect Slack to Northstar?", user)
+
+    assert "arrived in version 3.1" in reply.output["answer"]
+
+
 def test_feature_of_the_users_version_gets_no_upgrade_note(agent: SupportAgent) -> None:
     user = UserContext(id="u-4", role="member", product_version="3.2")
 
