@@ -134,6 +134,9 @@ def write_eval_report(
     report["cases"] = cases[:EVAL_REPORT_CASES]
     report["metrics"] = report["metrics"] | metrics
     report["git_commit"] = git_commit
+    # The run's time comes from `stamp` in the file name, as for reports written before
+    # `created_at` was recorded.
+    report.pop("created_at", None)
 
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"eval-{stamp}.json"
