@@ -33,11 +33,15 @@ from assistant.errors import (
 )
 from assistant.i18n import translate
 from assistant.onboarding.catalog import UnknownChoiceError
+from assistant.validation import shorten_message_values
 
 logger = logging.getLogger(__name__)
 
 _BODY_PARSE_DETAIL = "There was an error parsing the body"
 """Detail of the HTTP 400 that FastAPI raises when it cannot read a JSON or form body."""
+
+OPENAI_CHAT_PATH_PREFIX = "/v1/chat/"
+"""Path prefix of the OpenAI-compatible chat routes, whose errors carry OpenAI's extra fields."""
 
 MAX_SHOWN_CONTENT_TYPE_CHARS = 100
 """Longer Content-Type headers are cut in the message of a 415."""
@@ -120,12 +124,14 @@ def describe_error(error: AssistantError, language: Language) -> tuple[str, str]
     """Return the code and the message in `language` that a client sees for an error.
 
     Errors of the server side (5xx) show a generic message with the request id, because
-    their English text may name files or settings of the server.
+    their English text may name files or settings of the server. Long values that the message
+    quotes are shortened (see `shorten_for_message`).
     """
     status = status_of(error)
     if error.code:
         try:
-            return error.code, translate(f"error_{error.code}", language, **error.params)
+            values = shorten_message_values(error.params, language)
+            return error.code, translate(f"error_{error.code}", language, **values)
         except KeyError:
             logger.warning("no message error_%s in messages.yaml", error.code)
     if status < 500:
@@ -177,12 +183,33 @@ def _is_multipart(request: Request) -> bool:
 
 
 def validation_error_response(
-    errors: Sequence[Mapping[str, Any]], language: Language
+    errors: Sequence[Mapping[str, Any]], language: Language, *, path: str = ""
 ) -> JSONResponse:
-    """Return the 422 that names each invalid field of a request, in `language`."""
+    """Return the 422 that names each invalid field of a request, in `language`.
+
+    On the OpenAI-compatible routes (`path` under `/v1/chat/`), the body also has OpenAI's
+    `type` and, for an error in a body field, `param`, which the OpenAI SDKs expose.
+    """
     detail = describe_validation_errors(errors, language)
     message = translate("error_invalid_request", language, detail=detail)
-    return JSONResponse(error_body("invalid_request", message), status_code=422)
+    body = error_body("invalid_request", message)
+    if path.startswith(OPENAI_CHAT_PATH_PREFIX):
+        body["error"]["type"] = "invalid_request_error"
+        param = _body_param(errors)
+        if param:
+            body["error"]["param"] = param
+    return JSONResponse(body, status_code=422)
+
+
+def _body_param(errors: Sequence[Mapping[str, Any]]) -> str:
+    """Return the dotted name of the first invalid body field, e.g. `stream_options.include_usage`,
+    or "" when the first error is not about a body field."""
+    if not errors:
+        return ""
+    loc = tuple(errors[0].get("loc", ()))
+    if len(loc) < 2 or loc[0] != "body":
+        return ""
+    return ".".join(str(part) for part in loc[1:])
 
 
 async def _handle_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -196,7 +223,7 @@ async def _handle_validation_error(request: Request, error: RequestValidationErr
     if _is_unparsed_body(error.errors()):
         message = translate("error_unsupported_media_type", language, content_type=content_type)
         return JSONResponse(error_body("unsupported_media_type", message), status_code=415)
-    return validation_error_response(error.errors(), language)
+    return validation_error_response(error.errors(), language, path=request.url.path)
 
 
 async def _handle_http_exception(request: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -1,10 +1,13 @@
 """Check every JSON request body once, before FastAPI parses and validates it for its route.
 
-Two kinds of body pass FastAPI's parsing and pydantic's `str` validation but fail later:
+Three kinds of body would get a vague error from FastAPI, or pass its checks and fail later:
 
 - JSON nested deeper than Python's recursion limit makes the parser raise RecursionError,
   which FastAPI reports only as "could not be parsed". Bodies nested deeper than
   MAX_JSON_DEPTH get a 400 that names the nesting.
+- An integer with more digits than Python converts (4,300 by default) makes the parser raise
+  ValueError, which FastAPI also reports as unparsable. Such bodies get a 400 saying that the
+  number is too large.
 - Text with a NUL character or an unpaired surrogate (a JSON escape such as `\\ud800`) fails
   when it is stored or sent back: PostgreSQL rejects NUL, and a surrogate has no UTF-8
   encoding. Such text gets a 422 that names the field and the character's position.
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,6 +36,9 @@ logger = logging.getLogger(__name__)
 MAX_JSON_DEPTH = 64
 """Deepest nesting of JSON arrays and objects accepted. This API's own bodies nest at most
 5 levels; the margin leaves room for JSON schemas that OpenAI clients send in extra fields."""
+
+MAX_INTEGER_DIGITS = sys.get_int_max_str_digits()
+"""Maximum number of digits of an integer that the JSON parser converts (CPython default 4300)."""
 
 _Location = tuple[str | int, ...]
 
@@ -87,7 +94,9 @@ def _check_body(body: bytes, request: Request) -> JSONResponse | None:
         value = json.loads(body)
     except RecursionError:
         return _too_deep_response(request)
-    except ValueError:
+    except ValueError as exc:
+        if _is_number_too_large(exc):
+            return _number_too_large_response(request)
         # Invalid JSON or bytes that are not UTF-8: FastAPI's own errors describe those.
         return None
 
@@ -105,7 +114,7 @@ def _check_body(body: bytes, request: Request) -> JSONResponse | None:
         request.method,
         request.url.path,
     )
-    return validation_error_response(errors, request_language(request))
+    return validation_error_response(errors, request_language(request), path=request.url.path)
 
 
 def _walk(value: object) -> Iterator[tuple[_Location, object]]:
@@ -151,5 +160,21 @@ def _text_errors(location: _Location, text: str) -> list[dict[str, Any]]:
 def _too_deep_response(request: Request) -> JSONResponse:
     language = request_language(request)
     detail = translate("validation_json_too_deep", language, limit=MAX_JSON_DEPTH)
+    message = translate("error_invalid_request", language, detail=detail)
+    return JSONResponse(error_body("invalid_request", message), status_code=400)
+
+
+def _is_number_too_large(error: ValueError) -> bool:
+    """Return whether `json.loads` failed on an integer longer than Python converts.
+
+    CPython (3.11 and later) refuses to convert integers of more than
+    `sys.get_int_max_str_digits()` digits and raises a plain ValueError that names the limit.
+    """
+    return not isinstance(error, json.JSONDecodeError) and "integer string conversion" in str(error)
+
+
+def _number_too_large_response(request: Request) -> JSONResponse:
+    language = request_language(request)
+    detail = translate("validation_json_number_too_large", language, limit=MAX_INTEGER_DIGITS)
     message = translate("error_invalid_request", language, detail=detail)
     return JSONResponse(error_body("invalid_request", message), status_code=400)

@@ -10,6 +10,8 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictFloat,
     StrictInt,
     StringConstraints,
     field_validator,
@@ -49,7 +51,9 @@ class ChatUser(BaseModel):
     """The user's role in the product; answers note steps their role cannot take."""
 
     locale: str | None = Field(default=None, max_length=35)
-    """BCP 47 locale such as `zh-CN` or `en-US`."""
+    """BCP 47 locale such as `zh-CN` or `en-US`: the reply language when the message's own
+    language is unclear. A `zh` tag means Chinese; any other tag, unknown ones included, means
+    English, so tags are not checked against a list."""
 
     product_version: str | None = Field(default=None, max_length=32)
     """Product version such as `3.4`; answers note features newer than it."""
@@ -181,13 +185,18 @@ class StreamOptions(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    include_usage: bool = False
+    include_usage: StrictBool = False
     """Send a last chunk with the token usage of the request and no choices, as OpenAI does."""
 
 
 class ChatCompletionRequest(BaseModel):
     """OpenAI chat-completions request. Fields this service does not use are accepted, except
-    `n` above 1 and tool or function definitions, which get 400."""
+    `n` above 1 and tool or function definitions, which get 400.
+
+    The sampling fields are checked with OpenAI's types and ranges, so a client learns of a
+    wrong value here as it would from OpenAI (422 naming the parameter). The agent then
+    ignores them, because it sets its own model parameters.
+    """
 
     model_config = ConfigDict(extra="allow")
 
@@ -195,12 +204,22 @@ class ChatCompletionRequest(BaseModel):
     """`assistant-{kb}`, one of the ids GET /v1/models lists."""
 
     messages: list[CompletionMessage] = Field(min_length=1)
-    stream: bool = False
+    stream: StrictBool = False
     stream_options: StreamOptions | None = None
     """Options of a stream; only allowed when `stream` is true."""
 
     n: StrictInt | None = Field(default=None, ge=1)
     """Number of choices; this service returns one, so a value above 1 gets 400."""
+
+    temperature: StrictFloat | None = Field(default=None, ge=0, le=2)
+    top_p: StrictFloat | None = Field(default=None, ge=0, le=1)
+    max_tokens: StrictInt | None = Field(default=None, ge=1)
+    max_completion_tokens: StrictInt | None = Field(default=None, ge=1)
+    presence_penalty: StrictFloat | None = Field(default=None, ge=-2, le=2)
+    frequency_penalty: StrictFloat | None = Field(default=None, ge=-2, le=2)
+    seed: StrictInt | None = None
+    logprobs: StrictBool | None = None
+    top_logprobs: StrictInt | None = Field(default=None, ge=0, le=20)
     user: str | None = Field(default=None, max_length=200)
     """End-user id: the ticket requester, and the conversation when none is given."""
 

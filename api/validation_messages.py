@@ -17,11 +17,9 @@ from typing import Any
 
 from assistant.domain import Language
 from assistant.i18n import translate
+from assistant.validation import shorten_for_message
 
 logger = logging.getLogger(__name__)
-
-MAX_SHOWN_INPUT_CHARS = 60
-"""Longer inputs are cut in messages, so a 4,000-character value does not fill the error."""
 
 _LOCATION_KEYS = {
     "query": "validation_query_parameter",
@@ -98,7 +96,9 @@ def describe_validation_error(error: Mapping[str, Any], language: Language) -> s
     error_type = str(error.get("type", ""))
     loc = tuple(error.get("loc", ()))
     context: Mapping[str, Any] = error.get("ctx") or {}
-    values: dict[str, object] = {key: value for key, value in context.items() if key != "error"}
+    values: dict[str, object] = {
+        key: _plain_number(value) for key, value in context.items() if key != "error"
+    }
 
     if error_type == "json_invalid":
         # FastAPI puts the character offset of the JSON error after "body" in `loc`.
@@ -119,7 +119,7 @@ def describe_validation_error(error: Mapping[str, Any], language: Language) -> s
         values["pattern"] = context.get("pattern", "")
 
     values["field"] = field_label(loc, language)
-    values["value"] = _shown_input(error.get("input"))
+    values["value"] = shorten_for_message(_json_text(error.get("input")), language)
     if error_type not in MAPPED_TYPES:
         logger.debug("no validation message for pydantic error type %s", error_type)
         values["detail"] = str(error.get("msg", ""))
@@ -145,11 +145,15 @@ def _format_choices(expected: str, language: Language) -> str:
     return ("、" if language is Language.ZH else ", ").join(choices)
 
 
-def _shown_input(value: object) -> str:
+def _plain_number(value: object) -> object:
+    """Return a whole float limit as an int, so `le=2` on a float field reads "2", not "2.0"."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _json_text(value: object) -> str:
     try:
-        text = json.dumps(value, ensure_ascii=False, default=str)
+        return json.dumps(value, ensure_ascii=False, default=str)
     except (TypeError, ValueError):
-        text = repr(value)
-    if len(text) > MAX_SHOWN_INPUT_CHARS:
-        text = text[: MAX_SHOWN_INPUT_CHARS - 1] + "…"
-    return text
+        return repr(value)

@@ -61,6 +61,41 @@ class DatabaseUnreachableError(ConfigurationError):
         )
 
 
+class DatabaseFolderMissingError(ConfigurationError):
+    """Raised when ASSISTANT_DATABASE_URL names a SQLite file in a folder that does not exist."""
+
+    def __init__(self, url: str, folder: Path) -> None:
+        redacted = redact_url(url)
+        super().__init__(
+            f"invalid database URL {redacted!r}: the folder {folder} does not exist; create it "
+            f"(mkdir -p {folder}) or fix the path in ASSISTANT_DATABASE_URL",
+            code="database_folder_missing",
+            url=redacted,
+            folder=str(folder),
+        )
+
+
+def check_sqlite_folder(url: str) -> None:
+    """Check that the folder of a SQLite database file exists.
+
+    Stores create a missing folder, which suits the default database in the data folder. An
+    explicit ASSISTANT_DATABASE_URL to a missing folder is more likely a typo, so the CLI and
+    the server call this on that setting before they open any store. Other URLs pass.
+
+    Raises:
+        DatabaseFolderMissingError: the URL names a SQLite file whose folder does not exist.
+    """
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return
+    if parsed.get_backend_name() != "sqlite" or is_in_memory_sqlite(url):
+        return
+    folder = Path(parsed.database or "").expanduser().parent
+    if not folder.is_dir():
+        raise DatabaseFolderMissingError(url, folder)
+
+
 def redact_url(url: str) -> str:
     """Return the URL with its password replaced by `***`, also when SQLAlchemy cannot parse it."""
     try:
@@ -76,6 +111,10 @@ def is_in_memory_sqlite(url: str) -> bool:
     These are `sqlite://`, `sqlite:///:memory:` and SQLite URIs such as
     `sqlite:///file::memory:?uri=true` or `sqlite:///file:name?mode=memory&uri=true`. A URL that
     SQLAlchemy cannot parse is not, because `create_database_engine` rejects it anyway.
+
+    `sqlite:///file::memory:` without `uri=true` counts too: the driver would open a file
+    named `file::memory:` in the working folder, which is never what the writer of such a URL
+    meant.
     """
     try:
         parsed = make_url(url)
@@ -84,12 +123,11 @@ def is_in_memory_sqlite(url: str) -> bool:
     if parsed.get_backend_name() != "sqlite":
         return False
     database = parsed.database or ""
-    if database in ("", ":memory:"):
+    if database in ("", ":memory:") or database.startswith("file::memory:"):
         return True
-    # Without a true `uri`, the driver opens `file::memory:` as a file of that name.
     if str(parsed.query.get("uri", "")).strip().lower() not in _TRUE_QUERY_VALUES:
         return False
-    return database.startswith("file::memory:") or parsed.query.get("mode") == "memory"
+    return parsed.query.get("mode") == "memory"
 
 
 def create_database_engine(url: str) -> Engine:

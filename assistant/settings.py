@@ -13,7 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from assistant.database import is_in_memory_sqlite
+from assistant.database import check_sqlite_folder, is_in_memory_sqlite
 from assistant.domain import Intent
 from assistant.errors import ConfigurationError
 from assistant.settings_errors import settings_error
@@ -248,10 +248,16 @@ def get_settings() -> Settings:
 def ensure_data_dir(settings: Settings) -> Path:
     """Create the data dir when it is missing, and return it.
 
+    The folder of an explicit SQLite ASSISTANT_DATABASE_URL is not created: it must exist.
+
     Raises:
         ConfigurationError: the path is a file, cannot be created or is not writable. The
             message names the path and the fix: a writable folder in ASSISTANT_DATA_DIR.
+        DatabaseFolderMissingError: ASSISTANT_DATABASE_URL names a SQLite file in a folder
+            that does not exist.
     """
+    if settings.database_url:
+        check_sqlite_folder(settings.database_url)
     path = settings.data_dir
     try:
         path.mkdir(parents=True, exist_ok=True)

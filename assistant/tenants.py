@@ -63,11 +63,25 @@ def resolve_kb_name(name: str) -> str:
     """Map a KB name given on the command line to its stored name.
 
     A name without a dot is a KB of the default tenant (`default` -> `default.default`), so
-    the command line and the HTTP API share the KB; a name with a dot is used as it is.
+    the command line and the HTTP API share the KB; a name `TENANT.KB` is a KB of that tenant.
+    Both parts follow the rules of `tenant_kb_name`, which the HTTP API applies too.
+
+    Raises:
+        InputError: the tenant or the KB part is invalid; the message quotes `name` as typed.
     """
-    if TENANT_KB_SEPARATOR in name:
-        return name
-    return f"{DEFAULT_TENANT}{TENANT_KB_SEPARATOR}{name}"
+    tenant, separator, kb = name.partition(TENANT_KB_SEPARATOR)
+    if not separator:
+        tenant, kb = DEFAULT_TENANT, name
+    try:
+        return tenant_kb_name(tenant, kb)
+    except InputError:
+        raise InputError(
+            f"invalid KB name {name!r}: write KB or TENANT.KB, where KB is 1-31 letters, "
+            "digits, '_' or '-' and TENANT is 1-32 lowercase letters, digits, '_' or '-', "
+            "each starting with a letter or digit",
+            code="invalid_kb_argument",
+            name=name,
+        ) from None
 
 
 def kb_tenant(stored_name: str, default: str = DEFAULT_TENANT) -> str:

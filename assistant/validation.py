@@ -6,10 +6,16 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from assistant.domain import Language
 from assistant.errors import InputError
+from assistant.i18n import translate
 
 MAX_MESSAGE_CHARS = 4000
 """Longest user message accepted; longer text is usually a pasted log that belongs in a ticket."""
+
+MAX_SHOWN_VALUE_CHARS = 80
+"""Longer values are cut to this many characters when an error message quotes them, so a
+5,000-character id does not fill the message."""
 
 _UNSTORABLE_RE = re.compile("[\x00\ud800-\udfff]")
 """NUL, which PostgreSQL text columns reject, and unpaired UTF-16 surrogates, which have no
@@ -73,3 +79,22 @@ def validate_message(message: str) -> str:
             code_point=unstorable.code_point,
         )
     return stripped
+
+
+def shorten_for_message(text: str, language: Language | str) -> str:
+    """Return `text` as an error message quotes it: unchanged up to MAX_SHOWN_VALUE_CHARS
+    characters, else its start, "…" and its length, e.g. `aaaa… (5000 characters)`."""
+    if len(text) <= MAX_SHOWN_VALUE_CHARS:
+        return text
+    start = text[:MAX_SHOWN_VALUE_CHARS]
+    return translate("value_shortened", language, start=start, length=len(text))
+
+
+def shorten_message_values(
+    values: dict[str, object], language: Language | str
+) -> dict[str, object]:
+    """Return the placeholder values of an error message with long strings shortened."""
+    return {
+        name: shorten_for_message(value, language) if isinstance(value, str) else value
+        for name, value in values.items()
+    }

@@ -10,18 +10,23 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from assistant.domain import Language
-from assistant.errors import AssistantError, InputError
+from assistant.errors import AssistantError, InputError, NotFoundError
 from assistant.i18n import translate
 from assistant.settings import get_settings
 from assistant.settings_errors import InvalidSettingsError
-from assistant.tenants import resolve_kb_name, validate_tenant
-from assistant.validation import validate_message
+from assistant.tenants import (
+    DEFAULT_TENANT,
+    conversation_thread_id,
+    resolve_kb_name,
+    validate_tenant,
+)
+from assistant.validation import shorten_message_values, validate_message
 from graphs.support.state import OutputState, UserContext
 from retrieval.search import SearchFilters, SearchResult
 from retrieval.versions import parse_version
 
 if TYPE_CHECKING:
-    from assistant.tickets import TicketStatus, TicketStore
+    from assistant.tickets import TicketRecord, TicketStatus, TicketStore
 
 MAX_TOP_K = 50
 EXIT_INPUT_ERROR = 2
@@ -85,7 +90,8 @@ def error_message(exc: AssistantError, language: Language) -> str:
         return exc.message_in(language)
     if exc.code:
         try:
-            return translate(f"error_{exc.code}", language, **exc.params)
+            values = shorten_message_values(exc.params, language)
+            return translate(f"error_{exc.code}", language, **values)
         except KeyError:
             pass
     return str(exc)
@@ -152,8 +158,11 @@ def _search_payload(result: SearchResult, kb: str) -> dict[str, Any]:
     }
     if result.no_results_reason:
         language = cli_language()
-        payload["message"] = translate(result.no_results_reason, language, kb=kb)
+        words = ", ".join(result.unknown_terms)
+        payload["message"] = translate(result.no_results_reason, language, kb=kb, words=words)
         payload["reason"] = result.no_results_reason
+        if result.unknown_terms:
+            payload["unknown_terms"] = result.unknown_terms
     return payload
 
 
@@ -175,7 +184,7 @@ def run_search(args: argparse.Namespace) -> int:
     )
     failures = 0
     for query in _inputs(args.query):
-        if not _checked(query, args):
+        if not _checked(query, args, is_query=True):
             failures += 1
             continue
         payload = _search_payload(kb.search(query, filters, args.top_k), args.kb)
@@ -241,10 +250,16 @@ def reply_text(output: OutputState) -> str:
     return "\n".join(lines)
 
 
-def _checked(message: str, args: argparse.Namespace) -> bool:
-    """Validate one input line; report a bad one and let the batch go on with the next."""
+def _checked(message: str, args: argparse.Namespace, *, is_query: bool = False) -> bool:
+    """Validate one input line; report a bad one and let the batch go on with the next.
+
+    A search query (`is_query`) that is blank gets its own error, because the chat wording
+    ("type a question") does not fit a search.
+    """
     try:
         _check_encoding(message)
+        if is_query and not message.strip():
+            raise InputError("the query is empty; type the words to search for", code="empty_query")
         validate_message(message)
     except InputError as exc:
         if args.json:
@@ -260,9 +275,12 @@ def run_chat(args: argparse.Namespace) -> int:
     """Hold a multi-turn conversation on the terminal until EOF or `exit`."""
     from graphs.support.service import SupportAgent
 
+    conversation_id = args.conversation
+    if conversation_id is not None:
+        # The same check as the HTTP API's, so an id works on both or on neither.
+        conversation_thread_id(DEFAULT_TENANT, conversation_id)
     user = _user(args)
     agent = SupportAgent(get_settings(), resolve_kb_name(args.kb), channel="chat")
-    conversation_id = args.conversation
     language = cli_language()
     _write(translate("chat_banner", language))
     try:
@@ -304,7 +322,7 @@ def run_tickets(args: argparse.Namespace) -> int:
         if args.tickets_command == "check-sla":
             return _check_sla(store, as_json=args.json)
         if args.tickets_command == "show":
-            ticket = store.get(args.ticket_id, tenant=validate_tenant(args.tenant))
+            ticket = _get_ticket(store, args.ticket_id, validate_tenant(args.tenant))
             _write_json(ticket.model_dump(mode="json")) if args.json else _write(
                 json.dumps(ticket.model_dump(mode="json"), ensure_ascii=False, indent=2)
             )
@@ -320,6 +338,8 @@ def run_tickets(args: argparse.Namespace) -> int:
         if args.json:
             _write_json([t.model_dump(mode="json") for t in tickets])
             return 0
+        if not tickets:
+            _write(_no_tickets_line(args.tenant))
         # Each tenant numbers its tickets from 1, so two lines may differ only in the tenant.
         for t in tickets:
             _write(
@@ -329,6 +349,35 @@ def run_tickets(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
+
+
+def _get_ticket(store: TicketStore, ticket_id: str, tenant: str) -> TicketRecord:
+    """Return a tenant's ticket.
+
+    Raises:
+        NotFoundError: the tenant has no ticket with this id; the message names the tenant,
+            because each tenant numbers its tickets from T-000001.
+    """
+    from assistant.tickets.store import TicketNotFoundError
+
+    try:
+        return store.get(ticket_id, tenant=tenant)
+    except TicketNotFoundError:
+        raise NotFoundError(
+            f"ticket {ticket_id!r} was not found in tenant {tenant!r}; check the id and "
+            f"--tenant, or list the tenant's tickets with `assistant tickets list --tenant "
+            f"{tenant}`",
+            code="ticket_not_found_in_tenant",
+            ticket_id=ticket_id,
+            tenant=tenant,
+        ) from None
+
+
+def _no_tickets_line(tenant: str | None) -> str:
+    """Return the line that `tickets list` prints when no ticket matches."""
+    if tenant is None:
+        return translate("tickets_none", cli_language())
+    return translate("tickets_none_for_tenant", cli_language(), tenant=tenant)
 
 
 def _ticket_status(value: str | None) -> TicketStatus | None:

@@ -103,6 +103,15 @@ class Glossary:
                     tokens.extend(self._variant_tokens(variant))
         return list(dict.fromkeys(tokens))
 
+    def concept_tokens(self, concept_ids: set[int]) -> set[str]:
+        """Return the search tokens of every variant, in both languages, of the concepts."""
+        tokens: set[str] = set()
+        for concept_id in concept_ids:
+            concept = self.concepts[concept_id]
+            for variant in (*concept.en, *concept.zh):
+                tokens.update(self._variant_tokens(variant))
+        return tokens
+
     def variant_tokens(self) -> dict[str, list[str]]:
         """Return the search tokens of every variant, to store beside an index."""
         variants = {v for c in self.concepts for v in (*c.en, *c.zh)}

@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 
 from assistant.database import (
+    DatabaseFolderMissingError,
     DatabaseUnreachableError,
     DatabaseUrlError,
     check_database,
+    check_sqlite_folder,
     is_in_memory_sqlite,
     redact_url,
 )
@@ -50,7 +52,8 @@ def test_check_database_sqlite_passes(tmp_path: Path) -> None:
         ("sqlite+pysqlite:///:memory:", True),
         ("sqlite:///file::memory:?cache=shared&uri=true", True),
         ("sqlite:///file:tickets?mode=memory&uri=true", True),
-        ("sqlite:///file::memory:", False),
+        ("sqlite:///file::memory:", True),
+        ("sqlite:///file::memory:?cache=shared", True),
         ("sqlite:////var/lib/assistant/assistant.db", False),
         ("sqlite:///assistant.db", False),
         ("postgresql+psycopg://support@db/tickets", False),
@@ -63,6 +66,7 @@ def test_check_database_sqlite_passes(tmp_path: Path) -> None:
         "uri-memory",
         "uri-mode-memory",
         "file-named-memory",
+        "file-named-memory-shared-cache",
         "absolute-file",
         "relative-file",
         "postgresql",
@@ -111,3 +115,24 @@ def test_sqlite_folder_under_file_raises(tmp_path: Path) -> None:
 )
 def test_redact_url_hides_password(url: str, shown: str) -> None:
     assert redact_url(url) == shown
+
+
+def test_check_sqlite_folder_missing_raises(tmp_path: Path) -> None:
+    folder = tmp_path / "nonexistent" / "dir"
+
+    with pytest.raises(DatabaseFolderMissingError) as caught:
+        check_sqlite_folder(f"sqlite:///{folder / 'x.db'}")
+
+    assert caught.value.code == "database_folder_missing"
+    assert caught.value.params["folder"] == str(folder)
+    assert f"the folder {folder} does not exist; create it (mkdir -p {folder})" in str(caught.value)
+    assert not folder.exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["sqlite:///assistant.db", "sqlite://", "postgresql+psycopg://u@db/x", "notaurl"],
+    ids=["relative-file", "memory", "postgresql", "unparsable"],
+)
+def test_check_sqlite_folder_passes_other_urls(url: str) -> None:
+    check_sqlite_folder(url)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.database import DatabaseFolderMissingError
 from assistant.domain import Language
-from assistant.settings import get_settings
+from assistant.settings import Settings, ensure_data_dir, get_settings
 from assistant.settings_errors import InvalidSettingsError, settings_error
+from tests.conftest import REPO_ROOT
 
 
 @pytest.fixture(autouse=True)
@@ -66,7 +72,11 @@ def test_get_settings_message_in_chinese(monkeypatch: pytest.MonkeyPatch) -> Non
     )
 
 
-@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"], ids=["no-path", "memory"])
+@pytest.mark.parametrize(
+    "url",
+    ["sqlite://", "sqlite:///:memory:", "sqlite:///file::memory:?cache=shared"],
+    ids=["no-path", "memory", "file-named-memory"],
+)
 def test_get_settings_rejects_in_memory_database(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     monkeypatch.setenv("ASSISTANT_DATABASE_URL", url)
 
@@ -108,3 +118,44 @@ def test_settings_error_uses_alias(monkeypatch: pytest.MonkeyPatch) -> None:
 
     assert [problem.variable for problem in error.problems] == ["SUPPORT_RATE"]
     assert str(error).startswith("invalid setting SUPPORT_RATE='-1': must be a number greater")
+
+
+def test_ensure_data_dir_rejects_missing_database_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "nonexistent" / "dir"
+    settings = Settings(data_dir=tmp_path / "data", database_url=f"sqlite:///{folder / 'x.db'}")
+
+    with pytest.raises(DatabaseFolderMissingError, match="does not exist; create it"):
+        ensure_data_dir(settings)
+
+    assert not folder.exists()
+
+
+def test_ensure_data_dir_creates_default_database_folder(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "new" / "data")
+
+    ensure_data_dir(settings)
+
+    assert (tmp_path / "new" / "data").is_dir()
+
+
+def test_cli_missing_database_folder_names_it(tmp_path: Path) -> None:
+    folder = tmp_path / "nonexistent" / "dir"
+    env = os.environ | {
+        "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
+        "ASSISTANT_DATABASE_URL": f"sqlite:///{folder / 'x.db'}",
+        "LANG": "zh_CN.UTF-8",
+        "LC_ALL": "",
+    }
+
+    result = subprocess.run(
+        [sys.executable, "-m", "cli.main", "tickets", "list"],
+        capture_output=True,
+        env=env,
+        cwd=REPO_ROOT,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert f"目录 {folder} 不存在。请创建该目录（mkdir -p {folder}）" in result.stderr.decode()
+    assert not folder.exists()

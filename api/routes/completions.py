@@ -2,8 +2,9 @@
 
 Each KB of the caller's tenant is a model named `assistant-{kb}`. The last user message is
 the question; earlier messages are ignored because the agent keeps the conversation itself.
-Citations and the action ride along in the extra field `assistant` of the response (and of
-the last chunk when streaming).
+Citations and the action ride along in the extra field `assistant` of the response, and of
+the chunk with `finish_reason` "stop" when streaming. That chunk is the last one, except with
+`stream_options.include_usage`, where OpenAI's protocol puts the usage chunk last.
 """
 
 from __future__ import annotations

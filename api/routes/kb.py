@@ -51,17 +51,31 @@ def _safe_relative_path(name: str | None, root: Path) -> PurePosixPath:
 
 
 def _check_unique_names(files: list[UploadFile], root: Path) -> None:
-    """Raise InputError when two uploads have the same path, before any file is stored."""
-    seen: set[PurePosixPath] = set()
+    """Raise InputError when two uploads have the same path, before any file is stored.
+
+    Paths that differ only in letter case count as the same, because a case-insensitive file
+    system (the default on macOS and Windows) would keep only one of them.
+    """
+    seen: dict[str, PurePosixPath] = {}
     for upload in files:
         path = _safe_relative_path(upload.filename, root)
-        if path in seen:
+        earlier = seen.get(path.as_posix().casefold())
+        if earlier == path:
             raise InputError(
                 f"file {path.as_posix()!r} is uploaded twice in one request",
                 code="duplicate_upload_name",
                 name=path.as_posix(),
             )
-        seen.add(path)
+        if earlier is not None:
+            raise InputError(
+                f"files {earlier.as_posix()!r} and {path.as_posix()!r} differ only in letter "
+                "case, so a case-insensitive file system would keep one of them; rename one. "
+                "No file of this request was stored",
+                code="duplicate_upload_name_case",
+                name=path.as_posix(),
+                earlier=earlier.as_posix(),
+            )
+        seen[path.as_posix().casefold()] = path
 
 
 def _invalid_name(name: str | None) -> InputError:
@@ -72,6 +86,14 @@ def _invalid_name(name: str | None) -> InputError:
 
 def _skipped_public(skipped: SkippedFile, language: Language) -> SkippedFilePublic:
     return SkippedFilePublic(doc=skipped.doc, code=skipped.code, reason=skipped.reason_in(language))
+
+
+def _rejected_public(skipped: SkippedFile, language: Language) -> SkippedFilePublic:
+    """Describe a rejected upload; a binary file's reason also says what to upload instead."""
+    if skipped.code != "binary":
+        return _skipped_public(skipped, language)
+    reason = translate("upload_rejected_binary", language, suffix=PurePosixPath(skipped.doc).suffix)
+    return SkippedFilePublic(doc=skipped.doc, code=skipped.code, reason=reason)
 
 
 def _ingest_public(report: IngestReport, language: Language) -> IngestPublic:
@@ -174,7 +196,7 @@ def upload_documents(
     for path, data in accepted:
         problem = _check_document(path, data)
         if problem is not None:
-            rejected.append(_skipped_public(problem, language))
+            rejected.append(_rejected_public(problem, language))
             continue
         target = root / path
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -295,13 +295,15 @@ def leaves_kb_unanswered(intent: str, action: str, reason_code: str) -> bool:
 
 
 def stated_problem(user_messages: Sequence[str]) -> str | None:
-    """Return the last of the user's messages that states a problem, not "it did not help".
+    """Return the last of the user's messages that states a problem.
+
+    "It did not help" follow-ups and messages that name no topic ("agent please") state none.
 
     Args:
         user_messages: The user's earlier messages in the conversation, oldest first.
     """
     for message in reversed(user_messages):
-        if message.strip() and not is_unsolved_follow_up(message):
+        if message.strip() and not is_unsolved_follow_up(message) and names_topic(message):
             return message
     return None
 

@@ -15,6 +15,7 @@ from assistant.i18n import translate
 from assistant.tickets.schemas import (
     ASSISTANT_ACTOR,
     EventKind,
+    ReasonCode,
     TicketRecord,
     TranscriptMessage,
 )
@@ -27,6 +28,7 @@ DETAIL_INTENTS = frozenset({Intent.BUG_REPORT, Intent.TROUBLESHOOTING})
 """Intents whose tickets need the reproduction details: version, steps, expected and actual."""
 _SOURCE_LINE_RE = re.compile(r"^\[\d+\]\s+(.+?)\s+\([^()]+\)$")
 _WHITESPACE_RE = re.compile(r"\s+")
+_INTENT_VALUES = frozenset(intent.value for intent in Intent)
 
 
 class TicketSummary(BaseModel):
@@ -67,6 +69,7 @@ def summarize_ticket(ticket: TicketRecord, language: Language, *, kb_answer: boo
     missing = [translate(key, language) for key in missing_detail_keys(ticket)]
     if not kb_answer:
         missing.append(translate("summary_missing_kb", language))
+    # Messages of the opening transcript precede every event, and the events are in time order.
     tried = _transcript_attempts(ticket, language) + _event_attempts(ticket, language)
     return TicketSummary(
         problem=_excerpt(_problem(ticket), PROBLEM_MAX_CHARS),
@@ -80,59 +83,106 @@ def problem_transcript(ticket: TicketRecord) -> tuple[TranscriptMessage, ...]:
 
     A chat ticket's transcript contains the whole conversation, and its earlier messages may be
     about another topic, as "How do I save a Gantt baseline?" before "I was charged twice". The
-    part starts at the requester's last message that states the ticket's problem. A transcript
-    without that message is returned whole, because nothing shows where the problem starts.
+    part starts at the requester's last message before the ticket opened that states the
+    ticket's problem, and runs to the end of the transcript. A transcript without that message
+    is returned whole, because nothing shows where the problem starts.
     """
-    problem = _problem(ticket).strip()
-    transcript = ticket.transcript
-    starts = [
-        index
-        for index, message in enumerate(transcript)
-        if message.role == "user" and message.content.strip() == problem
-    ]
-    return transcript[starts[-1] :] if starts else transcript
+    return ticket.transcript[_problem_start(ticket) :]
 
 
 def requester_messages(ticket: TicketRecord) -> list[str]:
     """Return the requester's messages about the ticket's problem, oldest first.
 
-    These are the requester's messages in `problem_transcript`, then the requester's comments
-    on the ticket.
+    These are the requester's messages in `problem_transcript` from before the ticket opened,
+    then the requester's comments on the ticket. Messages added to the transcript later are
+    logged as comments too, so each message is listed once.
     """
-    messages = [m.content for m in problem_transcript(ticket) if m.role == "user"]
+    opening = ticket.transcript[_problem_start(ticket) : opening_transcript_length(ticket)]
+    messages = [m.content for m in opening if m.role == "user"]
+    return [*messages, *_requester_comments(ticket)]
+
+
+def opening_transcript_length(ticket: TicketRecord) -> int:
+    """Return the number of transcript messages the ticket had when it was opened.
+
+    `TicketStore.add_message` logs every message added later as a `commented` event with the
+    message's text, so the transcript's trailing messages are matched with those events, from
+    the newest back. The first message without a matching event was already there at opening.
+    """
     comments = [
+        str(event.data.get("text") or "")
+        for event in ticket.events
+        if event.kind is EventKind.COMMENTED
+    ]
+    length = len(ticket.transcript)
+    for message in reversed(ticket.transcript):
+        if message.content not in comments:
+            break
+        last = len(comments) - 1 - comments[::-1].index(message.content)
+        comments = comments[:last]
+        length -= 1
+    return length
+
+
+def _requester_comments(ticket: TicketRecord) -> list[str]:
+    return [
         str(event.data.get("text") or "")
         for event in ticket.events
         if event.kind is EventKind.COMMENTED and event.actor == ticket.requester
     ]
-    return [*messages, *comments]
+
+
+def _problem_start(ticket: TicketRecord) -> int:
+    """Return the index of the requester's last message before opening that states the problem,
+    or 0 without one.
+    """
+    problem = _problem(ticket).strip()
+    opening = ticket.transcript[: opening_transcript_length(ticket)]
+    starts = [
+        index
+        for index, message in enumerate(opening)
+        if message.role == "user" and message.content.strip() == problem
+    ]
+    return starts[-1] if starts else 0
 
 
 def _problem(ticket: TicketRecord) -> str:
     """Return the requester's statement of the problem.
 
-    When an answer did not help, the ticket was opened by a follow-up such as "that did not
-    help, still no emails". The problem is then the user's earlier message that stated it. A
-    ticket opened by a message that names no topic ("转人工") takes the latest message that
-    does, and keeps its description when no message names one.
+    The problem is in the message that opened the ticket: its description. When an answer did
+    not help, the ticket was opened by a follow-up such as "that did not help, still no
+    emails", and the problem is the user's earlier message that stated it. A ticket opened by a
+    message that names no topic ("转人工") takes the requester's latest message that does,
+    including messages added after opening, but not an "it did not help" complaint while
+    another message names a topic. It keeps its description when no message names one.
+    Messages added after opening never replace a description that names a topic: a later
+    "agent please" or "still broken" is not the problem.
     """
-    user_messages = [m.content for m in ticket.transcript if m.role == "user"]
-    answered = any(m.role == "assistant" for m in ticket.transcript)
+    opening = ticket.transcript[: opening_transcript_length(ticket)]
+    user_messages = [m.content for m in opening if m.role == "user"]
+    answered = any(m.role == "assistant" for m in opening)
     if answered and user_messages and is_unsolved_follow_up(user_messages[-1]):
         return stated_problem(user_messages[:-1]) or ticket.description
-    if not names_topic(ticket.description):
-        with_topic = (message for message in reversed(user_messages) if names_topic(message))
-        return next(with_topic, ticket.description)
-    return ticket.description
+    if names_topic(ticket.description):
+        return ticket.description
+    with_topic = [
+        message
+        for message in [*user_messages, *_requester_comments(ticket)]
+        if names_topic(message)
+    ]
+    return stated_problem(with_topic) or next(reversed(with_topic), ticket.description)
 
 
 def _transcript_attempts(ticket: TicketRecord, language: Language) -> list[str]:
-    """Describe the assistant's answers on the ticket's problem and the requester's "it did not
-    help" follow-ups.
+    """Describe the assistant's answers on the ticket's problem before the ticket opened, and
+    the requester's "it did not help" follow-ups to them.
+
+    Messages added after opening are described from their `commented` events, in time order.
     """
     attempts: list[str] = []
     answered = False
-    for message in problem_transcript(ticket):
+    opening = ticket.transcript[_problem_start(ticket) : opening_transcript_length(ticket)]
+    for message in opening:
         if message.role == "assistant":
             attempts.append(_describe_answer(message.content, language))
             answered = True
@@ -168,20 +218,15 @@ def _event_attempts(ticket: TicketRecord, language: Language) -> list[str]:
     """Describe the comments and the escalations in the ticket's log.
 
     The assistant's comments are its replies to the requester, such as the message that
-    announced the ticket. A reply that the transcript contains too is described only once.
+    announced the ticket. A reply that the opening transcript contains too is described only
+    once, by `_transcript_attempts`.
     """
-    in_transcript = {m.content for m in ticket.transcript if m.role == "assistant"}
+    opening = ticket.transcript[: opening_transcript_length(ticket)]
+    in_transcript = {m.content for m in opening if m.role == "assistant"}
     attempts: list[str] = []
     for event in ticket.events:
         if event.kind is EventKind.ESCALATED:
-            attempts.append(
-                translate(
-                    "summary_escalated",
-                    language,
-                    tier=event.data.get("to_tier", "?"),
-                    reason=_excerpt(str(event.data.get("reason") or "-"), EXCERPT_MAX_CHARS),
-                )
-            )
+            attempts.append(_describe_escalation(event.data, language))
         elif event.kind is EventKind.COMMENTED and event.actor == ASSISTANT_ACTOR:
             text = str(event.data.get("text") or "")
             if text and text not in in_transcript:
@@ -198,12 +243,29 @@ def _describe_comment(
     text = str(data.get("text") or "")
     if actor == ticket.requester:
         excerpt = _excerpt(text, EXCERPT_MAX_CHARS)
-        return translate("summary_requester_added", language, excerpt=excerpt)
+        key = "summary_unsolved" if is_unsolved_follow_up(text) else "summary_requester_added"
+        return translate(key, language, excerpt=excerpt)
     titles = _cited_titles(text, language)
     if titles:
         return translate("summary_replied_from", language, actor=actor, titles=titles)
     excerpt = _excerpt(text, EXCERPT_MAX_CHARS)
     return translate("summary_comment", language, actor=actor, excerpt=excerpt)
+
+
+def _describe_escalation(data: dict[str, JsonValue], language: Language) -> str:
+    """Describe an escalation with its reason in the reader's language when the server wrote it.
+
+    A reason typed by a person has no `reason_code`, so it is quoted as written.
+    """
+    tier = data.get("to_tier", "?")
+    params = data.get("reason_params")
+    if data.get("reason_code") == ReasonCode.INTENT_NEEDS_TIER and isinstance(params, dict):
+        intent = str(params.get("intent") or "")
+        name = translate(f"intent_{intent}", language) if intent in _INTENT_VALUES else intent
+        reason = translate("summary_reason_intent_needs_tier", language, intent=name, tier=tier)
+    else:
+        reason = _excerpt(str(data.get("reason") or "-"), EXCERPT_MAX_CHARS)
+    return translate("summary_escalated", language, tier=tier, reason=reason)
 
 
 def _excerpt(text: str, max_chars: int) -> str:

@@ -102,13 +102,13 @@ def open_ticket_for(
         # The ticket stays open and linked, so the reporter still gets its SLA and updates.
         reply += "\n" + known_issue_notice(surge.incident, language)
     # The reply is the L1 first response (except on a handoff, where a person must answer);
-    # logging it lets the SLA check see the target met.
-    ticket = context.tickets.add_event(
+    # its `commented` event lets the SLA check see the target met. It goes in the transcript
+    # too, after the message that opened the ticket, as the conversation showed it.
+    ticket = context.tickets.add_message(
         ticket.id,
-        EventKind.COMMENTED,
+        TranscriptMessage(role="assistant", content=reply),
         tenant=context.tenant,
         actor=ASSISTANT_ACTOR,
-        data={"text": reply},
     )
     return ticket, reply, missing
 
@@ -147,16 +147,17 @@ def add_to_open_ticket(
     Returns:
         The committed ticket, the reply announcing it, and whether the ticket was escalated.
     """
-    ticket = add_details_to_ticket(context, ticket.id, state["message"], state.get("user", {}))
-    escalated = _needs_escalation(ticket, plan)
+    before = add_details_to_ticket(context, ticket.id, state["message"], state.get("user", {}))
+    escalated = _needs_escalation(before, plan)
+    ticket = before
     if escalated:
-        ticket = _escalate_open_ticket(context, ticket, plan, Intent(state["intent"]["name"]))
-    key = "ticket_escalated_by_message" if escalated else "ticket_message_added"
+        ticket = _escalate_open_ticket(context, before, plan, Intent(state["intent"]["name"]))
     reply = translate(
-        key,
+        _added_message_key(before, ticket),
         language,
         ticket_id=ticket.id,
         tier=ticket.tier.value,
+        priority=translate(f"priority_{ticket.priority.value}", language),
         team=ticket.team or "-",
         due=_format_due(current_due_at(ticket), context.settings.timezone),
     )
@@ -176,6 +177,22 @@ def open_ticket_status(ticket: TicketRecord, language: Language, timezone: str) 
         return translate("ticket_still_open_replied", language, **values)
     due = _format_due(current_due_at(ticket), timezone)
     return translate("ticket_still_open", language, due=due, **values)
+
+
+def _added_message_key(before: TicketRecord, after: TicketRecord) -> str:
+    """Return the message key of the reply to a message added to the open ticket.
+
+    The reply names a new tier or a new priority only when the ticket's tier or priority changed.
+    """
+    tier_raised = after.tier is not before.tier
+    priority_raised = after.priority is not before.priority
+    if tier_raised and priority_raised:
+        return "ticket_escalated_tier_priority_by_message"
+    if tier_raised:
+        return "ticket_escalated_tier_by_message"
+    if priority_raised:
+        return "ticket_escalated_priority_by_message"
+    return "ticket_message_added"
 
 
 def _needs_escalation(ticket: TicketRecord, plan: TicketPlan) -> bool:

@@ -405,3 +405,15 @@ def test_draft_after_topic_change_is_about_ticket(
     assert draft["summary"]["tried"][0].startswith(
         translate("summary_assistant_replied", language, excerpt="")
     ), draft["summary"]["tried"]
+
+
+def test_draft_summary_keeps_opening_problem(server: Server) -> None:
+    bug = "The Gantt export crashes with error 500 since 3.4"
+    complaint = "Still broken, it did not help, production is down for everyone!"
+    ticket_id = _chat_ticket(server, [bug, "agent please", complaint], LOCALES["en"])
+
+    with server.client("default-agent") as client:
+        draft = _get_draft(client, ticket_id)
+
+    assert draft["summary"]["problem"] == bug
+    assert translate("draft_ask_topic", Language.EN) not in draft["text"]

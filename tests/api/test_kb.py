@@ -90,7 +90,8 @@ def test_upload_reject_reasons_follow_accept_language(server: Server) -> None:
     assert upload.json()["stored"] == []
     skipped = {item["doc"]: item for item in upload.json()["rejected"]}
     assert skipped["image.md"]["code"] == "binary"
-    assert skipped["image.md"]["reason"] == "二进制文件"
+    assert skipped["image.md"]["reason"].startswith("二进制文件：文件名以 .md 结尾，但内容不是文本")
+    assert "另存为 Markdown、纯文本或 HTML" in skipped["image.md"]["reason"]
     assert skipped["latin1.txt"]["code"] == "not_utf8"
     assert "不是有效的 UTF-8 编码（偏移 3 处的字节 0xe9）" in skipped["latin1.txt"]["reason"]
     assert skipped["broken.md"]["code"] == "front_matter_invalid_yaml"
@@ -164,3 +165,35 @@ def test_upload_with_duplicate_names_is_rejected_whole(server: Server) -> None:
     # Nothing of the rejected request was stored: the earlier dup1.md is kept as it was.
     assert [d["doc"] for d in listed["documents"]] == ["dup1.md"]
     assert listed["documents"][0]["title"] == "Archive a project"
+
+
+def test_binary_upload_reason_gives_fix(server: Server) -> None:
+    files = [("files", ("image.md", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "text/markdown"))]
+
+    with server.client("beta-admin") as client:
+        upload = client.post("/v1/kb/binaryfix/documents", files=files)
+
+    rejected = upload.json()["rejected"]
+    assert upload.status_code == 200, upload.text
+    assert rejected[0]["code"] == "binary"
+    assert "save the document as Markdown, plain text or HTML" in rejected[0]["reason"]
+
+
+def test_upload_names_differing_in_case_are_duplicates(server: Server) -> None:
+    files = [
+        ("files", ("Same.md", GOOD_DOC.encode(), "text/markdown")),
+        ("files", ("same.md", GOOD_DOC.encode(), "text/markdown")),
+    ]
+
+    with server.client("beta-admin") as client:
+        upload = client.post("/v1/kb/casedup/documents", files=files)
+    with server.client("beta-admin", "zh-CN") as client:
+        upload_zh = client.post("/v1/kb/casedup/documents", files=files)
+
+    assert upload.status_code == 400, upload.text
+    assert upload.json()["error"]["code"] == "duplicate_upload_name_case"
+    assert (
+        "files 'Same.md' and 'same.md' differ only in letter case"
+        in (upload.json()["error"]["message"])
+    )
+    assert "文件“Same.md”和“same.md”只有大小写不同" in upload_zh.json()["error"]["message"]

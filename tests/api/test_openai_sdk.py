@@ -124,6 +124,9 @@ def test_sdk_stream_ends_with_usage_chunk(server: Server) -> None:
     assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
     assert all(chunk.usage is None for chunk in chunks[:-1])
     assert chunks[-2].choices[0].finish_reason == "stop"
+    # OpenAI's protocol puts the usage chunk last, so `assistant` rides on the one before it.
+    assert (chunks[-2].model_extra or {})["assistant"]["citations"]
+    assert "assistant" not in (chunks[-1].model_extra or {})
 
 
 def test_sdk_stream_options_need_stream(server: Server) -> None:

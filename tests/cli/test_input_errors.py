@@ -143,9 +143,10 @@ def test_stdin_blank_line_keeps_alignment(data_dir: Path, command: str) -> None:
     assert b"Traceback" not in result.stderr
     assert result.returncode == 2
     assert len(lines) == 4
+    empty_code = "empty_query" if command == "search" else "empty_message"
     assert "error" not in lines[0]
-    assert lines[1]["error"]["code"] == "empty_message"
-    assert lines[2]["error"]["code"] == "empty_message"
+    assert lines[1]["error"]["code"] == empty_code
+    assert lines[2]["error"]["code"] == empty_code
     assert "error" not in lines[3]
 
 
@@ -154,7 +155,7 @@ def test_stdin_blank_line_error_on_stderr(data_dir: Path) -> None:
 
     assert result.returncode == 2
     assert result.stderr.decode().strip() == (
-        "Error: the message is empty; type a question or describe the problem"
+        "Error: the query is empty; type the words to search for"
     )
     assert result.stdout.decode().count("1. [") == 2
 
@@ -169,7 +170,9 @@ def test_invalid_user_id_rejected(data_dir: Path, command: str, user_id: str) ->
     assert result.returncode == 2
     assert b"Traceback" not in result.stderr
     assert result.stdout == b""
-    assert result.stderr.decode().startswith(f"Error: invalid user id '{user_id}': use 1-128")
+    # An id longer than 80 characters is quoted by its start and its length.
+    shown = user_id if len(user_id) <= 80 else f"{user_id[:80]}… ({len(user_id)} characters)"
+    assert result.stderr.decode().startswith(f"Error: invalid user id '{shown}': use 1-128")
 
 
 def test_invalid_user_id_error_in_chinese(data_dir: Path) -> None:

@@ -55,7 +55,8 @@ def test_show_resolves_id_in_tenant(data_dir: Path, capsys: pytest.CaptureFixtur
         (
             "T-000002",
             "beta",
-            "Error: ticket 'T-000002' was not found; check the id, or list the tickets to find it",
+            "Error: ticket 'T-000002' was not found in tenant 'beta'; check the id and --tenant, "
+            "or list the tenant's tickets with `assistant tickets list --tenant beta`",
         ),
         ("T-000001", "Beta Corp", "Error: invalid tenant name 'Beta Corp'"),
     ],
@@ -87,3 +88,40 @@ def test_list_shows_tenant_of_each_id(data_dir: Path, capsys: pytest.CaptureFixt
     ]
     assert beta_code == 0
     assert [(ticket["id"], ticket["tenant"]) for ticket in beta] == [("T-000001", "beta")]
+
+
+@pytest.mark.parametrize(
+    ("tenant", "lang", "expected"),
+    [
+        ("acme", "en_US.UTF-8", "no tickets for tenant acme\n"),
+        ("acme", "zh_CN.UTF-8", "租户 acme 没有符合条件的工单\n"),
+        (None, "en_US.UTF-8", "no tickets match\n"),
+    ],
+    ids=["tenant-en", "tenant-zh", "no-tenant"],
+)
+def test_list_empty_prints_no_tickets_line(
+    data_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tenant: str | None,
+    lang: str,
+    expected: str,
+) -> None:
+    monkeypatch.setenv("LANG", lang)
+    tenant_args = [] if tenant is None else ["--tenant", tenant]
+
+    code = main(["tickets", "list", "--status", "closed", *tenant_args])
+
+    assert code == 0
+    assert capsys.readouterr().out == expected
+
+
+def test_show_not_found_names_tenant_in_chinese(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+
+    code = main(["tickets", "show", "T-000001", "--tenant", "nosuch"])
+
+    assert code == 2
+    assert "在租户“nosuch”中找不到工单“T-000001”" in capsys.readouterr().err

@@ -461,3 +461,69 @@ def test_summary_shortens_a_long_problem() -> None:
 
     assert len(problem) == 400
     assert problem.endswith("…")
+
+
+DRAFT_KEYS = [
+    "draft_greeting",
+    "draft_thanks",
+    "draft_investigating",
+    "draft_check_billing",
+    "draft_ask_topic",
+    "draft_follow_up",
+    "draft_signoff",
+    "draft_detail_role",
+]
+
+
+@pytest.mark.parametrize("key", DRAFT_KEYS)
+def test_chinese_draft_sentences_use_polite_you(key: str) -> None:
+    sentence = translate(key, Language.ZH)
+
+    assert "你" not in sentence
+
+
+def test_chinese_summary_translates_escalation_reason() -> None:
+    ticket = make_record(
+        language=Language.ZH,
+        events=[
+            _event(
+                EventKind.ESCALATED,
+                "assistant",
+                1,
+                to_tier="L2",
+                reason="a follow-up message is outage, which goes to L2",
+                reason_code="intent_needs_tier",
+                reason_params={"intent": "outage", "tier": "L2"},
+            )
+        ],
+    )
+
+    tried = summarize_ticket(ticket, Language.ZH, kb_answer=True).tried
+
+    assert tried == ["已升级到 L2：服务中断类工单由 L2 处理"]
+
+
+def test_summary_lists_requester_follow_up_once() -> None:
+    complaint = "还是不行，没用"
+    ticket = make_record(
+        requester="user-42",
+        description="甘特图导出报错 500",
+        transcript=(
+            {"role": "user", "content": "甘特图导出报错 500"},
+            {"role": "assistant", "content": "已创建工单 T-000001"},
+            {"role": "user", "content": complaint},
+        ),
+        events=[
+            _event(EventKind.OPENED, "assistant", 0),
+            _event(EventKind.COMMENTED, "assistant", 1, text="已创建工单 T-000001"),
+            _event(EventKind.COMMENTED, "user-42", 2, text=complaint),
+        ],
+    )
+
+    summary = summarize_ticket(ticket, Language.ZH, kb_answer=True)
+
+    assert summary.problem == "甘特图导出报错 500"
+    assert summary.tried == [
+        translate("summary_assistant_replied", Language.ZH, excerpt="已创建工单 T-000001"),
+        translate("summary_unsolved", Language.ZH, excerpt=complaint),
+    ]

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from assistant.domain import Language
+from assistant.i18n import translate
 from assistant.llm import LLMClient
 from assistant.settings import Settings
 from assistant.tickets import TicketStore
@@ -18,6 +19,7 @@ from assistant.tickets.schemas import TicketRecord
 from assistant.tickets.sla_monitor import SlaMonitor
 from assistant.tickets.store import MAX_LIST_LIMIT
 from assistant.tickets.working_hours import WorkingHours
+from graphs.support.drafts import requester_queries
 from graphs.support.graph import build_graph
 from graphs.support.policy import MODEL_NO_ANSWER_REASON
 from graphs.support.service import AgentReply, SupportAgent
@@ -240,6 +242,13 @@ def test_integration_newer_than_the_users_version_gets_upgrade_note(agent: Suppo
     reply = _ask(agent, "How do I connect Slack to Northstar?", user)
 
     assert "arrived in version 3.1" in reply.output["answer"]
+
+
+def test_question_in_words_the_kb_never_uses_is_not_answered(agent: SupportAgent) -> None:
+    reply = _ask(agent, "How do I configure the quantum flux capacitor integration for Jupiter?")
+
+    assert reply.output["action"]["type"] != "answer"
+    assert reply.output["citations"] == []
 
 
 def test_feature_of_the_users_version_gets_no_upgrade_note(agent: SupportAgent) -> None:
@@ -672,3 +681,102 @@ def test_greeting_after_handoff_mentions_ticket(
     assert second.output["intent"]["name"] == "greeting"
     assert ticket["id"] in second.output["answer"]
     assert expected in second.output["answer"]
+
+
+def _ticket_of(data_dir: Path, requester: str) -> TicketRecord:
+    tickets = _tickets_of(data_dir, requester)
+    assert len(tickets) == 1, [t.subject for t in tickets]
+    return tickets[0]
+
+
+GANTT_BUG = "The Gantt export crashes with error 500 since 3.4"
+COMPLAINT = "Still broken, it did not help, production is down for everyone!"
+
+
+def test_summary_problem_ignores_later_handoff_and_complaint(
+    agent: SupportAgent, data_dir: Path
+) -> None:
+    user = UserContext(id="bug-handoff-complaint", role="member", product_version="3.4")
+
+    _converse(agent, [GANTT_BUG, "agent please", COMPLAINT], user)
+
+    ticket = _ticket_of(data_dir, user["id"])
+    summary = summarize_ticket(ticket, Language.EN, kb_answer=False)
+    assert summary.problem == GANTT_BUG
+    assert requester_queries(ticket)[-1] == GANTT_BUG
+    assert "agent please" not in requester_queries(ticket)
+    unsolved = translate("summary_unsolved", Language.EN, excerpt=COMPLAINT)
+    assert summary.tried.count(unsolved) == 1
+    assert len(summary.tried) == len(set(summary.tried))
+
+
+def test_summary_tried_is_in_time_order(agent: SupportAgent, data_dir: Path) -> None:
+    user = UserContext(id="tried-order", role="member", product_version="3.4")
+
+    replies = _converse(agent, [GANTT_BUG, "agent please", COMPLAINT], user)
+
+    ticket = _ticket_of(data_dir, user["id"])
+    tried = summarize_ticket(ticket, Language.EN, kb_answer=False).tried
+    added = translate("summary_requester_added", Language.EN, excerpt="agent please")
+    unsolved = translate("summary_unsolved", Language.EN, excerpt=COMPLAINT)
+    assert tried.index(added) < tried.index(unsolved)
+    assert tried[0].startswith(translate("summary_assistant_replied", Language.EN, excerpt=""))
+    assert replies[0].output["answer"].splitlines()[0] in tried[0]
+
+
+def test_new_ticket_transcript_has_announcement(agent: SupportAgent, data_dir: Path) -> None:
+    user = UserContext(id="transcript-announcement", role="member", product_version="3.4")
+
+    reply = agent.ask(GANTT_BUG, user)
+
+    ticket = _ticket_of(data_dir, user["id"])
+    assert [(m.role, m.content) for m in ticket.transcript] == [
+        ("user", GANTT_BUG),
+        ("assistant", reply.output["answer"]),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("handoff", "bug", "language"),
+    [
+        ("agent please", GANTT_BUG, Language.EN),
+        ("转人工", "导出甘特图时报错 500，从 3.4 版本开始", Language.ZH),
+    ],
+    ids=["en", "zh"],
+)
+def test_bug_after_handoff_reply_names_tier(
+    agent: SupportAgent, data_dir: Path, handoff: str, bug: str, language: Language
+) -> None:
+    user = UserContext(id=f"handoff-then-bug-{language}", role="member", product_version="3.4")
+
+    first, second = _converse(agent, [handoff, bug], user)
+
+    ticket = _ticket_of(data_dir, user["id"])
+    assert first.output["action"]["ticket"]["priority"] == "normal"
+    assert ticket.tier.value == "L2"
+    assert ticket.priority.value == "normal"
+    answer = second.output["answer"]
+    expected = translate(
+        "ticket_escalated_tier_by_message",
+        language,
+        ticket_id=ticket.id,
+        tier="L2",
+        team=ticket.team,
+        due="<due>",
+    )
+    assert answer.startswith(expected.split("<due>")[0]), answer
+    for word in ("priority", "优先"):
+        assert word not in answer
+    summary = summarize_ticket(ticket, language, kb_answer=False)
+    assert summary.problem == bug
+
+
+def test_outage_after_bug_reply_names_new_priority(agent: SupportAgent, data_dir: Path) -> None:
+    user = UserContext(id="bug-then-outage-reply", role="member", product_version="3.4")
+
+    _, second = _converse(agent, [GANTT_BUG, COMPLAINT], user)
+
+    ticket = _ticket_of(data_dir, user["id"])
+    assert ticket.priority.value == "urgent"
+    assert "raised its priority to urgent" in second.output["answer"]
+    assert "escalated it to" not in second.output["answer"]

@@ -52,11 +52,60 @@ def test_search_with_only_stop_words_returns_no_terms(kb: KnowledgeBase, query: 
     assert result.no_results_reason == "no_terms"
 
 
-def test_search_without_matching_terms_returns_no_match(kb: KnowledgeBase) -> None:
-    result = kb.search("zzqx kumquat")
+def test_search_without_matching_chunk_returns_no_match(kb: KnowledgeBase) -> None:
+    result = kb.search("create a board", SearchFilters(module="billing"))
 
     assert result.hits == []
     assert result.no_results_reason == "no_match"
+
+
+@pytest.mark.parametrize(
+    ("query", "unknown"),
+    [
+        ("zzqx kumquat", ["zzqx", "kumquat"]),
+        (
+            "Configure the quantum flux capacitor on Jupiter",
+            ["quantum", "flux", "capacitor", "Jupiter"],
+        ),
+    ],
+)
+def test_query_mostly_of_words_the_kb_never_uses_returns_unknown_terms(
+    kb: KnowledgeBase, query: str, unknown: list[str]
+) -> None:
+    result = kb.search(query)
+
+    assert result.hits == []
+    assert result.no_results_reason == "unknown_terms"
+    assert result.unknown_terms == unknown
+
+
+def test_one_unknown_word_in_a_question_keeps_results(kb: KnowledgeBase) -> None:
+    result = kb.search("How do I create a board for my bakery?")
+
+    assert result.hits[0].chunk.doc == "en/boards/create-board.md"
+
+
+def test_chinese_compound_whose_parts_the_kb_uses_is_known(
+    settings: Settings, tmp_path: Path
+) -> None:
+    folder = write_kb(
+        tmp_path / "kb",
+        {"zh/account/avatar.md": "# 头像\n\n上传头像：点击个人资料，选择图片，大小不超过 5 MB。\n"},
+    )
+    knowledge_base = KnowledgeBase(settings, "default")
+    ingest_folder(knowledge_base, folder)
+
+    # The query cuts 头像图片 as one word; the page has 头像 and 图片 apart.
+    result = knowledge_base.search("头像图片")
+
+    assert [hit.chunk.doc for hit in result.hits] == ["zh/account/avatar.md"]
+
+
+def test_words_unknown_in_a_kb_of_the_other_language_keep_results(kb: KnowledgeBase) -> None:
+    # The KB has no English page on single sign-on; the glossary carries the question over.
+    result = kb.search("single sign-on setup")
+
+    assert result.no_results_reason is None
 
 
 def test_role_filter_hides_admin_only_docs_from_guests(kb: KnowledgeBase) -> None:

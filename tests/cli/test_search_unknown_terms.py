@@ -1,0 +1,28 @@
+"""`assistant search` says which words the KB never uses when they make up most of the query."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.cli.conftest import run_cli
+
+NONSENSE = "quantum flux capacitor on Jupiter"
+
+
+def test_json_names_the_unknown_words(data_dir: Path) -> None:
+    result = run_cli(data_dir, "search", NONSENSE, "--json")
+
+    assert result.returncode == 0, result.stderr.decode()
+    payload = json.loads(result.stdout)
+    assert payload["results"] == []
+    assert payload["reason"] == "unknown_terms"
+    assert payload["unknown_terms"] == ["quantum", "flux", "capacitor", "Jupiter"]
+
+
+def test_message_names_the_words_in_the_users_language(data_dir: Path) -> None:
+    english = run_cli(data_dir, "search", NONSENSE)
+    chinese = run_cli(data_dir, "search", "冰箱 量子", lang="zh_CN.UTF-8")
+
+    assert "never uses (quantum, flux, capacitor, Jupiter)" in english.stdout.decode()
+    assert "从未出现（冰箱, 量子）" in chinese.stdout.decode()
