@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, make_url
+from sqlalchemy import Engine, create_engine, inspect, make_url
 from sqlalchemy.exc import (
     ArgumentError,
     IntegrityError,
@@ -18,6 +18,7 @@ from sqlalchemy.exc import (
     OperationalError,
     ProgrammingError,
 )
+from sqlalchemy.exc import DatabaseError as SqlDatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -173,7 +174,7 @@ def _create_engine(url: str, backend: str, database: str) -> Engine:
     return create_engine(url, connect_args=connect_args)
 
 
-def connection_failure_cause(exc: OperationalError) -> str:
+def connection_failure_cause(exc: SqlDatabaseError) -> str:
     """Return the driver's reason for a failed connection in a few words.
 
     psycopg writes `connection failed: connection to server at "127.0.0.1", port 1 failed:
@@ -193,9 +194,10 @@ def check_database(url: str) -> None:
     """
     engine = create_database_engine(url)
     try:
-        with engine.connect():
-            pass
-    except OperationalError as exc:
+        with engine.connect() as connection:
+            # SQLite opens any file; reading its tables finds one that is not a database.
+            inspect(connection).get_table_names()
+    except SqlDatabaseError as exc:
         raise DatabaseUnreachableError(url, connection_failure_cause(exc)) from exc
     finally:
         engine.dispose()

@@ -38,6 +38,16 @@ def test_check_database_unreachable_raises() -> None:
         check_database(UNREACHABLE_DATABASE)
 
 
+def test_check_database_rejects_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+    text_file = tmp_path / "notes.txt"
+    text_file.write_text("not a database\n", encoding="utf-8")
+
+    with pytest.raises(DatabaseUnreachableError, match="file is not a database"):
+        check_database(f"sqlite:///{text_file}")
+
+    assert text_file.read_text(encoding="utf-8") == "not a database\n"
+
+
 def test_check_database_sqlite_passes(tmp_path: Path) -> None:
     check_database(f"sqlite:///{tmp_path / 'db' / 'assistant.db'}")
 
