@@ -20,6 +20,7 @@ from assistant.tenants import (
     resolve_kb_name,
     validate_tenant,
 )
+from assistant.text import detect_language
 from assistant.validation import shorten_message_values, validate_message
 from graphs.support.state import OutputState, UserContext
 from retrieval.search import SearchFilters, SearchResult
@@ -135,8 +136,11 @@ def run_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _search_payload(result: SearchResult, kb: str) -> dict[str, Any]:
+def _search_payload(result: SearchResult, kb: str, query: str) -> dict[str, Any]:
     """Return the `search --json` object of one query.
+
+    A message on why there are no results is in the query's language, or in the CLI's when
+    the query shows none.
 
     `score` is the page's score, which orders the results, so it never increases down the
     list. `chunk_score` is the chunk's own fused score, which orders chunks within a page.
@@ -157,7 +161,7 @@ def _search_payload(result: SearchResult, kb: str) -> dict[str, Any]:
         ]
     }
     if result.no_results_reason:
-        language = cli_language()
+        language = detect_language(query, default=cli_language())
         words = ", ".join(result.unknown_terms)
         payload["message"] = translate(result.no_results_reason, language, kb=kb, words=words)
         payload["reason"] = result.no_results_reason
@@ -187,7 +191,7 @@ def run_search(args: argparse.Namespace) -> int:
         if not _checked(query, args, is_query=True):
             failures += 1
             continue
-        payload = _search_payload(kb.search(query, filters, args.top_k), args.kb)
+        payload = _search_payload(kb.search(query, filters, args.top_k), args.kb, query)
         if args.json:
             _write_json(payload)
             continue
