@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.domain import Language
-from assistant.text import detect_language, stem_english, tokenize
+from assistant.text import CJK_RANGES, detect_language, stem_english, tokenize
 from retrieval.chunk_store import StoredChunk
 from retrieval.doc_index import DocumentIndex
 from retrieval.embedding import Embedder
@@ -43,11 +43,13 @@ SIMILARITY_SATURATION = 0.5
 UNKNOWN_TERMS_MAX_SHARE = 0.7
 """A query in a language the KB is written in gets no results when more than this share of its
 weight (IDF) is on words that no chunk contains: "the quantum flux capacitor integration for
-Jupiter" shares only "integration" with the KB, and quoting that would not answer it. Only
+Jupiter" shares only "integration" with the KB, and quoting pages on integrations would not
+help. Only
 non-Chinese words count as unknown (see `_unknown_terms`). Among the eval suite's answerable
 questions asked on their own, the highest share is 0.45."""
 
 BoolMask = npt.NDArray[np.bool_]
+_CJK_CHAR_RE = re.compile(f"[{CJK_RANGES}]")
 
 
 @dataclass(frozen=True)
@@ -393,7 +395,7 @@ def _as_written(query: str, tokens: list[str]) -> list[str]:
 
 
 def _has_chinese(token: str) -> bool:
-    return any("\u4e00" <= char <= "\u9fff" for char in token)
+    return _CJK_CHAR_RE.search(token) is not None
 
 
 def _unit_rows(vectors: npt.NDArray[np.float32] | None) -> npt.NDArray[np.float32] | None:

@@ -38,7 +38,7 @@ def test_check_database_unreachable_raises() -> None:
         check_database(UNREACHABLE_DATABASE)
 
 
-def test_check_database_rejects_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+def test_check_database_rejects_non_database_file(tmp_path: Path) -> None:
     text_file = tmp_path / "notes.txt"
     text_file.write_text("not a database\n", encoding="utf-8")
 

@@ -144,11 +144,11 @@ def retrieve_context(state: State, runtime: Runtime[AgentContext]) -> dict[str, 
 
 
 def _prefer_other_versions(in_version: list[SearchHit], any_version: list[SearchHit]) -> bool:
-    """Tell whether the unfiltered search answers better than the one within the user's version.
+    """Return whether the unfiltered search fits the question better than the version search.
 
-    It does when its best hit is clearly more confident, or when only it names the question's
-    topic in a title or heading (a WIP-limit question on a version without WIP limits) and is
-    at least as confident.
+    It does when its best hit is clearly more confident, or when only its best hit has the
+    question's topic in a title or heading (a WIP-limit question on a version without WIP
+    limits) and is at least as confident.
     """
     if not any_version:
         return False

@@ -104,13 +104,18 @@ def open_ticket_for(
     # The reply is the L1 first response (except on a handoff, where a person must answer);
     # its `commented` event lets the SLA check see the target met. It goes in the transcript
     # too, after the message that opened the ticket, as the conversation showed it.
-    ticket = context.tickets.add_message(
+    ticket = _add_reply(context, ticket, reply)
+    return ticket, reply, missing
+
+
+def _add_reply(context: AgentContext, ticket: TicketRecord, reply: str) -> TicketRecord:
+    """Append the assistant's reply to the ticket's transcript and log it as a comment."""
+    return context.tickets.add_message(
         ticket.id,
         TranscriptMessage(role="assistant", content=reply),
         tenant=context.tenant,
         actor=ASSISTANT_ACTOR,
     )
-    return ticket, reply, missing
 
 
 def add_details_to_ticket(
@@ -161,12 +166,7 @@ def add_to_open_ticket(
         team=ticket.team or "-",
         due=_format_due(current_due_at(ticket), context.settings.timezone),
     )
-    ticket = context.tickets.add_message(
-        ticket.id,
-        TranscriptMessage(role="assistant", content=reply),
-        tenant=context.tenant,
-        actor=ASSISTANT_ACTOR,
-    )
+    ticket = _add_reply(context, ticket, reply)
     return ticket, reply, escalated
 
 

@@ -1,4 +1,4 @@
-"""`assistant search` says which words the KB never uses when they make up most of the query."""
+"""`assistant search` lists the words the KB never uses when they make up most of the query."""
 
 from __future__ import annotations
 

@@ -14,14 +14,14 @@ def test_numbered_and_bulleted_lines_become_steps() -> None:
     assert details.product_version == "3.6.1"
 
 
-def test_a_version_number_at_the_start_is_not_a_step() -> None:
+def test_steps_skip_leading_version_number() -> None:
     details = extract_bug_details("3.4 版本有哪些新功能？")
 
     assert details.steps == ()
     assert details.product_version == "3.4"
 
 
-def test_a_negative_number_is_not_a_bullet() -> None:
+def test_steps_skip_negative_number() -> None:
     assert extract_bug_details("-5% progress is shown on every task").steps == ()
 
 

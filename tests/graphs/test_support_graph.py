@@ -225,7 +225,7 @@ def test_older_version_gets_upgrade_note(agent: SupportAgent) -> None:
     assert "upgrade" in reply.output["answer"]
 
 
-def test_feature_named_only_in_a_later_version_gets_upgrade_note(agent: SupportAgent) -> None:
+def test_later_version_feature_gets_upgrade_note(agent: SupportAgent) -> None:
     # On 3.2 classic boards match "board column" nearly as well, but only the 3.3 page has WIP
     # limits in its title.
     user = UserContext(id="u-3", role="member", product_version="3.2")
@@ -236,7 +236,7 @@ def test_feature_named_only_in_a_later_version_gets_upgrade_note(agent: SupportA
     assert reply.output["citations"][0]["doc"] == "en/boards/kanban-boards.md"
 
 
-def test_integration_newer_than_the_users_version_gets_upgrade_note(agent: SupportAgent) -> None:
+def test_newer_integration_gets_upgrade_note(agent: SupportAgent) -> None:
     user = UserContext(id="u-5", role="admin", product_version="3.0")
 
     reply = _ask(agent, "How do I connect Slack to Northstar?", user)
@@ -244,14 +244,14 @@ def test_integration_newer_than_the_users_version_gets_upgrade_note(agent: Suppo
     assert "arrived in version 3.1" in reply.output["answer"]
 
 
-def test_question_in_words_the_kb_never_uses_is_not_answered(agent: SupportAgent) -> None:
+def test_unknown_words_question_not_answered(agent: SupportAgent) -> None:
     reply = _ask(agent, "How do I configure the quantum flux capacitor integration for Jupiter?")
 
     assert reply.output["action"]["type"] != "answer"
     assert reply.output["citations"] == []
 
 
-def test_feature_of_the_users_version_gets_no_upgrade_note(agent: SupportAgent) -> None:
+def test_current_version_feature_no_upgrade_note(agent: SupportAgent) -> None:
     user = UserContext(id="u-4", role="member", product_version="3.2")
 
     reply = _ask(agent, "How do I add a column to the classic board?", user)

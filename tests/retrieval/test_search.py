@@ -69,7 +69,7 @@ def test_search_without_matching_chunk_returns_no_match(kb: KnowledgeBase) -> No
         ),
     ],
 )
-def test_query_mostly_of_words_the_kb_never_uses_returns_unknown_terms(
+def test_search_unknown_words_returns_unknown_terms(
     kb: KnowledgeBase, query: str, unknown: list[str]
 ) -> None:
     result = kb.search(query)
@@ -79,13 +79,13 @@ def test_query_mostly_of_words_the_kb_never_uses_returns_unknown_terms(
     assert result.unknown_terms == unknown
 
 
-def test_one_unknown_word_in_a_question_keeps_results(kb: KnowledgeBase) -> None:
+def test_search_one_unknown_word_keeps_results(kb: KnowledgeBase) -> None:
     result = kb.search("How do I create a board for my bakery?")
 
     assert result.hits[0].chunk.doc == "en/boards/create-board.md"
 
 
-def test_chinese_question_words_the_kb_lacks_keep_results(
+def test_search_chinese_question_words_keep_results(
     settings: Settings, tmp_path: Path
 ) -> None:
     folder = write_kb(
@@ -102,7 +102,7 @@ def test_chinese_question_words_the_kb_lacks_keep_results(
         assert [hit.chunk.doc for hit in result.hits] == ["zh/account/avatar.md"], question
 
 
-def test_words_unknown_in_a_kb_of_the_other_language_keep_results(kb: KnowledgeBase) -> None:
+def test_search_glossary_words_count_as_known(kb: KnowledgeBase) -> None:
     # The KB has no English page on single sign-on; the glossary carries the question over.
     result = kb.search("single sign-on setup")
 
