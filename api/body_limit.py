@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 
 from fastapi import Request
-from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import error_body
+from api.errors import error_response
 from api.language import request_language
 from api.logs import request_id_var
 from assistant.i18n import translate
@@ -70,9 +69,11 @@ class BodySizeLimitMiddleware:
             request_id_var.get(),
         )
         message = translate("error_request_too_large", request_language(request), limit=limit)
-        response = JSONResponse(
-            error_body("request_too_large", message),
-            status_code=413,
+        response = error_response(
+            request.url.path,
+            413,
+            "request_too_large",
+            message,
             headers={"Connection": "close"},
         )
         await response(scope, receive, send)

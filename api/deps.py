@@ -37,6 +37,8 @@ async def get_settings(resources: ResourcesDep) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
 async def get_language(request: Request) -> Language:
     """Return the language of the caller's Accept-Language header."""
     return request_language(request)

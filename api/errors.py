@@ -2,14 +2,17 @@
 
 Every error response has the body `{"error": {"code": ..., "message": ...}}`, with the message
 in the request's language (see `api.language`), taken from `assistant/messages.yaml` as
-`error_<code>`.
+`error_<code>`. On the OpenAI-compatible routes the body has OpenAI's shape
+`{"error": {"message", "type", "param", "code"}}` (see `openai_error_fields`), and an invalid
+request body is 400 there, as OpenAI returns, instead of 422.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request, params
@@ -19,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.language import request_language
 from api.logs import request_id_var
-from api.validation_messages import describe_validation_errors
+from api.validation_messages import describe_validation_errors, field_path
 from assistant.domain import Language
 from assistant.errors import (
     AssistantError,
@@ -40,8 +43,13 @@ logger = logging.getLogger(__name__)
 _BODY_PARSE_DETAIL = "There was an error parsing the body"
 """Detail of the HTTP 400 that FastAPI raises when it cannot read a JSON or form body."""
 
-OPENAI_CHAT_PATH_PREFIX = "/v1/chat/"
-"""Path prefix of the OpenAI-compatible chat routes, whose errors carry OpenAI's extra fields."""
+OPENAI_PATH_PREFIXES = ("/v1/chat/", "/v1/models/")
+"""Path prefixes of the OpenAI-compatible routes, whose errors have OpenAI's error shape."""
+
+OPENAI_MODELS_PATH = "/v1/models"
+
+PARAM_KEY = "param"
+"""Key of an error's `params` that names the request field at fault, OpenAI's `param`."""
 
 MAX_SHOWN_CONTENT_TYPE_CHARS = 100
 """Longer Content-Type headers are cut in the message of a 415."""
@@ -115,9 +123,70 @@ def status_of(error: AssistantError) -> int:
     return 500
 
 
-def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
+def error_body(code: str, message: str) -> dict[str, dict[str, str | None]]:
     """Return the JSON body of an error response."""
     return {"error": {"code": code, "message": message}}
+
+
+def is_openai_path(path: str) -> bool:
+    """Return whether `path` is an OpenAI-compatible route, or an unknown path below one."""
+    return path == OPENAI_MODELS_PATH or path.startswith(OPENAI_PATH_PREFIXES)
+
+
+def openai_error_type(status: int) -> str:
+    """Return the `type` that OpenAI's API sends with an error of this HTTP status.
+
+    The values are those of api.openai.com's error bodies: `invalid_request_error` for request
+    errors, 401 and 404 (`model_not_found`) included, `requests` for a requests-per-minute rate
+    limit, and `server_error` for 5xx.
+    """
+    if status == 429:
+        return "requests"
+    if status >= 500:
+        return "server_error"
+    return "invalid_request_error"
+
+
+def openai_error_fields(status: int, param: str | None) -> dict[str, str | None]:
+    """Return the fields that OpenAI's error shape adds to `{"code", "message"}`."""
+    return {"type": openai_error_type(status), "param": param}
+
+
+def error_response(
+    path: str,
+    status: int,
+    code: str,
+    message: str,
+    *,
+    param: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """Return an error response, in OpenAI's shape when `path` is an OpenAI-compatible route."""
+    body = error_body(code, message)
+    if is_openai_path(path):
+        body["error"] |= openai_error_fields(status, param)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def error_param(error: AssistantError) -> str | None:
+    """Return the request field at fault of an error, when the code that raised it named one."""
+    param = error.params.get(PARAM_KEY)
+    return param if isinstance(param, str) else None
+
+
+@contextmanager
+def param_at_fault(param: str, *error_types: type[AssistantError]) -> Iterator[None]:
+    """Name `param` as the request field at fault of an error raised inside the block.
+
+    Only errors of `error_types` (default: every AssistantError) are named, and an error that
+    already names a field keeps it.
+    """
+    try:
+        yield
+    except AssistantError as error:
+        if isinstance(error, error_types or (AssistantError,)):
+            error.params.setdefault(PARAM_KEY, param)
+        raise
 
 
 def describe_error(error: AssistantError, language: Language) -> tuple[str, str]:
@@ -151,15 +220,14 @@ async def _handle_assistant_error(request: Request, error: AssistantError) -> JS
     if status >= 500:
         logger.error("request failed: %s", error, exc_info=error)
     code, message = describe_error(error, request_language(request))
-    body = error_body(code, message)
-    if isinstance(error, UnsupportedParameterError):
-        body["error"] |= {"param": error.param, "type": "invalid_request_error"}
     headers: dict[str, str] = {}
     if isinstance(error, AuthenticationError):
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(error, RateLimitExceededError):
         headers["Retry-After"] = str(error.retry_after)
-    return JSONResponse(body, status_code=status, headers=headers)
+    return error_response(
+        request.url.path, status, code, message, param=error_param(error), headers=headers
+    )
 
 
 def _is_unparsed_body(errors: Sequence[Mapping[str, Any]]) -> bool:
@@ -185,45 +253,45 @@ def _is_multipart(request: Request) -> bool:
 def validation_error_response(
     errors: Sequence[Mapping[str, Any]], language: Language, *, path: str = ""
 ) -> JSONResponse:
-    """Return the 422 that names each invalid field of a request, in `language`.
+    """Return the 422 (400 on the OpenAI-compatible routes) that names each invalid field of a
+    request, in `language`.
 
-    On the OpenAI-compatible routes (`path` under `/v1/chat/`), the body also has OpenAI's
-    `type` and, for an error in a body field, `param`, which the OpenAI SDKs expose.
+    On the OpenAI-compatible routes (see `is_openai_path`) the status is 400, as OpenAI's API
+    returns for an invalid parameter, and the body has OpenAI's `type` and `param`, which the
+    OpenAI SDKs expose. `param` names the first invalid body field, such as
+    `messages[1].role`, and is null when the body as a whole is invalid.
     """
     detail = describe_validation_errors(errors, language)
     message = translate("error_invalid_request", language, detail=detail)
-    body = error_body("invalid_request", message)
-    if path.startswith(OPENAI_CHAT_PATH_PREFIX):
-        body["error"]["type"] = "invalid_request_error"
-        param = _body_param(errors)
-        if param:
-            body["error"]["param"] = param
-    return JSONResponse(body, status_code=422)
+    status = 400 if is_openai_path(path) else 422
+    return error_response(path, status, "invalid_request", message, param=_body_param(errors))
 
 
-def _body_param(errors: Sequence[Mapping[str, Any]]) -> str:
-    """Return the dotted name of the first invalid body field, e.g. `stream_options.include_usage`,
-    or "" when the first error is not about a body field."""
-    if not errors:
-        return ""
+def _body_param(errors: Sequence[Mapping[str, Any]]) -> str | None:
+    """Return the path of the first invalid body field, e.g. `stream_options.include_usage`, or
+    None when the first error is not about one body field."""
+    if not errors or errors[0].get("type") == "json_invalid":
+        # The `loc` of invalid JSON contains the character offset of the error, not a field.
+        return None
     loc = tuple(errors[0].get("loc", ()))
     if len(loc) < 2 or loc[0] != "body":
-        return ""
-    return ".".join(str(part) for part in loc[1:])
+        return None
+    return field_path(loc[1:])
 
 
 async def _handle_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
     language = request_language(request)
     content_type = request.headers.get("content-type", "")[:MAX_SHOWN_CONTENT_TYPE_CHARS]
+    path = request.url.path
     if _expects_form(request) and not _is_multipart(request):
         # Without a multipart body the form is empty, and pydantic would only report the
         # missing fields.
         message = translate("error_multipart_required", language, content_type=content_type)
-        return JSONResponse(error_body("unsupported_media_type", message), status_code=415)
+        return error_response(path, 415, "unsupported_media_type", message)
     if _is_unparsed_body(error.errors()):
         message = translate("error_unsupported_media_type", language, content_type=content_type)
-        return JSONResponse(error_body("unsupported_media_type", message), status_code=415)
-    return validation_error_response(error.errors(), language, path=request.url.path)
+        return error_response(path, 415, "unsupported_media_type", message)
+    return validation_error_response(error.errors(), language, path=path)
 
 
 async def _handle_http_exception(request: Request, error: StarletteHTTPException) -> JSONResponse:
@@ -240,9 +308,7 @@ async def _handle_http_exception(request: Request, error: StarletteHTTPException
         if detail == _BODY_PARSE_DETAIL:
             detail = translate("validation_body_unparsable", language)
         message = translate("error_invalid_request", language, detail=detail)
-    return JSONResponse(
-        error_body(code, message), status_code=error.status_code, headers=error.headers
-    )
+    return error_response(path, error.status_code, code, message, headers=error.headers)
 
 
 def internal_error_response(request: Request, error: Exception) -> JSONResponse:
@@ -251,7 +317,7 @@ def internal_error_response(request: Request, error: Exception) -> JSONResponse:
     message = translate(
         "error_internal_error", request_language(request), request_id=request_id_var.get()
     )
-    return JSONResponse(error_body("internal_error", message), status_code=500)
+    return error_response(request.url.path, 500, "internal_error", message)
 
 
 async def _handle_unexpected_error(request: Request, error: Exception) -> JSONResponse:

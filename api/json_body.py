@@ -10,7 +10,8 @@ Three kinds of body would get a vague error from FastAPI, or pass its checks and
   number is too large.
 - Text with a NUL character or an unpaired surrogate (a JSON escape such as `\\ud800`) fails
   when it is stored or sent back: PostgreSQL rejects NUL, and a surrogate has no UTF-8
-  encoding. Such text gets a 422 that names the field and the character's position.
+  encoding. Such text gets a 422 (400 on the OpenAI-compatible routes) that names the field
+  and the character's position.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.body_limit import BODY_METHODS, replay_body
-from api.errors import error_body, validation_error_response
+from api.errors import error_response, validation_error_response
 from api.language import request_language
 from assistant.i18n import translate
 from assistant.validation import find_unstorable_character
@@ -44,7 +45,8 @@ _Location = tuple[str | int, ...]
 
 
 class JsonBodyCheckMiddleware:
-    """Reject JSON bodies nested too deeply (400) or with text no store accepts (422)."""
+    """Reject JSON bodies nested too deeply (400) or with text no store accepts (422, or 400
+    on the OpenAI-compatible routes)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -108,13 +110,15 @@ def _check_body(body: bytes, request: Request) -> JSONResponse | None:
             errors.extend(_text_errors(location, item))
     if not errors:
         return None
+    response = validation_error_response(errors, request_language(request), path=request.url.path)
     logger.info(
-        "rejected with 422: unstorable character in %s on %s %s",
+        "rejected with %d: unstorable character in %s on %s %s",
+        response.status_code,
         ", ".join(str(error["loc"]) for error in errors),
         request.method,
         request.url.path,
     )
-    return validation_error_response(errors, request_language(request), path=request.url.path)
+    return response
 
 
 def _walk(value: object) -> Iterator[tuple[_Location, object]]:
@@ -161,7 +165,7 @@ def _too_deep_response(request: Request) -> JSONResponse:
     language = request_language(request)
     detail = translate("validation_json_too_deep", language, limit=MAX_JSON_DEPTH)
     message = translate("error_invalid_request", language, detail=detail)
-    return JSONResponse(error_body("invalid_request", message), status_code=400)
+    return error_response(request.url.path, 400, "invalid_request", message)
 
 
 def _is_number_too_large(error: ValueError) -> bool:
@@ -177,4 +181,4 @@ def _number_too_large_response(request: Request) -> JSONResponse:
     language = request_language(request)
     detail = translate("validation_json_number_too_large", language, limit=MAX_INTEGER_DIGITS)
     message = translate("error_invalid_request", language, detail=detail)
-    return JSONResponse(error_body("invalid_request", message), status_code=400)
+    return error_response(request.url.path, 400, "invalid_request", message)

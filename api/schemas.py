@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     StrictBool,
     StrictFloat,
     StrictInt,
@@ -17,7 +21,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
 
 from assistant.domain import Intent, Priority, Role, Tier
 from assistant.feedback import (
@@ -154,6 +159,51 @@ class ChatResponse(BaseModel):
 # ---- OpenAI-compatible chat completions -------------------------------------------------
 
 
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+INT32_MAX = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class IntRange:
+    """Bounds of an integer field, whose error names both (`int_out_of_range`).
+
+    Pydantic's `ge` and `le` errors name only the bound that failed, so a client that sent too
+    large a value would learn the lower bound only from a second error.
+    """
+
+    minimum: int
+    maximum: int
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """Check the range after the field's own type."""
+        return core_schema.no_info_after_validator_function(self._check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """Show the bounds in the OpenAPI schema."""
+        json_schema = handler(schema)
+        if (self.minimum, self.maximum) == (INT64_MIN, INT64_MAX):
+            # FastAPI's OpenAPI model stores `minimum` and `maximum` as floats, which would
+            # round these bounds, so the standard `int64` format states them instead.
+            json_schema["format"] = "int64"
+        else:
+            json_schema.update(minimum=self.minimum, maximum=self.maximum)
+        return json_schema
+
+    def _check(self, value: int) -> int:
+        if not self.minimum <= value <= self.maximum:
+            raise PydanticCustomError(
+                "int_out_of_range",
+                "Input should be an integer from {min} to {max}",
+                {"min": self.minimum, "max": self.maximum},
+            )
+        return value
+
+
 class ContentPart(BaseModel):
     """One part of a message's content; only text parts are read."""
 
@@ -163,20 +213,38 @@ class ContentPart(BaseModel):
     text: str | None = None
 
 
+def _content_as_parts(content: object) -> object:
+    """Turn text content into one text part, so that an error inside a list of parts is not
+    also reported against the text form of the union."""
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}]
+    if content is None or isinstance(content, list):
+        return content
+    raise PydanticCustomError(
+        "message_content_type", "Input should be a string or a list of content parts"
+    )
+
+
+MessageRole = Literal["system", "developer", "user", "assistant", "tool", "function"]
+"""The message roles of OpenAI's chat-completions API."""
+
+
 class CompletionMessage(BaseModel):
     """One message of an OpenAI chat-completions request."""
 
     model_config = ConfigDict(extra="allow")
 
-    role: str
-    content: str | list[ContentPart] | None = None
+    role: MessageRole
+    content: Annotated[
+        list[ContentPart] | None,
+        BeforeValidator(_content_as_parts, json_schema_input_type=str | list[ContentPart] | None),
+    ] = None
+    """A string or a list of content parts; a string is stored as one text part."""
 
     def text(self) -> str:
         """Return the message's text, joining its text parts."""
         if self.content is None:
             return ""
-        if isinstance(self.content, str):
-            return self.content
         return "".join(part.text or "" for part in self.content if part.type == "text")
 
 
@@ -194,7 +262,7 @@ class ChatCompletionRequest(BaseModel):
     `n` above 1 and tool or function definitions, which get 400.
 
     The sampling fields are checked with OpenAI's types and ranges, so a client learns of a
-    wrong value here as it would from OpenAI (422 naming the parameter). The agent then
+    wrong value here as it would from OpenAI (400 naming the parameter). The agent then
     ignores them, because it sets its own model parameters.
     """
 
@@ -208,18 +276,23 @@ class ChatCompletionRequest(BaseModel):
     stream_options: StreamOptions | None = None
     """Options of a stream; only allowed when `stream` is true."""
 
-    n: StrictInt | None = Field(default=None, ge=1)
+    # NOTE: the upper bound of `n` and the token counts is the signed 32-bit maximum, chosen
+    # here and not taken from OpenAI. The agent does not pass these values on, so the bound
+    # only rejects numbers no client means and keeps the number an error message quotes short.
+    n: Annotated[StrictInt, IntRange(1, INT32_MAX)] | None = None
     """Number of choices; this service returns one, so a value above 1 gets 400."""
 
     temperature: StrictFloat | None = Field(default=None, ge=0, le=2)
     top_p: StrictFloat | None = Field(default=None, ge=0, le=1)
-    max_tokens: StrictInt | None = Field(default=None, ge=1)
-    max_completion_tokens: StrictInt | None = Field(default=None, ge=1)
+    max_tokens: Annotated[StrictInt, IntRange(1, INT32_MAX)] | None = None
+    max_completion_tokens: Annotated[StrictInt, IntRange(1, INT32_MAX)] | None = None
     presence_penalty: StrictFloat | None = Field(default=None, ge=-2, le=2)
     frequency_penalty: StrictFloat | None = Field(default=None, ge=-2, le=2)
-    seed: StrictInt | None = None
+    seed: Annotated[StrictInt, IntRange(INT64_MIN, INT64_MAX)] | None = None
+    """OpenAI's seed is a signed 64-bit integer."""
+
     logprobs: StrictBool | None = None
-    top_logprobs: StrictInt | None = Field(default=None, ge=0, le=20)
+    top_logprobs: Annotated[StrictInt, IntRange(0, 20)] | None = None
     user: str | None = Field(default=None, max_length=200)
     """End-user id: the ticket requester, and the conversation when none is given."""
 

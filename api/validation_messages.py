@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from assistant.domain import Language
-from assistant.i18n import translate
+from assistant.i18n import join_items, translate
 from assistant.validation import shorten_for_message
 
 logger = logging.getLogger(__name__)
@@ -56,11 +56,13 @@ MAPPED_TYPES: tuple[str, ...] = (
     "greater_than_equal",
     "less_than",
     "less_than_equal",
+    "int_out_of_range",
     "enum",
     "literal_error",
     "json_invalid",
     "model_attributes_type",
     "list_type",
+    "message_content_type",
     "too_short",
     "too_long",
     "extra_forbidden",
@@ -128,13 +130,24 @@ def describe_validation_error(error: Mapping[str, Any], language: Language) -> s
 
 
 def field_label(loc: Iterable[object], language: Language) -> str:
-    """Name the field of an error's `loc` as users read it, e.g. “field 'user.role'”."""
-    parts = [str(part) for part in loc]
-    source = parts[0] if parts else "body"
-    path = ".".join(parts[1:]) if source in {"body", *_LOCATION_KEYS} else ".".join(parts)
+    """Name the field of an error's `loc` as users read it, e.g. “field 'messages[1].role'”."""
+    parts = list(loc)
+    source = str(parts[0]) if parts else "body"
+    path = field_path(parts[1:] if source in {"body", *_LOCATION_KEYS} else parts)
     if not path:
         return translate("validation_request_body", language)
     return translate(_LOCATION_KEYS.get(source, "validation_field"), language, name=path)
+
+
+def field_path(parts: Iterable[object]) -> str:
+    """Join the parts of a `loc` as OpenAI's `param` does: `messages[1].content[0].text`."""
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
 
 
 def _format_choices(expected: str, language: Language) -> str:
@@ -142,7 +155,7 @@ def _format_choices(expected: str, language: Language) -> str:
     choices = _QUOTED_RE.findall(expected)
     if not choices:
         return expected
-    return ("、" if language is Language.ZH else ", ").join(choices)
+    return join_items(choices, language)
 
 
 def _plain_number(value: object) -> object:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -55,3 +56,8 @@ def translate(key: str, language: Language | str, **values: object) -> str:
         KeyError: when no message has that key.
     """
     return _catalog()[key][str(language)].format(**values)
+
+
+def join_items(items: Iterable[str], language: Language | str) -> str:
+    """Join list items as the language writes a list: "a, b" in English, "a、b" in Chinese."""
+    return ("、" if str(language) == Language.ZH.value else ", ").join(items)

@@ -154,16 +154,18 @@ def _jieba() -> object:
     return jieba
 
 
-def segment_chinese(text: str, *, search_mode: bool = True) -> list[str]:
+def segment_chinese(text: str, *, search_mode: bool = True, hmm: bool = True) -> list[str]:
     """Cut a run of Chinese characters into words.
 
     Search mode adds jieba's finer cuts inside long words: 身份验证 also gives 身份 and 验证.
     Without it the words are jieba's precise cut, which puts each character in exactly one word.
+    With `hmm` off, jieba does not guess words outside its dictionary, so characters that no
+    dictionary word joins stay single (改时区 becomes 改, 时 and 区).
     """
     jieba = _jieba()
     if search_mode:
-        return list(jieba.lcut_for_search(text))  # type: ignore[attr-defined]
-    return list(jieba.lcut(text))  # type: ignore[attr-defined]
+        return list(jieba.lcut_for_search(text, HMM=hmm))  # type: ignore[attr-defined]
+    return list(jieba.lcut(text, HMM=hmm))  # type: ignore[attr-defined]
 
 
 def tokenize(text: str, *, keep_stop_words: bool = False, query: bool = False) -> list[str]:

@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.domain import Language
 from assistant.errors import AssistantError, InputError, NotFoundError
-from assistant.i18n import translate
+from assistant.i18n import join_items, translate
 from assistant.settings import get_settings
 from assistant.settings_errors import InvalidSettingsError
 from assistant.tenants import (
     DEFAULT_TENANT,
     conversation_thread_id,
+    kb_tenant,
     resolve_kb_name,
     validate_tenant,
 )
@@ -162,7 +163,7 @@ def _search_payload(result: SearchResult, kb: str, query: str) -> dict[str, Any]
     }
     if result.no_results_reason:
         language = detect_language(query, default=cli_language())
-        words = ", ".join(result.unknown_terms)
+        words = join_items(result.unknown_terms, language)
         payload["message"] = translate(result.no_results_reason, language, kb=kb, words=words)
         payload["reason"] = result.no_results_reason
         if result.unknown_terms:
@@ -326,7 +327,7 @@ def run_tickets(args: argparse.Namespace) -> int:
         if args.tickets_command == "check-sla":
             return _check_sla(store, as_json=args.json)
         if args.tickets_command == "show":
-            ticket = _get_ticket(store, args.ticket_id, validate_tenant(args.tenant))
+            ticket = _get_ticket(store, args.ticket_id, known_tenant(store, args.tenant))
             _write_json(ticket.model_dump(mode="json")) if args.json else _write(
                 json.dumps(ticket.model_dump(mode="json"), ensure_ascii=False, indent=2)
             )
@@ -337,7 +338,7 @@ def run_tickets(args: argparse.Namespace) -> int:
             team=args.team,
             assignee=args.assignee,
             limit=args.limit,
-            tenant=None if args.tenant is None else validate_tenant(args.tenant),
+            tenant=None if args.tenant is None else known_tenant(store, args.tenant),
         )
         if args.json:
             _write_json([t.model_dump(mode="json") for t in tickets])
@@ -353,6 +354,39 @@ def run_tickets(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
+
+
+def known_tenant(store: TicketStore, tenant: str) -> str:
+    """Return the tenant name if it is the default tenant or owns a ticket, API key or KB.
+
+    Raises:
+        InputError: the name is invalid.
+        NotFoundError: the tenant does not exist. The message lists the known tenants.
+    """
+    from assistant.keys import KeyStore
+    from retrieval.knowledge_base import list_knowledge_bases
+
+    validate_tenant(tenant)
+    known = {DEFAULT_TENANT, *store.tenants()}
+    if tenant in known:
+        return tenant
+    settings = get_settings()
+    keys = KeyStore(settings.resolved_database_url)
+    try:
+        known.update(record.tenant for record in keys.list())
+    finally:
+        keys.close()
+    known.update(kb_tenant(name) for name in list_knowledge_bases(settings))
+    if tenant in known:
+        return tenant
+    names = ", ".join(sorted(known))
+    raise NotFoundError(
+        f"tenant {tenant!r} does not exist: no ticket, API key or knowledge base belongs to it. "
+        f"Known tenants: {names}. `assistant keys list` shows the tenant of each API key",
+        code="tenant_not_found",
+        tenant=tenant,
+        known=names,
+    )
 
 
 def _get_ticket(store: TicketStore, ticket_id: str, tenant: str) -> TicketRecord:

@@ -14,8 +14,8 @@ from assistant.domain import Language
 from assistant.errors import InputError
 from assistant.i18n import translate
 from assistant.settings import DEFAULT_KB, get_settings
-from assistant.tenants import DEFAULT_TENANT, tenant_kb_name, validate_tenant
-from cli.commands import cli_language
+from assistant.tenants import DEFAULT_TENANT, tenant_kb_name
+from cli.commands import cli_language, known_tenant
 
 if TYPE_CHECKING:
     from insights.render import Report
@@ -62,6 +62,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 def run_report(args: argparse.Namespace) -> int:
     """Build a weekly report and print it, write it to files, or both."""
+    from assistant.tickets import TicketStore
     from insights.activity import ActivityReader
     from insights.render import render_text
     from insights.reports import kb_gaps_report, voc_report
@@ -69,7 +70,11 @@ def run_report(args: argparse.Namespace) -> int:
     from retrieval.knowledge_base import KnowledgeBase
 
     settings = get_settings()
-    tenant = validate_tenant(args.tenant)
+    tickets = TicketStore(settings.resolved_database_url)
+    try:
+        tenant = known_tenant(tickets, args.tenant)
+    finally:
+        tickets.close()
     language = Language(args.lang) if args.lang else cli_language()
     timezone = ZoneInfo(settings.timezone)
     now = datetime.now(timezone)

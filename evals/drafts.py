@@ -43,6 +43,7 @@ DRAFT_SCAFFOLDING_KEYS = (
     "draft_check_billing",
     "draft_ask_topic",
     "bug_missing_details",
+    "draft_outage",
 )
 """Catalog sentences that frame a draft. They are not KB content, so groundedness skips them."""
 SUBJECT_MAX_CHARS = 80

@@ -104,9 +104,7 @@ def mrr_at_k(ranked: Sequence[str], relevant: set[str], k: int = 10) -> float:
 def ndcg_at_k(ranked: Sequence[str], relevant: set[str], k: int = 10) -> float:
     """Return nDCG@k with binary relevance; the ideal ranking puts every relevant doc first."""
     dcg = sum(
-        1.0 / math.log2(rank + 1)
-        for rank, doc in enumerate(ranked[:k], start=1)
-        if doc in relevant
+        1.0 / math.log2(rank + 1) for rank, doc in enumerate(ranked[:k], start=1) if doc in relevant
     )
     ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(len(relevant), k) + 1))
     return safe_ratio(dcg, ideal)

@@ -123,21 +123,29 @@ def _confusion_svg(confusion: dict[str, dict[str, int]]) -> str:
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}">']
     for i, label in enumerate(labels):
         offset = margin + i * cell + cell // 2
-        parts.append(f'<text x="{margin - 4}" y="{offset + 4}" font-size="10" text-anchor="end">'
-                     f"{_escape(label)}</text>")
-        parts.append(f'<text x="{offset}" y="{margin - 4}" font-size="10" '
-                     f'transform="rotate(-60 {offset} {margin - 4})">{_escape(label)}</text>')
+        parts.append(
+            f'<text x="{margin - 4}" y="{offset + 4}" font-size="10" text-anchor="end">'
+            f"{_escape(label)}</text>"
+        )
+        parts.append(
+            f'<text x="{offset}" y="{margin - 4}" font-size="10" '
+            f'transform="rotate(-60 {offset} {margin - 4})">{_escape(label)}</text>'
+        )
     for row, expected in enumerate(labels):
         for column, predicted in enumerate(labels):
             count = confusion.get(expected, {}).get(predicted, 0)
             shade = 255 - int(200 * count / peak) if count else 255
             color = f"rgb({shade},{shade},255)" if row == column else f"rgb(255,{shade},{shade})"
             x, y = margin + column * cell, margin + row * cell
-            parts.append(f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" '
-                         f'fill="{color}" stroke="#ccc"/>')
+            parts.append(
+                f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" '
+                f'fill="{color}" stroke="#ccc"/>'
+            )
             if count:
-                parts.append(f'<text x="{x + cell // 2}" y="{y + cell // 2 + 4}" font-size="10" '
-                             f'text-anchor="middle">{count}</text>')
+                parts.append(
+                    f'<text x="{x + cell // 2}" y="{y + cell // 2 + 4}" font-size="10" '
+                    f'text-anchor="middle">{count}</text>'
+                )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -152,16 +160,22 @@ def _histogram_svg(values: Sequence[float]) -> str:
         counts[min(int((value - low) / width), HISTOGRAM_BINS - 1)] += 1
     bar, height = 30, 120
     peak = max(counts)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{bar * HISTOGRAM_BINS}" '
-             f'height="{height + 30}">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{bar * HISTOGRAM_BINS}" '
+        f'height="{height + 30}">'
+    ]
     for i, count in enumerate(counts):
         bar_height = int(height * count / peak)
-        parts.append(f'<rect x="{i * bar}" y="{height - bar_height}" width="{bar - 2}" '
-                     f'height="{bar_height}" fill="#58a"><title>{low + i * width:.3f}s: '
-                     f"{count}</title></rect>")
+        parts.append(
+            f'<rect x="{i * bar}" y="{height - bar_height}" width="{bar - 2}" '
+            f'height="{bar_height}" fill="#58a"><title>{low + i * width:.3f}s: '
+            f"{count}</title></rect>"
+        )
     parts.append(f'<text x="0" y="{height + 20}" font-size="10">{low:.3f}s</text>')
-    parts.append(f'<text x="{bar * HISTOGRAM_BINS - 50}" y="{height + 20}" font-size="10">'
-                 f"{high:.3f}s</text></svg>")
+    parts.append(
+        f'<text x="{bar * HISTOGRAM_BINS - 50}" y="{height + 20}" font-size="10">'
+        f"{high:.3f}s</text></svg>"
+    )
     return "".join(parts)
 
 
@@ -171,15 +185,18 @@ def _trends_svg(reports: Sequence[dict[str, Any]]) -> str:
     width, height = 480, 160
     step = width / (len(reports) - 1)
     colors = ("#c33", "#3a3", "#33c", "#c90", "#909")
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width + 160}" '
-             f'height="{height + 10}">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width + 160}" height="{height + 10}">'
+    ]
     for index, (metric, color) in enumerate(zip(TREND_METRICS, colors, strict=True)):
         points = [
             f"{i * step:.1f},{height - height * float(r['metrics'].get(metric) or 0):.1f}"
             for i, r in enumerate(reports)
         ]
         parts.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="{color}"/>')
-        parts.append(f'<text x="{width + 10}" y="{14 + 16 * index}" font-size="11" '
-                     f'fill="{color}">{metric}</text>')
+        parts.append(
+            f'<text x="{width + 10}" y="{14 + 16 * index}" font-size="11" '
+            f'fill="{color}">{metric}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)

@@ -44,6 +44,7 @@ SCAFFOLDING_KEYS = (
     "answer_version_newer",
     "answer_version_removed",
     "answer_follow_up",
+    "answer_opposite_action",
 )
 """Message-catalog lines the answer composer adds around the quoted KB text."""
 SOURCES_KEY = "answer_sources"
@@ -300,9 +301,7 @@ def _mean(values: Sequence[float | None]) -> float | None:
 
 
 def _intent_pairs(results: Sequence[CaseResult]) -> list[tuple[str, str]]:
-    return [
-        (r.intent_expected, r.intent_predicted or "none") for r in results if r.intent_expected
-    ]
+    return [(r.intent_expected, r.intent_predicted or "none") for r in results if r.intent_expected]
 
 
 def intent_confusion(results: Sequence[CaseResult]) -> dict[str, dict[str, int]]:

@@ -67,4 +67,3 @@ def _has_translation(docs: list[str], languages: list[str]) -> list[bool]:
         languages_by_key.setdefault(translation_key(doc), set()).add(language)
     flags = [len(languages_by_key[translation_key(doc)]) > 1 for doc in docs]
     return flags if any(flags) else [True] * len(docs)
-

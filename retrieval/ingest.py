@@ -161,9 +161,9 @@ def remove_documents(kb: KnowledgeBase, docs: list[str]) -> list[str]:
         for doc in removed:
             kb.vector_store.delete(store.remove_file(doc))
     chunks = store.all_chunks()
-    KeywordIndex.build(
-        [c.chunk_id for c in chunks], [list(c.search_tokens) for c in chunks]
-    ).save(kb.keyword_dir)
+    KeywordIndex.build([c.chunk_id for c in chunks], [list(c.search_tokens) for c in chunks]).save(
+        kb.keyword_dir
+    )
     kb.invalidate()
     logger.info("removed from kb=%s docs=%s chunks left=%d", kb.name, removed, len(chunks))
     return removed

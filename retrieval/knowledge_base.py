@@ -246,6 +246,10 @@ class KnowledgeBase:
             self._topics = document_topics(self.retriever().chunks)
         return self._topics
 
+    def page_text(self, doc: str) -> str:
+        """Return the text of every chunk of one document, in reading order."""
+        return "\n".join(chunk.text for chunk in self.retriever().chunks if chunk.doc == doc)
+
     def languages(self) -> frozenset[str]:
         """Return the languages of the KB's documents (`en`, `zh`), computed once per ingest."""
         return self.retriever().languages
@@ -271,6 +275,13 @@ class KnowledgeBase:
             if current is not None:
                 self._record_result(current, query, result)
         return result
+
+    def unknown_terms(self, query: str, translated_query: str | None = None) -> list[str]:
+        """Return the query's words that no page uses, when they make up most of the query.
+
+        A search of such a query has no results; see `HybridRetriever.unknown_terms`.
+        """
+        return self.retriever().unknown_terms(query, translated_query)
 
     def _record_result(self, current: Span, query: str, result: SearchResult) -> None:
         best = result.hits[0].confidence if result.hits else 0.0

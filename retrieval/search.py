@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import enum
 import functools
+import itertools
 import math
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,7 +16,14 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.domain import Language
-from assistant.text import CJK_RANGES, detect_language, stem_english, tokenize
+from assistant.text import (
+    CJK_RANGES,
+    detect_language,
+    normalize,
+    segment_chinese,
+    stem_english,
+    tokenize,
+)
 from retrieval.chunk_store import StoredChunk
 from retrieval.doc_index import DocumentIndex
 from retrieval.embedding import Embedder
@@ -44,12 +54,38 @@ UNKNOWN_TERMS_MAX_SHARE = 0.7
 """A query in a language the KB is written in gets no results when more than this share of its
 weight (IDF) is on words that no chunk contains: "the quantum flux capacitor integration for
 Jupiter" shares only "integration" with the KB, and quoting pages on integrations would not
-help. Only
-non-Chinese words count as unknown (see `_unknown_terms`). Among the eval suite's answerable
-questions asked on their own, the highest share is 0.45."""
+help. Chinese words follow the rules of `_classify_chinese_term`. Among the eval suite's
+answerable questions asked on their own, the highest share is 0.45."""
+TOPICLESS_CHINESE_WORD_RE = re.compile(
+    f"[多最太][大小多少长短高低宽远久快慢早晚贵重深]|几[{CJK_RANGES}]|多长时间|多少钱"
+    "|[进出起上下回过开][来去]"
+)
+"""Chinese words that name no topic: words that ask how big, how many or how long (多大, 最多,
+几条, 多久, 太慢...), like "how" or "most" in English, and the direction after a verb (导入进来,
+找回来). A page that answers the question rarely contains them."""
+BIGRAM_BATCH_CHARS = 1_000_000
+"""Characters of chunk text turned into bigram keys at a time, which bounds the memory that
+building the bigram set of a large KB needs."""
 
 BoolMask = npt.NDArray[np.bool_]
+BigramKeys = npt.NDArray[np.uint32]
+"""Sorted distinct pairs of adjacent CJK characters, each as (first << 16) | second."""
 _CJK_CHAR_RE = re.compile(f"[{CJK_RANGES}]")
+_CJK_CODE_RANGES = [
+    (ord(first), ord(last)) for first, last in zip(CJK_RANGES[::3], CJK_RANGES[2::3], strict=True)
+]
+"""`CJK_RANGES` as (first, last) code points: the string is a sequence of "first-last" triples."""
+_CJK_RUN_RE = re.compile(f"[{CJK_RANGES}]+")
+_COMPATIBILITY_IDEOGRAPH_RE = re.compile("[\uf900-\ufaff]")
+
+
+class TermStatus(enum.Enum):
+    """Role of a query word in the share of unknown words."""
+
+    KNOWN = "known"
+    UNKNOWN = "unknown"
+    IGNORED = "ignored"
+    """Left out of the share, like a stop word."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +145,9 @@ class HybridRetriever:
         # Per-chunk token sets are not kept, because only the few hits of a search need one
         # (see `_coverage`). On the 10,041-chunk KB of benchmarks/speed.py they took 38 MB.
         self._idf = _inverse_document_frequencies(chunks)
+        # Chinese query words are checked against the KB's text, not only its tokens, because
+        # jieba cuts a question and a page differently (see `_classify_chinese_term`).
+        self._bigrams = _cjk_bigrams(chunks)
         self._roles = {
             role: np.array([role in c.roles for c in chunks], dtype=bool)
             for role in ("admin", "member", "guest")
@@ -159,13 +198,9 @@ class HybridRetriever:
             return SearchResult([], "empty_kb")
         language = detect_language(query)
         other = Language.EN if language is Language.ZH else Language.ZH
-        unknown = self._unknown_terms(tokens, self._glossary.match(query))
-        if (
-            language.value in self.languages
-            and not translated_query
-            and self._weight_share(tokens, unknown) > UNKNOWN_TERMS_MAX_SHARE
-        ):
-            return SearchResult([], "unknown_terms", unknown_terms=_as_written(query, unknown))
+        unknown = self.unknown_terms(query, translated_query)
+        if unknown:
+            return SearchResult([], "unknown_terms", unknown_terms=unknown)
         translated = [t for t in self._glossary.translate(query, other) if t not in set(tokens)]
         translation_tokens: list[str] = []
         if translated_query:
@@ -185,22 +220,69 @@ class HybridRetriever:
         )
         return SearchResult(hits, None, translated)
 
-    def _unknown_terms(self, tokens: list[str], query_concepts: set[int]) -> list[str]:
-        """Return the English and other non-Chinese tokens that no chunk contains.
+    def unknown_terms(self, query: str, translated_query: str | None = None) -> list[str]:
+        """Return the words of a query that no chunk contains, when they make up most of it.
+
+        The words are returned as the query writes them, in its order, and adjacent Chinese
+        words are joined (量子计算机, not 量子 and 计算机). The list is empty when the unknown
+        words carry at most `UNKNOWN_TERMS_MAX_SHARE` of the query's weight (IDF), when the KB
+        has no page in the query's language, and with a `translated_query`, whose words may
+        well be in the KB.
+        """
+        tokens = list(dict.fromkeys(tokenize(query, query=True)))
+        if not tokens or translated_query or detect_language(query).value not in self.languages:
+            return []
+        weighed, unknown = self._weigh_terms(tokens, self._glossary.match(query))
+        if not unknown or self._weight_share(weighed, unknown) <= UNKNOWN_TERMS_MAX_SHARE:
+            return []
+        return _as_written(query, unknown)
+
+    def _weigh_terms(
+        self, tokens: list[str], query_concepts: set[int]
+    ) -> tuple[list[str], list[str]]:
+        """Return the tokens that count in the unknown-words share and the unknown ones of them.
 
         A word of a glossary concept is known when the KB has any variant of the concept, so
-        "single sign-on" is known to a KB that only writes 单点登录. Chinese words are never
-        counted: jieba cuts a question and a page differently (头像图片 against 头像 and 图片),
-        and question words such as 最大 or 多大 are often absent from a KB that still answers.
+        "single sign-on" is known to a KB that only writes 单点登录. Chinese words follow
+        `_classify_chinese_term`, which leaves some of them out of the share.
         """
         concept_tokens = self._glossary.concept_tokens(query_concepts)
         if concept_tokens.isdisjoint(self._idf):
             concept_tokens = set()
-        return [
-            token
-            for token in tokens
-            if token not in self._idf and token not in concept_tokens and not _has_chinese(token)
-        ]
+        weighed: list[str] = []
+        unknown: list[str] = []
+        for token in tokens:
+            if token in self._idf or token in concept_tokens:
+                weighed.append(token)
+                continue
+            status = (
+                self._classify_chinese_term(token) if _has_chinese(token) else TermStatus.UNKNOWN
+            )
+            if status is TermStatus.IGNORED:
+                continue
+            weighed.append(token)
+            if status is TermStatus.UNKNOWN:
+                unknown.append(token)
+        return weighed, unknown
+
+    def _classify_chinese_term(self, token: str) -> TermStatus:
+        """Tell whether a Chinese query word that is no KB token is known, unknown or ignored.
+
+        jieba cuts a question and a page differently: a page may have 头像 and 图片 where the
+        question has 头像图片, and words jieba guesses outside its dictionary (改时区) are
+        often no page's token. So the word is cut again with the dictionary only, and each
+        part is known when every one of its characters lies in a two-character sequence that
+        some chunk contains. Single characters and words like 最大 or 多久
+        (`TOPICLESS_CHINESE_WORD_RE`) carry no topic and are ignored. The word is unknown when a
+        part is unknown, ignored when every part is ignored, and known otherwise.
+        """
+        statuses = {
+            _classify_part(part, self._bigrams)
+            for part in segment_chinese(token, search_mode=False, hmm=False)
+        }
+        if TermStatus.UNKNOWN in statuses:
+            return TermStatus.UNKNOWN
+        return TermStatus.KNOWN if TermStatus.KNOWN in statuses else TermStatus.IGNORED
 
     def _weight_share(self, tokens: list[str], part: list[str]) -> float:
         """Share of the IDF weight of the distinct `tokens` that lies on `part` of them."""
@@ -387,11 +469,96 @@ class HybridRetriever:
 
 
 def _as_written(query: str, tokens: list[str]) -> list[str]:
-    """Return each English token as the query spells it ("machine", not the stem "machin")."""
+    """Return the query's words for the given tokens, as the query writes them.
+
+    An English token comes back in the query's spelling ("machine", not the stem "machin").
+    Chinese tokens that follow each other in the query come back joined (量子计算机), because
+    where jieba cuts a phrase means little to the user. Full-width forms come back in their
+    NFKC form, as the tokens were matched.
+    """
+    text = unicodedata.normalize("NFKC", query)
     spelled: dict[str, str] = {}
-    for word in re.findall(r"[A-Za-z][A-Za-z'-]*", query):
-        spelled.setdefault(stem_english(word.lower()), word)
-    return [spelled.get(token, token) for token in tokens]
+    for word in re.findall(r"[A-Za-z][A-Za-z'-]*", text):
+        spelled.setdefault(stem_english(word.casefold()), word)
+    phrases = _chinese_phrases(text, {t for t in tokens if _has_chinese(t)})
+    written: list[str] = []
+    for token in tokens:
+        word = phrases.get(token, spelled.get(token, token))
+        if word not in written:
+            written.append(word)
+    return written
+
+
+def _chinese_phrases(text: str, words: set[str]) -> dict[str, str]:
+    """Map each of the Chinese `words` to the run of adjacent `words` it is part of in `text`."""
+    phrases: dict[str, str] = {}
+    for run in _CJK_RUN_RE.findall(text):
+        phrase: list[str] = []
+        for word in [*segment_chinese(normalize(run), search_mode=False), ""]:
+            if word in words:
+                phrase.append(word)
+                continue
+            for member in phrase:
+                phrases.setdefault(member, "".join(phrase))
+            phrase = []
+    return phrases
+
+
+def _classify_part(part: str, bigrams: BigramKeys) -> TermStatus:
+    """Classify one dictionary word of a Chinese query word (see `_classify_chinese_term`)."""
+    if len(part) < 2 or TOPICLESS_CHINESE_WORD_RE.fullmatch(part):
+        return TermStatus.IGNORED
+    keys = np.array([(ord(a) << 16) | ord(b) for a, b in itertools.pairwise(part)], np.uint32)
+    found = np.zeros(len(keys), dtype=bool)
+    if len(bigrams):
+        positions = np.minimum(np.searchsorted(bigrams, keys), len(bigrams) - 1)
+        found = bigrams[positions] == keys
+    covered = np.zeros(len(part), dtype=bool)
+    covered[:-1] |= found
+    covered[1:] |= found
+    return TermStatus.KNOWN if covered.all() else TermStatus.UNKNOWN
+
+
+def _cjk_bigrams(chunks: list[StoredChunk]) -> BigramKeys:
+    """Return the distinct pairs of adjacent CJK characters in the chunks' titles, headings,
+    tags and text, in the NFKC form that query tokens have."""
+    parts: list[BigramKeys] = []
+    batch: list[str] = []
+    size = 0
+    for chunk in chunks:
+        batch.extend((chunk.title, *chunk.heading_path, *chunk.tags, chunk.text))
+        size += len(chunk.text)
+        if size >= BIGRAM_BATCH_CHARS:
+            parts.append(_bigram_keys("\n".join(batch)))
+            batch, size = [], 0
+    parts.append(_bigram_keys("\n".join(batch)))
+    return _sorted_distinct(np.concatenate(parts))
+
+
+def _bigram_keys(text: str) -> BigramKeys:
+    if _COMPATIBILITY_IDEOGRAPH_RE.search(text):
+        # Only CJK compatibility ideographs change under NFKC among CJK characters, and most
+        # texts have none, so the costly full normalization is skipped for them.
+        # NOTE: a text without them keeps Kangxi radicals (⼈, U+2F08), which NFKC would turn
+        # into ideographs (人) as it does in queries.
+        text = normalize(text)
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    is_cjk = np.zeros(len(codes), dtype=bool)
+    for first, last in _CJK_CODE_RANGES:
+        is_cjk |= (codes >= first) & (codes <= last)
+    pairs = is_cjk[:-1] & is_cjk[1:]
+    keys = (codes[:-1][pairs] << 16) | codes[1:][pairs]
+    return _sorted_distinct(keys.astype(np.uint32, copy=False))
+
+
+def _sorted_distinct(keys: BigramKeys) -> BigramKeys:
+    # np.unique of numpy 2.4 hashes the keys: 2.4 s for 3 million random keys on a 2-core
+    # machine, where np.sort takes 0.02 s.
+    ordered = np.sort(keys)
+    if len(ordered) == 0:
+        return ordered
+    distinct: BigramKeys = ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
+    return distinct
 
 
 def _has_chinese(token: str) -> bool:

@@ -5,6 +5,9 @@ the question; earlier messages are ignored because the agent keeps the conversat
 Citations and the action ride along in the extra field `assistant` of the response, and of
 the chunk with `finish_reason` "stop" when streaming. That chunk is the last one, except with
 `stream_options.include_usage`, where OpenAI's protocol puts the usage chunk last.
+
+Errors have OpenAI's shape `{"error": {"message", "type", "param", "code"}}`, where `param`
+names the request field at fault, such as `model` or `messages[1].role` (see `api.errors`).
 """
 
 from __future__ import annotations
@@ -30,13 +33,21 @@ from api.conversation import (
     split_deltas,
 )
 from api.deps import ChatKeyDep, LanguageDep, ResourcesDep
-from api.errors import UnsupportedParameterError, describe_error, error_body
-from api.resources import Resources
+from api.errors import (
+    UnsupportedParameterError,
+    describe_error,
+    error_body,
+    error_param,
+    openai_error_fields,
+    param_at_fault,
+    status_of,
+)
+from api.resources import Resources, TenantKbNotFoundError
 from api.schemas import ChatCompletionRequest, ModelList, ModelPublic
 from assistant.domain import Language
 from assistant.errors import AssistantError, InputError, NotFoundError
 from assistant.onboarding.store import validate_user_id
-from assistant.tenants import tenant_kbs
+from assistant.tenants import tenant_kb_name, tenant_kbs
 from assistant.tokens import count_tokens
 from graphs.support.state import UserContext
 from retrieval.knowledge_base import list_knowledge_bases
@@ -55,10 +66,21 @@ def _model_id(kb: str) -> str:
     return f"{MODEL_PREFIX}{kb}"
 
 
-def _kb_of_model(model: str) -> str:
-    if not model.startswith(MODEL_PREFIX) or len(model) == len(MODEL_PREFIX):
-        raise NotFoundError(f"model {model!r} does not exist", code="model_not_found", model=model)
-    return model[len(MODEL_PREFIX) :]
+def _kb_of_model(model: str, tenant: str) -> str:
+    """Return the KB that a model id names, after checking the KB's name.
+
+    Raises:
+        NotFoundError: the id does not have the form `assistant-{kb}`.
+        InputError: the KB name is invalid.
+    """
+    with param_at_fault("model"):
+        if not model.startswith(MODEL_PREFIX) or len(model) == len(MODEL_PREFIX):
+            raise NotFoundError(
+                f"model {model!r} does not exist", code="model_not_found", model=model
+            )
+        kb = model[len(MODEL_PREFIX) :]
+        tenant_kb_name(tenant, kb)
+    return kb
 
 
 @router.get("/models", response_model=ModelList)
@@ -93,15 +115,19 @@ async def create_chat_completion(
     for every request.
     """
     _check_supported(body)
-    kb = _kb_of_model(body.model)
-    question = check_message(_last_user_text(body), resources.settings.api_max_message_chars)
-    conversation_id = new_conversation_id(key.tenant, _conversation_id(body))
-    user = UserContext(id=validate_user_id(body.user)) if body.user else UserContext()
+    kb = _kb_of_model(body.model, key.tenant)
+    question = _question(body, resources.settings.api_max_message_chars)
+    with param_at_fault("conversation_id"):
+        conversation_id = new_conversation_id(key.tenant, _conversation_id(body))
+    with param_at_fault("user"):
+        user = UserContext(id=validate_user_id(body.user)) if body.user else UserContext()
     if not body.stream:
-        turn = await run_turn(resources, key.tenant, kb, question, user, conversation_id)
+        with param_at_fault("model", TenantKbNotFoundError):
+            turn = await run_turn(resources, key.tenant, kb, question, user, conversation_id)
         return _completion(turn, body.model, question)
 
-    await to_thread.run_sync(resources.agents.get, key.tenant, kb)
+    with param_at_fault("model", TenantKbNotFoundError):
+        await to_thread.run_sync(resources.agents.get, key.tenant, kb)
     include_usage = body.stream_options is not None and body.stream_options.include_usage
     chunks = _completion_chunks(
         resources,
@@ -137,11 +163,19 @@ def _check_supported(body: ChatCompletionRequest) -> None:
             )
 
 
-def _last_user_text(body: ChatCompletionRequest) -> str:
-    for message in reversed(body.messages):
+def _question(body: ChatCompletionRequest, max_chars: int) -> str:
+    """Return the text of the last user message that has text, the question of the request.
+
+    Raises:
+        InputError: no user message has text.
+        PayloadTooLargeError: the question is longer than `max_chars`.
+    """
+    for index in range(len(body.messages) - 1, -1, -1):
+        message = body.messages[index]
         if message.role == "user" and message.text().strip():
-            return message.text()
-    raise InputError("no user message with text", code="no_user_message")
+            with param_at_fault(f"messages[{index}].content"):
+                return check_message(message.text(), max_chars)
+    raise InputError("no user message with text", code="no_user_message", param="messages")
 
 
 def _conversation_id(body: ChatCompletionRequest) -> str | None:
@@ -228,7 +262,9 @@ async def _completion_chunks(
         turn = await run_turn(resources, tenant, kb, question, user, conversation_id)
     except AssistantError as error:
         code, text = describe_error(error, language)
-        yield _data(error_body(code, text))
+        body = error_body(code, text)
+        body["error"] |= openai_error_fields(status_of(error), error_param(error))
+        yield _data(body)
         yield "data: [DONE]\n\n"
         return
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Header, Query, status
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from api.deps import LanguageDep, ResourcesDep, TicketWriterDep
+from api.deps import ResourcesDep, TicketWriterDep
 from api.drafting import CurrentDraft, DecisionRequest, current_draft, decide_draft
+from api.language import locale_language
 from api.routes.tickets import ticket_public
 from api.schemas import TicketPublic
 from assistant.domain import Language
@@ -42,7 +43,8 @@ class DraftPublic(BaseModel):
     engine: DraftEngine
     retrieval_confidence: float
     summary: TicketSummary
-    """Problem, what was tried and what is missing, in the language of Accept-Language."""
+    """Problem, what was tried and what is missing, in the language of Accept-Language, or in
+    the ticket's language without that header."""
     ticket_updated_at: datetime
     ticket_event_count: int
     created_at: datetime
@@ -121,7 +123,13 @@ def read_draft(
     ticket_id: str,
     key: TicketWriterDep,
     resources: ResourcesDep,
-    language: LanguageDep,
+    accept_language: Annotated[
+        str | None,
+        Header(
+            description="language of the summary: zh* for Chinese, any other tag for English, "
+            "and the ticket's language when the header is missing"
+        ),
+    ] = None,
     kb: Annotated[str, Query(pattern=KB_NAME_RE.pattern)] = DEFAULT_KB,
 ) -> DraftPublic:
     """Return the ticket's draft reply and summary, writing a new draft if the ticket changed.
@@ -129,7 +137,7 @@ def read_draft(
     A resolved or closed ticket returns 409, and a KB the tenant does not have returns 404.
     """
     current = current_draft(resources, key.tenant, ticket_id, kb)
-    return _draft_public(current, language)
+    return _draft_public(current, _summary_language(accept_language))
 
 
 @router.post(
@@ -161,7 +169,15 @@ def decide(
     )
 
 
-def _draft_public(current: CurrentDraft, language: Language) -> DraftPublic:
+def _summary_language(accept_language: str | None) -> Language | None:
+    """Return the language of the header's first tag, or None for the ticket's language when
+    the header is missing or blank."""
+    if accept_language is None or not accept_language.strip():
+        return None
+    return locale_language(accept_language.split(",", 1)[0])
+
+
+def _draft_public(current: CurrentDraft, language: Language | None) -> DraftPublic:
     draft: DraftRecord = current.draft
     summary = summarize_ticket(current.ticket, language, kb_answer=bool(draft.citations))
     return DraftPublic.model_validate(

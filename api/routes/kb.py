@@ -6,6 +6,7 @@ ingest as `assistant ingest`.
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 from pathlib import Path, PurePosixPath
@@ -25,7 +26,7 @@ from api.schemas import (
     UploadReport,
 )
 from assistant.domain import Language
-from assistant.errors import InputError, NotFoundError
+from assistant.errors import ConflictError, InputError, NotFoundError
 from assistant.i18n import translate
 from assistant.tenants import tenant_kb_name
 from retrieval.documents import KB_FILE_SUFFIXES, DocumentError, SkippedFile, load_document
@@ -67,15 +68,127 @@ def _check_unique_names(files: list[UploadFile], root: Path) -> None:
                 name=path.as_posix(),
             )
         if earlier is not None:
-            raise InputError(
-                f"files {earlier.as_posix()!r} and {path.as_posix()!r} differ only in letter "
-                "case, so a case-insensitive file system would keep one of them; rename one. "
-                "No file of this request was stored",
+            raise _names_clash(
+                earlier,
+                path,
+                "differ only in letter case, so a case-insensitive file system would keep one "
+                "of them",
                 code="duplicate_upload_name_case",
-                name=path.as_posix(),
-                earlier=earlier.as_posix(),
             )
         seen[path.as_posix().casefold()] = path
+    _check_files_and_folders(list(seen.values()))
+
+
+def _check_files_and_folders(paths: list[PurePosixPath]) -> None:
+    """Raise InputError when one upload's name is a folder of another's, such as `a.md` and
+    `a.md/b.md`, because the second could not be written."""
+    files = {path.as_posix().casefold(): path for path in paths}
+    for path in paths:
+        for folder in path.parents[:-1]:
+            earlier = files.get(folder.as_posix().casefold())
+            if earlier is not None:
+                raise _names_clash(
+                    earlier,
+                    path,
+                    "cannot both be stored, because the second needs a folder where the first "
+                    "is a file",
+                    code="upload_file_and_folder",
+                )
+
+
+def _names_clash(
+    earlier: PurePosixPath, path: PurePosixPath, reason: str, *, code: str
+) -> InputError:
+    """Return the error that rejects a request in which two uploads' names clash."""
+    return InputError(
+        f"files {earlier.as_posix()!r} and {path.as_posix()!r} {reason}; rename one. "
+        "No file of this request was stored",
+        code=code,
+        name=path.as_posix(),
+        earlier=earlier.as_posix(),
+    )
+
+
+def _stored_entries(root: Path) -> dict[str, dict[PurePosixPath, bool]]:
+    """Map the casefolded path of every file and folder under `root` to its stored spellings,
+    each with whether it is a folder. Files stored before uploads were checked for case may
+    have several spellings."""
+    entries: dict[str, dict[PurePosixPath, bool]] = {}
+    if not root.is_dir():
+        return entries
+    for folder, folder_names, file_names in os.walk(root):
+        base = PurePosixPath(Path(folder).relative_to(root).as_posix())
+        for names, is_folder in ((folder_names, True), (file_names, False)):
+            for name in names:
+                path = base / name
+                entries.setdefault(path.as_posix().casefold(), {})[path] = is_folder
+    return entries
+
+
+def _check_stored_names(paths: list[PurePosixPath], root: Path, kb: str) -> None:
+    """Raise ConflictError when an upload clashes with a file or folder already stored.
+
+    A file may replace the stored file of exactly its name. A file or folder name that
+    differs from a stored one only in letter case is rejected, because a case-insensitive file
+    system (the default on macOS and Windows) would keep only one of them. A file where a
+    folder is stored, or a folder where a file is, is rejected too, because it cannot be
+    written.
+    """
+    stored = _stored_entries(root)
+    for path in paths:
+        for part in (*reversed(path.parents[:-1]), path):
+            spellings = stored.get(part.as_posix().casefold())
+            if spellings:
+                _check_stored_part(path, part, spellings, kb)
+
+
+def _check_stored_part(
+    path: PurePosixPath, part: PurePosixPath, spellings: dict[PurePosixPath, bool], kb: str
+) -> None:
+    """Check one folder of an uploaded file's path, or the file itself, against the stored
+    files and folders whose names differ from it at most in letter case."""
+    needs_folder = part != path
+    stored, stored_is_folder = (
+        (part, spellings[part]) if part in spellings else min(spellings.items())
+    )
+    name = path.as_posix()
+    if stored_is_folder != needs_folder:
+        if needs_folder:
+            raise ConflictError(
+                f"file {name!r} needs the folder {stored.as_posix()!r}, but KB {kb!r} already "
+                "has a file of that name",
+                code="upload_folder_is_file",
+                name=name,
+                folder=stored.as_posix(),
+                kb=kb,
+            )
+        raise ConflictError(
+            f"file {name!r} has the name of a folder already in KB {kb!r}",
+            code="upload_file_is_folder",
+            name=name,
+            kb=kb,
+        )
+    if stored == part:
+        return
+    if needs_folder:
+        raise ConflictError(
+            f"the folder {part.as_posix()!r} of file {name!r} differs only in letter case from "
+            f"the folder {stored.as_posix()!r} already in KB {kb!r}",
+            code="upload_folder_case_conflict",
+            name=name,
+            folder=part.as_posix(),
+            stored=stored.as_posix(),
+            suggested=(stored / path.relative_to(part)).as_posix(),
+            kb=kb,
+        )
+    raise ConflictError(
+        f"file {name!r} differs only in letter case from the file {stored.as_posix()!r} "
+        f"already in KB {kb!r}",
+        code="upload_name_case_conflict",
+        name=name,
+        stored=stored.as_posix(),
+        kb=kb,
+    )
 
 
 def _invalid_name(name: str | None) -> InputError:
@@ -165,10 +278,12 @@ def upload_documents(
     """Store KB files and index them; the KB is created by its first upload.
 
     The whole request is rejected when a file name leaves the upload folder (`..`, an
-    absolute path), two files have the same name, or a file is too large. Files of other
-    types, and files that ingest would skip (binary, not UTF-8, broken front matter), are not
-    stored and are listed in `rejected` with the reason. A stored file of the same name as a
-    rejected one is kept as it was.
+    absolute path), two files have the same name, or a file is too large (400 or 413), and
+    when a name differs only in letter case from a file or folder already stored (409). A
+    file of exactly the name of a stored file replaces it. Files of other types, and files
+    that ingest would skip (binary, not UTF-8, broken front matter), are not stored and are
+    listed in `rejected` with the reason. A stored file of the same name as a rejected one is
+    kept as it was.
     """
     tenant_kb_name(key.tenant, kb)
     settings = resources.settings
@@ -192,16 +307,23 @@ def upload_documents(
             (path, _read_upload(upload, path.as_posix(), settings.api_max_upload_bytes))
         )
 
-    stored: list[PurePosixPath] = []
+    to_store: list[tuple[PurePosixPath, bytes]] = []
     for path, data in accepted:
         problem = _check_document(path, data)
         if problem is not None:
             rejected.append(_rejected_public(problem, language))
             continue
-        target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        stored.append(path)
+        to_store.append((path, data))
+
+    # The lock keeps another upload to this KB from storing a clashing name between the
+    # check and the writes. It is per process, like the other KB locks.
+    with resources.agents.kb_lock(key.tenant, kb):
+        _check_stored_names([path for path, _ in to_store], root, kb)
+        for path, data in to_store:
+            target = root / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+    stored = [path for path, _ in to_store]
     report = _ingest(resources, key.tenant, kb)
     return UploadReport(
         kb=kb,
@@ -247,6 +369,7 @@ def delete_document(
             uploaded = path.is_file()
             if uploaded:
                 path.unlink()
+                _remove_empty_folders(path.parent, root)
     finally:
         knowledge_base.close()
     if not removed and not uploaded:
@@ -255,6 +378,18 @@ def delete_document(
         )
     resources.agents.invalidate(key.tenant, kb)
     return DocumentRemoval(kb=kb, removed=removed or [doc])
+
+
+def _remove_empty_folders(folder: Path, root: Path) -> None:
+    """Remove `folder` and then its parents below `root` while they are empty, so that a
+    removed folder name no longer clashes with the letter case of a later upload."""
+    while folder != root and folder.is_relative_to(root):
+        try:
+            folder.rmdir()
+        except OSError:
+            # The folder still has files or cannot be removed, so the folders above it stay too.
+            return
+        folder = folder.parent
 
 
 @router.post("/{kb}/reindex", response_model=IngestPublic)

@@ -64,6 +64,10 @@ class TrainingConfig:
     max_iterations: int = 1000
     """Iteration limit of the solver."""
 
+    random_state: int = 0
+    """Seed of saga's sampling order. Without it each fit differed slightly, so a fresh
+    checkout's model could classify an eval case differently from a cached one."""
+
 
 def parse_utterances(data: bytes, source: Path) -> list[Utterance]:
     """Parse JSON Lines of utterances; blank lines are skipped.
@@ -150,6 +154,7 @@ def fit_model(
         C=training_config.inverse_regularization,
         solver=training_config.solver,
         max_iter=training_config.max_iterations,
+        random_state=training_config.random_state,
     )
     estimator.fit(matrix, labels)
 

@@ -70,6 +70,13 @@ class EventKind(StrEnum):
 
     OPENED = "opened"
     ESCALATED = "escalated"
+    """The ticket moved to a higher tier. Data: from_tier, to_tier, priority, reason."""
+    PRIORITY_CHANGED = "priority_changed"
+    """The priority changed while the tier stayed, with a due time counted from the change.
+    Data: from, to, reason."""
+    INTENT_CHANGED = "intent_changed"
+    """A later message gave the ticket another intent, as an outage after a bug report does.
+    Data: from, to."""
     ASSIGNED = "assigned"
     STATUS_CHANGED = "status_changed"
     COMMENTED = "commented"
@@ -105,6 +112,9 @@ class ReasonCode(StrEnum):
     """An escalation without a roster leaves the ticket unassigned. Params: tier."""
     INTENT_NEEDS_TIER = "intent_needs_tier"
     """The assistant escalated because the ticket's intent goes to a tier. Params: intent, tier."""
+    INTENT_NEEDS_PRIORITY = "intent_needs_priority"
+    """The assistant raised the priority because the ticket's intent needs it. Params: intent,
+    priority."""
 
 
 def reason_data(

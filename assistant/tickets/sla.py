@@ -99,22 +99,28 @@ def current_due_at(ticket: TicketRecord) -> datetime | None:
     return ticket.fix_plan_due_at
 
 
-def tier_started_at(ticket: TicketRecord) -> datetime:
-    """Return when the ticket entered its current tier: its last escalation, or its creation."""
-    escalations = [event.at for event in ticket.events if event.kind is EventKind.ESCALATED]
-    return max(escalations, default=ticket.created_at)
+TARGET_RESTART_EVENTS = frozenset({EventKind.ESCALATED, EventKind.PRIORITY_CHANGED})
+"""Events after which the current tier's target counts from the event's time, because both an
+escalation and a priority raise set a new due time from then."""
+
+
+def target_started_at(ticket: TicketRecord) -> datetime:
+    """Return when the current target started: the last escalation or priority change, or the
+    ticket's creation."""
+    restarts = [event.at for event in ticket.events if event.kind in TARGET_RESTART_EVENTS]
+    return max(restarts, default=ticket.created_at)
 
 
 def target_met_at(ticket: TicketRecord) -> datetime | None:
     """Return when the target of the ticket's current tier was met, or None if not yet.
 
     The target is met when the ticket is resolved or closed, or by the first comment since
-    the ticket entered its tier from someone other than the requester. The assistant is the L1
-    tier, so its own reply meets the L1 first-reply target, except on a ticket where the user
-    asked for a person: "connecting you to a person" is no reply. L2 and L3 targets always
-    need a human.
+    the target started (see `target_started_at`) from someone other than the requester. The
+    assistant is the L1 tier, so its own reply meets the L1 first-reply target, except on a
+    ticket where the user asked for a person: "connecting you to a person" is no reply. L2 and
+    L3 targets always need a human.
     """
-    since = tier_started_at(ticket)
+    since = target_started_at(ticket)
     excluded_actors = {ticket.requester}
     if ticket.tier is not Tier.L1 or ticket.intent in HUMAN_REPLY_INTENTS:
         excluded_actors.add(ASSISTANT_ACTOR)

@@ -11,6 +11,7 @@ import logging
 import re
 from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from pydantic import JsonValue
 from sqlalchemy import (
@@ -233,6 +234,11 @@ def _to_record(row: Ticket) -> TicketRecord:
     )
 
 
+def _change_event(kind: EventKind, actor: str, before: StrEnum, after: StrEnum) -> TicketEventDraft:
+    """Return the event that logs a field's change, with data `{"from", "to"}`."""
+    return TicketEventDraft(kind=kind, actor=actor, data={"from": before.value, "to": after.value})
+
+
 def _append_event(row: Ticket, event: TicketEventDraft, at: datetime) -> None:
     row.events.append(TicketEvent(at=at, kind=event.kind, actor=event.actor, data=dict(event.data)))
 
@@ -395,6 +401,12 @@ class TicketStore(SqlStore):
         with self._transaction() as session:
             return [_to_record(row) for row in session.scalars(query)]
 
+    def tenants(self) -> builtins.list[str]:
+        """Return the tenants that have at least one ticket, sorted by name."""
+        query = select(Ticket.tenant).distinct().order_by(Ticket.tenant)
+        with self._transaction() as session:
+            return list(session.scalars(query))
+
     def count_by_intent(self, tenant: str) -> dict[str, int]:
         """Count a tenant's tickets per intent, whatever their status."""
         query = (
@@ -436,7 +448,8 @@ class TicketStore(SqlStore):
     ) -> TicketRecord:
         """Write the fields set in `changes`, log `events`, and commit both together.
 
-        A change of status also logs a `status_changed` event by `actor`, after `events`.
+        A change of intent logs an `intent_changed` event by `actor` before `events`, and a
+        change of status logs a `status_changed` event after them.
 
         Raises:
             InvalidTicketIdError: the id does not have the form `T-000123`.
@@ -446,16 +459,18 @@ class TicketStore(SqlStore):
         with self._transaction() as session:
             row = self._load(session, ticket_id, tenant)
             previous_status = row.status
+            previous_intent = row.intent
             self._apply(row, changes)
+            if row.intent != previous_intent:
+                intent_event = _change_event(
+                    EventKind.INTENT_CHANGED, actor, previous_intent, row.intent
+                )
+                _append_event(row, intent_event, at)
             for event in events:
                 _append_event(row, event, at)
             if row.status != previous_status:
-                change: dict[str, JsonValue] = {
-                    "from": previous_status.value,
-                    "to": row.status.value,
-                }
-                status_event = TicketEventDraft(
-                    kind=EventKind.STATUS_CHANGED, actor=actor, data=change
+                status_event = _change_event(
+                    EventKind.STATUS_CHANGED, actor, previous_status, row.status
                 )
                 _append_event(row, status_event, at)
             row.updated_at = at

@@ -12,14 +12,16 @@ import enum
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Literal, TypeAlias
 
 from assistant.domain import Language
 from assistant.errors import ModelOutputError, UpstreamError
-from assistant.i18n import translate
+from assistant.i18n import join_items, translate
 from assistant.llm import LLMClient
 from assistant.prompts import render_prompt
 from graphs.support.evidence import select_evidence, split_units
+from graphs.support.opposite_action import find_opposite_action
 from graphs.support.state import Citation, Hit, UserContext
 from retrieval.versions import version_key
 
@@ -107,6 +109,16 @@ def quote_evidence(
     if not citations:
         citations.append(_citation(confident[0]))
         lines.append(f"{_opening(confident[0]['text'])} [1]")
+    # Quotes of the best page only: a neighboring page may name the other action in passing.
+    markers = tuple(
+        f" [{number}]"
+        for number, citation in enumerate(citations, start=1)
+        if citation["doc"] == citations[0]["doc"]
+    )
+    best_page_quotes = "\n".join(line for line in lines if line.endswith(markers))
+    opposite = find_opposite_action(question, best_page_quotes, language)
+    if opposite is not None:
+        lines.insert(1, translate("answer_opposite_action", language, **asdict(opposite)))
     lines.append("")
     lines.extend(source_lines(citations, language))
     return lines, citations
@@ -230,3 +242,16 @@ def _caveats(hit: Hit, language: Language, user: UserContext) -> list[str]:
     if version and hit["removed_in"] and version_key(hit["removed_in"]) <= version_key(version):
         notes.append(translate("answer_version_removed", language, removed_in=hit["removed_in"]))
     return notes
+
+
+def compose_clarify(language: Language, unknown_terms: Sequence[str] = ()) -> str:
+    """Return the clarifying question, naming the words the KB does not use when given.
+
+    Each word is quoted as the user wrote it: "quantum", "flux" in English, “冰箱”、“量子计算机”
+    in Chinese.
+    """
+    if not unknown_terms:
+        return translate("clarify", language)
+    quoted = "“{}”" if language is Language.ZH else '"{}"'
+    words = join_items((quoted.format(term) for term in unknown_terms), language)
+    return translate("clarify_unknown_terms", language, words=words)

@@ -5,10 +5,11 @@ quotes the chunks, as the chat answers do. With an LLM configured, the model wri
 and a body that cites nothing retrieved is replaced by the quotes. When no chunk is relevant
 enough, or the model replies that the chunks do not help, the draft is a holding reply. Bug
 reports, and troubleshooting tickets without a KB answer, also ask for the reproduction details
-the ticket lacks, and billing drafts say what the agent checks on the account. The draft is
-about the ticket's own problem, so messages of the conversation before the one that states it
-are not searched. A ticket whose requester has not said what they need ("转人工" alone) gets no
-search, and its draft asks what they need help with.
+the ticket lacks, even after a later message turned the ticket into an outage. Outage drafts say
+that the outage is handled as urgent, and billing drafts say what the agent checks on the
+account. The draft is about the ticket's own problem, so messages of the conversation before the
+one that states it are not searched. A ticket whose requester has not said what they need
+("转人工" alone) gets no search, and its draft asks what they need help with.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Literal
 from assistant.domain import Intent, Language
 from assistant.drafts.schemas import DraftCitation, DraftContent, DraftEngine
 from assistant.errors import InputError
-from assistant.i18n import translate
+from assistant.i18n import join_items, translate
 from assistant.intents.vocabulary import Scope, load_lexicon
 from assistant.llm import LLMClient
 from assistant.prompts import render_prompt
@@ -41,6 +42,7 @@ from graphs.support.ticket_summary import (
     missing_detail_keys,
     problem_transcript,
     requester_messages,
+    ticket_intents,
 )
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.search import SearchFilters
@@ -245,32 +247,37 @@ def _llm_body(
 def _frame(ticket: TicketRecord, body: list[str], *, has_topic: bool) -> list[str]:
     """Put the greeting, the body or a holding reply, the detail request and the sign-off.
 
-    A billing draft says what the agent checks on the account, after the body or in place of
-    the holding reply. Without a topic, a question about what the requester needs replaces the
-    holding reply and the detail request.
+    An outage draft says first that the outage is handled as urgent, which also replaces the
+    holding reply. A billing draft says what the agent checks on the account, after the body or
+    in place of the holding reply. Without a topic, a question about what the requester needs
+    replaces the holding reply and the detail request.
     """
     language = ticket.language
+    intents = ticket_intents(ticket)
     lines = [translate("draft_greeting", language), translate("draft_thanks", language), ""]
+    outage = ticket.intent is Intent.OUTAGE
+    if outage:
+        lines.append(translate("draft_outage", language))
     if body:
-        lines.extend(body)
+        lines.extend(["", *body] if outage else body)
     elif not has_topic:
         lines.append(translate("draft_ask_topic", language))
-    elif ticket.intent is not Intent.BILLING:
+    elif ticket.intent not in (Intent.BILLING, Intent.OUTAGE):
         lines.append(translate("draft_investigating", language))
     # A charge, an invoice or a payment is checked on the requester's account, which the KB
     # cannot see, so a billing draft says what the agent checks, with or without KB quotes.
     if has_topic and ticket.intent is Intent.BILLING:
         check = translate("draft_check_billing", language)
         lines.extend(["", check] if body else [check])
-    # A bug report always needs its reproduction details. A troubleshooting ticket needs them
-    # only when the KB has nothing to try first.
+    # A bug report always needs its reproduction details, also after a later message turned
+    # it into an outage. A troubleshooting ticket needs them only when the KB has nothing to
+    # try first.
     asks_details = has_topic and (
-        ticket.intent is Intent.BUG_REPORT or (ticket.intent in DETAIL_INTENTS and not body)
+        Intent.BUG_REPORT in intents or (bool(intents & DETAIL_INTENTS) and not body)
     )
     missing = missing_detail_keys(ticket) if asks_details else []
     if missing:
-        separator = "、" if language is Language.ZH else ", "
-        items = separator.join(translate(key, language) for key in missing)
+        items = join_items((translate(key, language) for key in missing), language)
         lines.extend(["", translate("bug_missing_details", language, missing=items)])
     if body:
         lines.extend(["", translate("draft_follow_up", language)])

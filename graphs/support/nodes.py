@@ -14,11 +14,18 @@ from assistant.intents import IntentPrediction, recognize_intent
 from assistant.intents.vocabulary import load_lexicon
 from assistant.text import detect_language, tokenize
 from assistant.tickets.schemas import TicketRecord
-from graphs.support.compose import NO_ANSWER, compose_extractive, compose_with_llm
+from graphs.support.bulk_request import asks_for_bulk_action, describes_bulk_action
+from graphs.support.compose import (
+    NO_ANSWER,
+    compose_clarify,
+    compose_extractive,
+    compose_with_llm,
+)
 from graphs.support.context import AgentContext
 from graphs.support.module_detection import detect_module
 from graphs.support.policy import (
     ANSWERABLE_INTENTS,
+    BULK_ACTION_PLAN,
     DETAILS_ADDED_REASON,
     INTENT_MODULES,
     MODEL_NO_ANSWER_REASON,
@@ -180,8 +187,38 @@ def decide_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any
         runtime.context.settings.answer_min_confidence,
         state.get("clarifications", 0),
         len(tokenize(state["message"])),
+        unknown_terms=len(_unknown_terms(state, runtime.context)),
     )
+    if decision.reason is ActionReason.KB_ANSWER_FOUND and _bulk_action_undocumented(
+        state, runtime.context
+    ):
+        detail = "asks to act on many items at once; no page found speaks of that"
+        return {"action": _action(BULK_ACTION_PLAN.action, BULK_ACTION_PLAN.reason, detail)}
     return {"action": _action(decision.action, decision.reason, decision.detail)}
+
+
+def _bulk_action_undocumented(state: State, context: AgentContext) -> bool:
+    """Return whether the message asks to act on many items at once and the best page found
+    does not speak of many items anywhere. Other pages are not read: a neighboring page may
+    speak of many items in passing."""
+    hits = state["hits"]
+    if not hits or not asks_for_bulk_action(state["message"], Language(state["language"])):
+        return False
+    return not describes_bulk_action([context.kb.page_text(hits[0]["doc"])])
+
+
+def _unknown_terms(state: State, context: AgentContext) -> list[str]:
+    """Return the words of the searched message that no KB page uses, when they make up most
+    of it and so left the search without results.
+
+    They are looked up again rather than kept from `retrieve_context`, because the graph state
+    has no key for them. The lookup is cheap: it tokenizes (cached) and checks a few words. It
+    needs no LLM translation, because one is made only for a KB without pages in the message's
+    language, and words are never unknown to such a KB.
+    """
+    if state.get("hits") or Intent(state["intent"]["name"]) not in RETRIEVING_INTENTS:
+        return []
+    return context.kb.unknown_terms(_search_query(state))
 
 
 def _action(action_type: ActionType, reason: ActionReason, detail: str) -> ActionResult:
@@ -271,7 +308,10 @@ def write_reply(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     """Ask a clarifying question or decline an out-of-scope message."""
     language = Language(state["language"])
     if state["action"]["type"] == ActionType.CLARIFY.value:
-        update = _reply(translate("clarify", language))
+        unknown: list[str] = []
+        if state["action"]["reason_code"] == ActionReason.UNKNOWN_TERMS:
+            unknown = _unknown_terms(state, runtime.context)
+        update = _reply(compose_clarify(language, unknown))
         return update | {"clarifications": state.get("clarifications", 0) + 1}
     return _reply(translate("refuse_out_of_scope", language))
 
@@ -293,6 +333,8 @@ def take_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         return _reply(answer) | {"action": action, "pending_ticket_id": None}
     intent = Intent(state["intent"]["name"])
     plan = TICKET_PLANS.get(intent, UNANSWERED_PLAN)
+    if state["action"]["reason_code"] == ActionReason.BULK_ACTION_NOT_DOCUMENTED:
+        plan = BULK_ACTION_PLAN
     conversation_ticket = find_open_ticket(context, _conversation_ticket_id(state))
     if conversation_ticket is not None:
         return _update_open_ticket(state, context, conversation_ticket, plan, language)
@@ -329,7 +371,8 @@ def _update_open_ticket(
         action = _action(ActionType.ESCALATE, ActionReason.OPEN_TICKET_ESCALATED, detail)
     else:
         detail = f"{previous_reason}; added to the open ticket {ticket.id}"
-        action = _action(plan.action, ActionReason.ADDED_TO_OPEN_TICKET, detail)
+        # Nothing was escalated or handed off: the message joined a ticket, as details do.
+        action = _action(ActionType.OPEN_TICKET, ActionReason.ADDED_TO_OPEN_TICKET, detail)
     action["ticket"] = _ticket_summary(ticket)
     return _reply(answer) | {
         "action": action,

@@ -59,6 +59,8 @@ class ActionReason(StrEnum):
     KB_ANSWER_FOUND = "kb_answer_found"
     QUESTION_TOO_VAGUE = "question_too_vague"
     """A short question had low retrieval confidence, so the agent clarifies."""
+    UNKNOWN_TERMS = "unknown_terms"
+    """Most of the question is words that no KB page uses, so the agent clarifies."""
     KB_ANSWER_NOT_FOUND = "kb_answer_not_found"
     MODEL_FOUND_NO_ANSWER = "model_found_no_answer"
     """Retrieval was confident, but the LLM replied that the articles do not answer."""
@@ -69,6 +71,9 @@ class ActionReason(StrEnum):
     """Out of scope to the classifier, but the KB has an article on the message's topic."""
     ADDED_TO_OPEN_TICKET = "added_to_open_ticket"
     """The message calls for a ticket, but the conversation has one open, so it was added."""
+    BULK_ACTION_NOT_DOCUMENTED = "bulk_action_not_documented"
+    """The question asks to act on many items at once and no page found speaks of that, so the
+    request is logged for the product team instead of quoting the one-item steps."""
     OPEN_TICKET_ESCALATED = "open_ticket_escalated"
     """The message needs a higher tier or priority, so the conversation's open ticket was
     escalated instead of opening another."""
@@ -159,6 +164,15 @@ UNANSWERED_PLAN = TicketPlan(
 )
 """Ticket for an answerable intent the KB could not answer."""
 
+BULK_ACTION_PLAN = TicketPlan(
+    ActionType.OPEN_TICKET,
+    Tier.L1,
+    Priority.LOW,
+    "bulk_action_logged",
+    ActionReason.BULK_ACTION_NOT_DOCUMENTED,
+)
+"""Ticket for a request to act on many items at once that the KB does not describe."""
+
 MODEL_NO_ANSWER_REASON = "the model found no answer in the retrieved articles"
 """Detail of the unanswered ticket when retrieval was confident but the LLM replied NO_ANSWER."""
 
@@ -177,6 +191,8 @@ def decide(
     min_confidence: float,
     clarifications: int,
     tokens: int,
+    *,
+    unknown_terms: int = 0,
 ) -> ActionDecision:
     """Return the action for a message, its reason code and the detail for logs and ops.
 
@@ -187,17 +203,23 @@ def decide(
         min_confidence: Retrieval confidence needed to answer.
         clarifications: Clarifying questions already asked in the conversation.
         tokens: Search tokens in the message.
+        unknown_terms: Number of words of the message that no KB page uses. It is 0 unless
+            they make up most of the message, in which case the search has no results.
     """
     if intent in TICKET_PLANS:
         plan = TICKET_PLANS[intent]
         detail = f"{intent.value} is always routed to people"
         return ActionDecision(plan.action, plan.reason, detail)
+    unknown_detail = f"most of the question is {unknown_terms} words that no KB page uses"
     if intent in UNSURE_INTENTS and intent_confidence < MIN_SURE_INTENT_CONFIDENCE:
-        if clarifications < MAX_CLARIFICATIONS:
-            detail = f"unsure {intent.value} ({intent_confidence:.2f})"
-            return ActionDecision(ActionType.CLARIFY, ActionReason.UNSURE_INTENT, detail)
-        detail = "still unclear after a clarifying question"
-        return ActionDecision(UNANSWERED_PLAN.action, ActionReason.STILL_UNCLEAR, detail)
+        if clarifications >= MAX_CLARIFICATIONS:
+            detail = "still unclear after a clarifying question"
+            return ActionDecision(UNANSWERED_PLAN.action, ActionReason.STILL_UNCLEAR, detail)
+        if unknown_terms:
+            # The unknown words tell the user more than an unsure classifier does.
+            return ActionDecision(ActionType.CLARIFY, ActionReason.UNKNOWN_TERMS, unknown_detail)
+        detail = f"unsure {intent.value} ({intent_confidence:.2f})"
+        return ActionDecision(ActionType.CLARIFY, ActionReason.UNSURE_INTENT, detail)
     if intent is Intent.OUT_OF_SCOPE:
         return ActionDecision(ActionType.REFUSE, ActionReason.OUT_OF_SCOPE, "out of scope")
     if intent in (Intent.GREETING, Intent.FEEDBACK):
@@ -206,6 +228,10 @@ def decide(
     if confidence >= min_confidence:
         detail = f"retrieval confidence {confidence:.2f} >= {min_confidence:.2f}"
         return ActionDecision(ActionType.ANSWER, ActionReason.KB_ANSWER_FOUND, detail)
+    if clarifications < MAX_CLARIFICATIONS and unknown_terms:
+        # Whatever its length, a question in words the KB does not use gets a clarifying
+        # question before a ticket.
+        return ActionDecision(ActionType.CLARIFY, ActionReason.UNKNOWN_TERMS, unknown_detail)
     if clarifications < MAX_CLARIFICATIONS and tokens <= VAGUE_MESSAGE_MAX_TOKENS:
         detail = f"short question with low confidence {confidence:.2f}"
         return ActionDecision(ActionType.CLARIFY, ActionReason.QUESTION_TOO_VAGUE, detail)

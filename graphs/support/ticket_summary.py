@@ -1,7 +1,8 @@
 """The internal summary of a ticket for the agent: the problem, what was tried, what is missing.
 
-The summary is built from the ticket alone, without a model, in the agent's language. Quoted
-words of the requester or of earlier replies stay in the language they were written in.
+The summary is built from the ticket alone, without a model, in the agent's language or else
+the ticket's. Quoted words of the requester or of earlier replies stay in the language they
+were written in.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ import re
 
 from pydantic import BaseModel, JsonValue
 
-from assistant.domain import Intent, Language
-from assistant.i18n import translate
+from assistant.domain import Intent, Language, Priority
+from assistant.i18n import join_items, translate
 from assistant.tickets.schemas import (
     ASSISTANT_ACTOR,
     EventKind,
@@ -29,6 +30,7 @@ DETAIL_INTENTS = frozenset({Intent.BUG_REPORT, Intent.TROUBLESHOOTING})
 _SOURCE_LINE_RE = re.compile(r"^\[\d+\]\s+(.+?)\s+\([^()]+\)$")
 _WHITESPACE_RE = re.compile(r"\s+")
 _INTENT_VALUES = frozenset(intent.value for intent in Intent)
+_PRIORITY_VALUES = frozenset(priority.value for priority in Priority)
 
 
 class TicketSummary(BaseModel):
@@ -42,30 +44,49 @@ class TicketSummary(BaseModel):
     """Information that the ticket still lacks."""
 
 
+def ticket_intents(ticket: TicketRecord) -> frozenset[Intent]:
+    """Return the ticket's intent and the intents it had before, from its `intent_changed` events.
+
+    A bug report that a later message turned into an outage still lacks its reproduction
+    details, so the draft and the summary look at every intent the ticket has had.
+    """
+    earlier = {
+        Intent(str(event.data.get("from")))
+        for event in ticket.events
+        if event.kind is EventKind.INTENT_CHANGED and event.data.get("from") in _INTENT_VALUES
+    }
+    return frozenset({ticket.intent, *earlier})
+
+
 def missing_detail_keys(ticket: TicketRecord) -> list[str]:
-    """Return the message keys of the details the ticket lacks for its intent.
+    """Return the message keys of the details the ticket lacks for its intents.
 
     Bug reports and troubleshooting need the version, the steps, the expected and the actual
-    result. A permissions question needs the requester's role.
+    result. A permissions question needs the requester's role. The intents are those of
+    `ticket_intents`, so the details are still asked for after an intent change.
     """
     details = ticket.details
-    if ticket.intent in DETAIL_INTENTS:
+    intents = ticket_intents(ticket)
+    if intents & DETAIL_INTENTS:
         found = BugDetails(details.product_version, details.steps, details.expected, details.actual)
         return found.missing()
-    if ticket.intent is Intent.PERMISSIONS and details.role is None:
+    if Intent.PERMISSIONS in intents and details.role is None:
         return ["draft_detail_role"]
     return []
 
 
-def summarize_ticket(ticket: TicketRecord, language: Language, *, kb_answer: bool) -> TicketSummary:
+def summarize_ticket(
+    ticket: TicketRecord, language: Language | None = None, *, kb_answer: bool
+) -> TicketSummary:
     """Summarize a ticket for the agent who replies to it.
 
     Args:
         ticket: The ticket, with its transcript and event log.
-        language: Language of the agent reading the summary.
+        language: Language of the agent reading the summary, or None for the ticket's language.
         kb_answer: Whether the draft quotes the KB. When False, a KB article is listed as
             missing too.
     """
+    language = language or ticket.language
     missing = [translate(key, language) for key in missing_detail_keys(ticket)]
     if not kb_answer:
         missing.append(translate("summary_missing_kb", language))
@@ -210,12 +231,11 @@ def _cited_titles(reply: str, language: Language) -> str | None:
     start = next(index for index, line in enumerate(lines) if line in headers)
     matches = [_SOURCE_LINE_RE.match(line) for line in lines[start + 1 :]]
     titles = list(dict.fromkeys(match.group(1) for match in matches if match))
-    separator = "、" if language is Language.ZH else ", "
-    return separator.join(titles) or None
+    return join_items(titles, language) or None
 
 
 def _event_attempts(ticket: TicketRecord, language: Language) -> list[str]:
-    """Describe the comments and the escalations in the ticket's log.
+    """Describe the comments, escalations, priority changes and intent changes in the ticket's log.
 
     The assistant's comments are its replies to the requester, such as the message that
     announced the ticket. A reply that the opening transcript contains too is described only
@@ -227,6 +247,10 @@ def _event_attempts(ticket: TicketRecord, language: Language) -> list[str]:
     for event in ticket.events:
         if event.kind is EventKind.ESCALATED:
             attempts.append(_describe_escalation(event.data, language))
+        elif event.kind is EventKind.PRIORITY_CHANGED:
+            attempts.append(_describe_priority_change(event.data, language))
+        elif event.kind is EventKind.INTENT_CHANGED:
+            attempts.append(_describe_intent_change(event.data, language))
         elif event.kind is EventKind.COMMENTED and event.actor == ASSISTANT_ACTOR:
             text = str(event.data.get("text") or "")
             if text and text not in in_transcript:
@@ -260,12 +284,53 @@ def _describe_escalation(data: dict[str, JsonValue], language: Language) -> str:
     tier = data.get("to_tier", "?")
     params = data.get("reason_params")
     if data.get("reason_code") == ReasonCode.INTENT_NEEDS_TIER and isinstance(params, dict):
-        intent = str(params.get("intent") or "")
-        name = translate(f"intent_{intent}", language) if intent in _INTENT_VALUES else intent
+        name = _intent_name(params.get("intent"), language)
         reason = translate("summary_reason_intent_needs_tier", language, intent=name, tier=tier)
     else:
         reason = _excerpt(str(data.get("reason") or "-"), EXCERPT_MAX_CHARS)
     return translate("summary_escalated", language, tier=tier, reason=reason)
+
+
+def _describe_priority_change(data: dict[str, JsonValue], language: Language) -> str:
+    """Describe a priority change, with its reason in the reader's language when the server
+    wrote it."""
+    params = data.get("reason_params")
+    to_priority = _priority_name(data.get("to"), language)
+    if data.get("reason_code") == ReasonCode.INTENT_NEEDS_PRIORITY and isinstance(params, dict):
+        intent = _intent_name(params.get("intent"), language)
+        reason = translate(
+            "summary_reason_intent_needs_priority", language, intent=intent, priority=to_priority
+        )
+    else:
+        reason = _excerpt(str(data.get("reason") or "-"), EXCERPT_MAX_CHARS)
+    from_priority = _priority_name(data.get("from"), language)
+    return translate(
+        "summary_priority_changed",
+        language,
+        from_priority=from_priority,
+        to_priority=to_priority,
+        reason=reason,
+    )
+
+
+def _describe_intent_change(data: dict[str, JsonValue], language: Language) -> str:
+    from_intent = _intent_name(data.get("from"), language)
+    to_intent = _intent_name(data.get("to"), language)
+    return translate(
+        "summary_intent_changed", language, from_intent=from_intent, to_intent=to_intent
+    )
+
+
+def _intent_name(value: JsonValue, language: Language) -> str:
+    """Return an intent's name in a language, or the stored value when it is no known intent."""
+    name = str(value or "")
+    return translate(f"intent_{name}", language) if name in _INTENT_VALUES else name
+
+
+def _priority_name(value: JsonValue, language: Language) -> str:
+    """Return a priority's name in a language, or the stored value when it is no known priority."""
+    name = str(value or "")
+    return translate(f"priority_{name}", language) if name in _PRIORITY_VALUES else name
 
 
 def _excerpt(text: str, max_chars: int) -> str:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from assistant.domain import ActionType, Intent, Language, Priority, Role, Tier
-from assistant.i18n import translate
+from assistant.i18n import join_items, translate
 from assistant.incidents import known_issue_notice
 from assistant.tickets.assignment import TicketNeeds, choose_assignment
 from assistant.tickets.schemas import (
@@ -20,7 +20,6 @@ from assistant.tickets.schemas import (
     TicketDraft,
     TicketEventDraft,
     TicketRecord,
-    TicketStatus,
     TicketUpdate,
     TranscriptMessage,
     reason_data,
@@ -146,17 +145,18 @@ def add_to_open_ticket(
 ) -> tuple[TicketRecord, str, bool]:
     """Add a message that calls for a ticket to the conversation's open ticket instead.
 
-    The ticket is escalated when the message needs a higher tier or priority than it has, as
-    an outage report after a how-to ticket does. The reply is logged on the ticket too.
+    When the message needs a higher tier or priority than the ticket has, as an outage report
+    after a how-to ticket does, the ticket takes the message's intent and the higher tier and
+    priority. The reply names what rose, and it is logged on the ticket too.
 
     Returns:
-        The committed ticket, the reply announcing it, and whether the ticket was escalated.
+        The committed ticket, the reply announcing it, and whether its tier or priority rose.
     """
     before = add_details_to_ticket(context, ticket.id, state["message"], state.get("user", {}))
-    escalated = _needs_escalation(before, plan)
+    raised = _needs_raise(before, plan)
     ticket = before
-    if escalated:
-        ticket = _escalate_open_ticket(context, before, plan, Intent(state["intent"]["name"]))
+    if raised:
+        ticket = _raise_open_ticket(context, before, plan, Intent(state["intent"]["name"]))
     reply = translate(
         _added_message_key(before, ticket),
         language,
@@ -167,7 +167,7 @@ def add_to_open_ticket(
         due=_format_due(current_due_at(ticket), context.settings.timezone),
     )
     ticket = _add_reply(context, ticket, reply)
-    return ticket, reply, escalated
+    return ticket, reply, raised
 
 
 def open_ticket_status(ticket: TicketRecord, language: Language, timezone: str) -> str:
@@ -195,34 +195,35 @@ def _added_message_key(before: TicketRecord, after: TicketRecord) -> str:
     return "ticket_message_added"
 
 
-def _needs_escalation(ticket: TicketRecord, plan: TicketPlan) -> bool:
+def _needs_raise(ticket: TicketRecord, plan: TicketPlan) -> bool:
     higher_tier = TIER_ORDER.index(plan.tier) > TIER_ORDER.index(ticket.tier)
     higher_priority = PRIORITY_ORDER.index(plan.priority) > PRIORITY_ORDER.index(ticket.priority)
     return higher_tier or higher_priority
 
 
-def _escalate_open_ticket(
+def _raise_open_ticket(
     context: AgentContext, ticket: TicketRecord, plan: TicketPlan, intent: Intent
 ) -> TicketRecord:
     """Raise the ticket to the plan's tier and priority, whichever is higher than its own.
 
     The ticket takes the message's intent first, so that routing picks the team for it (the
-    security team for data loss, the on-call team for an outage).
+    security team for data loss, the on-call team for an outage). The store logs that change as
+    `intent_changed`. A higher tier is an escalation, and a higher priority within the same tier
+    is a `priority_changed` event.
     """
     tier = max(ticket.tier, plan.tier, key=TIER_ORDER.index)
     priority = max(ticket.priority, plan.priority, key=PRIORITY_ORDER.index)
-    reason = f"a follow-up message is {intent.value}, which goes to {plan.tier.value}"
     if ticket.intent is not intent:
         ticket = context.tickets.update(
             ticket.id, TicketUpdate(intent=intent), tenant=context.tenant
         )
     if tier is ticket.tier:
-        return _raise_priority(context, ticket, priority, reason)
+        return _raise_priority(context, ticket, priority)
     return escalate_ticket(
         context.tickets,
         ticket.id,
         tier,
-        reason,
+        f"a follow-up message is {intent.value}, which goes to {plan.tier.value}",
         priority,
         context.roster,
         settings=context.settings,
@@ -233,12 +234,12 @@ def _escalate_open_ticket(
 
 
 def _raise_priority(
-    context: AgentContext, ticket: TicketRecord, priority: Priority, reason: str
+    context: AgentContext, ticket: TicketRecord, priority: Priority
 ) -> TicketRecord:
     """Raise a ticket's priority within its tier, with a new due time and a fresh assignment.
 
-    `escalate_ticket` only raises the tier, so this logs the same `escalated` event with an
-    unchanged tier. Like an escalation it restarts the tier's target from now.
+    The tier stays, so the change is logged as `priority_changed`, not as an escalation, and the
+    status stays too. Like an escalation, the new due time restarts the tier's target from now.
     """
     now = datetime.now(UTC)
     due = compute_due_times(
@@ -250,19 +251,15 @@ def _raise_priority(
         open_load=context.tickets.count_open_by_assignee(exclude=ticket),
         now=now,
     )
-    data = {
-        "from_tier": ticket.tier.value,
-        "to_tier": ticket.tier.value,
-        "priority": priority.value,
-    } | reason_data(
+    reason = f"a follow-up message is {ticket.intent.value}, which needs {priority.value} priority"
+    data = {"from": ticket.priority.value, "to": priority.value} | reason_data(
         reason,
-        ReasonCode.INTENT_NEEDS_TIER,
-        {"intent": ticket.intent.value, "tier": ticket.tier.value},
+        ReasonCode.INTENT_NEEDS_PRIORITY,
+        {"intent": ticket.intent.value, "priority": priority.value},
     )
-    escalated = TicketEventDraft(kind=EventKind.ESCALATED, actor=ASSISTANT_ACTOR, data=data)
+    raised = TicketEventDraft(kind=EventKind.PRIORITY_CHANGED, actor=ASSISTANT_ACTOR, data=data)
     changes = TicketUpdate(
         priority=priority,
-        status=TicketStatus.ESCALATED,
         team=assignment.team,
         assignee=assignment.assignee,
         **due.model_dump(exclude_none=True),
@@ -271,7 +268,7 @@ def _raise_priority(
         ticket.id,
         changes,
         tenant=context.tenant,
-        events=[escalated, assignment.to_event(ASSISTANT_ACTOR)],
+        events=[raised, assignment.to_event(ASSISTANT_ACTOR)],
         now=now,
     )
 
@@ -289,9 +286,7 @@ def _announcement(
     key = "bug_ticket_opened" if plan.reply_key == "bug" else plan.reply_key
     reply = translate(key, language, **values)
     if missing:
-        items = ("、" if language is Language.ZH else ", ").join(
-            translate(k, language) for k in missing
-        )
+        items = join_items((translate(k, language) for k in missing), language)
         reply += "\n" + translate("bug_missing_details", language, missing=items)
     return reply
 

@@ -96,6 +96,21 @@ def test_chinese_ticket_draft_and_summary_language(server: Server, api_data_dir:
     ]
 
 
+def test_summary_without_accept_language_follows_ticket(server: Server, api_data_dir: Path) -> None:
+    chinese_id = _open_ticket(api_data_dir, WIP_ZH, language=Language.ZH)
+    english_id = _open_ticket(api_data_dir)
+
+    with server.client("default-agent") as client, server.client("default-agent", "fr") as fr:
+        del client.headers["Accept-Language"]
+        chinese = _get_draft(client, chinese_id)
+        english = _get_draft(client, english_id)
+        explicit = _get_draft(fr, chinese_id)
+
+    assert chinese["summary"]["tried"] == [translate("summary_nothing_tried", Language.ZH)]
+    assert english["summary"]["tried"] == [translate("summary_nothing_tried", Language.EN)]
+    assert explicit["summary"]["tried"] == [translate("summary_nothing_tried", Language.EN)]
+
+
 def test_draft_regenerates_after_ticket_changes(server: Server, api_data_dir: Path) -> None:
     ticket_id = _open_ticket(api_data_dir)
 

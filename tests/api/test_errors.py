@@ -12,10 +12,13 @@ from tests.api.conftest import Server
 LANGUAGES = pytest.mark.parametrize("language", ["en", "zh-CN"], ids=["english", "chinese"])
 
 
-def _error(response: httpx.Response) -> dict[str, str]:
+def _error(response: httpx.Response, *, openai: bool = False) -> dict[str, str]:
+    """Return the error of a response; `openai` for the OpenAI-compatible routes, whose errors
+    also have `type` and `param`."""
     body: dict[str, dict[str, str]] = response.json()
     assert set(body) == {"error"}
-    assert set(body["error"]) == {"code", "message"}
+    keys = {"code", "message", "type", "param"} if openai else {"code", "message"}
+    assert set(body["error"]) == keys
     return body["error"]
 
 
@@ -46,7 +49,7 @@ def test_wrong_key_is_401(server: Server, language: str) -> None:
 
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
-    error = _error(response)
+    error = _error(response, openai=True)
     assert error["code"] == "invalid_api_key"
     assert _is_chinese(error["message"]) is language.startswith("zh")
 
@@ -116,8 +119,9 @@ def test_rate_limit_is_429(strict_server: Server, language: str) -> None:
     assert statuses[:3] == [200, 200, 200]
     assert statuses[-1] == 429
     assert int(response.headers["retry-after"]) >= 1
-    error = _error(response)
+    error = _error(response, openai=True)
     assert error["code"] == "rate_limited"
+    assert error["type"] == "requests"
     assert _is_chinese(error["message"]) is language.startswith("zh")
 
 
@@ -193,7 +197,7 @@ def test_plain_text_body_is_415(server: Server, language: str, path: str) -> Non
         )
 
     assert response.status_code == 415
-    error = _error(response)
+    error = _error(response, openai=path == "/v1/chat/completions")
     assert error["code"] == "unsupported_media_type"
     assert "application/json" in error["message"]
     assert "text/plain; charset=utf-8" in error["message"]

@@ -197,3 +197,117 @@ def test_upload_names_differing_in_case_are_duplicates(server: Server) -> None:
         in (upload.json()["error"]["message"])
     )
     assert "文件“Same.md”和“same.md”只有大小写不同" in upload_zh.json()["error"]["message"]
+
+
+def _upload(name: str, text: str = GOOD_DOC) -> tuple[str, tuple[str, bytes, str]]:
+    return ("files", (name, text.encode(), "text/markdown"))
+
+
+def test_upload_case_variant_of_stored_file_is_409(server: Server) -> None:
+    second_version = GOOD_DOC.replace("Archive a project", "Archive a project v2")
+    variant = [_upload("guide/Archive.md", second_version), _upload("extra.md")]
+
+    with server.client("beta-admin") as client:
+        first = client.post("/v1/kb/casestored/documents", files=[_upload("guide/archive.md")])
+        upload = client.post("/v1/kb/casestored/documents", files=variant)
+    with server.client("beta-admin", "zh-CN") as client:
+        upload_zh = client.post("/v1/kb/casestored/documents", files=variant)
+        listed = client.get("/v1/kb/casestored/documents").json()
+        reindexed = client.post("/v1/kb/casestored/reindex").json()
+
+    assert first.status_code == 200, first.text
+    assert upload.status_code == 409, upload.text
+    error = upload.json()["error"]
+    assert error["code"] == "upload_name_case_conflict"
+    assert (
+        "file 'guide/Archive.md' differs only in letter case from the file 'guide/archive.md'"
+        in error["message"]
+    )
+    assert "upload the new one as 'guide/archive.md'" in error["message"]
+    assert "rename the new file" in error["message"]
+    assert "No file of this request was stored" in error["message"]
+    assert (
+        "文件“guide/Archive.md”与知识库“casestored”中已有的文件“guide/archive.md”"
+        in (upload_zh.json()["error"]["message"])
+    )
+    # Nothing of the rejected request was written: the stored file is kept as it was.
+    assert [d["doc"] for d in listed["documents"]] == ["guide/archive.md"]
+    assert listed["documents"][0]["title"] == "Archive a project"
+    assert reindexed["added"] == []
+    assert reindexed["unchanged"] == ["guide/archive.md"]
+
+
+def test_upload_of_same_name_replaces_stored_file(server: Server) -> None:
+    second_version = GOOD_DOC.replace("Archive a project", "Archive a project v2")
+
+    with server.client("beta-admin") as client:
+        client.post("/v1/kb/replacesame/documents", files=[_upload("guide/archive.md")])
+        upload = client.post(
+            "/v1/kb/replacesame/documents", files=[_upload("guide/archive.md", second_version)]
+        )
+        listed = client.get("/v1/kb/replacesame/documents").json()
+
+    assert upload.status_code == 200, upload.text
+    assert upload.json()["stored"] == ["guide/archive.md"]
+    assert upload.json()["ingest"]["updated"] == ["guide/archive.md"]
+    assert [d["title"] for d in listed["documents"]] == ["Archive a project v2"]
+
+
+def test_upload_folder_case_variant_is_409(server: Server) -> None:
+    with server.client("beta-admin") as client:
+        client.post("/v1/kb/casefolder/documents", files=[_upload("guide/archive.md")])
+        upload = client.post("/v1/kb/casefolder/documents", files=[_upload("Guide/new.md")])
+        listed = client.get("/v1/kb/casefolder/documents").json()
+
+    assert upload.status_code == 409, upload.text
+    error = upload.json()["error"]
+    assert error["code"] == "upload_folder_case_conflict"
+    assert "the folder 'Guide' of file 'Guide/new.md'" in error["message"]
+    assert "from the folder 'guide' already in KB 'casefolder'" in error["message"]
+    assert "Upload the file as 'guide/new.md'" in error["message"]
+    assert [d["doc"] for d in listed["documents"]] == ["guide/archive.md"]
+
+
+def test_upload_clashing_with_stored_file_kind_is_409(server: Server) -> None:
+    under_file = [_upload("first.md"), _upload("guide/archive.md/inner.md")]
+
+    with server.client("beta-admin") as client:
+        client.post(
+            "/v1/kb/kindclash/documents",
+            files=[_upload("guide/archive.md"), _upload("notes.md/a.md")],
+        )
+        folder_is_file = client.post("/v1/kb/kindclash/documents", files=under_file)
+        file_is_folder = client.post("/v1/kb/kindclash/documents", files=[_upload("notes.md")])
+        listed = client.get("/v1/kb/kindclash/documents").json()
+
+    assert folder_is_file.status_code == 409, folder_is_file.text
+    assert folder_is_file.json()["error"]["code"] == "upload_folder_is_file"
+    assert "needs the folder 'guide/archive.md'" in folder_is_file.json()["error"]["message"]
+    assert file_is_folder.status_code == 409, file_is_folder.text
+    assert file_is_folder.json()["error"]["code"] == "upload_file_is_folder"
+    # first.md came before the clashing file in its request and was not stored either.
+    assert [d["doc"] for d in listed["documents"]] == ["guide/archive.md", "notes.md/a.md"]
+
+
+def test_upload_file_and_its_folder_is_400(server: Server) -> None:
+    files = [_upload("topic.md"), _upload("topic.md/detail.md")]
+
+    with server.client("beta-admin") as client:
+        upload = client.post("/v1/kb/kindrequest/documents", files=files)
+
+    assert upload.status_code == 400, upload.text
+    error = upload.json()["error"]
+    assert error["code"] == "upload_file_and_folder"
+    assert "files 'topic.md' and 'topic.md/detail.md' cannot both be stored" in error["message"]
+
+
+def test_deleted_file_frees_its_name_case(server: Server) -> None:
+    with server.client("beta-admin") as client:
+        client.post("/v1/kb/caserename/documents", files=[_upload("guide/archive.md")])
+        deleted = client.delete("/v1/kb/caserename/documents/guide/archive.md")
+        upload = client.post("/v1/kb/caserename/documents", files=[_upload("Guide/Archive.md")])
+        listed = client.get("/v1/kb/caserename/documents").json()
+
+    assert deleted.status_code == 200, deleted.text
+    assert upload.status_code == 200, upload.text
+    assert [d["doc"] for d in listed["documents"]] == ["Guide/Archive.md"]

@@ -65,7 +65,7 @@ def test_chat_nul_is_422_naming_position(server: Server, language: str, expected
     assert expected in response.json()["error"]["message"]
 
 
-def test_stream_surrogate_is_422_before_stream(server: Server) -> None:
+def test_stream_surrogate_is_400_before_stream(server: Server) -> None:
     body = (
         '{"model": "assistant-default", "stream": true, "messages": '
         '[{"role": "user", "content": [{"type": "text", "text": "hi ' + SURROGATE + '"}]}]}'
@@ -73,10 +73,12 @@ def test_stream_surrogate_is_422_before_stream(server: Server) -> None:
 
     response = _post_raw(server, "default-widget", "/v1/chat/completions", body)
 
-    assert response.status_code == 422, response.text
+    # 400, not 422, because the OpenAI-compatible routes reject an invalid body as OpenAI does.
+    assert response.status_code == 400, response.text
     assert response.headers["content-type"] == "application/json"
-    message = response.json()["error"]["message"]
-    assert "field 'messages.0.content.0.text' contains an unpaired surrogate" in message
+    error = response.json()["error"]
+    assert "field 'messages[0].content[0].text' contains an unpaired surrogate" in error["message"]
+    assert error["param"] == "messages[0].content[0].text"
 
 
 @pytest.mark.parametrize(

@@ -184,3 +184,16 @@ def test_report_rejects_invalid_week(
 
     assert code == 2
     assert "invalid week '2026-48'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("report", ["voc", "gaps"])
+def test_report_on_unknown_tenant_fails_listing_known_ones(
+    seeded: Seeded, capsys: pytest.CaptureFixture[str], report: str
+) -> None:
+    code = main(["report", report, "--tenant", "nosuch", "--week", str(WEEK)])
+
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    assert captured.err.startswith("Error: tenant 'nosuch' does not exist")
+    assert "Known tenants: default." in captured.err

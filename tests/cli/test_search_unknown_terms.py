@@ -26,7 +26,7 @@ def test_message_follows_the_language_of_the_query(data_dir: Path) -> None:
     chinese = run_cli(data_dir, "search", "怎么配置 quantum flux capacitor 和 Jupiter？")
 
     assert "never uses (quantum, flux, capacitor, Jupiter)" in english.stdout.decode()
-    assert "从未出现（quantum, flux, capacitor, Jupiter）" in chinese.stdout.decode()
+    assert "从未出现（quantum、flux、capacitor、Jupiter）" in chinese.stdout.decode()
 
 
 def test_short_chinese_question_with_question_words_is_answered(data_dir: Path) -> None:

@@ -8,9 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from assistant.keys import KeyRole, KeyStore
 from assistant.settings import Settings, get_settings
 from assistant.tickets import TicketStore
 from cli.main import main
+from retrieval.ingest import ingest_folder
+from retrieval.knowledge_base import KnowledgeBase
+from tests.conftest import SAMPLE_KB
 from tests.tickets.factories import make_draft
 
 
@@ -93,8 +97,8 @@ def test_list_shows_tenant_of_each_id(data_dir: Path, capsys: pytest.CaptureFixt
 @pytest.mark.parametrize(
     ("tenant", "lang", "expected"),
     [
-        ("acme", "en_US.UTF-8", "no tickets for tenant acme\n"),
-        ("acme", "zh_CN.UTF-8", "租户 acme 没有符合条件的工单\n"),
+        ("beta", "en_US.UTF-8", "no tickets for tenant beta\n"),
+        ("beta", "zh_CN.UTF-8", "租户 beta 没有符合条件的工单\n"),
         (None, "en_US.UTF-8", "no tickets match\n"),
     ],
     ids=["tenant-en", "tenant-zh", "no-tenant"],
@@ -121,7 +125,65 @@ def test_show_not_found_names_tenant_in_chinese(
 ) -> None:
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
 
-    code = main(["tickets", "show", "T-000001", "--tenant", "nosuch"])
+    code = main(["tickets", "show", "T-000002", "--tenant", "beta"])
 
     assert code == 2
-    assert "在租户“nosuch”中找不到工单“T-000001”" in capsys.readouterr().err
+    assert "在租户“beta”中找不到工单“T-000002”" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["tickets", "list", "--tenant", "nosuch"],
+        ["tickets", "show", "T-000001", "--tenant", "nosuch"],
+    ],
+    ids=["list", "show"],
+)
+def test_unknown_tenant_fails_listing_known_ones(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    code = main(command)
+
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    assert captured.err.startswith("Error: tenant 'nosuch' does not exist")
+    assert "Known tenants: beta, default." in captured.err
+    assert "`assistant keys list`" in captured.err
+    assert len(captured.err.splitlines()) == 1
+
+
+def test_unknown_tenant_error_in_chinese(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+
+    code = main(["tickets", "list", "--tenant", "nosuch", "--json"])
+
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    assert captured.err.startswith("错误：租户“nosuch”不存在")
+    assert "已知租户：beta, default。" in captured.err
+
+
+def test_tenant_with_only_key_or_kb_is_known(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = Settings(data_dir=data_dir)
+    keys = KeyStore(settings.resolved_database_url)
+    try:
+        keys.create("keyonly", KeyRole.AGENT)
+    finally:
+        keys.close()
+    ingest_folder(KnowledgeBase(settings, "kbonly.docs"), SAMPLE_KB / "en" / "boards")
+
+    key_code = main(["tickets", "list", "--tenant", "keyonly"])
+    key_output = capsys.readouterr()
+    kb_code = main(["tickets", "list", "--tenant", "kbonly"])
+    kb_output = capsys.readouterr()
+
+    assert key_code == 0
+    assert key_output.out == "no tickets for tenant keyonly\n"
+    assert kb_code == 0
+    assert kb_output.out == "no tickets for tenant kbonly\n"

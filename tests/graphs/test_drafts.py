@@ -10,7 +10,7 @@ import pytest
 
 from assistant.domain import Intent, Language, Role
 from assistant.drafts import DraftEngine
-from assistant.i18n import translate
+from assistant.i18n import MESSAGES_PATH, load_catalog, translate
 from assistant.llm import LLMClient
 from assistant.settings import Settings
 from assistant.tickets import (
@@ -19,6 +19,7 @@ from assistant.tickets import (
     TicketEventRecord,
     TicketRecord,
     TicketStore,
+    TicketUpdate,
 )
 from graphs.support.drafts import WrittenDraft, requester_queries, write_draft
 from graphs.support.ticket_summary import summarize_ticket
@@ -320,6 +321,70 @@ def test_billing_holding_reply_says_what_agent_checks(
     assert translate("draft_investigating", Language.EN) not in content.text
 
 
+GANTT_BUG_EN = "The Gantt export crashes with error 500 since 3.4."
+GANTT_BUG_ZH = "导出甘特图时报错 500，从 3.4 版本开始。"
+
+
+@pytest.mark.parametrize(
+    ("message", "language"),
+    [(GANTT_BUG_EN, Language.EN), (GANTT_BUG_ZH, Language.ZH)],
+    ids=["en", "zh"],
+)
+def test_outage_after_bug_draft_asks_details(
+    tickets: TicketStore, kb: KnowledgeBase, message: str, language: Language
+) -> None:
+    bug = _ticket(
+        tickets,
+        message,
+        intent=Intent.BUG_REPORT,
+        module="gantt",
+        language=language,
+        details=TicketDetails(product_version="3.4"),
+    )
+    outage = tickets.update(bug.id, TicketUpdate(intent=Intent.OUTAGE), tenant=bug.tenant)
+
+    text = _draft(outage, kb).content.text
+
+    missing = ("、" if language is Language.ZH else ", ").join(
+        translate(key, language)
+        for key in ("bug_detail_steps", "bug_detail_expected", "bug_detail_actual")
+    )
+    assert translate("draft_outage", language) in text
+    assert translate("bug_missing_details", language, missing=missing) in text
+    assert translate("draft_investigating", language) not in text
+
+
+def test_outage_draft_asks_no_bug_details(tickets: TicketStore, kb: KnowledgeBase) -> None:
+    ticket = _ticket(
+        tickets, "The whole site is down, nobody can log in", intent=Intent.OUTAGE, module="general"
+    )
+
+    text = _draft(ticket, kb).content.text
+
+    assert translate("draft_outage", Language.EN) in text
+    assert translate("draft_investigating", Language.EN) not in text
+    assert "please reply with" not in text
+
+
+def test_guest_chinese_draft_role_note_is_polite(tickets: TicketStore, kb: KnowledgeBase) -> None:
+    message = "如何配置 SAML 单点登录？"
+    ticket = _ticket(
+        tickets,
+        message,
+        intent=Intent.HOW_TO,
+        module="admin",
+        language=Language.ZH,
+        details=TicketDetails(role=Role.GUEST, product_version="3.4"),
+    )
+
+    lines = _draft(ticket, kb).content.text.splitlines()
+
+    notes = [line for line in lines if line.startswith("注意：")]
+    assert len(notes) == 1, lines
+    assert "访客" in notes[0]
+    assert "你" not in notes[0]
+
+
 def test_requester_queries_include_later_comments() -> None:
     later = "The second charge is on invoice INV-2024-0042"
     ticket = make_record(
@@ -467,17 +532,26 @@ DRAFT_KEYS = [
     "draft_greeting",
     "draft_thanks",
     "draft_investigating",
+    "draft_outage",
     "draft_check_billing",
     "draft_ask_topic",
     "draft_follow_up",
     "draft_signoff",
     "draft_detail_role",
+    "bug_missing_details",
+    "answer_intro",
+    "answer_other_language",
+    "answer_role_restricted",
+    "answer_version_newer",
+    "answer_version_removed",
+    "answer_sources",
 ]
+"""Catalog sentences that a draft may contain, the composer's notes among them."""
 
 
 @pytest.mark.parametrize("key", DRAFT_KEYS)
 def test_chinese_draft_sentences_use_polite_you(key: str) -> None:
-    sentence = translate(key, Language.ZH)
+    sentence = load_catalog(MESSAGES_PATH.read_text(encoding="utf-8"))[key][Language.ZH]
 
     assert "你" not in sentence
 
@@ -501,6 +575,52 @@ def test_chinese_summary_translates_escalation_reason() -> None:
     tried = summarize_ticket(ticket, Language.ZH, kb_answer=True).tried
 
     assert tried == ["已升级到 L2：服务中断类工单由 L2 处理"]
+
+
+def test_summary_describes_intent_and_priority_changes() -> None:
+    ticket = make_record(
+        intent=Intent.OUTAGE,
+        details=TicketDetails(product_version="3.4"),
+        events=[
+            _event(EventKind.INTENT_CHANGED, "assistant", 1, **{"from": "bug_report"}, to="outage"),
+            _event(
+                EventKind.PRIORITY_CHANGED,
+                "assistant",
+                1,
+                **{"from": "normal"},
+                to="urgent",
+                reason="a follow-up message is outage, which needs urgent priority",
+                reason_code="intent_needs_priority",
+                reason_params={"intent": "outage", "priority": "urgent"},
+            ),
+        ],
+    )
+
+    english = summarize_ticket(ticket, Language.EN, kb_answer=True)
+    chinese = summarize_ticket(ticket, Language.ZH, kb_answer=True)
+
+    assert english.tried == [
+        "Intent changed from bug report to outage by a later message",
+        "Priority changed from normal to urgent: outage tickets need urgent priority",
+    ]
+    assert chinese.tried == [
+        "后续消息将工单类型从“缺陷报告”改为“服务中断”",
+        "优先级已从“普通”改为“紧急”：服务中断类工单需要“紧急”优先级",
+    ]
+    assert english.missing == [
+        translate(key, Language.EN)
+        for key in ("bug_detail_steps", "bug_detail_expected", "bug_detail_actual")
+    ]
+
+
+def test_summary_defaults_to_ticket_language() -> None:
+    ticket = make_record(intent=Intent.BUG_REPORT, language=Language.ZH, details=TicketDetails())
+
+    summary = summarize_ticket(ticket, kb_answer=False)
+
+    assert summary.tried == [translate("summary_nothing_tried", Language.ZH)]
+    assert summary.missing[0] == translate("bug_detail_version", Language.ZH)
+    assert summary.missing[-1] == translate("summary_missing_kb", Language.ZH)
 
 
 def test_summary_lists_requester_follow_up_once() -> None:

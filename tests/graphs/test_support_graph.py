@@ -19,7 +19,7 @@ from assistant.tickets.schemas import TicketRecord
 from assistant.tickets.sla_monitor import SlaMonitor
 from assistant.tickets.store import MAX_LIST_LIMIT
 from assistant.tickets.working_hours import WorkingHours
-from graphs.support.drafts import requester_queries
+from graphs.support.drafts import requester_queries, write_draft
 from graphs.support.graph import build_graph
 from graphs.support.policy import MODEL_NO_ANSWER_REASON
 from graphs.support.service import AgentReply, SupportAgent
@@ -170,7 +170,7 @@ def test_question_after_a_greeting_is_read_alone(agent: SupportAgent) -> None:
 
 @pytest.mark.parametrize(
     ("message", "expected"),
-    [("thanks, bye", "Glad I could help"), ("谢谢，再见", "很高兴能帮到你"), ("hello", "Hi!")],
+    [("thanks, bye", "Glad I could help"), ("谢谢，再见", "很高兴能帮到您"), ("hello", "Hi!")],
     ids=["en-thanks", "zh-thanks", "en-hello"],
 )
 def test_greeting_reply_depends_on_hello_or_goodbye(
@@ -205,7 +205,7 @@ def test_greeting_gets_a_greeting_without_ticket(agent: SupportAgent) -> None:
     assert reply["action"]["type"] == "answer"
     assert reply["action"]["ticket"] is None
     assert reply["action"]["reason_code"] == "small_talk"
-    assert "你好" in reply["answer"]
+    assert "您好" in reply["answer"]
 
 
 def test_guest_gets_admin_only_note(agent: SupportAgent) -> None:
@@ -581,13 +581,14 @@ def test_open_ticket_reply_in_chinese(agent: SupportAgent) -> None:
 
 
 @pytest.mark.parametrize(
-    ("messages", "tier", "priority", "team"),
+    ("messages", "tier", "priority", "team", "changes"),
     [
         (
             ["The board crashes when I drag a card", "Now the whole site is down, 503 everywhere"],
             "L2",
             "urgent",
             "l2-product",
+            ["intent_changed", "priority_changed"],
         ),
         (
             [
@@ -597,6 +598,7 @@ def test_open_ticket_reply_in_chinese(agent: SupportAgent) -> None:
             "L3",
             "urgent",
             "security-response",
+            ["intent_changed", "escalated"],
         ),
     ],
     ids=["bug-then-outage", "feature-then-data-loss"],
@@ -609,6 +611,7 @@ def test_more_severe_follow_up_escalates_open_ticket(
     tier: str,
     priority: str,
     team: str,
+    changes: list[str],
 ) -> None:
     user = UserContext(id=f"escalate-{request.node.callspec.id}", role="member")
 
@@ -627,7 +630,9 @@ def test_more_severe_follow_up_escalates_open_ticket(
         "team": team,
     }
     assert tickets[0].id in second.output["answer"]
-    assert [e.kind.value for e in tickets[0].events].count("escalated") >= 1
+    change_kinds = {"intent_changed", "priority_changed", "escalated"}
+    logged = [e.kind.value for e in tickets[0].events if e.kind.value in change_kinds]
+    assert logged == changes
 
 
 def test_handoff_due_follows_working_hours(agent: SupportAgent, data_dir: Path) -> None:
@@ -780,3 +785,53 @@ def test_outage_after_bug_reply_names_new_priority(agent: SupportAgent, data_dir
     assert ticket.priority.value == "urgent"
     assert "raised its priority to urgent" in second.output["answer"]
     assert "escalated it to" not in second.output["answer"]
+
+
+def test_outage_after_bug_logs_priority_not_escalation(agent: SupportAgent, data_dir: Path) -> None:
+    user = UserContext(id="bug-then-outage-log", role="member", product_version="3.4")
+
+    _converse(agent, [GANTT_BUG, COMPLAINT], user)
+
+    ticket = _ticket_of(data_dir, user["id"])
+    changes = [e for e in ticket.events if e.kind.value in {"intent_changed", "priority_changed"}]
+    assert [e.kind.value for e in ticket.events].count("escalated") == 0
+    assert [(e.kind.value, e.data["from"], e.data["to"]) for e in changes] == [
+        ("intent_changed", "bug_report", "outage"),
+        ("priority_changed", "normal", "urgent"),
+    ]
+    assert ticket.tier.value == "L2"
+    assert ticket.status.value == "new"
+
+
+def test_outage_after_bug_draft_still_asks_details(agent: SupportAgent, data_dir: Path) -> None:
+    user = UserContext(id="bug-then-outage-draft", role="member", product_version="3.4")
+
+    _converse(agent, [GANTT_BUG, COMPLAINT], user)
+
+    ticket = _ticket_of(data_dir, user["id"])
+    settings = Settings(data_dir=data_dir)
+    text = write_draft(ticket, agent.context.kb, None, settings.answer_min_confidence).content.text
+    summary = summarize_ticket(ticket, kb_answer=False)
+    steps = translate("bug_detail_steps", Language.EN)
+    assert ticket.intent.value == "outage"
+    assert translate("draft_outage", Language.EN) in text
+    assert steps in text
+    assert steps in summary.missing
+
+
+def test_repeated_outage_reports_message_added(agent: SupportAgent, data_dir: Path) -> None:
+    user = UserContext(id="outage-after-escalation", role="member", product_version="3.4")
+    outage = "The whole site is down, nobody can log in"
+
+    replies = _converse(agent, [GANTT_BUG, COMPLAINT, outage], user)
+
+    ticket = _ticket_of(data_dir, user["id"])
+    escalated, added = replies[1].output["action"], replies[2].output["action"]
+    assert (escalated["type"], escalated["reason_code"]) == ("escalate", "open_ticket_escalated")
+    assert (added["type"], added["reason_code"]) == ("open_ticket", "added_to_open_ticket")
+    expected = translate(
+        "ticket_message_added", Language.EN, ticket_id=ticket.id, team=ticket.team, due="<due>"
+    )
+    assert replies[2].output["answer"].startswith(expected.split("<due>")[0])
+    last_comment = max(i for i, e in enumerate(ticket.events) if e.data.get("text") == outage)
+    assert [e.kind.value for e in ticket.events[last_comment:]] == ["commented", "commented"]

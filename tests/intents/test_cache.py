@@ -14,6 +14,15 @@ from assistant.domain import Intent
 from assistant.errors import ConfigurationError
 from assistant.intents import IntentClassifier, classifier
 from assistant.intents.classifier import CACHE_FILE_NAME
+from assistant.intents.features import FeaturizerConfig
+from assistant.intents.training import (
+    DEFAULT_DATA_PATH,
+    TrainingConfig,
+    fit_model,
+    parse_utterances,
+    read_training_data,
+)
+from assistant.intents.vocabulary import DEFAULT_LEXICON_PATH, parse_lexicon
 from tests.intents.conftest import SMALL_DATA, write_utterances
 
 
@@ -149,3 +158,16 @@ def test_cache_stores_only_seen_columns(tmp_path: Path, small_data_path: Path) -
 
     assert loaded.model.weights.shape == (len(vocabulary.columns), len(loaded.model.classes))
     assert np.all(np.diff(vocabulary.columns) > 0)
+
+
+def test_training_twice_gives_identical_weights() -> None:
+    # A fresh checkout trains its own model; it must equal the one every other checkout trained,
+    # or eval results differ between a cached and a new model.
+    lexicon = parse_lexicon(read_training_data(DEFAULT_LEXICON_PATH), DEFAULT_LEXICON_PATH)
+    utterances = parse_utterances(read_training_data(DEFAULT_DATA_PATH), DEFAULT_DATA_PATH)
+
+    first = fit_model(utterances, FeaturizerConfig(), TrainingConfig(), lexicon)
+    second = fit_model(utterances, FeaturizerConfig(), TrainingConfig(), lexicon)
+
+    assert np.array_equal(first.weights, second.weights)
+    assert np.array_equal(first.intercept, second.intercept)

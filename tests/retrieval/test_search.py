@@ -85,9 +85,7 @@ def test_search_one_unknown_word_keeps_results(kb: KnowledgeBase) -> None:
     assert result.hits[0].chunk.doc == "en/boards/create-board.md"
 
 
-def test_search_chinese_question_words_keep_results(
-    settings: Settings, tmp_path: Path
-) -> None:
+def test_search_chinese_question_words_keep_results(settings: Settings, tmp_path: Path) -> None:
     folder = write_kb(
         tmp_path / "kb",
         {"zh/account/avatar.md": "# 头像\n\n上传头像：点击个人资料，选择图片，大小不超过 5 MB。\n"},
@@ -258,4 +256,3 @@ def test_untranslated_page_keeps_its_rank(
 
 def test_translated_page_still_yields_to_the_query_language(bilingual_kb: KnowledgeBase) -> None:
     assert _docs(bilingual_kb, "审计日志 登录")[0] == "zh/admin/audit-log.md"
-

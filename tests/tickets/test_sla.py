@@ -252,6 +252,22 @@ def test_escalation_restarts_target() -> None:
     assert not is_breached(ticket, shanghai(3, 14))
 
 
+def test_priority_change_restarts_target() -> None:
+    early_reply = event(EventKind.COMMENTED, shanghai(3, 10, 30), actor="li-na")
+    raised = event(EventKind.PRIORITY_CHANGED, shanghai(3, 11), actor="assistant")
+    late_reply = event(EventKind.COMMENTED, shanghai(3, 11, 20), actor="li-na")
+    ticket = make_record(
+        tier=Tier.L2,
+        priority=Priority.URGENT,
+        created_at=shanghai(3, 10),
+        diagnosis_due_at=shanghai(3, 11, 15),
+        events=[early_reply, raised, late_reply],
+    )
+
+    assert target_met_at(ticket) == shanghai(3, 11, 20)
+    assert is_breached(ticket, shanghai(3, 12))
+
+
 def test_is_breached_false_without_due_time() -> None:
     ticket = make_record(tier=Tier.L3, created_at=shanghai(3, 10))
 

@@ -295,6 +295,48 @@ def test_update_same_status_logs_nothing(store: TicketStore) -> None:
     assert [event.kind for event in updated.events] == [EventKind.OPENED]
 
 
+def test_update_intent_logs_intent_change_first(store: TicketStore) -> None:
+    ticket = store.create(make_draft(), now=MONDAY)
+    comment = TicketEventDraft(kind=EventKind.COMMENTED, actor="li-na", data={"text": "urgent"})
+
+    updated = store.update(
+        ticket.id,
+        TicketUpdate(intent=Intent.OUTAGE, status=TicketStatus.OPEN),
+        events=[comment],
+        actor="li-na",
+        tenant="default",
+    )
+
+    kinds = [event.kind for event in updated.events]
+    assert updated.intent is Intent.OUTAGE
+    assert kinds == [
+        EventKind.OPENED,
+        EventKind.INTENT_CHANGED,
+        EventKind.COMMENTED,
+        EventKind.STATUS_CHANGED,
+    ]
+    assert updated.events[1].actor == "li-na"
+    assert updated.events[1].data == {"from": "bug_report", "to": "outage"}
+
+
+def test_update_same_intent_logs_nothing(store: TicketStore) -> None:
+    ticket = store.create(make_draft(), now=MONDAY)
+
+    updated = store.update(ticket.id, TicketUpdate(intent=Intent.BUG_REPORT), tenant="default")
+
+    assert [event.kind for event in updated.events] == [EventKind.OPENED]
+
+
+def test_tenants_lists_each_ticket_tenant_once(store: TicketStore) -> None:
+    assert store.tenants() == []
+
+    store.create(make_draft(tenant="zeta"))
+    store.create(make_draft())
+    store.create(make_draft(tenant="zeta"))
+
+    assert store.tenants() == ["default", "zeta"]
+
+
 def test_update_unknown_ticket_raises_not_found(store: TicketStore) -> None:
     with pytest.raises(TicketNotFoundError, match="T-000009"):
         store.update("T-000009", TicketUpdate(priority=Priority.HIGH), tenant="default")

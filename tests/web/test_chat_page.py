@@ -136,7 +136,7 @@ def test_chat_ticket_reply_lists_articles_for_the_wait(
 
     Select(driver.find_element(By.ID, "language")).select_by_value("zh")
 
-    wait(driver).until(lambda _: heading.text == "等待处理期间，这些文章或许能帮到你")
+    wait(driver).until(lambda _: heading.text == "等待处理期间，这些文章或许能帮到您")
     save_screenshot(driver, "chat-ticket-zh")
 
 

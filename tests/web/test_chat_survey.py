@@ -149,13 +149,13 @@ def test_survey_appears_while_page_open_when_ticket_resolved(
     survey = _wait_for_survey(driver, timeout=10 * POLL_SECONDS + 10)
 
     title = survey.find_element(By.CSS_SELECTOR, ".survey-title").text
-    assert title == f"你的工单 {ticket_id} 已解决，请评价我们的服务。"
+    assert title == f"您的工单 {ticket_id} 已解决，请评价我们的服务。"
     survey.find_element(By.CSS_SELECTOR, ".survey-send").click()
     status = survey.find_element(By.CSS_SELECTOR, ".survey-status")
     assert status.text == "请先选择评分或填写意见，再提交。"
     survey.find_elements(By.CSS_SELECTOR, ".nps .nps-score")[10].click()
     survey.find_element(By.CSS_SELECTOR, ".survey-send").click()
-    wait(driver).until(lambda _: status.text == "感谢你的反馈。")
+    wait(driver).until(lambda _: status.text == "感谢您的反馈。")
 
 
 def test_new_conversation_shows_survey_of_finished_one(
