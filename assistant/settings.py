@@ -7,9 +7,10 @@ import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -201,6 +202,22 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("data_dir", "glossary_path", "roster_path", "eval_reports_dir", mode="before")
+    @classmethod
+    def _check_blank_path(cls, value: object, info: ValidationInfo) -> object:
+        # An empty variable (`ASSISTANT_DATA_DIR=`) means the default, as if it were unset;
+        # `Path("")` would be the current folder. Only whitespace is a mistake, not a name.
+        if not isinstance(value, str):
+            return value
+        if not value:
+            return cls.model_fields[str(info.field_name)].get_default(call_default_factory=True)
+        if not value.strip():
+            raise PydanticCustomError(
+                "setting_path_blank",
+                "must be a path, or empty for the default, not only whitespace",
+            )
+        return value
+
     @field_validator("data_dir", mode="after")
     @classmethod
     def _expand_data_dir(cls, value: Path) -> Path:
@@ -230,6 +247,41 @@ class Settings(BaseSettings):
         return self.data_dir / "kb" / kb
 
 
+class EnvironmentSettings(Settings):
+    """Settings as `get_settings` reads them from the environment at startup.
+
+    They also check the values that only some commands use (the time zone and working hours
+    of SLA due times), so that every command and the server reject such a value with the same
+    message. `Settings` built in code skips these checks, so tests can still reach the later
+    checks of `WorkingHours.from_settings`.
+    """
+
+    @field_validator("timezone", mode="after")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise PydanticCustomError(
+                "setting_timezone",
+                "must be an IANA time zone name such as Asia/Shanghai or Europe/Berlin",
+            ) from None
+        return value
+
+    @field_validator("work_end_hour", mode="after")
+    @classmethod
+    def _check_work_end_hour(cls, value: int, info: ValidationInfo) -> int:
+        # A start hour that failed its own check is missing from `info.data`.
+        start = info.data.get("work_start_hour")
+        if start is not None and value <= start:
+            raise PydanticCustomError(
+                "setting_work_end_after_start",
+                "must be later than ASSISTANT_WORK_START_HOUR ({start})",
+                {"start": start},
+            )
+        return value
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Return the process-wide settings; tests clear the cache to change them.
@@ -239,10 +291,10 @@ def get_settings() -> Settings:
             one line per variable, naming it, its value and the valid values.
     """
     try:
-        return Settings()
+        return EnvironmentSettings()
     except ValidationError as exc:
-        prefix = Settings.model_config.get("env_prefix") or ""
-        raise settings_error(exc, Settings.model_fields, prefix) from None
+        prefix = EnvironmentSettings.model_config.get("env_prefix") or ""
+        raise settings_error(exc, EnvironmentSettings.model_fields, prefix) from None
 
 
 def ensure_data_dir(settings: Settings) -> Path:

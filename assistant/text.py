@@ -2,7 +2,8 @@
 
 Every component that compares text (BM25, the embedded embedder, the intent classifier) goes
 through `normalize` and `tokenize`, so full-width and half-width forms, case and other NFKC
-variants of a word end up as the same token everywhere.
+variants of a word end up as the same token everywhere. So does a word with invisible characters
+(zero-width spaces, soft hyphens) or terminal escape sequences in it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,11 @@ CJK_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 """Unicode ranges of CJK ideographs, for character classes of regular expressions."""
 _CJK_RE = re.compile(f"[{CJK_RANGES}]")
 _LATIN_RE = re.compile(r"[a-zA-Z]")
-_SEGMENT_RE = re.compile(f"([{CJK_RANGES}]+)|([a-z0-9]+(?:[._+#-][a-z0-9]+)*)")
+_LATIN_EXTENDED_RANGES = (
+    "\u00c0-\u02af\u1d00-\u1dbf\u1e00-\u1eff\u2c60-\u2c7f\ua720-\ua7ff\uab30-\uab6f"
+)
+"""Unicode ranges of Latin letters outside ASCII (accented letters, IPA, Latin Extended-A to -E).
+No token contains them, so English tokens stay ASCII: "café" gives "caf"."""
 MIN_CJK_SHARE_FOR_CHINESE = 0.6
 """Share of CJK characters among letters above which a text counts as Chinese."""
 
@@ -77,16 +82,63 @@ the endings of "task's", "we're", "I'll", "I've", "I'd", "I'm", all function wor
 
 MIN_STEM_LENGTH = 3
 TOKENIZE_CACHE_SIZE = 8192
-ANALYZER_VERSION = "3"
-"""Version of how ingestion turns a file into indexed text. Bump it with every change to stop
-words, stemming, segmentation or the lines left out: `assistant ingest` then re-indexes the
-unchanged files of a KB."""
 """Texts whose tokens are kept; about 1 MB for sentence-sized texts."""
+ANALYZER_VERSION = "4"
+"""Version of how ingestion turns a file into indexed text. Bump it with every change to
+normalization, stop words, stemming, segmentation or the lines left out: `assistant ingest`
+then re-indexes the unchanged files of a KB."""
+
+_TERMINAL_ESCAPE_RE = re.compile(
+    # CSI: parameter bytes 0x30-0x3F, intermediate bytes 0x20-0x2F, one final byte 0x40-0x7E.
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    # OSC, DCS, SOS, PM and APC strings end at BEL or ST (ESC backslash, or 0x9C). An
+    # unterminated string ends at the next control character, so a missing terminator cannot
+    # remove the rest of a message.
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x00-\x1f\x7f-\x9f]*(?:\x07|\x1b\\|\x9c)?"
+    # nF escapes (ESC, intermediate bytes, final byte) and two-character escapes (ESC 7, ESC c).
+    r"|\x1b[ -/]*[0-~]"
+    r"|\x1b"
+)
+"""ANSI (ECMA-48) terminal escape sequences, in their 7-bit and 8-bit forms."""
+
+_DEFAULT_IGNORABLE = (
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
+)
+"""Unicode's Default_Ignorable_Code_Point characters (DerivedCoreProperties.txt, Unicode 14.0),
+for a character class: zero-width spaces and joiners, the soft hyphen, bidirectional marks,
+variation selectors, the byte order mark, tag characters and Hangul fillers. Renderers draw
+none of them by default, so a word with one inside reads like the word without it."""
+_DEFAULT_IGNORABLE_RE = re.compile(f"[{_DEFAULT_IGNORABLE}]")
+_ESCAPE_INTRODUCERS = "\x1b\x90\x98\x9b\x9d\x9e\x9f"
+"""ESC and the 8-bit (C1) controls that start a terminal escape sequence."""
+_ESCAPE_INTRODUCER_RE = re.compile(f"[{_ESCAPE_INTRODUCERS}]")
+_HIDDEN_CHARACTER_RE = re.compile(f"[{_ESCAPE_INTRODUCERS}{_DEFAULT_IGNORABLE}]")
 
 
 def normalize(text: str) -> str:
-    """Fold a text to NFKC and lower case, so `ＡＰＩ`, `API` and `api` compare equal."""
+    r"""Fold a text for matching: NFKC, lower case, no terminal escapes, no invisible characters.
+
+    `ＡＰＩ`, `API` and `api` compare equal, and so do `S\u200bSO` (with a zero-width space)
+    and `SSO`. Terminal escape sequences such as `\x1b[31m` (red text) leave no words behind.
+    """
+    if text.isascii():
+        # NFKC leaves ASCII unchanged, and every invisible character is outside ASCII.
+        if "\x1b" in text:
+            text = _TERMINAL_ESCAPE_RE.sub("", text)
+        return text.casefold()
+    if _HIDDEN_CHARACTER_RE.search(text):
+        text = _TERMINAL_ESCAPE_RE.sub("", _DEFAULT_IGNORABLE_RE.sub("", text))
+    # NFKC turns no other character into a Default_Ignorable one, so removing them first is safe.
     return unicodedata.normalize("NFKC", text).casefold()
+
+
+def strip_terminal_escapes(text: str) -> str:
+    """Return `text` without ANSI terminal escape sequences (colors, cursor moves, titles)."""
+    if _ESCAPE_INTRODUCER_RE.search(text) is None:
+        return text
+    return _TERMINAL_ESCAPE_RE.sub("", text)
 
 
 def detect_language(text: str, default: Language = Language.EN) -> Language:
@@ -146,6 +198,44 @@ def _strip_plural(word: str) -> str:
 
 
 @lru_cache(maxsize=1)
+def _segment_re() -> re.Pattern[str]:
+    """Compile the pattern of a token's text: a CJK run, an ASCII word, or a word of another script.
+
+    A word of another script (Cyrillic, Greek, Arabic, Devanagari, kana, Hangul...) starts with
+    a letter or digit that is neither ASCII, Latin nor CJK. It goes on through such letters,
+    digits and combining marks, such as the vowel signs of Devanagari and Thai. Python's
+    `re` has no class for marks, so the first call collects them from `unicodedata`, which takes
+    a few milliseconds.
+    """
+    # NOTE: only marks of the Basic Multilingual Plane are collected, so a mark of a historic
+    # script above U+FFFF splits its word in two.
+    mark_codes = [
+        code for code in range(0x300, 0x10000) if unicodedata.category(chr(code))[0] == "M"
+    ]
+    marks = "".join(
+        f"{chr(first)}-{chr(last)}" if last > first else chr(first)
+        for first, last in _ranges(mark_codes)
+    )
+    other_letter = f"[^\\W_0-9a-zA-Z{CJK_RANGES}{_LATIN_EXTENDED_RANGES}]"
+    return re.compile(
+        f"([{CJK_RANGES}]+)"
+        "|([a-z0-9]+(?:[._+#-][a-z0-9]+)*)"
+        f"|({other_letter}(?:{other_letter}|[{marks}])*)"
+    )
+
+
+def _ranges(codes: list[int]) -> list[tuple[int, int]]:
+    """Group sorted code points into (first, last) runs of consecutive ones."""
+    runs: list[tuple[int, int]] = []
+    for code in codes:
+        if runs and runs[-1][1] == code - 1:
+            runs[-1] = (runs[-1][0], code)
+        else:
+            runs.append((code, code))
+    return runs
+
+
+@lru_cache(maxsize=1)
 def _jieba() -> object:
     import jieba
 
@@ -171,6 +261,9 @@ def segment_chinese(text: str, *, search_mode: bool = True, hmm: bool = True) ->
 def tokenize(text: str, *, keep_stop_words: bool = False, query: bool = False) -> list[str]:
     """Split a text into normalized search tokens: jieba words for Chinese, stems for English.
 
+    Words of other scripts (Cyrillic, Greek, Arabic, kana...) are tokens as they are written,
+    folded to lower case.
+
     Results are cached, because answers tokenize the same KB sentences again and again.
 
     Args:
@@ -191,8 +284,12 @@ def _tokenize_cached(text: str, keep_stop_words: bool, query: bool) -> tuple[str
         # Without this, "doesn't" and "task's" leave the fragments "doesn", "t" and "s".
         normalized = _CONTRACTION_RE.sub(" ", normalized)
     tokens: list[str] = []
-    for match in _SEGMENT_RE.finditer(normalized):
-        cjk_run, latin_word = match.groups()
+    for match in _segment_re().finditer(normalized):
+        cjk_run, latin_word, other_word = match.groups()
+        if other_word:
+            # No stop words or stems exist for other scripts, so their words stay whole.
+            tokens.append(other_word)
+            continue
         if cjk_run:
             words = segment_chinese(cjk_run, search_mode=not query)
             tokens.extend(w for w in words if keep_stop_words or w not in STOP_WORDS)

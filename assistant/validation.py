@@ -9,6 +9,7 @@ from typing import Literal
 from assistant.domain import Language
 from assistant.errors import InputError
 from assistant.i18n import translate
+from assistant.text import strip_terminal_escapes
 
 MAX_MESSAGE_CHARS = 4000
 """Longest user message accepted; longer text is usually a pasted log that belongs in a ticket."""
@@ -48,13 +49,16 @@ def find_unstorable_character(text: str) -> UnstorableCharacter | None:
 
 
 def validate_message(message: str) -> str:
-    """Return the message stripped of surrounding blanks.
+    """Return the message without terminal escape sequences and surrounding blanks.
+
+    Escape sequences (colors, screen clears pasted from a terminal) would otherwise reach
+    tickets, and a terminal that shows the ticket would run them.
 
     Raises:
         InputError: when the message is empty, longer than MAX_MESSAGE_CHARS, or contains a
             character that no store accepts (see `find_unstorable_character`).
     """
-    stripped = message.strip()
+    stripped = strip_terminal_escapes(message).strip()
     if not stripped:
         raise InputError(
             "the message is empty; type a question or describe the problem",

@@ -118,7 +118,14 @@ def run_ingest(args: argparse.Namespace) -> int:
     from retrieval.knowledge_base import KnowledgeBase
 
     kb = KnowledgeBase(get_settings(), resolve_kb_name(args.kb))
-    report = ingest_folder(kb, Path(args.path), prune=args.prune)
+    # An empty PATH is rejected even without --prune, because it is most often a mistyped path.
+    report = ingest_folder(
+        kb,
+        Path(args.path),
+        prune=args.prune,
+        allow_empty=args.allow_empty,
+        require_files=True,
+    )
     if args.json:
         _write_json(dataclasses.asdict(report))
     else:

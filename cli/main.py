@@ -50,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="index a folder of .md, .txt and .html files")
     ingest.add_argument("path", help="folder with the KB files")
     ingest.add_argument("--prune", action="store_true", help="drop files that are gone from PATH")
+    ingest.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="accept a PATH without .md, .txt or .html files; with --prune this removes "
+        "every document of the KB",
+    )
     ingest.add_argument("--json", action="store_true", help="print the report as JSON")
     _add_kb(ingest)
 

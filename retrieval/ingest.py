@@ -60,7 +60,14 @@ class IngestReport:
         return bool(self.added or self.updated or self.removed or self.reembedded)
 
 
-def ingest_folder(kb: KnowledgeBase, root: Path, *, prune: bool = False) -> IngestReport:
+def ingest_folder(
+    kb: KnowledgeBase,
+    root: Path,
+    *,
+    prune: bool = False,
+    allow_empty: bool = False,
+    require_files: bool = False,
+) -> IngestReport:
     """Index the Markdown, text and HTML files under `root` into `kb`.
 
     Unchanged files are skipped, changed files replace their chunks, and with `prune` the files
@@ -68,18 +75,18 @@ def ingest_folder(kb: KnowledgeBase, root: Path, *, prune: bool = False) -> Inge
     turned bad keeps its previous chunks. Symbolic links whose target lies outside `root` are
     skipped, and the files that an earlier ingest indexed through them are removed.
 
+    A `root` without KB files is rejected before anything changes when `prune` would remove
+    every document of a KB that has some, or when `require_files` is set, unless `allow_empty`.
+    An empty folder is most often a mistyped path or a drive that is not mounted.
+
     Raises:
-        InputError: when `root` is not an existing folder.
+        InputError: when `root` is not an existing folder, or has no KB files and is rejected.
     """
     started = time.perf_counter()
-    root = root.expanduser().resolve()
-    if not root.is_dir():
-        raise InputError(
-            f"KB folder {str(root)!r} does not exist or is not a folder; "
-            "pass the folder that contains your .md, .txt or .html files",
-            code="kb_folder_missing",
-            path=str(root),
-        )
+    root = _kb_folder(kb, root)
+    present = {path.relative_to(root).as_posix() for path in iter_kb_files(root)}
+    if not present and not allow_empty:
+        _reject_empty_folder(kb, root, prune=prune, require_files=require_files)
     documents, skipped = load_documents(root, max_file_bytes=kb.settings.ingest_max_file_bytes)
     report = IngestReport(kb=kb.name, root=str(root), skipped=skipped)
     report.left_out = [LeftOutLine(d.doc, line) for d in documents for line in d.left_out]
@@ -103,7 +110,6 @@ def ingest_folder(kb: KnowledgeBase, root: Path, *, prune: bool = False) -> Inge
             kb.vector_store.delete(store.remove_file(doc))
             report.removed.append(doc)
         if prune:
-            present = {path.relative_to(root).as_posix() for path in iter_kb_files(root)}
             for doc in sorted(set(known) - present - set(report.removed)):
                 kb.vector_store.delete(store.remove_file(doc))
                 report.removed.append(doc)
@@ -132,6 +138,68 @@ def ingest_folder(kb: KnowledgeBase, root: Path, *, prune: bool = False) -> Inge
         report.seconds,
     )
     return report
+
+
+def _kb_folder(kb: KnowledgeBase, root: Path) -> Path:
+    """Return `root` resolved when it is an existing folder.
+
+    Raises:
+        InputError: `root` is a file, or does not exist. For a file, the message names the
+            folder to pass instead: the folder the KB was last ingested from when it contains
+            the file, so the file keeps its document path, else the file's parent.
+    """
+    root = root.expanduser().resolve()
+    if root.is_dir():
+        return root
+    if root.is_file():
+        folder = root.parent
+        previous = kb.chunk_store.get_meta("root") if kb.exists else None
+        if previous and root.is_relative_to(previous):
+            folder = Path(previous)
+        raise InputError(
+            f"KB path {str(root)!r} is a file, not a folder; ingest indexes a folder of .md, "
+            f".txt and .html files, so pass the folder that contains it: {str(folder)!r}",
+            code="kb_folder_is_file",
+            path=str(root),
+            folder=str(folder),
+        )
+    raise InputError(
+        f"KB folder {str(root)!r} does not exist or is not a folder; "
+        "pass the folder that contains your .md, .txt or .html files",
+        code="kb_folder_missing",
+        path=str(root),
+    )
+
+
+def _reject_empty_folder(
+    kb: KnowledgeBase, root: Path, *, prune: bool, require_files: bool
+) -> None:
+    """Reject a folder without KB files when `prune` would empty the KB or `require_files` is set.
+
+    Raises:
+        InputError: `prune` would remove every document of `kb`, or `require_files` is set.
+    """
+    count = len(kb.chunk_store.file_hashes()) if prune and kb.exists else 0
+    if count:
+        raise InputError(
+            f"KB folder {str(root)!r} contains no .md, .txt or .html files, so --prune would "
+            f"remove every document of KB {kb.name!r}, {count} in all; nothing was changed. "
+            "Check the path (a typo, or a drive that is not mounted), or add --allow-empty to "
+            "empty the KB on purpose",
+            code="ingest_would_empty_kb",
+            path=str(root),
+            kb=kb.name,
+            count=count,
+        )
+    if require_files:
+        raise InputError(
+            f"KB folder {str(root)!r} contains no .md, .txt or .html files, so nothing was "
+            f"indexed into KB {kb.name!r}; check the path and pass the folder that contains "
+            "your KB files",
+            code="kb_folder_empty",
+            path=str(root),
+            kb=kb.name,
+        )
 
 
 def _linked_outside(known: dict[str, str], skipped: list[SkippedFile]) -> list[str]:

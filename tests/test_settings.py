@@ -159,3 +159,119 @@ def test_cli_missing_database_folder_names_it(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert f"目录 {folder} 不存在。请创建该目录（mkdir -p {folder}）" in result.stderr.decode()
     assert not folder.exists()
+
+
+PATH_SETTINGS = [
+    ("ASSISTANT_DATA_DIR", "data_dir"),
+    ("ASSISTANT_GLOSSARY_PATH", "glossary_path"),
+    ("ASSISTANT_ROSTER_PATH", "roster_path"),
+    ("ASSISTANT_EVAL_REPORTS_DIR", "eval_reports_dir"),
+]
+
+
+@pytest.mark.parametrize(("variable", "field"), PATH_SETTINGS)
+def test_empty_path_setting_means_default(
+    monkeypatch: pytest.MonkeyPatch, variable: str, field: str
+) -> None:
+    monkeypatch.delenv(variable, raising=False)
+    default = getattr(get_settings(), field)
+    get_settings.cache_clear()
+    monkeypatch.setenv(variable, "")
+
+    value = getattr(get_settings(), field)
+
+    assert value == default
+    assert value != Path()
+
+
+@pytest.mark.parametrize(("variable", "field"), PATH_SETTINGS)
+@pytest.mark.parametrize("blank", [" ", "\t", "  \n"], ids=["space", "tab", "newline"])
+def test_blank_path_setting_names_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, field: str, blank: str
+) -> None:
+    monkeypatch.setenv(variable, blank)
+
+    with pytest.raises(InvalidSettingsError) as caught:
+        get_settings()
+
+    assert str(caught.value) == (
+        f"invalid setting {variable}={blank!r}: must be a path, or empty for the default, not "
+        "only whitespace; fix the environment variable or unset it"
+    )
+    assert caught.value.message_in(Language.ZH) == (
+        f"设置 {variable}={blank!r} 无效：必须是路径，或留空以使用默认值，不能只包含空白字符。"
+        "请修正该环境变量，或删除它以使用默认值。"
+    )
+
+
+@pytest.mark.parametrize("timezone", ["Mars/Base", "", "/etc/localtime", "../zoneinfo/UTC"])
+def test_get_settings_rejects_unknown_timezone(
+    monkeypatch: pytest.MonkeyPatch, timezone: str
+) -> None:
+    monkeypatch.setenv("ASSISTANT_TIMEZONE", timezone)
+
+    with pytest.raises(InvalidSettingsError) as caught:
+        get_settings()
+
+    assert str(caught.value) == (
+        f"invalid setting ASSISTANT_TIMEZONE={timezone!r}: must be an IANA time zone name such "
+        "as Asia/Shanghai or Europe/Berlin; fix the environment variable or unset it"
+    )
+
+
+def test_get_settings_accepts_iana_timezone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_TIMEZONE", "Europe/Berlin")
+
+    assert get_settings().timezone == "Europe/Berlin"
+
+
+@pytest.mark.parametrize(("start", "end"), [("18", "9"), ("9", "9")], ids=["reversed", "equal"])
+def test_get_settings_rejects_work_end_not_after_start(
+    monkeypatch: pytest.MonkeyPatch, start: str, end: str
+) -> None:
+    monkeypatch.setenv("ASSISTANT_WORK_START_HOUR", start)
+    monkeypatch.setenv("ASSISTANT_WORK_END_HOUR", end)
+
+    with pytest.raises(InvalidSettingsError) as caught:
+        get_settings()
+
+    assert [problem.variable for problem in caught.value.problems] == ["ASSISTANT_WORK_END_HOUR"]
+    assert str(caught.value) == (
+        f"invalid setting ASSISTANT_WORK_END_HOUR='{end}': must be later than "
+        f"ASSISTANT_WORK_START_HOUR ({start}); fix the environment variable or unset it"
+    )
+
+
+def test_get_settings_lists_timezone_with_other_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_TIMEZONE", "Mars/Base")
+    monkeypatch.setenv("ASSISTANT_WORK_START_HOUR", "25")
+
+    with pytest.raises(InvalidSettingsError) as caught:
+        get_settings()
+
+    variables = sorted(problem.variable for problem in caught.value.problems)
+    assert variables == ["ASSISTANT_TIMEZONE", "ASSISTANT_WORK_START_HOUR"]
+
+
+def test_cli_empty_data_dir_uses_default_folder(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    xdg_data = tmp_path / "xdg-data"
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith("ASSISTANT_")
+    }
+    environment |= {"ASSISTANT_DATA_DIR": "", "XDG_DATA_HOME": str(xdg_data), "LC_ALL": ""}
+    environment |= {"PYTHONPATH": str(REPO_ROOT), "LANG": "en_US.UTF-8"}
+
+    result = subprocess.run(
+        [sys.executable, "-m", "cli.main", "tickets", "list"],
+        capture_output=True,
+        env=environment,
+        cwd=work,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr.decode()
+    assert list(work.iterdir()) == []
+    assert (xdg_data / "pm-support-assistant" / "assistant.db").is_file()

@@ -39,3 +39,28 @@ def test_validate_message_nul_counts_leading_blanks() -> None:
 
     assert caught.value.code == "message_nul"
     assert caught.value.params["position"] == 8
+
+
+def test_validate_message_removes_terminal_escapes() -> None:
+    message = "\x1b[2J\x1b[31mHow do I set up SSO?\x1b[0m "
+
+    assert validate_message(message) == "How do I set up SSO?"
+
+
+def test_validate_message_keeps_invisible_characters() -> None:
+    # Zero-width characters are ignored only for matching, so the message keeps what was sent.
+    assert validate_message("S\u200bSO \u00adlogin") == "S\u200bSO \u00adlogin"
+
+
+def test_validate_message_only_escapes_is_empty() -> None:
+    with pytest.raises(InputError) as caught:
+        validate_message("\x1b[2J\x1b[H ")
+
+    assert caught.value.code == "empty_message"
+
+
+def test_validate_message_nul_counts_escape_characters() -> None:
+    with pytest.raises(InputError) as caught:
+        validate_message("\x1b[31mred\x00")
+
+    assert caught.value.params["position"] == 9

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from assistant.domain import Language
+from assistant.text import tokenize
 
 _ASKS_AT_ONCE: dict[Language, re.Pattern[str]] = {
     Language.EN: re.compile(
@@ -19,22 +20,25 @@ _ASKS_AT_ONCE: dict[Language, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     # 同时 also means "meanwhile" (同时也, 同时还); 一次 is a count unless a verb follows it.
-    Language.ZH: re.compile(r"一次性|批量|同时(?![也还])|一次(?=[选加添转导设分给把移删改])"),
+    Language.ZH: re.compile(r"一次性|批量|同时(?![也还])|一次(?=[选加添转导设分给把移删改归关])"),
 }
 """The question asks for one action on many items at once."""
 
 _DESCRIBES_AT_ONCE: dict[Language, re.Pattern[str]] = {
     Language.EN: re.compile(
         r"\b(?:at once|at the same time|in one go|in bulk|bulk|simultaneously|batch|"
-        r"several|multiple|more than one|select all)\b",
+        r"several|multiple|more than one|select all|only one|one \w+ per)\b",
         re.IGNORECASE,
     ),
     Language.ZH: re.compile(
-        r"一次性|批量|多选|全选|多个|多名|多人|多张|多条|几个|一次(?=[选加添转导设分给把移删改])"
+        r"一次性|批量|多选|全选|多个|多名|多人|多张|多条|几个|只支持一|只能选一|仅支持一|只能有一"
+        r"|一次(?=[选加添转导设分给把移删改归关])"
     ),
 }
-"""A page speaks of many items: it may say how to act on them at once, or that one is the
-limit ("one assignee per task; when several people share the work...")."""
+"""Words of a sentence on many items: how to act on them at once, or that one is the limit
+("one assignee per task; when several people share the work...")."""
+
+_SENTENCE_END_RE = re.compile(r"(?<=[。！？；!?;])|(?<=\.)\s+|\n+")
 
 
 def asks_for_bulk_action(question: str, language: Language) -> bool:
@@ -42,6 +46,24 @@ def asks_for_bulk_action(question: str, language: Language) -> bool:
     return bool(_ASKS_AT_ONCE[language].search(question))
 
 
-def describes_bulk_action(texts: list[str]) -> bool:
-    """Return whether any of `texts`, in either language, describes a bulk action."""
-    return any(pattern.search(text) for text in texts for pattern in _DESCRIBES_AT_ONCE.values())
+def describes_bulk_action(question: str, page: str) -> bool:
+    """Return whether a sentence of `page` speaks of many items and shares a word with
+    `question`.
+
+    Pages use "several" and 多个 in passing ("large exports take several hours"), so only a
+    sentence on the question's own subject counts: "To move several cards, hold Shift" does for
+    a question on moving cards at once, "每位用户都要先执行一次" does not.
+    """
+    subject = set(tokenize(_without_bulk_words(question)))
+    for sentence in _SENTENCE_END_RE.split(page):
+        if not any(pattern.search(sentence) for pattern in _DESCRIBES_AT_ONCE.values()):
+            continue
+        if subject & set(tokenize(_without_bulk_words(sentence))):
+            return True
+    return False
+
+
+def _without_bulk_words(text: str) -> str:
+    for pattern in (*_ASKS_AT_ONCE.values(), *_DESCRIBES_AT_ONCE.values()):
+        text = pattern.sub(" ", text)
+    return text

@@ -24,6 +24,7 @@ from graphs.support.compose import (
 from graphs.support.context import AgentContext
 from graphs.support.module_detection import detect_module
 from graphs.support.policy import (
+    ADDED_TO_TICKET_PLAN,
     ANSWERABLE_INTENTS,
     BULK_ACTION_PLAN,
     DETAILS_ADDED_REASON,
@@ -173,6 +174,13 @@ def decide_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any
     if follow_up is not None:
         return {"action": follow_up}
 
+    if Intent(state["intent"]["name"]) is Intent.FEEDBACK and find_open_ticket(
+        runtime.context, _conversation_ticket_id(state)
+    ):
+        # A complaint while people work on the conversation's ticket is for them to read.
+        detail = "feedback while the conversation's ticket is open"
+        return {"action": _action(ADDED_TO_TICKET_PLAN.action, ADDED_TO_TICKET_PLAN.reason, detail)}
+
     topic_override = _kb_topic_override(state, runtime.context.settings.answer_min_confidence)
     if topic_override is not None:
         return topic_override
@@ -198,13 +206,13 @@ def decide_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any
 
 
 def _bulk_action_undocumented(state: State, context: AgentContext) -> bool:
-    """Return whether the message asks to act on many items at once and the best page found
-    does not speak of many items anywhere. Other pages are not read: a neighboring page may
-    speak of many items in passing."""
+    """Return whether the message asks to act on many items at once and no sentence of the best
+    page found speaks of many of the items asked about. Other pages are not read: a neighboring
+    page may speak of many items in passing."""
     hits = state["hits"]
     if not hits or not asks_for_bulk_action(state["message"], Language(state["language"])):
         return False
-    return not describes_bulk_action([context.kb.page_text(hits[0]["doc"])])
+    return not describes_bulk_action(state["message"], context.kb.page_text(hits[0]["doc"]))
 
 
 def _unknown_terms(state: State, context: AgentContext) -> list[str]:
@@ -292,13 +300,16 @@ def _small_talk_reply(
     """Return the reply to thanks, a goodbye or a greeting.
 
     A greeting while the conversation has an open ticket ("hello? anyone there?") gets the
-    ticket's id and when people will reply, not the welcome.
+    ticket's id and when people will reply, not the welcome; thanks get the ticket's id, not
+    "glad I could help".
     """
     if intent is Intent.FEEDBACK:
         return translate("feedback_thanks", language)
-    if is_farewell(state["message"]):
-        return translate("farewell", language)
     ticket = find_open_ticket(context, _conversation_ticket_id(state))
+    if is_farewell(state["message"]):
+        if ticket is None:
+            return translate("farewell", language)
+        return translate("farewell_ticket_open", language, ticket_id=ticket.id)
     if ticket is not None:
         return open_ticket_status(ticket, language, context.settings.timezone)
     return translate("greeting", language)
@@ -335,6 +346,8 @@ def take_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     plan = TICKET_PLANS.get(intent, UNANSWERED_PLAN)
     if state["action"]["reason_code"] == ActionReason.BULK_ACTION_NOT_DOCUMENTED:
         plan = BULK_ACTION_PLAN
+    elif state["action"]["reason_code"] == ActionReason.ADDED_TO_OPEN_TICKET:
+        plan = ADDED_TO_TICKET_PLAN
     conversation_ticket = find_open_ticket(context, _conversation_ticket_id(state))
     if conversation_ticket is not None:
         return _update_open_ticket(state, context, conversation_ticket, plan, language)

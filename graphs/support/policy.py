@@ -164,6 +164,16 @@ UNANSWERED_PLAN = TicketPlan(
 )
 """Ticket for an answerable intent the KB could not answer."""
 
+ADDED_TO_TICKET_PLAN = TicketPlan(
+    ActionType.OPEN_TICKET,
+    Tier.L1,
+    Priority.LOW,
+    "ticket_message_added",
+    ActionReason.ADDED_TO_OPEN_TICKET,
+)
+"""Plan of a message that only joins the conversation's open ticket: the lowest tier and
+priority, so it never escalates the ticket."""
+
 BULK_ACTION_PLAN = TicketPlan(
     ActionType.OPEN_TICKET,
     Tier.L1,

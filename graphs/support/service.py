@@ -19,6 +19,7 @@ from assistant.intents import IntentClassifier
 from assistant.llm import LLMClient
 from assistant.settings import Settings
 from assistant.tenants import DEFAULT_TENANT, conversation_thread_id
+from assistant.text import strip_terminal_escapes
 from assistant.tickets import TicketStore, load_roster
 from assistant.turns import TurnDraft, TurnStore
 from graphs.support.context import AgentContext
@@ -123,6 +124,9 @@ class SupportAgent:
         time), so the synthetic traffic generator can write a past week.
         """
         conversation_id = conversation_id or uuid.uuid4().hex
+        # Colors or a screen clear pasted from a terminal would reach the ticket's transcript,
+        # and a terminal that shows the ticket would run them.
+        message = strip_terminal_escapes(message).strip() or message
         thread_id = conversation_thread_id(self.context.tenant, conversation_id)
         started = time.perf_counter()
         attributes = {

@@ -256,3 +256,48 @@ def test_serve_taken_port_prints_no_links(tmp_path: Path) -> None:
     )
     assert chinese.returncode == 2
     assert f"127.0.0.1 上的端口 {port} 已被占用" in chinese.stderr
+
+
+SETTINGS_CHECK_COMMANDS = [
+    ("ask", "hi"),
+    ("chat",),
+    ("search", "hi"),
+    ("ingest", "."),
+    ("tickets", "list"),
+    ("tickets", "check-sla"),
+    ("keys", "list"),
+    ("report", "voc"),
+    ("serve",),
+]
+
+
+@pytest.mark.parametrize("command", SETTINGS_CHECK_COMMANDS, ids=" ".join)
+def test_invalid_timezone_fails_every_command(tmp_path: Path, command: tuple[str, ...]) -> None:
+    env = {"ASSISTANT_DATA_DIR": str(tmp_path / "data"), "ASSISTANT_TIMEZONE": "Mars/Base"}
+
+    result = _run(*command, env=env)
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip() == (
+        "Error: invalid setting ASSISTANT_TIMEZONE='Mars/Base': must be an IANA time zone name "
+        "such as Asia/Shanghai or Europe/Berlin; fix the environment variable or unset it"
+    )
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize("command", [("ask", "hi"), ("tickets", "list")], ids=" ".join)
+def test_reversed_work_hours_fail_in_chinese(tmp_path: Path, command: tuple[str, ...]) -> None:
+    env = {
+        "ASSISTANT_DATA_DIR": str(tmp_path),
+        "ASSISTANT_WORK_START_HOUR": "18",
+        "ASSISTANT_WORK_END_HOUR": "9",
+    }
+
+    result = _run(*command, env=env, lang="zh_CN.UTF-8")
+
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "错误：设置 ASSISTANT_WORK_END_HOUR='9' 无效：必须晚于 ASSISTANT_WORK_START_HOUR（18）。"
+        "请修正该环境变量，或删除它以使用默认值。"
+    )

@@ -41,12 +41,21 @@ def test_one_item_questions_are_not_bulk_requests(question: str, language: Langu
     assert not asks_for_bulk_action(question, language)
 
 
-def test_page_naming_one_assignee_and_several_people_describes_many_items() -> None:
-    page = "Northstar supports one assignee per task. When several people share the work, ..."
+def test_sentence_on_the_same_items_describes_many_of_them() -> None:
+    question = "Can I assign one task to several people at the same time?"
+    page = "Open the task.\nNorthstar supports one assignee per task. Export takes several hours."
 
-    assert describes_bulk_action([page])
-    assert not describes_bulk_action(["Open the project and click **Archive**."])
-    assert not describes_bulk_action(["每位用户都要先执行一次 `/link`。"])
+    assert describes_bulk_action(question, page)
+    assert describes_bulk_action("怎么一次移动多张卡片？", "按住 Shift 可以选中多张卡片一起拖动。")
+
+
+def test_many_items_in_passing_do_not_describe_a_bulk_action() -> None:
+    # "several" is on the page, but about hours, not about projects to archive.
+    question = "Can I archive all finished projects at once?"
+    page = "Open the project and click **Archive**. Large exports can take several hours."
+
+    assert not describes_bulk_action(question, page)
+    assert not describes_bulk_action("能不能一次关闭所有任务？", "每位用户都要先执行一次 `/link`。")
 
 
 @pytest.fixture

@@ -835,3 +835,36 @@ def test_repeated_outage_reports_message_added(agent: SupportAgent, data_dir: Pa
     assert replies[2].output["answer"].startswith(expected.split("<due>")[0])
     last_comment = max(i for i, e in enumerate(ticket.events) if e.data.get("text") == outage)
     assert [e.kind.value for e in ticket.events[last_comment:]] == ["commented", "commented"]
+
+
+def test_feedback_while_ticket_is_open_joins_the_ticket(
+    agent: SupportAgent, data_dir: Path
+) -> None:
+    user = UserContext(id="feedback-on-ticket", role="member", product_version="3.4")
+    complaint = "Your product is useless, honestly the worst tool we have ever used"
+
+    replies = _converse(agent, [GANTT_BUG, complaint], user)
+
+    ticket = _ticket_of(data_dir, user["id"])
+    action = replies[1].output["action"]
+    assert replies[1].output["intent"]["name"] == "feedback"
+    assert (action["type"], action["reason_code"]) == ("open_ticket", "added_to_open_ticket")
+    assert action["ticket"]["id"] == ticket.id
+    assert any(event.data.get("text") == complaint for event in ticket.events)
+    assert (ticket.tier.value, ticket.priority.value) == ("L2", "normal")
+
+
+@pytest.mark.parametrize(
+    ("thanks", "language"), [("thanks, bye", Language.EN), ("谢谢，再见", Language.ZH)]
+)
+def test_thanks_while_ticket_is_open_names_the_ticket(
+    agent: SupportAgent, data_dir: Path, thanks: str, language: Language
+) -> None:
+    user = UserContext(id=f"thanks-on-ticket-{language}", role="member", product_version="3.4")
+
+    replies = _converse(agent, [GANTT_BUG, thanks], user)
+
+    ticket = _ticket_of(data_dir, user["id"])
+    assert replies[1].output["answer"] == translate(
+        "farewell_ticket_open", language, ticket_id=ticket.id
+    )

@@ -4,20 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.settings import Settings
 from retrieval.chunk_store import StoredChunk
-from retrieval.ingest import ingest_folder
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.search import TermStatus, _cjk_bigrams, _classify_part
-from tests.conftest import SAMPLE_KB
-
-
-@pytest.fixture(scope="module")
-def sample_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
-    folder = tmp_path_factory.mktemp("sample-kb-data")
-    kb = KnowledgeBase(Settings(data_dir=folder), "default")
-    ingest_folder(kb, SAMPLE_KB)
-    return kb
 
 
 @pytest.mark.parametrize(
