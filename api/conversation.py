@@ -16,6 +16,7 @@ from api.resources import Resources
 from api.schemas import ActionPublic, ChatResponse, ChatUser, Timings
 from assistant.onboarding.store import validate_user_id
 from assistant.tenants import conversation_thread_id
+from assistant.text import normalize
 from graphs.support.policy import reason_text
 from graphs.support.service import AgentReply
 from graphs.support.state import UserContext
@@ -47,10 +48,11 @@ def check_message(message: str, max_chars: int) -> str:
     """Return the message when it is neither blank nor over `max_chars`.
 
     Raises:
-        EmptyMessageError: the message is empty or only white space.
+        EmptyMessageError: the message is empty, or only white space, terminal escapes and
+            invisible characters.
         PayloadTooLargeError: the message is longer than `max_chars`.
     """
-    if not message.strip():
+    if not normalize(message).strip():
         raise EmptyMessageError()
     if len(message) > max_chars:
         raise PayloadTooLargeError(

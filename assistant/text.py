@@ -117,6 +117,35 @@ _ESCAPE_INTRODUCER_RE = re.compile(f"[{_ESCAPE_INTRODUCERS}]")
 _HIDDEN_CHARACTER_RE = re.compile(f"[{_ESCAPE_INTRODUCERS}{_DEFAULT_IGNORABLE}]")
 
 
+_LOOK_ALIKES = str.maketrans(
+    "АВЕКМНОРСТХУЅІЈаеорсухѕіјԁһԛԝӏΑΒΕΖΗΙΚΜΝΟΡΤΥΧο",
+    "ABEKMHOPCTXYSIJaeopcyxsijdhqwlABEZHIKMNOPTYXo",
+)
+"""Cyrillic and Greek letters drawn like Latin ones, and the Latin letter each reads as."""
+_LOOK_ALIKE_RE = re.compile("[АВЕКМНОРСТХУЅІЈаеорсухѕіјԁһԛԝӏΑΒΕΖΗΙΚΜΝΟΡΤΥΧο]")
+_LETTERS_RE = re.compile(r"[^\W\d_]+")
+_LATIN_AND_LOOK_ALIKES = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    "АВЕКМНОРСТХУЅІЈаеорсухѕіјԁһԛԝӏΑΒΕΖΗΙΚΜΝΟΡΤΥΧο"
+)
+
+
+def _fold_look_alikes(text: str) -> str:
+    """Read a word made only of Latin letters and letters drawn like them as Latin.
+
+    "ЅЅО" (Cyrillic) and "Ноw" (Cyrillic Н and о) read as "SSO" and "How". A word with any
+    other letter of its script, such as "привет", is a real word of that script and stays.
+    """
+    return _LETTERS_RE.sub(_fold_word, text)
+
+
+def _fold_word(match: re.Match[str]) -> str:
+    word = match.group()
+    if _LOOK_ALIKE_RE.search(word) and _LATIN_AND_LOOK_ALIKES.issuperset(word):
+        return word.translate(_LOOK_ALIKES)
+    return word
+
+
 def normalize(text: str) -> str:
     r"""Fold a text for matching: NFKC, lower case, no terminal escapes, no invisible characters.
 
@@ -131,7 +160,10 @@ def normalize(text: str) -> str:
     if _HIDDEN_CHARACTER_RE.search(text):
         text = _TERMINAL_ESCAPE_RE.sub("", _DEFAULT_IGNORABLE_RE.sub("", text))
     # NFKC turns no other character into a Default_Ignorable one, so removing them first is safe.
-    return unicodedata.normalize("NFKC", text).casefold()
+    text = unicodedata.normalize("NFKC", text)
+    if _LOOK_ALIKE_RE.search(text):
+        text = _fold_look_alikes(text)
+    return text.casefold()
 
 
 def strip_terminal_escapes(text: str) -> str:

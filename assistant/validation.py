@@ -9,7 +9,7 @@ from typing import Literal
 from assistant.domain import Language
 from assistant.errors import InputError
 from assistant.i18n import translate
-from assistant.text import strip_terminal_escapes
+from assistant.text import normalize, strip_terminal_escapes
 
 MAX_MESSAGE_CHARS = 4000
 """Longest user message accepted; longer text is usually a pasted log that belongs in a ticket."""
@@ -59,7 +59,7 @@ def validate_message(message: str) -> str:
             character that no store accepts (see `find_unstorable_character`).
     """
     stripped = strip_terminal_escapes(message).strip()
-    if not stripped:
+    if not normalize(stripped).strip():
         raise InputError(
             "the message is empty; type a question or describe the problem",
             code="empty_message",

@@ -88,6 +88,8 @@ def ingest_folder(
     if not present and not allow_empty:
         _reject_empty_folder(kb, root, prune=prune, require_files=require_files)
     documents, skipped = load_documents(root, max_file_bytes=kb.settings.ingest_max_file_bytes)
+    if prune and not allow_empty and not documents:
+        _reject_unreadable_folder(kb, root, skipped)
     report = IngestReport(kb=kb.name, root=str(root), skipped=skipped)
     report.left_out = [LeftOutLine(d.doc, line) for d in documents for line in d.left_out]
     store = kb.chunk_store
@@ -168,6 +170,34 @@ def _kb_folder(kb: KnowledgeBase, root: Path) -> Path:
         "pass the folder that contains your .md, .txt or .html files",
         code="kb_folder_missing",
         path=str(root),
+    )
+
+
+def _reject_unreadable_folder(kb: KnowledgeBase, root: Path, skipped: list[SkippedFile]) -> None:
+    """Reject a prune that would empty the KB because every file of `root` was skipped.
+
+    A bad file keeps its earlier chunks, so only the KB's documents that are not among the
+    skipped files would go; the prune is refused when that is every one of them.
+
+    Raises:
+        InputError: `prune` would remove every document of `kb`.
+    """
+    known = set(kb.chunk_store.file_hashes()) if kb.exists else set()
+    if not known or known & {file.doc for file in skipped}:
+        return
+    example = skipped[0] if skipped else None
+    raise InputError(
+        f"no file of KB folder {str(root)!r} could be indexed ({len(skipped)} skipped; "
+        f"{example.doc if example else ''!r}: {example.reason if example else ''}), so --prune "
+        f"would remove every document of KB {kb.name!r}, {len(known)} in all; nothing was "
+        "changed. Fix the files, or add --allow-empty to empty the KB on purpose",
+        code="ingest_would_empty_kb_skipped",
+        path=str(root),
+        kb=kb.name,
+        count=len(known),
+        skipped=len(skipped),
+        example=example.doc if example else "",
+        reason=example.reason if example else "",
     )
 
 

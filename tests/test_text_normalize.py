@@ -81,3 +81,17 @@ def test_strip_terminal_escapes_returns_clean_text_unchanged() -> None:
     text = "How do I set up SSO? 怎么设置单点登录？"
 
     assert strip_terminal_escapes(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ЅЅО", "sso"),
+        ("Ноw dо I", "how do i"),
+        ("привет мир", "привет мир"),
+        ("Москва SSO", "москва sso"),
+    ],
+    ids=["all-look-alikes", "mixed-with-latin", "russian-words", "russian-beside-latin"],
+)
+def test_look_alike_letters_fold_only_in_words_that_read_as_latin(text: str, expected: str) -> None:
+    assert normalize(text) == expected

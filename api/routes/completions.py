@@ -48,6 +48,7 @@ from assistant.domain import Language
 from assistant.errors import AssistantError, InputError, NotFoundError
 from assistant.onboarding.store import validate_user_id
 from assistant.tenants import tenant_kb_name, tenant_kbs
+from assistant.text import normalize
 from assistant.tokens import count_tokens
 from graphs.support.state import UserContext
 from retrieval.knowledge_base import list_knowledge_bases
@@ -172,7 +173,7 @@ def _question(body: ChatCompletionRequest, max_chars: int) -> str:
     """
     for index in range(len(body.messages) - 1, -1, -1):
         message = body.messages[index]
-        if message.role == "user" and message.text().strip():
+        if message.role == "user" and normalize(message.text()).strip():
             with param_at_fault(f"messages[{index}].content"):
                 return check_message(message.text(), max_chars)
     raise InputError("no user message with text", code="no_user_message", param="messages")

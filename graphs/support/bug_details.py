@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# A full stop after the number ends the sentence ("Version 3.3."); a dot and a digit go on.
 _VERSION_RE = re.compile(
     r"(?:version|版本|ver\.?|\bv|since|after|from|\bin|\bon|upgrad\w*\s+to|升级到|更新到|从)"
-    r"\s*+[:：]?\s*+(\d+\.\d+(?:\.\d+)?)(?![\d.])"
+    r"\s*+[:：]?\s*+(\d+\.\d+(?:\.\d+)?)(?!\d|\.\d)"
     r"|(?<![\d.])(\d+\.\d+(?:\.\d+)?)\s*(?:版本|版)"
-    r"|(?<![\d.])(\d+\.\d+\.\d+)(?![\d.])",
+    r"|(?<![\d.])(\d+\.\d+\.\d+)(?!\d|\.\d)",
     re.IGNORECASE,
 )
 # "3.4 版本..." and "-5%" start with a number or a dash but are not list items.

@@ -22,3 +22,27 @@ def test_chat_pasted_question_is_answered(server: Server, message: str) -> None:
     reply = response.json()
     assert reply["action"]["type"] == "answer", reply["answer"]
     assert reply["citations"][0]["doc"] == "en/admin/sso-saml.md"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status"),
+    [
+        ("/v1/chat", {"message": "\x1b[2J\u200b", "user": {"id": "pasted-text"}}, 422),
+        (
+            "/v1/chat/completions",
+            {"model": "assistant-default", "messages": [{"role": "user", "content": "\x1b[31m"}]},
+            400,
+        ),
+    ],
+    ids=["chat", "openai"],
+)
+def test_message_of_only_escapes_and_invisible_characters_is_empty(
+    server: Server, path: str, body: dict[str, object], status: int
+) -> None:
+    with server.client("default-widget", "zh-CN") as client:
+        response = client.post(path, params={"stream": "false"}, json=body)
+
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["code"] in {"empty_message", "no_user_message"}
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in error["message"])

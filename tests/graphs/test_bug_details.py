@@ -169,3 +169,17 @@ def test_inline_steps_stop_at_actual_result() -> None:
 
     assert details.steps == ("open board", "drag card to Done")
     assert details.actual == "It shows error 500"
+
+
+@pytest.mark.parametrize(
+    ("text", "version"),
+    [
+        ("Expected: webhook delivered. Actual: 502 error. Version 3.3.", "3.3"),
+        ("The export fails with error 500 on 3.3.", "3.3"),
+        ("It broke since 3.4.1.", "3.4.1"),
+        ("It fails on 3.4.1.2 only", None),
+    ],
+    ids=["version-then-full-stop", "on-version-full-stop", "patch-full-stop", "four-parts"],
+)
+def test_full_stop_after_version_ends_the_sentence(text: str, version: str | None) -> None:
+    assert extract_bug_details(text).product_version == version

@@ -868,3 +868,28 @@ def test_thanks_while_ticket_is_open_names_the_ticket(
     assert replies[1].output["answer"] == translate(
         "farewell_ticket_open", language, ticket_id=ticket.id
     )
+
+
+def test_new_question_while_bug_ticket_waits_for_details_is_answered(
+    agent: SupportAgent, data_dir: Path
+) -> None:
+    user = UserContext(id="question-after-bug", role="admin", product_version="3.4")
+
+    replies = _converse(agent, [GANTT_BUG, "How do I set up SSO?"], user)
+
+    answer = replies[1].output
+    assert (answer["action"]["type"], answer["action"]["reason_code"]) == (
+        "answer",
+        "kb_answer_found",
+    )
+    assert answer["citations"][0]["doc"] == "en/admin/sso-saml.md"
+
+
+def test_details_after_bug_report_still_join_the_ticket(agent: SupportAgent) -> None:
+    user = UserContext(id="details-after-bug", role="member", product_version="3.4")
+
+    replies = _converse(
+        agent, [GANTT_BUG, "Steps: open the Gantt chart and click Export PDF"], user
+    )
+
+    assert replies[1].output["action"]["reason_code"] == "details_added"

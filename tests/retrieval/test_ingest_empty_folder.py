@@ -137,3 +137,29 @@ def test_file_path_inside_kb_names_its_root(indexed_kb: KnowledgeBase, small_kb_
 
     assert caught.value.params["folder"] == str(small_kb_dir.resolve())
     assert _indexed_docs(indexed_kb) == SMALL_KB_DOCS
+
+
+def test_prune_of_folder_whose_every_file_is_skipped_keeps_every_document(
+    indexed_kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    # A binary file named .md is a KB file by name, but it cannot be indexed.
+    broken = write_kb(tmp_path / "broken", {"x.md": bytes(range(256)) * 8})
+
+    with pytest.raises(InputError) as caught:
+        ingest_folder(indexed_kb, broken, prune=True)
+
+    assert caught.value.code == "ingest_would_empty_kb_skipped"
+    assert caught.value.params["count"] == 3
+    assert caught.value.params["example"] == "x.md"
+    assert _indexed_docs(indexed_kb) == SMALL_KB_DOCS
+
+
+def test_prune_allow_empty_removes_documents_when_every_file_is_skipped(
+    indexed_kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    broken = write_kb(tmp_path / "broken", {"x.md": bytes(range(256)) * 8})
+
+    report = ingest_folder(indexed_kb, broken, prune=True, allow_empty=True)
+
+    assert sorted(report.removed) == SMALL_KB_DOCS
+    assert _indexed_docs(indexed_kb) == []
