@@ -228,7 +228,7 @@ class HybridRetriever:
             return SearchResult([], "no_match", translated)
         doc_scores = self._score_documents(fused, tokens, translated, mask)
         self._prefer_language(doc_scores, other)
-        if _PROCEDURE_QUESTION_RE.search(query):
+        if asks_how_to(query):
             self._prefer_steps(fused)
         query_concepts = self._glossary.match(query)
         hits = self._select(
@@ -488,6 +488,11 @@ class HybridRetriever:
     @property
     def _idf_unknown(self) -> float:
         return math.log(1 + len(self._chunks))
+
+
+def asks_how_to(question: str) -> bool:
+    """Return whether a question asks how to do something, which numbered steps answer best."""
+    return _PROCEDURE_QUESTION_RE.search(question) is not None
 
 
 def _as_written(query: str, tokens: list[str]) -> list[str]:
