@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import string
 import unicodedata
 from functools import lru_cache
 
@@ -117,17 +118,12 @@ _ESCAPE_INTRODUCER_RE = re.compile(f"[{_ESCAPE_INTRODUCERS}]")
 _HIDDEN_CHARACTER_RE = re.compile(f"[{_ESCAPE_INTRODUCERS}{_DEFAULT_IGNORABLE}]")
 
 
-_LOOK_ALIKES = str.maketrans(
-    "АВЕКМНОРСТХУЅІЈаеорсухѕіјԁһԛԝӏΑΒΕΖΗΙΚΜΝΟΡΤΥΧο",
-    "ABEKMHOPCTXYSIJaeopcyxsijdhqwlABEZHIKMNOPTYXo",
-)
-"""Cyrillic and Greek letters drawn like Latin ones, and the Latin letter each reads as."""
-_LOOK_ALIKE_RE = re.compile("[АВЕКМНОРСТХУЅІЈаеорсухѕіјԁһԛԝӏΑΒΕΖΗΙΚΜΝΟΡΤΥΧο]")
+_LOOK_ALIKE_LETTERS = "АВЕКМНОРСТХУЅІЈаеорсухѕіјԁһԛԝӏΑΒΕΖΗΙΚΜΝΟΡΤΥΧο"
+"""Cyrillic and Greek letters drawn like Latin ones."""
+_LOOK_ALIKES = str.maketrans(_LOOK_ALIKE_LETTERS, "ABEKMHOPCTXYSIJaeopcyxsijdhqwlABEZHIKMNOPTYXo")
+_LOOK_ALIKE_RE = re.compile(f"[{_LOOK_ALIKE_LETTERS}]")
 _LETTERS_RE = re.compile(r"[^\W\d_]+")
-_LATIN_AND_LOOK_ALIKES = frozenset(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-    "АВЕКМНОРСТХУЅІЈаеорсухѕіјԁһԛԝӏΑΒΕΖΗΙΚΜΝΟΡΤΥΧο"
-)
+_LATIN_AND_LOOK_ALIKES = frozenset(string.ascii_letters + _LOOK_ALIKE_LETTERS)
 
 
 def _fold_look_alikes(text: str) -> str:

@@ -66,10 +66,12 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
 
 
 REQUESTS_PER_CONNECTION = 20
-"""Requests a connection carries before the client opens a new one. The server's workers share
-one listening socket, and a kept-alive connection stays with the worker that accepted it: with
-16 connections opened at once, one of two workers sometimes took them all, and the same code
-measured 145 or 240 requests/s from run to run. New connections spread the load again."""
+"""Requests a connection carries before the client opens a new one.
+
+The server's workers share one listening socket, and a kept-alive connection stays with the
+worker that accepted it. With 16 connections opened at once, one of two workers sometimes took
+them all, so the same code measured 145 or 240 requests/s from run to run. New connections
+spread the load again."""
 
 
 async def _connection(host: str, port: int, requests: list[bytes], state: LoadState) -> None:

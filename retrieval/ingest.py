@@ -176,8 +176,8 @@ def _kb_folder(kb: KnowledgeBase, root: Path) -> Path:
 def _reject_unreadable_folder(kb: KnowledgeBase, root: Path, skipped: list[SkippedFile]) -> None:
     """Reject a prune that would empty the KB because every file of `root` was skipped.
 
-    A bad file keeps its earlier chunks, so only the KB's documents that are not among the
-    skipped files would go; the prune is refused when that is every one of them.
+    A bad file keeps its earlier chunks, so the prune would remove only the documents that are
+    not among the skipped files. It is rejected when that is every document of the KB.
 
     Raises:
         InputError: `prune` would remove every document of `kb`.

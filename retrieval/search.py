@@ -45,10 +45,10 @@ CONFIDENCE_SIMILARITY_WEIGHT = 0.25
 DOC_BODY_WEIGHT = 0.5
 OTHER_LANGUAGE_FACTOR = 0.7
 STEPS_BOOST = 0.1
-"""Share by which a chunk with numbered steps gains on a question that asks how to do
-something. Without it, "如何设置甘特图基线？" quoted the permissions table, whose row
-"设置默认基线" shares more words with the question than the steps to save a baseline. On the
-eval suite, 0.05 to 0.2 all raised the pass rate; 0.1 raised it most (0.8225 to 0.8535)."""
+"""Share by which a chunk with numbered steps gains within its page on a how-to question.
+Without it, "如何设置甘特图基线？" quoted the permissions table, whose row "设置默认基线" shares
+more words with the question than the steps to save a baseline. With it, the eval pass rate rose
+from 0.8225 to 0.8451. Page scores are computed before the gain, so pages keep their order."""
 FLAT_SCAN_MAX_CHUNKS = 5000
 """Up to this many chunks, dense similarities are computed exactly in memory from the vectors
 read once out of Chroma: on the 2-core benchmark machine a 300-chunk scan takes under 0.1 ms,

@@ -93,5 +93,5 @@ def test_strip_terminal_escapes_returns_clean_text_unchanged() -> None:
     ],
     ids=["all-look-alikes", "mixed-with-latin", "russian-words", "russian-beside-latin"],
 )
-def test_look_alike_letters_fold_only_in_words_that_read_as_latin(text: str, expected: str) -> None:
+def test_look_alikes_fold_in_latin_words(text: str, expected: str) -> None:
     assert normalize(text) == expected

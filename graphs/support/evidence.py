@@ -18,9 +18,9 @@ MIN_UNIT_OVERLAP = 0.15
 LIST_BONUS = 0.2
 """Score a list gains over its share of the question's words."""
 NUMBERED_STEPS_BONUS = 0.5
-"""Score numbered steps gain on a question that asks how to do something. "怎么导出工作区数据？"
-quoted the bullet list of export limits instead of the five export steps; on the eval suite the
-figures stayed the same at 0.35 and 0.5."""
+"""Score numbered steps gain on a how-to question. Without it, "怎么导出工作区数据？" quoted the
+bullet list of export limits instead of the five export steps. Eval figures were the same at
+0.35 and 0.5."""
 _NUMBERED_RE = re.compile(r"\d+[.)、]")
 _STEP_RE = re.compile(r"^\s*(?:\d+[.)、]|[-*+]|[一二三四五六七八九十]+[、.])\s+")
 _SENTENCE_END_RE = re.compile(r"(?<=[。！？；!?])|(?<=[.])\s+(?=[A-Z\"'(\[])")
@@ -115,8 +115,10 @@ def select_evidence(
 
 
 def _unit_score(unit: EvidenceUnit, how_to: bool) -> float:
-    """Rank a unit by its overlap with the question; a list gains, and numbered steps gain more
-    on a question that asks how to do something."""
+    """Return a unit's score: its overlap with the question, plus a bonus for a list.
+
+    Numbered steps get a larger bonus on a how-to question.
+    """
     if not unit.is_steps:
         return unit.overlap
     numbered = how_to and _NUMBERED_RE.match(unit.text) is not None

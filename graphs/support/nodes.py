@@ -240,8 +240,8 @@ def _action(action_type: ActionType, reason: ActionReason, detail: str) -> Actio
 def _follow_up_action(state: State) -> ActionResult | None:
     """Return the ticket action a follow-up to the previous turn calls for, if any."""
     intent = Intent(state["intent"]["name"])
-    # A how-to question of its own ("How do I set up SSO?") asks something new; it does not
-    # carry the details the pending ticket waits for, so it is answered as any question is.
+    # A how-to question of its own ("How do I set up SSO?") starts a new topic. It carries none
+    # of the details the pending ticket waits for, so it is answered like any other question.
     new_question = intent is Intent.HOW_TO and _is_new_question(state["message"])
     if state.get("pending_ticket_id") and intent in DETAIL_INTENTS and not new_question:
         return _action(ActionType.OPEN_TICKET, ActionReason.DETAILS_ADDED, DETAILS_ADDED_REASON)

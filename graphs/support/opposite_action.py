@@ -1,4 +1,4 @@
-"""Notice when the quoted passage does the opposite of what the user asked.
+"""Detect a quoted passage that describes the opposite of the action a question requests.
 
 "两步验证怎么关？" retrieves the page on two-factor sign-in, whose steps turn it on. Quoting them
 without a word lets the user believe they are the answer. When the question asks for one side of
@@ -79,27 +79,31 @@ ACTION_PAIRS: tuple[ActionPair, ...] = (
 
 @dataclass(frozen=True)
 class OppositeAction:
-    """The action the question asks for and the opposite one the passage describes."""
+    """A mismatch between the action a question requests and the one a passage describes."""
 
-    asked: str
-    found: str
+    requested: str
+    described: str
 
 
 def find_opposite_action(question: str, passage: str, language: Language) -> OppositeAction | None:
-    """Return the mismatch when `question` asks for one side of a pair and `passage` names only
-    the other side; None when the question names both sides or neither, or the passage matches.
+    """Find a pair whose one side the question requests while the passage names only the other.
 
-    Only the question's language is checked: a passage in another language is left alone.
+    Returns None when the question names both sides or neither, or when the passage names the
+    requested side. Only the question's language is checked, so a passage in another language
+    never matches.
     """
     for pair in ACTION_PAIRS:
-        asks_first = bool(pair.first[language].search(question))
-        asks_second = bool(pair.second[language].search(question))
-        if asks_first == asks_second:
+        requests_first = bool(pair.first[language].search(question))
+        requests_second = bool(pair.second[language].search(question))
+        if requests_first == requests_second:
             continue
-        wanted, other = (pair.first, pair.second) if asks_first else (pair.second, pair.first)
-        if wanted[language].search(passage) or not other[language].search(passage):
+        if requests_first:
+            requested, opposite = pair.first, pair.second
+            labels = (pair.first_label[language], pair.second_label[language])
+        else:
+            requested, opposite = pair.second, pair.first
+            labels = (pair.second_label[language], pair.first_label[language])
+        if requested[language].search(passage) or not opposite[language].search(passage):
             continue
-        if asks_first:
-            return OppositeAction(pair.first_label[language], pair.second_label[language])
-        return OppositeAction(pair.second_label[language], pair.first_label[language])
+        return OppositeAction(*labels)
     return None

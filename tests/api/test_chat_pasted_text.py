@@ -36,7 +36,7 @@ def test_chat_pasted_question_is_answered(server: Server, message: str) -> None:
     ],
     ids=["chat", "openai"],
 )
-def test_message_of_only_escapes_and_invisible_characters_is_empty(
+def test_only_hidden_characters_is_empty(
     server: Server, path: str, body: dict[str, object], status: int
 ) -> None:
     with server.client("default-widget", "zh-CN") as client:

@@ -41,7 +41,7 @@ def test_one_item_questions_are_not_bulk_requests(question: str, language: Langu
     assert not asks_for_bulk_action(question, language)
 
 
-def test_sentence_on_the_same_items_describes_many_of_them() -> None:
+def test_sentence_on_same_items_counts() -> None:
     question = "Can I assign one task to several people at the same time?"
     page = "Open the task.\nNorthstar supports one assignee per task. Export takes several hours."
 
@@ -49,7 +49,7 @@ def test_sentence_on_the_same_items_describes_many_of_them() -> None:
     assert describes_bulk_action("怎么一次移动多张卡片？", "按住 Shift 可以选中多张卡片一起拖动。")
 
 
-def test_many_items_in_passing_do_not_describe_a_bulk_action() -> None:
+def test_items_in_passing_do_not_count() -> None:
     # "several" is on the page, but about hours, not about projects to archive.
     question = "Can I archive all finished projects at once?"
     page = "Open the project and click **Archive**. Large exports can take several hours."
@@ -63,7 +63,7 @@ def agent(sample_agent: SupportAgent) -> SupportAgent:
     return sample_agent
 
 
-def test_undocumented_bulk_request_is_logged_as_feedback_not_answered(
+def test_undocumented_bulk_request_becomes_feedback(
     agent: SupportAgent,
 ) -> None:
     # The sample KB explains archiving one project; no page speaks of archiving many at once.

@@ -19,19 +19,19 @@ MEMBER = UserContext(id="u-7", role="member", product_version="3.4")
             "两步验证怎么关？",
             "进入 账号安全 > 两步验证，点击 开启。",
             Language.ZH,
-            OppositeAction(asked="关闭", found="开启"),
+            OppositeAction(requested="关闭", described="开启"),
         ),
         (
             "How do I disable 2FA?",
             "Open Security and click **Enable**.",
             Language.EN,
-            OppositeAction(asked="turning it off", found="turning it on"),
+            OppositeAction(requested="turning it off", described="turning it on"),
         ),
         (
             "How do I remove a guest from a project?",
             "Click **Invite** and add the guest's email address.",
             Language.EN,
-            OppositeAction(asked="removing", found="adding"),
+            OppositeAction(requested="removing", described="adding"),
         ),
     ],
     ids=["zh-off-vs-on", "en-off-vs-on", "en-remove-vs-add"],
@@ -61,9 +61,7 @@ def test_passage_about_the_other_action_is_reported(
         "other-language",
     ],
 )
-def test_no_report_when_passage_matches_or_question_names_no_action(
-    question: str, passage: str, language: Language
-) -> None:
+def test_matching_passage_gets_no_report(question: str, passage: str, language: Language) -> None:
     assert find_opposite_action(question, passage, language) is None
 
 
@@ -79,9 +77,7 @@ def agent(sample_agent: SupportAgent) -> SupportAgent:
         ("How do I turn off two-factor authentication?", "does not describe turning it off"),
     ],
 )
-def test_turning_off_two_factor_is_not_answered_with_the_enable_steps_alone(
-    agent: SupportAgent, question: str, notice: str
-) -> None:
+def test_turning_off_2fa_gets_notice(agent: SupportAgent, question: str, notice: str) -> None:
     # The sample KB explains how to turn 2FA on and how to recover it, never how to turn it off.
     reply = agent.ask(question, MEMBER).to_json()
 

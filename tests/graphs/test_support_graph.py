@@ -870,9 +870,7 @@ def test_thanks_while_ticket_is_open_names_the_ticket(
     )
 
 
-def test_new_question_while_bug_ticket_waits_for_details_is_answered(
-    agent: SupportAgent, data_dir: Path
-) -> None:
+def test_new_question_during_bug_ticket_answered(agent: SupportAgent, data_dir: Path) -> None:
     user = UserContext(id="question-after-bug", role="admin", product_version="3.4")
 
     replies = _converse(agent, [GANTT_BUG, "How do I set up SSO?"], user)

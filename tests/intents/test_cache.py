@@ -161,8 +161,8 @@ def test_cache_stores_only_seen_columns(tmp_path: Path, small_data_path: Path) -
 
 
 def test_training_twice_gives_identical_weights() -> None:
-    # A fresh checkout trains its own model; it must equal the one every other checkout trained,
-    # or eval results differ between a cached and a new model.
+    # A fresh checkout trains its own model. It must equal every other checkout's model, or eval
+    # results differ between a cached and a new one.
     lexicon = parse_lexicon(read_training_data(DEFAULT_LEXICON_PATH), DEFAULT_LEXICON_PATH)
     utterances = parse_utterances(read_training_data(DEFAULT_DATA_PATH), DEFAULT_DATA_PATH)
 

@@ -139,9 +139,7 @@ def test_file_path_inside_kb_names_its_root(indexed_kb: KnowledgeBase, small_kb_
     assert _indexed_docs(indexed_kb) == SMALL_KB_DOCS
 
 
-def test_prune_of_folder_whose_every_file_is_skipped_keeps_every_document(
-    indexed_kb: KnowledgeBase, tmp_path: Path
-) -> None:
+def test_prune_of_unreadable_folder_rejected(indexed_kb: KnowledgeBase, tmp_path: Path) -> None:
     # A binary file named .md is a KB file by name, but it cannot be indexed.
     broken = write_kb(tmp_path / "broken", {"x.md": bytes(range(256)) * 8})
 
@@ -154,9 +152,7 @@ def test_prune_of_folder_whose_every_file_is_skipped_keeps_every_document(
     assert _indexed_docs(indexed_kb) == SMALL_KB_DOCS
 
 
-def test_prune_allow_empty_removes_documents_when_every_file_is_skipped(
-    indexed_kb: KnowledgeBase, tmp_path: Path
-) -> None:
+def test_allow_empty_prunes_unreadable_folder(indexed_kb: KnowledgeBase, tmp_path: Path) -> None:
     broken = write_kb(tmp_path / "broken", {"x.md": bytes(range(256)) * 8})
 
     report = ingest_folder(indexed_kb, broken, prune=True, allow_empty=True)
