@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 
 import httpx
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select
 
 from tests.web.conftest import (
@@ -47,16 +47,30 @@ def _send_burst(app_server: AppServer, templates: tuple[str, ...], nonce: str) -
             assert reply.json()["action"]["ticket"], f"no ticket for {body['message']!r}"
 
 
-def _incident_item(driver: WebDriver, nonce: str) -> WebElement:
-    def find(d: WebDriver) -> WebElement | None:
-        for item in d.find_elements(By.CSS_SELECTOR, "#incident-list li.incident"):
-            if nonce in item.find_element(By.CSS_SELECTOR, ".incident-title").text:
-                return item
+def _incident_item(driver: WebDriver, nonce: str) -> dict[str, str]:
+    """Wait for the incident whose title has `nonce` and read its fields in one go.
+
+    The console redraws the list when it refreshes, so an element found earlier can go stale;
+    a read that meets a redrawn list is tried again.
+    """
+
+    def read(d: WebDriver) -> dict[str, str] | None:
+        try:
+            for item in d.find_elements(By.CSS_SELECTOR, "#incident-list li.incident"):
+                if nonce not in item.find_element(By.CSS_SELECTOR, ".incident-title").text:
+                    continue
+                fields = {
+                    name: item.find_element(By.CSS_SELECTOR, f".incident-{name}").text
+                    for name in ("id", "status", "count", "message")
+                }
+                return fields | {"incident_id": item.get_attribute("data-incident-id") or ""}
+        except StaleElementReferenceException:
+            return None
         return None
 
-    item = wait(driver, ANSWER_TIMEOUT_SECONDS).until(find)
-    assert item is not None
-    return item
+    fields = wait(driver, ANSWER_TIMEOUT_SECONDS).until(read)
+    assert fields is not None
+    return fields
 
 
 def test_console_lists_burst_incident_in_both_languages(
@@ -69,10 +83,10 @@ def test_console_lists_burst_incident_in_both_languages(
     open_page(driver, f"{app_server.base_url}/console#key={app_server.agent_key}")
 
     item = _incident_item(driver, nonce)
-    assert item.find_element(By.CSS_SELECTOR, ".incident-id").text.startswith("INC-")
-    assert item.find_element(By.CSS_SELECTOR, ".incident-status").text == "Investigating"
-    assert item.find_element(By.CSS_SELECTOR, ".incident-count").text == "5 linked tickets"
-    assert "time tracking" in item.find_element(By.CSS_SELECTOR, ".incident-message").text
+    assert item["id"].startswith("INC-")
+    assert item["status"] == "Investigating"
+    assert item["count"] == "5 linked tickets"
+    assert "time tracking" in item["message"]
     assert driver.find_element(By.ID, "incidents-heading").text == "Open incidents"
     save_screenshot(driver, "console-incidents")
 
@@ -80,9 +94,9 @@ def test_console_lists_burst_incident_in_both_languages(
 
     wait(driver).until(lambda d: d.find_element(By.ID, "incidents-heading").text == "进行中的事件")
     item = _incident_item(driver, nonce)
-    assert item.find_element(By.CSS_SELECTOR, ".incident-status").text == "调查中"
-    assert item.find_element(By.CSS_SELECTOR, ".incident-count").text == "已关联 5 个工单"
-    assert "工时记录" in item.find_element(By.CSS_SELECTOR, ".incident-message").text
+    assert item["status"] == "调查中"
+    assert item["count"] == "已关联 5 个工单"
+    assert "工时记录" in item["message"]
     save_screenshot(driver, "console-incidents-zh")
 
 
@@ -93,7 +107,7 @@ def test_console_drops_resolved_incident_on_refresh(
     _send_burst(app_server, BOARD_BURST, nonce)
     driver = open_browser()
     open_page(driver, f"{app_server.base_url}/console#key={app_server.agent_key}")
-    incident_id = _incident_item(driver, nonce).get_attribute("data-incident-id")
+    incident_id = _incident_item(driver, nonce)["incident_id"]
 
     headers = {"Authorization": f"Bearer {app_server.agent_key}"}
     resolved = httpx.patch(
