@@ -52,10 +52,14 @@ def _catalog() -> dict[str, dict[str, str]]:
 def translate(key: str, language: Language | str, **values: object) -> str:
     """Return the sentence `key` in a language, with its placeholders filled.
 
+    A value that is a function, such as `SkippedFile.reason_in`, is called with the language,
+    so a translated part of the sentence is in the sentence's language.
+
     Raises:
         KeyError: when no message has that key.
     """
-    return _catalog()[key][str(language)].format(**values)
+    filled = {name: value(language) if callable(value) else value for name, value in values.items()}
+    return _catalog()[key][str(language)].format(**filled)
 
 
 def join_items(items: Iterable[str], language: Language | str) -> str:

@@ -10,7 +10,14 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from assistant.domain import Language
-from assistant.errors import AssistantError, InputError, NotFoundError
+from assistant.errors import (
+    AssistantError,
+    ConfigurationError,
+    InputError,
+    ModelOutputError,
+    NotFoundError,
+    UpstreamError,
+)
 from assistant.i18n import join_items, translate
 from assistant.settings import get_settings
 from assistant.settings_errors import InvalidSettingsError
@@ -108,6 +115,33 @@ def error_text(exc: AssistantError, locale: str) -> str:
     prefix = translate("error_prefix", language)
     lines = error_message(exc, language).splitlines() or [""]
     return "\n".join(f"{prefix}{line}" for line in lines)
+
+
+def error_code(exc: AssistantError) -> str:
+    """Return the error's stable code; an error without one gets the HTTP API's code of its kind."""
+    if exc.code:
+        return exc.code
+    if isinstance(exc, InputError):
+        return "invalid_input"
+    if isinstance(exc, ConfigurationError):
+        return "configuration_error"
+    if isinstance(exc, UpstreamError | ModelOutputError):
+        return "upstream_error"
+    return "internal_error"
+
+
+def write_error(exc: AssistantError, *, as_json: bool) -> None:
+    """Report an error in the CLI's language.
+
+    With `as_json` the error is the object `{"error": {"code", "message"}}` on stdout, in place
+    of the result, because programs read one JSON object per line there. Otherwise it is text
+    on stderr.
+    """
+    language = cli_language()
+    if as_json:
+        _write_json({"error": {"code": error_code(exc), "message": error_message(exc, language)}})
+    else:
+        sys.stderr.write(error_text(exc, language.value) + "\n")
 
 
 def run_ingest(args: argparse.Namespace) -> int:
@@ -274,11 +308,7 @@ def _checked(message: str, args: argparse.Namespace, *, is_query: bool = False) 
             raise InputError("the query is empty; type the words to search for", code="empty_query")
         validate_message(message)
     except InputError as exc:
-        if args.json:
-            message = error_message(exc, cli_language())
-            _write_json({"error": {"code": exc.code, "message": message}})
-        else:
-            sys.stderr.write(error_text(exc, cli_language().value) + "\n")
+        write_error(exc, as_json=args.json)
         return False
     return True
 

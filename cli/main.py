@@ -136,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             check_database(settings.resolved_database_url)
         return handlers[args.command](args)
     except AssistantError as exc:
-        print(commands.error_text(exc, commands.cli_language().value), file=sys.stderr)  # noqa: T201
+        commands.write_error(exc, as_json=getattr(args, "json", False))
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

@@ -112,6 +112,13 @@ class Glossary:
                 tokens.update(self._variant_tokens(variant))
         return tokens
 
+    def chinese_variants(self, concept_id: int) -> dict[str, list[str]]:
+        """Return the search tokens of each Chinese variant of a concept, by normalized variant."""
+        return {
+            normalize(variant): self._variant_tokens(variant)
+            for variant in self.concepts[concept_id].zh
+        }
+
     def variant_tokens(self) -> dict[str, list[str]]:
         """Return the search tokens of every variant, to store beside an index."""
         variants = {v for c in self.concepts for v in (*c.en, *c.zh)}

@@ -197,7 +197,7 @@ def _reject_unreadable_folder(kb: KnowledgeBase, root: Path, skipped: list[Skipp
         count=len(known),
         skipped=len(skipped),
         example=example.doc if example else "",
-        reason=example.reason if example else "",
+        reason=example.reason_in if example else "",
     )
 
 

@@ -18,6 +18,7 @@ import numpy.typing as npt
 from assistant.domain import Language
 from assistant.text import (
     CJK_RANGES,
+    STOP_WORDS,
     detect_language,
     normalize,
     segment_chinese,
@@ -49,6 +50,8 @@ STEPS_BOOST = 0.1
 Without it, "如何设置甘特图基线？" quoted the permissions table, whose row "设置默认基线" shares
 more words with the question than the steps to save a baseline. With it, the eval pass rate rose
 from 0.8225 to 0.8451. Page scores are computed before the gain, so pages keep their order."""
+ERROR_CODE_TOKEN_RE = re.compile(r"[a-z][a-z0-9]{1,11}-\d{3}")
+"""A search token of a product error code such as AUTH-410, as `tokenize` lowers it."""
 FLAT_SCAN_MAX_CHUNKS = 5000
 """Up to this many chunks, dense similarities are computed exactly in memory from the vectors
 read once out of Chroma: on the 2-core benchmark machine a 300-chunk scan takes under 0.1 ms,
@@ -221,12 +224,14 @@ class HybridRetriever:
             translation_tokens = list(dict.fromkeys(tokenize(translated_query, query=True)))
             known = set(tokens) | set(translated)
             translated += [t for t in translation_tokens if t not in known]
+        ranking_tokens = self._expand_unindexed_chinese(query, tokens)
         mask = self._filter_mask(filters)
         similarities = self._dense_similarities(query, filters, mask, translated_query)
-        fused = self._fuse(tokens, translated, similarities, mask)
+        fused = self._fuse(ranking_tokens, translated, similarities, mask)
         if not fused:
             return SearchResult([], "no_match", translated)
-        doc_scores = self._score_documents(fused, tokens, translated, mask)
+        self._prefer_exact_codes(fused, tokens)
+        doc_scores = self._score_documents(fused, ranking_tokens, translated, mask)
         self._prefer_language(doc_scores, other)
         if asks_how_to(query):
             self._prefer_steps(fused)
@@ -235,6 +240,49 @@ class HybridRetriever:
             fused, doc_scores, tokens, query_concepts, similarities, top_k, translation_tokens
         )
         return SearchResult(hits, None, translated)
+
+    def _expand_unindexed_chinese(self, query: str, tokens: list[str]) -> list[str]:
+        """Return the ranking tokens: the query's, with stand-ins for Chinese words no chunk has.
+
+        A Chinese query word that no chunk contains often names something the KB writes
+        another way. It may be a compound that pages write in parts: 个人账户 is searched as
+        个人 and 账户, the parts that jieba's search mode finds in it. Or it may be one spelling
+        of a word that pages spell another way, such as 账户 for 帐户. So when the query names a
+        glossary concept and none of the query's Chinese words for it is in the KB, the
+        concept's Chinese variants that are KB tokens join the search. Only whole variants
+        join, so 用户帐户 adds nothing where only 用户 and 帐户 are tokens.
+
+        English words are left as they are, because an English concept groups broader words:
+        on the sample KB, "profile picture" then also searched for "screenshot" and quoted a
+        page on attachment limits.
+        """
+        words = self._split_unindexed_compounds(tokens)
+        present = set(words)
+        for concept_id in sorted(self._glossary.match(query)):
+            variants = self._glossary.chinese_variants(concept_id)
+            used = {t for parts in variants.values() for t in parts} & present
+            if not used or any(t in self._idf for t in used):
+                continue
+            for variant in variants:
+                if variant in self._idf and variant not in present:
+                    words.append(variant)
+                    present.add(variant)
+        return words
+
+    def _split_unindexed_compounds(self, tokens: list[str]) -> list[str]:
+        """Replace each Chinese token that no chunk contains by its words of two or more
+        characters in jieba's search mode, when it has any."""
+        words: list[str] = []
+        for token in tokens:
+            parts: list[str] = []
+            if token not in self._idf and _has_chinese(token):
+                parts = [
+                    part
+                    for part in segment_chinese(token)
+                    if part != token and len(part) > 1 and part not in STOP_WORDS
+                ]
+            words.extend(parts or [token])
+        return list(dict.fromkeys(words))
 
     def unknown_terms(self, query: str, translated_query: str | None = None) -> list[str]:
         """Return the words of a query that no chunk contains, when they make up most of it.
@@ -380,6 +428,22 @@ class HybridRetriever:
             if position is not None and similarity > 0 and mask[position]:
                 fused[position] = fused.get(position, 0.0) + DENSE_WEIGHT / (RRF_K + rank + 1)
         return fused
+
+    def _prefer_exact_codes(self, fused: dict[int, float], tokens: list[str]) -> None:
+        """Rank the chunks that contain an error code of the query ("INT-404") as if they came
+        first in one more ranker, before their pages are scored.
+
+        BM25 already ranks such a chunk first, but the dense ranker does not see codes, and
+        neighboring chunks of the same page on the same symptom can outrank it in the fusion.
+        Then the reply quotes the page without the line that explains the code.
+        """
+        codes = [token for token in tokens if ERROR_CODE_TOKEN_RE.fullmatch(token)]
+        if not codes:
+            return
+        for position in fused:
+            text = self._chunks[position].text.lower()
+            if any(code in text for code in codes):
+                fused[position] += KEYWORD_WEIGHT / (RRF_K + 1)
 
     def _prefer_steps(self, fused: dict[int, float]) -> None:
         """Raise the fused score of the chunks with numbered steps, for a how-to question."""

@@ -1,5 +1,5 @@
-"""Factories of rows that several test modules store: turns of the turn log, also in the
-turns table shape from before the `kb_unanswered` column."""
+"""Factories of rows and records that several test modules build: turns of the turn log, also
+in the turns table shape from before the `kb_unanswered` column, and retrieved chunks."""
 
 from __future__ import annotations
 
@@ -9,9 +9,31 @@ from datetime import UTC, datetime
 from sqlalchemy import create_engine, make_url, text
 
 from assistant.turns import TurnDraft, TurnRecord
+from graphs.support.state import Hit
 
 START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 """Monday 10:00 of ISO week 2026-W48 in Asia/Shanghai, the default support time zone."""
+
+
+def make_hit(doc: str, text: str, **changes: object) -> Hit:
+    """Return a confident English chunk of `doc` with every field set and `changes` applied."""
+    hit = Hit(
+        chunk_id=f"{doc}#0",
+        doc=doc,
+        title="t",
+        heading_path=[],
+        text=text,
+        score=1.0,
+        confidence=0.9,
+        roles=[],
+        introduced_in=None,
+        removed_in=None,
+        language="en",
+        module="gantt",
+        topic_match=False,
+    )
+    hit.update(changes)  # type: ignore[typeddict-item]
+    return hit
 
 
 def make_turn(**changes: object) -> TurnDraft:

@@ -38,6 +38,13 @@ _DESCRIBES_AT_ONCE: dict[Language, re.Pattern[str]] = {
 """Words of a sentence on many items: how to act on them at once, or that one is the limit
 ("one assignee per task; when several people share the work...")."""
 
+_QUANTITY_TOKENS = frozenset(
+    token
+    for word in ("one", "two", "single", "each", "every", "一个", "两个", "单个", "每个")
+    for token in tokenize(word)
+)
+"""Words of how many, not of what: "one task" and "the ones you select" share no subject."""
+
 _SENTENCE_END_RE = re.compile(r"(?<=[。！？；!?;])|(?<=\.)\s+|\n+")
 
 
@@ -54,7 +61,7 @@ def describes_bulk_action(question: str, page: str) -> bool:
     sentence on the question's own subject counts: "To move several cards, hold Shift" does for
     a question on moving cards at once, "每位用户都要先执行一次" does not.
     """
-    subject = set(tokenize(_without_bulk_words(question)))
+    subject = set(tokenize(_without_bulk_words(question))) - _QUANTITY_TOKENS
     for sentence in _SENTENCE_END_RE.split(page):
         if not any(pattern.search(sentence) for pattern in _DESCRIBES_AT_ONCE.values()):
             continue

@@ -22,12 +22,14 @@ from graphs.support.compose import (
     compose_with_llm,
 )
 from graphs.support.context import AgentContext
+from graphs.support.failure_report import failure_not_documented
 from graphs.support.module_detection import detect_module
 from graphs.support.policy import (
     ADDED_TO_TICKET_PLAN,
     ANSWERABLE_INTENTS,
     BULK_ACTION_PLAN,
     DETAILS_ADDED_REASON,
+    FAILURE_REPORT_PLAN,
     INTENT_MODULES,
     MODEL_NO_ANSWER_REASON,
     RETRIEVING_INTENTS,
@@ -202,7 +204,29 @@ def decide_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any
     ):
         detail = "asks to act on many items at once; no page found speaks of that"
         return {"action": _action(BULK_ACTION_PLAN.action, BULK_ACTION_PLAN.reason, detail)}
+    if decision.reason is ActionReason.KB_ANSWER_FOUND and _failure_undocumented(
+        state, runtime.context
+    ):
+        detail = "reports a failure; the passages to quote only describe the feature"
+        plan = FAILURE_REPORT_PLAN
+        return {"action": _action(plan.action, plan.reason, detail)}
     return {"action": _action(decision.action, decision.reason, decision.detail)}
+
+
+def _failure_undocumented(state: State, context: AgentContext) -> bool:
+    """Return whether the message reports a failure, asks nothing, and no confident hit
+    covers it.
+
+    All confident hits are read, not only the ones the answer quotes: a troubleshooting page
+    ranked second still means the KB knows the failure.
+    """
+    min_confidence = context.settings.answer_min_confidence
+    confident = [hit for hit in state["hits"] if hit["confidence"] >= min_confidence]
+    if not confident:
+        return False
+    return failure_not_documented(
+        state["message"], confident, state["language"], state.get("translated_terms", [])
+    )
 
 
 def _bulk_action_undocumented(state: State, context: AgentContext) -> bool:
@@ -349,6 +373,8 @@ def take_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     plan = TICKET_PLANS.get(intent, UNANSWERED_PLAN)
     if state["action"]["reason_code"] == ActionReason.BULK_ACTION_NOT_DOCUMENTED:
         plan = BULK_ACTION_PLAN
+    elif state["action"]["reason_code"] == ActionReason.FAILURE_NOT_DOCUMENTED:
+        plan = FAILURE_REPORT_PLAN
     elif state["action"]["reason_code"] == ActionReason.ADDED_TO_OPEN_TICKET:
         plan = ADDED_TO_TICKET_PLAN
     conversation_ticket = find_open_ticket(context, _conversation_ticket_id(state))

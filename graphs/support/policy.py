@@ -74,6 +74,9 @@ class ActionReason(StrEnum):
     BULK_ACTION_NOT_DOCUMENTED = "bulk_action_not_documented"
     """The question asks to act on many items at once and no page found speaks of that, so the
     request is logged for the product team instead of quoting the one-item steps."""
+    FAILURE_NOT_DOCUMENTED = "failure_not_documented"
+    """The message reports that something went wrong and asks nothing, and no confident
+    passage speaks of a failure, so people look into it as a possible bug."""
     OPEN_TICKET_ESCALATED = "open_ticket_escalated"
     """The message needs a higher tier or priority, so the conversation's open ticket was
     escalated instead of opening another."""
@@ -107,6 +110,9 @@ class TicketPlan:
     reason: ActionReason
     """Reason of the action when the policy picks this plan. The unanswered plan also follows
     other reasons, such as a question still unclear after a clarifying question."""
+    asks_bug_details: bool = False
+    """Whether the reply asks for the bug details (version, steps, expected and actual result)
+    that the message lacks, and the ticket waits for them."""
 
 
 TICKET_PLANS: dict[Intent, TicketPlan] = {
@@ -116,6 +122,7 @@ TICKET_PLANS: dict[Intent, TicketPlan] = {
         Priority.NORMAL,
         "bug",
         ActionReason.BUG_NEEDS_INVESTIGATION,
+        asks_bug_details=True,
     ),
     Intent.OUTAGE: TicketPlan(
         ActionType.ESCALATE,
@@ -182,6 +189,17 @@ BULK_ACTION_PLAN = TicketPlan(
     ActionReason.BULK_ACTION_NOT_DOCUMENTED,
 )
 """Ticket for a request to act on many items at once that the KB does not describe."""
+
+FAILURE_REPORT_PLAN = TicketPlan(
+    ActionType.OPEN_TICKET,
+    Tier.L2,
+    Priority.NORMAL,
+    "failure_not_documented",
+    ActionReason.FAILURE_NOT_DOCUMENTED,
+    asks_bug_details=True,
+)
+"""Ticket for a reported failure that the KB describes only as a working feature: L2 looks
+into it as a possible bug, so the reply asks for the bug details."""
 
 MODEL_NO_ANSWER_REASON = "the model found no answer in the retrieved articles"
 """Detail of the unanswered ticket when retrieval was confident but the LLM replied NO_ANSWER."""

@@ -54,7 +54,7 @@ def open_ticket_for(
     intent = Intent(state["intent"]["name"])
     problem, description = _problem_and_description(state)
     bug = extract_bug_details(description, user.get("product_version") or None)
-    missing = bug.missing() if intent is Intent.BUG_REPORT else []
+    missing = bug.missing() if plan.asks_bug_details else []
     draft = TicketDraft(
         tenant=context.tenant,
         requester=user.get("id") or ANONYMOUS_REQUESTER,

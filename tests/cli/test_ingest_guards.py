@@ -98,3 +98,41 @@ def test_file_path_exits_2_naming_folder(tmp_path: Path) -> None:
         f"Error: KB path '{page}' is a file, not a folder; ingest indexes a folder of .md, "
         f".txt and .html files, so pass the folder that contains it: '{tmp_path / 'notes'}'"
     )
+
+
+UNREADABLE_FILES: dict[str, tuple[str, bytes, str, str]] = {
+    "binary": ("image.md", b"\x89PNG\r\n\x1a\n\x00\x00", "binary file", "二进制文件"),
+    "not_utf8": (
+        "latin1.txt",
+        "caf\xe9".encode("latin-1"),
+        "not valid UTF-8 (byte 0xe9 at offset 3); re-save it as UTF-8",
+        "不是有效的 UTF-8 编码（偏移 3 处的字节 0xe9），请另存为 UTF-8",
+    ),
+    "front_matter_unclosed": (
+        "notes.md",
+        b"---\ntitle: Notes\n# Notes\n",
+        "front matter opened with '---' on line 1 is never closed; add a closing '---' line",
+        "第 1 行以“---”开始的头信息（front matter）没有结束，请添加一行“---”作为结尾",
+    ),
+}
+"""Per skip code: a file that is skipped for it, and its skip reason in English and Chinese."""
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "english", "chinese"), UNREADABLE_FILES.values(), ids=UNREADABLE_FILES
+)
+def test_prune_of_unreadable_folder_reason_in_locale(
+    tmp_path: Path, small_kb_dir: Path, name: str, content: bytes, english: str, chinese: str
+) -> None:
+    data_dir = tmp_path / "data"
+    assert run_cli(data_dir, "ingest", str(small_kb_dir)).returncode == 0
+    unreadable = write_kb(tmp_path / "unreadable", {name: content})
+
+    result_en = run_cli(data_dir, "ingest", str(unreadable), "--prune")
+    result_zh = run_cli(data_dir, "ingest", str(unreadable), "--prune", lang="zh_CN.UTF-8")
+
+    assert result_en.returncode == 2
+    assert f"(1 skipped; '{name}': {english}), so --prune" in result_en.stderr.decode()
+    assert result_zh.returncode == 2
+    assert f"（跳过 1 个；“{name}”：{chinese}），--prune" in result_zh.stderr.decode()
+    assert len(_indexed_docs(data_dir)) == 3

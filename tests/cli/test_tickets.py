@@ -158,13 +158,17 @@ def test_unknown_tenant_error_in_chinese(
 ) -> None:
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
 
-    code = main(["tickets", "list", "--tenant", "nosuch", "--json"])
+    code = main(["tickets", "list", "--tenant", "nosuch"])
+    as_json = main(["tickets", "list", "--tenant", "nosuch", "--json"])
 
     captured = capsys.readouterr()
     assert code == 2
-    assert captured.out == ""
     assert captured.err.startswith("错误：租户“nosuch”不存在")
     assert "已知租户：beta, default。" in captured.err
+    assert as_json == 2
+    error = json.loads(captured.out)["error"]
+    assert error["code"] == "tenant_not_found"
+    assert error["message"].startswith("租户“nosuch”不存在")
 
 
 def test_tenant_with_only_key_or_kb_is_known(

@@ -16,7 +16,8 @@ from evals.gate import Tolerances, compare, format_rows
 from evals.report import render_html
 from evals.runner import SAMPLE_KB_DIR
 from evals.scoring import CaseRun, TurnTrace, answer_sentences, score_run, summarize
-from graphs.support.state import Hit, OutputState
+from graphs.support.state import OutputState
+from tests.factories import make_hit
 
 DATASETS = sorted((Path(__file__).parents[2] / "evals" / "datasets").glob("*.jsonl"))
 
@@ -74,23 +75,6 @@ def test_load_cases_maps_real_questions(tmp_path: Path) -> None:
     assert "not_answer" in cases[2].tags
 
 
-def _hit(doc: str, text: str) -> Hit:
-    return Hit(
-        chunk_id=f"{doc}#0",
-        doc=doc,
-        title="t",
-        heading_path=[],
-        text=text,
-        score=1.0,
-        confidence=0.9,
-        roles=[],
-        introduced_in=None,
-        removed_in=None,
-        language="en",
-        module="gantt",
-    )
-
-
 def _run(answer: str, facts: list[str], forbidden: list[str]) -> CaseRun:
     case = EvalCase.model_validate(
         {
@@ -106,7 +90,7 @@ def _run(answer: str, facts: list[str], forbidden: list[str]) -> CaseRun:
             },
         }
     )
-    hit = _hit("en/b.md", "A project can have up to 5 baselines. Click Save baseline.")
+    hit = make_hit("en/b.md", "A project can have up to 5 baselines. Click Save baseline.")
     output = OutputState(
         answer=answer,
         language="en",
@@ -116,7 +100,7 @@ def _run(answer: str, facts: list[str], forbidden: list[str]) -> CaseRun:
         related=[],
     )
     trace = TurnTrace(0.5, {"retrieve_context": 0.2}, 10, 5, 0.0)
-    return CaseRun(case, 0, output, [_hit("en/x.md", "other"), hit], [trace])
+    return CaseRun(case, 0, output, [make_hit("en/x.md", "other"), hit], [trace])
 
 
 def test_answer_sentences_drop_scaffolding_and_sources() -> None:

@@ -16,23 +16,17 @@ from evals.dataset import DatasetError
 from evals.drafts import DraftCase, DraftCaseResult, load_draft_cases, score_draft, summarize_drafts
 from evals.runner import SAMPLE_KB_DIR
 from graphs.support.drafts import WrittenDraft
-from graphs.support.state import Hit
+from tests.factories import make_hit
 
 CHUNK_TEXT = "The column is set to Block and is full. Ask a project admin to raise the limit."
-HIT = Hit(
+HIT = make_hit(
+    "en/boards/kanban-boards.md",
+    CHUNK_TEXT,
     chunk_id="en/boards/kanban-boards.md#4-abc",
-    doc="en/boards/kanban-boards.md",
     title="Boards",
     heading_path=["Boards", "WIP limits"],
-    text=CHUNK_TEXT,
     score=0.05,
-    confidence=0.9,
-    roles=[],
-    introduced_in=None,
-    removed_in=None,
-    language="en",
     module="boards",
-    topic_match=False,
 )
 
 
