@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from assistant.domain import Language
-from assistant.text import tokenize
+from assistant.text import stem_english, tokenize
 
 _ASKS_AT_ONCE: dict[Language, re.Pattern[str]] = {
     Language.EN: re.compile(
@@ -39,9 +39,7 @@ _DESCRIBES_AT_ONCE: dict[Language, re.Pattern[str]] = {
 ("one assignee per task; when several people share the work...")."""
 
 _QUANTITY_TOKENS = frozenset(
-    token
-    for word in ("one", "two", "single", "each", "every", "一个", "两个", "单个", "每个")
-    for token in tokenize(word)
+    [*(stem_english(word) for word in ("one", "two", "single")), "两个", "单个", "每个"]
 )
 """Words of how many, not of what: "one task" and "the ones you select" share no subject."""
 
