@@ -12,6 +12,7 @@ import logging
 import re
 import string
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 from assistant.domain import Language
@@ -19,6 +20,10 @@ from assistant.domain import Language
 logger = logging.getLogger(__name__)
 
 CJK_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_LATIN_WORD_RE = re.compile(r"[0-9]*[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
+ERROR_CODE_TOKEN_RE = re.compile(r"[a-z][a-z0-9]{1,11}-\d{3}")
+"""A search token of a product error code such as AUTH-410, as `tokenize` lowers it. `tokenize`
+also emits the code's parts ("auth", "410"), which other codes share."""
 """Unicode ranges of CJK ideographs, for character classes of regular expressions."""
 _CJK_RE = re.compile(f"[{CJK_RANGES}]")
 _LATIN_RE = re.compile(r"[a-zA-Z]")
@@ -178,7 +183,7 @@ def detect_language(text: str, default: Language = Language.EN) -> Language:
     """
     cjk = len(_CJK_RE.findall(text))
     latin = len(_LATIN_RE.findall(text))
-    if cjk == 0 and latin == 0:
+    if cjk == 0 and (latin == 0 or _only_codes_and_acronyms(text)):
         return default
     if cjk and _has_chinese_sentence_marker(text):
         return Language.ZH
@@ -186,6 +191,13 @@ def detect_language(text: str, default: Language = Language.EN) -> Language:
     if cjk / (cjk + latin / 5) >= MIN_CJK_SHARE_FOR_CHINESE:
         return Language.ZH
     return Language.EN
+
+
+def _only_codes_and_acronyms(text: str) -> bool:
+    """Return whether every Latin word of `text` is an acronym or a code ("SSO", "2FA",
+    "INT-404"), which both languages write the same way."""
+    words = _LATIN_WORD_RE.findall(text)
+    return bool(words) and all(word.isupper() or any(c.isdigit() for c in word) for word in words)
 
 
 def _has_chinese_sentence_marker(text: str) -> bool:
@@ -284,6 +296,19 @@ def segment_chinese(text: str, *, search_mode: bool = True, hmm: bool = True) ->
     if search_mode:
         return list(jieba.lcut_for_search(text, HMM=hmm))  # type: ignore[attr-defined]
     return list(jieba.lcut(text, HMM=hmm))  # type: ignore[attr-defined]
+
+
+def error_code_tokens(tokens: Iterable[str]) -> set[str]:
+    """Return the tokens that are product error codes ("int-404")."""
+    return {token for token in tokens if ERROR_CODE_TOKEN_RE.fullmatch(token)}
+
+
+def without_code_parts(tokens: Iterable[str]) -> list[str]:
+    """Return `tokens` without the parts of the error codes among them: "int" and "404" of
+    "int-404" would match every INT code and every 404."""
+    tokens = list(tokens)
+    parts = {part for code in error_code_tokens(tokens) for part in code.split("-")}
+    return [token for token in tokens if token not in parts]
 
 
 def tokenize(text: str, *, keep_stop_words: bool = False, query: bool = False) -> list[str]:

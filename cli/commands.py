@@ -151,6 +151,15 @@ def run_ingest(args: argparse.Namespace) -> int:
     from retrieval.ingest import ingest_folder
     from retrieval.knowledge_base import KnowledgeBase
 
+    if not args.path.strip():
+        # Path("") is the current folder, so a blank PATH, such as an unset shell variable,
+        # would index the working directory and, with --prune, drop every other document.
+        raise InputError(
+            f"KB folder path {args.path!r} is blank; pass the folder that contains your .md, "
+            ".txt or .html files, or '.' for the current folder",
+            code="kb_path_blank",
+            path=args.path,
+        )
     kb = KnowledgeBase(get_settings(), resolve_kb_name(args.kb))
     # An empty PATH is rejected even without --prune, because it is most often a mistyped path.
     report = ingest_folder(
@@ -253,7 +262,9 @@ def _user(args: argparse.Namespace) -> UserContext:
     """
     from assistant.onboarding.store import validate_user_id
 
-    user = UserContext(id=validate_user_id(args.user_id))
+    # The terminal's locale decides the reply language of a message that has none of its own,
+    # such as a bare error code.
+    user = UserContext(id=validate_user_id(args.user_id), locale=cli_language().value)
     if args.role:
         user["role"] = args.role
     if args.product_version:

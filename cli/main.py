@@ -7,10 +7,11 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from assistant.database import check_database
 from assistant.domain import MODULES, Language
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, InputError
 from assistant.settings import DEFAULT_KB, ensure_data_dir, get_settings
 from assistant.tenants import DEFAULT_TENANT
 from cli import commands, keys, report
@@ -20,6 +21,43 @@ EXIT_USAGE = 2
 """Exit code of an invalid argument, input line, setting or data folder."""
 EXIT_BROKEN_PIPE = 141
 """Exit code when the reader of stdout went away, as 128 + SIGPIPE for a process killed by it."""
+JSON_FLAG = "--json"
+"""The option that requests JSON output. Its presence anywhere in argv also makes a usage error
+JSON, because parsing failed before `args.json` exists."""
+
+
+class ArgumentParsingError(InputError):
+    """Raised by `CliArgumentParser` in place of argparse's usage message and exit."""
+
+    def __init__(self, message: str, parser: CliArgumentParser) -> None:
+        help_command = f"{parser.prog} --help"
+        super().__init__(
+            f"{message}; run `{help_command}` for the valid arguments",
+            code="invalid_argument",
+            # A function of the language, so that `shorten_message_values` keeps it whole.
+            # Cut at 80 characters, argparse's message would lose the list of choices.
+            # argparse already wrote it in the CLI's language (see `argparse_messages`).
+            detail=lambda _language: message,
+            help_command=help_command,
+        )
+        self.argparse_message = message
+        self.parser = parser
+
+
+class CliArgumentParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors raise `ArgumentParsingError`.
+
+    `main` then prints them as JSON with `--json`, or as argparse does without it. Subparsers
+    are of this class too, because `add_subparsers` makes parsers of its parser's class.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        """Raise `ArgumentParsingError` for a usage error, such as an invalid choice."""
+        raise ArgumentParsingError(message, self)
+
+    def exit_with_usage(self, message: str) -> NoReturn:
+        """Print the usage and the error on stderr and exit with code 2, as argparse does."""
+        super().error(message)
 
 
 def _add_kb(parser: argparse.ArgumentParser) -> None:
@@ -43,7 +81,9 @@ def _add_user(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of every subcommand."""
-    parser = argparse.ArgumentParser(prog="assistant", description="PM support assistant")
+    parser: argparse.ArgumentParser = CliArgumentParser(
+        prog="assistant", description="PM support assistant"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -114,7 +154,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the `assistant` command and return its exit code."""
     if commands.cli_language() is Language.ZH:
         install_chinese_argparse_messages()
-    args = build_parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = build_parser().parse_args(arguments)
+    except ArgumentParsingError as exc:
+        if JSON_FLAG not in arguments:
+            exc.parser.exit_with_usage(exc.argparse_message)
+        commands.write_error(exc, as_json=True)
+        return EXIT_USAGE
     level = logging.INFO if args.verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     handlers = {

@@ -15,6 +15,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from assistant.errors import ConflictError
+
+BUSY_TIMEOUT_SECONDS = 120.0
+"""How long a write waits for another process's write lock on the chunk store before failing.
+
+An ingest keeps the lock from its first changed file until it commits, embedding every file in
+between. A first ingest of the 10,041-chunk KB of benchmarks/speed.py took 59 s on the 2-core
+machine of docs/benchmarks.md. Twice that lets a second ingest or upload wait out such a run,
+where sqlite3's default of 5 s made it fail. Readers such as `ask` do not wait for a writer,
+because the store is in WAL mode.
+"""
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
     doc TEXT PRIMARY KEY,
@@ -70,10 +82,19 @@ class ChunkStore:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._connection = sqlite3.connect(path, check_same_thread=False)
-        self._connection.execute("PRAGMA foreign_keys = ON")
-        self._connection.execute("PRAGMA journal_mode = WAL")
-        self._connection.executescript(_SCHEMA)
+        self._path = path
+        self._busy_timeout_seconds = BUSY_TIMEOUT_SECONDS
+        self._connection = sqlite3.connect(
+            path, timeout=self._busy_timeout_seconds, check_same_thread=False
+        )
+        try:
+            with self._lock_timeout_as_conflict():
+                self._connection.execute("PRAGMA foreign_keys = ON")
+                self._connection.execute("PRAGMA journal_mode = WAL")
+                self._connection.executescript(_SCHEMA)
+        except ConflictError:
+            self._connection.close()
+            raise
 
     def close(self) -> None:
         """Close the SQLite connection."""
@@ -81,9 +102,34 @@ class ChunkStore:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Commit the writes made inside the block together, or none of them."""
-        with self._connection:
+        """Commit the writes made inside the block together, or none of them.
+
+        Raises:
+            ConflictError: another process kept the write lock for BUSY_TIMEOUT_SECONDS, so
+                the block's writes were rolled back.
+        """
+        with self._lock_timeout_as_conflict(), self._connection:
             yield
+
+    @contextmanager
+    def _lock_timeout_as_conflict(self) -> Iterator[None]:
+        """Raise ConflictError in place of SQLite's "database is locked" after the busy timeout."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            # The low byte of an extended result code, such as SQLITE_BUSY_SNAPSHOT, is its
+            # primary code.
+            if (exc.sqlite_errorcode & 0xFF) != sqlite3.SQLITE_BUSY:
+                raise
+            seconds = round(self._busy_timeout_seconds)
+            raise ConflictError(
+                f"KB file {str(self._path)!r} is locked by another process that is changing the "
+                f"KB (an ingest, upload or deletion), and it was not released within {seconds} s; "
+                "nothing was changed. Try again once the other change has finished",
+                code="kb_busy",
+                path=str(self._path),
+                seconds=seconds,
+            ) from exc
 
     def file_hashes(self) -> dict[str, str]:
         """Return the sha256 of every ingested file, by its relative path."""

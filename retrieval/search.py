@@ -20,6 +20,7 @@ from assistant.text import (
     CJK_RANGES,
     STOP_WORDS,
     detect_language,
+    error_code_tokens,
     normalize,
     segment_chinese,
     stem_english,
@@ -50,8 +51,6 @@ STEPS_BOOST = 0.1
 Without it, "如何设置甘特图基线？" quoted the permissions table, whose row "设置默认基线" shares
 more words with the question than the steps to save a baseline. With it, the eval pass rate rose
 from 0.8225 to 0.8451. Page scores are computed before the gain, so pages keep their order."""
-ERROR_CODE_TOKEN_RE = re.compile(r"[a-z][a-z0-9]{1,11}-\d{3}")
-"""A search token of a product error code such as AUTH-410, as `tokenize` lowers it."""
 FLAT_SCAN_MAX_CHUNKS = 5000
 """Up to this many chunks, dense similarities are computed exactly in memory from the vectors
 read once out of Chroma: on the 2-core benchmark machine a 300-chunk scan takes under 0.1 ms,
@@ -437,12 +436,12 @@ class HybridRetriever:
         neighboring chunks of the same page on the same symptom can outrank it in the fusion.
         Then the reply quotes the page without the line that explains the code.
         """
-        codes = [token for token in tokens if ERROR_CODE_TOKEN_RE.fullmatch(token)]
+        codes = error_code_tokens(tokens)
         if not codes:
             return
         for position in fused:
-            text = self._chunks[position].text.lower()
-            if any(code in text for code in codes):
+            # The search tokens include the title and headings: a code is often a heading.
+            if not codes.isdisjoint(self._chunks[position].search_tokens):
                 fused[position] += KEYWORD_WEIGHT / (RRF_K + 1)
 
     def _prefer_steps(self, fused: dict[int, float]) -> None:
@@ -495,6 +494,7 @@ class HybridRetriever:
         per_doc: Counter[str] = Counter()
         doc_of = self._documents.doc_of_chunk
         topic_terms = self._topic_terms(tokens)
+        codes = error_code_tokens(tokens)
         order = sorted(
             fused.items(), key=lambda item: (-doc_scores[int(doc_of[item[0]])], -item[1])
         )
@@ -515,7 +515,10 @@ class HybridRetriever:
                     chunk,
                     round(score, 6),
                     round(confidence, 4),
-                    self._matches_topic(chunk, topic_terms),
+                    # A chunk with an error code of the query is on its topic, wherever the
+                    # code appears: a list of codes is seldom a heading of its own.
+                    self._matches_topic(chunk, topic_terms)
+                    or not codes.isdisjoint(chunk.search_tokens),
                     round(doc_scores[int(doc_of[position])], 6),
                 )
             )

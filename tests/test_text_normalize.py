@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.text import normalize, strip_terminal_escapes
+from assistant.domain import Language
+from assistant.text import detect_language, normalize, strip_terminal_escapes
 
 
 @pytest.mark.parametrize(
@@ -95,3 +96,13 @@ def test_strip_terminal_escapes_returns_clean_text_unchanged() -> None:
 )
 def test_look_alikes_fold_in_latin_words(text: str, expected: str) -> None:
     assert normalize(text) == expected
+
+
+@pytest.mark.parametrize("message", ["INT-404", "GANTT-422", "SSO", "2FA", "SSO INT-404?"])
+def test_codes_and_acronyms_take_the_default_language(message: str) -> None:
+    assert detect_language(message, Language.ZH) is Language.ZH
+    assert detect_language(message, Language.EN) is Language.EN
+
+
+def test_a_lowercase_word_makes_a_message_english() -> None:
+    assert detect_language("What does INT-404 mean?", Language.ZH) is Language.EN

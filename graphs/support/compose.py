@@ -100,7 +100,7 @@ def quote_evidence(
     for hit in confident:
         other_language = hit["language"] != language and bool(translated_terms)
         terms = translated_terms if other_language else None
-        units = select_evidence(question, hit["text"], terms)
+        units = select_evidence(question, hit["text"], terms, hit["heading_path"])
         if not units:
             continue
         citations.append(_citation(hit))

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.text import tokenize
+from assistant.text import error_code_tokens, tokenize, without_code_parts
 from retrieval.search import asks_how_to
 
 MAX_EVIDENCE_UNITS = 4
@@ -82,7 +82,10 @@ def split_units(text: str) -> list[tuple[str, bool]]:
 
 
 def select_evidence(
-    question: str, text: str, terms: Sequence[str] | None = None
+    question: str,
+    text: str,
+    terms: Sequence[str] | None = None,
+    headings: Sequence[str] = (),
 ) -> list[EvidenceUnit]:
     """Return the units of a chunk that best support an answer, in document order.
 
@@ -91,15 +94,21 @@ def select_evidence(
         text: The chunk's text.
         terms: Search tokens to look for instead of the question's own, for a chunk in
             another language than the question: the glossary's translations of its terms.
+        headings: The chunk's headings, which may name an error code that its text explains.
     """
-    question_tokens = set(terms) if terms is not None else set(tokenize(question))
+    tokens = terms if terms is not None else tokenize(question)
+    question_tokens = set(without_code_parts(tokens))
     if not question_tokens:
         return []
+    units = split_units(text)
+    explanations = _code_explanations(units, error_code_tokens(question_tokens), headings)
     scored: list[tuple[int, EvidenceUnit]] = []
-    for index, (unit_text, is_steps) in enumerate(split_units(text)):
+    for index, (unit_text, is_steps) in enumerate(units):
         # A table row is scored on the row alone, not on the header quoted above it.
         scored_text = unit_text.rsplit("\n", 1)[-1] if unit_text.startswith("|") else unit_text
         overlap = len(question_tokens & set(tokenize(scored_text))) / len(question_tokens)
+        if index in explanations:
+            overlap = 1.0
         if overlap >= MIN_UNIT_OVERLAP or is_steps:
             scored.append((index, EvidenceUnit(unit_text, is_steps, overlap)))
     how_to = asks_how_to(question)
@@ -112,6 +121,21 @@ def select_evidence(
         chosen.append((index, unit))
         length += len(unit.text)
     return _merge_table_rows([unit for _, unit in sorted(chosen, key=lambda item: item[0])])
+
+
+def _code_explanations(
+    units: list[tuple[str, bool]], codes: set[str], headings: Sequence[str]
+) -> set[int]:
+    """Return the indices of the units that name or explain an error code of the question: a
+    line with the code and the line after it, or the first two lines under a heading with the
+    code."""
+    if not codes:
+        return set()
+    indices = {0, 1} if not codes.isdisjoint(tokenize(" ".join(headings))) else set()
+    for index, (unit_text, _) in enumerate(units):
+        if not codes.isdisjoint(tokenize(unit_text)):
+            indices.update({index, index + 1})
+    return {index for index in indices if index < len(units)}
 
 
 def _unit_score(unit: EvidenceUnit, how_to: bool) -> float:

@@ -59,14 +59,17 @@ _REMEDY_FAILED_TOO = re.compile(
 
 _FAILURE_WORDS = re.compile(
     r"\b(?:troubleshoot\w*|problems?|fix(?:es|ed)?|resolv\w*|workaround|not working|doesn't"
-    r"|does not|don't|didn't|did not|won't|never|fail(?:s|ed|ing|ure)?|errors?|missing|stuck"
+    r"|does not|don't|didn't|did not|won't|never|fail(?:s|ed|ing|ure)?|errors?|missing"
+    r"|do not (?:appear|arrive|show|work|load|open|receive|get|see|sync|move|update|change)"
+    r"|stuck"
     r"|wrong)\b"
     r"|故障|排查|解决|原因|怎么办|收不到|没收到|不显示|看不到|找不到|失败|报错|错误|不生效|没生效"
-    r"|没反应|不触发|没触发|不同步|没有(?:收到|显示|出现|生效|同步)",
+    r"|没反应|不触发|没触发|不同步|没有?(?:收到|显示|出现|生效|同步|生成|创建|更新|触发|变化)",
     re.IGNORECASE,
 )
 """Words of a passage written for something that went wrong. Words of a limit ("guests cannot
-edit", "访客无法编辑") are left out: a limit of the feature is not a failure of it."""
+edit", "访客无法编辑") are left out: a limit of the feature is not a failure of it. A bare "do
+not" is left out too, because instructions use it ("Do not share the token")."""
 
 _QUOTED = re.compile(
     r"(?:^|(?<=[\s(:：]))'([^'\n]{3,80})'(?=[\s.,;:!?)]|$)"

@@ -77,6 +77,16 @@ ACTION_PAIRS: tuple[ActionPair, ...] = (
 )
 
 
+_DONE: dict[Language, re.Pattern[str]] = {
+    Language.EN: re.compile(r"\b\w+ed\b", re.IGNORECASE),
+    Language.ZH: re.compile(
+        r"(?:开启|启用|开通|关闭|关掉|停用|禁用|添加|加入|邀请|新增|移除|删除|删掉|踢出|移出"
+        r"|显示|展示|隐藏)了"
+    ),
+}
+"""Actions the user reports as done ("I turned on SSO", "我开启了"), which are no request."""
+
+
 @dataclass(frozen=True)
 class OppositeAction:
     """A mismatch between the action a question requests and the one a passage describes."""
@@ -90,8 +100,10 @@ def find_opposite_action(question: str, passage: str, language: Language) -> Opp
 
     Returns None when the question names both sides or neither, or when the passage names the
     requested side. Only the question's language is checked, so a passage in another language
-    never matches.
+    never matches. Actions the question reports as done are not requests: "I turned on SSO, but
+    users still sign in with passwords" requests neither side.
     """
+    question = _DONE[language].sub(" ", question)
     for pair in ACTION_PAIRS:
         requests_first = bool(pair.first[language].search(question))
         requests_second = bool(pair.second[language].search(question))

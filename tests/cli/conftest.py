@@ -25,16 +25,31 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def cli_env(data_dir: Path, lang: str = "en_US.UTF-8") -> dict[str, str]:
+    """Return the environment of an `assistant` process on a data dir in a locale."""
+    return os.environ | {"ASSISTANT_DATA_DIR": str(data_dir), "LANG": lang, "LC_ALL": ""}
+
+
+def start_cli(data_dir: Path, *args: str) -> subprocess.Popen[bytes]:
+    """Start `python -m cli.main ARGS` on a data dir, with stdout and stderr piped."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "cli.main", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=cli_env(data_dir),
+        cwd=REPO_ROOT,
+    )
+
+
 def run_cli(
     data_dir: Path, *args: str, stdin: bytes = b"", lang: str = "en_US.UTF-8"
 ) -> subprocess.CompletedProcess[bytes]:
     """Run `python -m cli.main ARGS` on a data dir in a locale, and return what it printed."""
-    env = os.environ | {"ASSISTANT_DATA_DIR": str(data_dir), "LANG": lang, "LC_ALL": ""}
     return subprocess.run(
         [sys.executable, "-m", "cli.main", *args],
         input=stdin,
         capture_output=True,
-        env=env,
+        env=cli_env(data_dir, lang),
         cwd=REPO_ROOT,
         timeout=CLI_TIMEOUT_SECONDS,
         check=False,

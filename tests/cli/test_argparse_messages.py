@@ -1,7 +1,8 @@
-"""argparse usage errors in the user's language."""
+"""argparse usage errors in the user's language, and as a JSON error object with --json."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -31,3 +32,52 @@ def test_usage_error_follows_the_locale(lang: str, expected: str) -> None:
 
     assert result.returncode == 2
     assert expected in result.stderr
+
+
+JSON_CASES: dict[str, tuple[list[str], str]] = {
+    "top_k_not_int": (["search", "gantt", "--top-k", "abc"], "invalid int value: 'abc'"),
+    "role_choice": (["search", "gantt", "--role", "superuser"], "'superuser' (choose from"),
+    "language_choice": (["search", "gantt", "--language", "fr"], "'fr' (choose from 'zh', 'en')"),
+    "tier_choice": (["tickets", "list", "--tier", "L9"], "'L9' (choose from 'L1', 'L2', 'L3')"),
+    "unknown_flag": (["search", "gantt", "--bogus"], "unrecognized arguments: --bogus"),
+    "missing_query": (["search"], "the following arguments are required: query"),
+}
+"""Per case: the arguments before `--json`, and the text that argparse's message must contain."""
+
+
+@pytest.mark.parametrize(("arguments", "expected"), JSON_CASES.values(), ids=JSON_CASES.keys())
+def test_usage_error_with_json_is_error_object(arguments: list[str], expected: str) -> None:
+    result = _run(*arguments, "--json", lang="en_US.UTF-8")
+
+    assert result.returncode == 2
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1
+    error = json.loads(lines[0])["error"]
+    assert error["code"] == "invalid_argument"
+    assert expected in error["message"]
+    assert "--help` for the valid arguments" in error["message"]
+
+
+def test_usage_error_with_json_in_chinese() -> None:
+    result = _run("tickets", "list", "--json", "--tier", "L9", lang="zh_CN.UTF-8")
+
+    assert result.returncode == 2
+    error = json.loads(result.stdout)["error"]
+    assert error["code"] == "invalid_argument"
+    assert error["message"] == (
+        "参数 --tier：无效的选项：'L9'（可选：'L1', 'L2', 'L3'）。"
+        "运行 `assistant tickets list --help` 查看可用的参数。"
+    )
+
+
+def test_usage_error_without_json_keeps_usage_text() -> None:
+    result = _run("search", "gantt", "--role", "superuser", lang="en_US.UTF-8")
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("usage: assistant search ")
+    assert result.stderr.endswith(
+        "assistant search: error: argument --role: invalid choice: 'superuser' "
+        "(choose from 'admin', 'member', 'guest')\n"
+    )

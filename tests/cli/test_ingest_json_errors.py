@@ -49,6 +49,8 @@ CASES: dict[str, tuple[str, list[str]]] = {
     "prune_empty_folder": ("ingest_would_empty_kb", ["{empty}", "--prune"]),
     "prune_all_skipped": ("ingest_would_empty_kb_skipped", ["{unreadable}", "--prune"]),
     "invalid_kb_name": ("invalid_kb_argument", ["{empty}", "--kb", "bad..name"]),
+    "empty_path": ("kb_path_blank", [""]),
+    "blank_path": ("kb_path_blank", ["  "]),
 }
 """Per case: the error code, and the arguments after `ingest`, with folders as placeholders."""
 
@@ -91,8 +93,10 @@ def test_ingest_json_error_in_chinese(folders: Folders) -> None:
     }
 
 
-def test_ingest_json_error_keeps_kb(folders: Folders) -> None:
-    result = run_cli(folders.data_dir, "ingest", str(folders.empty), "--prune", "--json")
+# run_cli works in the repository, whose Markdown files a blank PATH used to index.
+@pytest.mark.parametrize("path", ["{empty}", ""], ids=["empty_folder", "blank_path"])
+def test_ingest_json_error_keeps_kb(folders: Folders, path: str) -> None:
+    result = run_cli(folders.data_dir, "ingest", path.format(**vars(folders)), "--prune", "--json")
 
     assert result.returncode == 2
     kb = KnowledgeBase(Settings(data_dir=folders.data_dir), "default.default")
@@ -100,3 +104,14 @@ def test_ingest_json_error_keeps_kb(folders: Folders) -> None:
         assert sorted(kb.chunk_store.file_hashes()) == ["boards.md"]
     finally:
         kb.close()
+
+
+def test_ingest_blank_path_error_in_chinese(folders: Folders) -> None:
+    result = run_cli(folders.data_dir, "ingest", " ", lang="zh_CN.UTF-8")
+
+    assert result.returncode == 2
+    assert result.stdout == b""
+    assert result.stderr.decode() == (
+        "错误：知识库目录路径“ ”为空。请传入包含 .md、.txt 或 .html 文件的目录；"
+        "要导入当前目录，请传入“.”。\n"
+    )

@@ -93,3 +93,13 @@ def test_question_matching_the_steps_gets_no_notice(agent: SupportAgent, questio
 
     assert "帮助中心没有写到" not in answer
     assert "does not describe" not in answer
+
+
+def test_actions_reported_as_done_are_no_request() -> None:
+    passage_en = "To stop using SSO, click **Disable SSO**."
+    passage_zh = "点击 **停用单点登录** 即可关闭。"
+
+    done_en = "I turned on SSO, but users still sign in with passwords."
+    assert find_opposite_action(done_en, passage_en, Language.EN) is None
+    done_zh = "我开启了单点登录，但成员还是用密码登录。"
+    assert find_opposite_action(done_zh, passage_zh, Language.ZH) is None

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.text import ERROR_CODE_TOKEN_RE, without_code_parts
 from retrieval.knowledge_base import KnowledgeBase
-from retrieval.search import ERROR_CODE_TOKEN_RE, SearchFilters
+from retrieval.search import SearchFilters
 
 
 @pytest.mark.parametrize(
@@ -29,3 +30,8 @@ def test_chunk_with_the_error_code_comes_first(
 def test_words_with_hyphens_are_not_codes(token: str) -> None:
     assert ERROR_CODE_TOKEN_RE.fullmatch(token) is None
     assert ERROR_CODE_TOKEN_RE.fullmatch("int-404") is not None
+
+
+def test_code_parts_are_dropped_when_the_whole_code_is_there() -> None:
+    assert without_code_parts(["int", "429", "int-429", "mean"]) == ["int-429", "mean"]
+    assert without_code_parts(["int", "429", "limit"]) == ["int", "429", "limit"]
