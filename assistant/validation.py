@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from assistant.domain import Language
@@ -102,3 +103,22 @@ def shorten_message_values(
         name: shorten_for_message(value, language) if isinstance(value, str) else value
         for name, value in values.items()
     }
+
+
+def output_folder(value: str) -> Path:
+    """Return the folder of an output option such as `--out`, as an argparse `type`.
+
+    `Path("")` is the current folder, so a blank value is rejected before it becomes one: an
+    unset shell variable would otherwise write the files into whatever folder the shell is in.
+
+    Raises:
+        InputError: when `value` is empty or only spaces.
+    """
+    if not value.strip():
+        raise InputError(
+            f"output folder path {value!r} is blank; pass the folder to write the files into, "
+            "or '.' for the current folder",
+            code="output_path_blank",
+            path=value,
+        )
+    return Path(value)

@@ -162,6 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             exc.parser.exit_with_usage(exc.argparse_message)
         commands.write_error(exc, as_json=True)
         return EXIT_USAGE
+    except AssistantError as exc:
+        # An argument type that checks its value, such as a blank --out, raises its own error.
+        commands.write_error(exc, as_json=JSON_FLAG in arguments)
+        return EXIT_USAGE
     level = logging.INFO if args.verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     handlers = {

@@ -15,6 +15,7 @@ from assistant.errors import InputError
 from assistant.i18n import translate
 from assistant.settings import DEFAULT_KB, get_settings
 from assistant.tenants import DEFAULT_TENANT, tenant_kb_name
+from assistant.validation import output_folder
 from cli.commands import cli_language, known_tenant
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         )
         parser.add_argument(
             "--out",
-            type=Path,
+            type=output_folder,
             help="folder to write the report's .json and .LANG.html files into, "
             "created when missing",
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from assistant.validation import output_folder
+
 DEFAULT_WORKERS = 2
 """Worker threads; the embedded engine is CPU-bound, so more threads than cores do not help."""
 
@@ -25,7 +27,7 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--model", help="litellm model string (default: the configured engine)")
     parser.add_argument("--repeat", type=int, default=1, help="trials per case (default: 1)")
     parser.add_argument("--tag", action="append", help="run only cases with this tag; repeatable")
-    parser.add_argument("--report", type=Path, help="folder for the JSON and HTML reports")
+    parser.add_argument("--report", type=output_folder, help="folder for the JSON and HTML reports")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
         "--gate", action="store_true", help="exit 1 when a metric drops below the baseline"

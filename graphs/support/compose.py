@@ -20,6 +20,7 @@ from assistant.errors import ModelOutputError, UpstreamError
 from assistant.i18n import join_items, translate
 from assistant.llm import LLMClient
 from assistant.prompts import render_prompt
+from assistant.text import error_code_tokens, tokenize
 from graphs.support.evidence import select_evidence, split_units
 from graphs.support.opposite_action import find_opposite_action
 from graphs.support.state import Citation, Hit, UserContext
@@ -92,6 +93,10 @@ def quote_evidence(
     # A much weaker hit adds quotes on a neighboring topic, not more of the answer.
     best = confident[0]["confidence"]
     confident = [h for h in confident if h["confidence"] >= MIN_RELATIVE_CONFIDENCE * best]
+    codes = error_code_tokens(tokenize(question))
+    naming = [h for h in confident if not codes.isdisjoint(_hit_tokens(h))]
+    # A question about an error code is answered from the chunks that name it, if any do.
+    confident = naming or confident
     same_language = [h for h in confident if h["language"] == language]
     confident = _reading_order((same_language or confident)[:MAX_CITED_CHUNKS])
     if not same_language:
@@ -122,6 +127,10 @@ def quote_evidence(
     lines.append("")
     lines.extend(source_lines(citations, language))
     return lines, citations
+
+
+def _hit_tokens(hit: Hit) -> set[str]:
+    return set(tokenize(" ".join([*hit["heading_path"], hit["text"]])))
 
 
 def _opening(text: str) -> str:

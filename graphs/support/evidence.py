@@ -13,6 +13,8 @@ MAX_EVIDENCE_UNITS = 4
 MAX_STEPS = 8
 MAX_EVIDENCE_CHARS = 900
 MIN_UNIT_OVERLAP = 0.15
+CODE_EXPLANATION_UNITS = 3
+"""Units after a line or heading with an error code that explain it: the cause and the fix."""
 """Share of the question's tokens a sentence must contain to be quoted, unless it is a step."""
 
 LIST_BONUS = 0.2
@@ -107,8 +109,11 @@ def select_evidence(
         # A table row is scored on the row alone, not on the header quoted above it.
         scored_text = unit_text.rsplit("\n", 1)[-1] if unit_text.startswith("|") else unit_text
         overlap = len(question_tokens & set(tokenize(scored_text))) / len(question_tokens)
-        if index in explanations:
-            overlap = 1.0
+        if explanations:
+            # A question about an error code gets what the chunk says about that code only.
+            if index in explanations:
+                scored.append((index, EvidenceUnit(unit_text, is_steps, 1.0)))
+            continue
         if overlap >= MIN_UNIT_OVERLAP or is_steps:
             scored.append((index, EvidenceUnit(unit_text, is_steps, overlap)))
     how_to = asks_how_to(question)
@@ -126,16 +131,29 @@ def select_evidence(
 def _code_explanations(
     units: list[tuple[str, bool]], codes: set[str], headings: Sequence[str]
 ) -> set[int]:
-    """Return the indices of the units that name or explain an error code of the question: a
-    line with the code and the line after it, or the first two lines under a heading with the
-    code."""
+    """Return the indices of the units that name or explain an error code of the question.
+
+    They are a line with the code and up to `CODE_EXPLANATION_UNITS` lines after it, or as many
+    lines under a heading with the code, up to the next line that names another code or asks a
+    question.
+    """
     if not codes:
         return set()
-    indices = {0, 1} if not codes.isdisjoint(tokenize(" ".join(headings))) else set()
-    for index, (unit_text, _) in enumerate(units):
-        if not codes.isdisjoint(tokenize(unit_text)):
-            indices.update({index, index + 1})
-    return {index for index in indices if index < len(units)}
+    starts = [
+        index for index, (text, _) in enumerate(units) if not codes.isdisjoint(tokenize(text))
+    ]
+    if not codes.isdisjoint(tokenize(" ".join(headings))):
+        starts.insert(0, -1)
+    indices: set[int] = set()
+    for start in starts:
+        indices.add(start)
+        for index in range(start + 1, min(start + 1 + CODE_EXPLANATION_UNITS, len(units))):
+            text = units[index][0]
+            # The next code, or the next question of a FAQ, starts another topic.
+            if error_code_tokens(tokenize(text)) or text.rstrip().endswith(("?", "？")):
+                break
+            indices.add(index)
+    return {index for index in indices if index >= 0}
 
 
 def _unit_score(unit: EvidenceUnit, how_to: bool) -> float:

@@ -6,8 +6,11 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+from tests.conftest import REPO_ROOT
 
 
 def _run(*args: str, lang: str) -> subprocess.CompletedProcess[str]:
@@ -81,3 +84,27 @@ def test_usage_error_without_json_keeps_usage_text() -> None:
         "assistant search: error: argument --role: invalid choice: 'superuser' "
         "(choose from 'admin', 'member', 'guest')\n"
     )
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["report", "voc", "--out", "  ", "--json"],
+        ["report", "gaps", "--out", "", "--json"],
+        ["eval", "--report", "", "--json"],
+    ],
+)
+def test_blank_output_folder_is_an_error(tmp_path: Path, arguments: list[str]) -> None:
+    # Path("") is the current folder, where the report files would otherwise land.
+    result = subprocess.run(
+        [sys.executable, "-m", "cli.main", *arguments],
+        capture_output=True,
+        cwd=tmp_path,
+        env=os.environ
+        | {"ASSISTANT_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(REPO_ROOT)},
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert json.loads(result.stdout)["error"]["code"] == "output_path_blank"
+    assert [path.name for path in tmp_path.iterdir() if path.name != "data"] == []

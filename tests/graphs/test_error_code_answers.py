@@ -43,3 +43,11 @@ def test_bare_code_is_answered_in_the_locale_language(sample_agent: SupportAgent
 
     assert reply["language"] == "zh"
     assert "仓库被改名" in reply["answer"]
+
+
+def test_chunks_without_the_code_are_not_quoted(sample_agent: SupportAgent) -> None:
+    # The baseline page's steps rank high for "GANTT", but they do not name GANTT-422.
+    reply = sample_agent.ask("What does GANTT-422 mean?", MEMBER).to_json()
+
+    assert "Save baseline" not in reply["answer"]
+    assert len(reply["citations"]) == 1

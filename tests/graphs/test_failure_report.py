@@ -107,7 +107,7 @@ def test_quoted_error_needs_a_chunk_that_mentions_it() -> None:
 @pytest.mark.parametrize(
     "message",
     [
-        "I set my profile language to Chinese, but the menus are still in English.",
+        "I set the default role of new members to Editor, but invitees still join as Viewer.",
         "我在 IP 白名单里加了办公室的地址，但审计日志里没有这条变更记录。",
     ],
 )
