@@ -16,8 +16,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from assistant.database import check_sqlite_folder, is_in_memory_sqlite
 from assistant.domain import Intent
-from assistant.errors import ConfigurationError
+from assistant.errors import ConfigurationError, InputError
 from assistant.settings_errors import settings_error
+from retrieval.versions import parse_version
 
 APP_NAME = "pm-support-assistant"
 DEFAULT_KB = "default"
@@ -266,6 +267,42 @@ class EnvironmentSettings(Settings):
                 "setting_timezone",
                 "must be an IANA time zone name such as Asia/Shanghai or Europe/Berlin",
             ) from None
+        return value
+
+    @field_validator("product_version", mode="after")
+    @classmethod
+    def _check_product_version(cls, value: str) -> str:
+        if not value:
+            return value
+        try:
+            parse_version(value)
+        except InputError:
+            raise PydanticCustomError(
+                "setting_version",
+                "must be a version such as 3.4 or 3.4.1, or empty for the newest release of the "
+                "KB's changelog",
+            ) from None
+        return value
+
+    @field_validator("help_center_url", mode="after")
+    @classmethod
+    def _check_help_center_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise PydanticCustomError(
+                "setting_url", "must be a URL that starts with http:// or https://, or empty"
+            )
+        return value
+
+    @field_validator("llm_model", "embedding_model", mode="after")
+    @classmethod
+    def _check_model_not_blank(cls, value: str) -> str:
+        # Only spaces would reach litellm as a model name and fail on the first question.
+        if value and not value.strip():
+            raise PydanticCustomError(
+                "setting_model_blank",
+                "must be a litellm model name, or empty for the embedded engine, not only "
+                "whitespace",
+            )
         return value
 
     @field_validator("work_end_hour", mode="after")

@@ -122,3 +122,22 @@ def output_folder(value: str) -> Path:
             path=value,
         )
     return Path(value)
+
+
+def positive_int(value: str) -> int:
+    """Return a count option such as `--workers` as an int, as an argparse `type`.
+
+    Raises:
+        InputError: when `value` is not a whole number of at least 1.
+    """
+    try:
+        count = int(value)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise InputError(
+            f"invalid count {value!r}: pass a whole number of at least 1",
+            code="count_below_one",
+            value=value,
+        )
+    return count

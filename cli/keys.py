@@ -14,6 +14,7 @@ from assistant.i18n import translate
 from assistant.keys import KeyRole, KeyStore
 from assistant.settings import get_settings
 from assistant.tenants import DEFAULT_TENANT
+from assistant.validation import positive_int
 from cli.commands import cli_language
 
 DEV_KEYS_FILE = "dev-keys.json"
@@ -52,7 +53,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     serve = sub.add_parser("serve", help="serve the HTTP API with uvicorn")
     serve.add_argument("--host", default="127.0.0.1", help="address (default: %(default)s)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
-    serve.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
+    serve.add_argument(
+        "--workers", type=positive_int, default=1, help="worker processes (default: 1)"
+    )
 
 
 def run_keys(args: argparse.Namespace) -> int:

@@ -275,3 +275,34 @@ def test_cli_empty_data_dir_uses_default_folder(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr.decode()
     assert list(work.iterdir()) == []
     assert (xdg_data / "pm-support-assistant" / "assistant.db").is_file()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "requirement"),
+    [
+        ("ASSISTANT_PRODUCT_VERSION", "abc", "must be a version such as 3.4 or 3.4.1"),
+        ("ASSISTANT_HELP_CENTER_URL", "not a url", "must be a URL that starts with http://"),
+        ("ASSISTANT_EMBEDDING_MODEL", "   ", "must be a litellm model name"),
+        ("ASSISTANT_LLM_MODEL", "\t", "must be a litellm model name"),
+    ],
+)
+def test_value_used_later_is_checked_at_start(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, requirement: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(InvalidSettingsError) as caught:
+        get_settings()
+
+    assert str(caught.value).startswith(f"invalid setting {variable}={value!r}: {requirement}")
+    assert caught.value.message_in(Language.ZH).startswith(f"设置 {variable}={value!r} 无效：")
+
+
+def test_valid_version_and_url_are_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_PRODUCT_VERSION", "3.4")
+    monkeypatch.setenv("ASSISTANT_HELP_CENTER_URL", "https://help.example.com/docs/")
+
+    settings = get_settings()
+
+    assert settings.product_version == "3.4"
+    assert settings.help_center_url == "https://help.example.com/docs/"

@@ -108,3 +108,13 @@ def test_blank_output_folder_is_an_error(tmp_path: Path, arguments: list[str]) -
     assert result.returncode == 2
     assert json.loads(result.stdout)["error"]["code"] == "output_path_blank"
     assert [path.name for path in tmp_path.iterdir() if path.name != "data"] == []
+
+
+@pytest.mark.parametrize("count", ["0", "-3", "two"])
+def test_serve_worker_count_below_one_is_an_error(count: str) -> None:
+    result = _run("serve", "--workers", count, "--json", lang="zh_CN.UTF-8")
+
+    assert result.returncode == 2
+    error = json.loads(result.stdout)["error"]
+    assert error["code"] == "count_below_one"
+    assert "不小于 1 的整数" in error["message"]
