@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import InputError
 from assistant.settings import get_settings
 from assistant.tenants import resolve_kb_name
 from evals.dataset import EvalCase, load_cases
@@ -42,10 +41,6 @@ EXIT_GATE_FAILED = 1
 
 def run_eval(args: argparse.Namespace) -> int:
     """Run the eval and print the metrics; with --gate, compare them with the baseline."""
-    if args.repeat < 1 or args.workers < 1:
-        raise InputError(
-            f"--repeat and --workers must be at least 1, got {args.repeat} and {args.workers}"
-        )
     cases = _select(load_cases(args.dataset or sorted(DATASETS_DIR.glob("*.jsonl"))), args.tag)
     options = RunOptions(
         kb_name=resolve_kb_name(args.kb) if args.kb else None,

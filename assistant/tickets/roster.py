@@ -205,6 +205,11 @@ def _resolve_hours(override: WorkingHoursOverride | None, default: WorkingHours)
     return WorkingHours(timezone, override.start_hour, override.end_hour, weekdays)
 
 
+ROSTER_SETTING_HINT = (
+    "; fix the file, or unset ASSISTANT_ROSTER_PATH to use the roster shipped with the package"
+)
+
+
 def load_roster(path: Path | None = None, settings: Settings | None = None) -> Roster:
     """Load and validate a roster file.
 
@@ -226,14 +231,18 @@ def load_roster(path: Path | None = None, settings: Settings | None = None) -> R
             f"cannot read roster file {path}: {exc.strerror}; point ASSISTANT_ROSTER_PATH at "
             "a readable YAML file, or unset it to use the shipped roster"
         ) from exc
+    # A roster of the user's own names the setting that chose it, so the fix is clear.
+    hint = "" if path == SHIPPED_ROSTER_PATH else ROSTER_SETTING_HINT
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigurationError(f"roster file {path} is not valid YAML: {exc}") from exc
-
-    roster = parse_roster(
-        data, default_hours=WorkingHours.from_settings(settings), source=str(path)
-    )
+        raise ConfigurationError(f"roster file {path} is not valid YAML: {exc}{hint}") from exc
+    try:
+        roster = parse_roster(
+            data, default_hours=WorkingHours.from_settings(settings), source=str(path)
+        )
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{exc}{hint}") from exc
     logger.info(
         "loaded roster %s: %d teams, %d agents", path, len(roster.teams), len(roster.agents)
     )

@@ -111,8 +111,11 @@ def test_blank_output_folder_is_an_error(tmp_path: Path, arguments: list[str]) -
 
 
 @pytest.mark.parametrize("count", ["0", "-3", "two"])
-def test_serve_worker_count_below_one_is_an_error(count: str) -> None:
-    result = _run("serve", "--workers", count, "--json", lang="zh_CN.UTF-8")
+@pytest.mark.parametrize(
+    "option", [("serve", "--workers"), ("eval", "--workers"), ("eval", "--repeat")]
+)
+def test_count_below_one_is_an_error(option: tuple[str, str], count: str) -> None:
+    result = _run(*option, count, "--json", lang="zh_CN.UTF-8")
 
     assert result.returncode == 2
     error = json.loads(result.stdout)["error"]

@@ -110,6 +110,14 @@ def test_invalid_yaml_names_file(tmp_path: Path, settings: Settings) -> None:
         load_roster(path, settings)
 
 
+def test_invalid_custom_roster_names_the_setting(tmp_path: Path, settings: Settings) -> None:
+    path = tmp_path / "passwd"
+    path.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+
+    with pytest.raises(ConfigurationError, match="passwd is invalid.*ASSISTANT_ROSTER_PATH"):
+        load_roster(path, settings)
+
+
 def test_top_level_list_is_rejected(tmp_path: Path, settings: Settings) -> None:
     path = write_roster(tmp_path / "list.yaml", [make_agent("a")])
 
