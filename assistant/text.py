@@ -21,6 +21,8 @@ logger = logging.getLogger(__name__)
 
 CJK_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _LATIN_WORD_RE = re.compile(r"[0-9]*[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
+SENTENCE_BOUNDARY_RE = re.compile(r"(?<=[。！？；!?;])|(?<=\.)\s+|\n+")
+"""Where a text splits into sentences: after Chinese and English end marks, and at line breaks."""
 ERROR_CODE_TOKEN_RE = re.compile(r"[a-z][a-z0-9]{1,11}-\d{3}")
 """A search token of a product error code such as AUTH-410, as `tokenize` lowers it. `tokenize`
 also emits the code's parts ("auth", "410"), which other codes share."""

@@ -104,5 +104,5 @@ def test_codes_and_acronyms_take_the_default_language(message: str) -> None:
     assert detect_language(message, Language.EN) is Language.EN
 
 
-def test_a_lowercase_word_makes_a_message_english() -> None:
+def test_detect_language_lowercase_word_is_english() -> None:
     assert detect_language("What does INT-404 mean?", Language.ZH) is Language.EN

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from assistant.domain import Language
-from assistant.text import stem_english, tokenize
+from assistant.text import SENTENCE_BOUNDARY_RE, stem_english, tokenize
 
 _ASKS_AT_ONCE: dict[Language, re.Pattern[str]] = {
     Language.EN: re.compile(
@@ -43,8 +43,6 @@ _QUANTITY_TOKENS = frozenset(
 )
 """Words of how many, not of what: "one task" and "the ones you select" share no subject."""
 
-_SENTENCE_END_RE = re.compile(r"(?<=[。！？；!?;])|(?<=\.)\s+|\n+")
-
 
 def asks_for_bulk_action(question: str, language: Language) -> bool:
     """Return whether `question` asks to act on many items at once."""
@@ -60,7 +58,7 @@ def describes_bulk_action(question: str, page: str) -> bool:
     a question on moving cards at once, "每位用户都要先执行一次" does not.
     """
     subject = set(tokenize(_without_bulk_words(question))) - _QUANTITY_TOKENS
-    for sentence in _SENTENCE_END_RE.split(page):
+    for sentence in SENTENCE_BOUNDARY_RE.split(page):
         if not any(pattern.search(sentence) for pattern in _DESCRIBES_AT_ONCE.values()):
             continue
         if subject & set(tokenize(_without_bulk_words(sentence))):

@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.intents.vocabulary import ERROR_CODE_CONCEPT, load_lexicon
-from assistant.text import normalize, tokenize
+from assistant.text import SENTENCE_BOUNDARY_RE, normalize, tokenize
 from graphs.support.evidence import select_evidence
 from graphs.support.state import Hit
 
@@ -77,7 +77,6 @@ _QUOTED = re.compile(
 )
 """A phrase in quotes. Single quotes count only around words, so "can't" opens nothing."""
 
-_SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|(?<=\.)\s+|\n+")
 
 _ERROR_CODE = re.compile(r"\b[A-Z][A-Z0-9]{1,11}-\d{3}\b|(?<![\d.,-])[45]\d\d(?![\d.,])")
 """A product error code such as AUTH-410, or an HTTP status such as 429."""
@@ -158,7 +157,7 @@ def _contains_error(hit: Hit, codes: set[str], phrases: list[list[str]]) -> bool
     quoted phrase."""
     if codes & set(_ERROR_CODE.findall(hit["text"])):
         return True
-    sentences = [set(tokenize(sentence)) for sentence in _SENTENCE_END.split(hit["text"])]
+    sentences = [set(tokenize(sentence)) for sentence in SENTENCE_BOUNDARY_RE.split(hit["text"])]
     return any(words.issuperset(phrase) for phrase in phrases for words in sentences)
 
 

@@ -48,7 +48,7 @@ def test_ask_json_reason_in_reply_language(replies: list[dict[str, Any]]) -> Non
         assert action["reason"] == translate(f"action_reason_{code.value}", language), question
 
 
-def test_bare_error_code_is_answered_in_the_terminal_language(data_dir: Path) -> None:
+def test_bare_code_uses_terminal_language(data_dir: Path) -> None:
     result = run_cli(data_dir, "ask", "GANTT-422", "--json", lang="zh_CN.UTF-8")
 
     reply = json.loads(result.stdout)

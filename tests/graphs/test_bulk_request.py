@@ -58,7 +58,7 @@ def test_items_in_passing_do_not_count() -> None:
     assert not describes_bulk_action("能不能一次关闭所有任务？", "每位用户都要先执行一次 `/link`。")
 
 
-def test_shared_quantity_words_do_not_make_a_shared_subject() -> None:
+def test_quantity_words_share_no_subject() -> None:
     # "one task" and "the ones you want" share only a word of how many.
     question = "Can I assign one task to several people at the same time?"
     page = "Select all projects or the ones you want, then click Apply."

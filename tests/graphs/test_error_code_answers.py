@@ -29,7 +29,7 @@ def test_code_question_quotes_its_explanation(
     assert explanation in reply["answer"]
 
 
-def test_other_codes_of_the_same_family_are_not_quoted(sample_agent: SupportAgent) -> None:
+def test_sibling_codes_are_not_quoted(sample_agent: SupportAgent) -> None:
     reply = sample_agent.ask("INT-429 是什么意思？", MEMBER).to_json()
 
     assert "INT-401" not in reply["answer"]

@@ -32,6 +32,6 @@ def test_words_with_hyphens_are_not_codes(token: str) -> None:
     assert ERROR_CODE_TOKEN_RE.fullmatch("int-404") is not None
 
 
-def test_code_parts_are_dropped_when_the_whole_code_is_there() -> None:
+def test_without_code_parts_drops_parts() -> None:
     assert without_code_parts(["int", "429", "int-429", "mean"]) == ["int-429", "mean"]
     assert without_code_parts(["int", "429", "limit"]) == ["int", "429", "limit"]
