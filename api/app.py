@@ -28,10 +28,13 @@ from api.tracing import TracingMiddleware
 from api.web import routes as web
 from assistant.settings import Settings, get_settings
 from assistant.telemetry import configure_tracing
+from assistant.tickets import Roster, RosterError, check_roster
 from assistant.tickets.sla_monitor import start_sla_monitor, stop_sla_monitor
 
 logger = logging.getLogger(__name__)
 
+STARTUP_FAILURE_EXIT_CODE = 3
+"""Exit code of a server that cannot start, the code uvicorn uses for its own startup failures."""
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
@@ -91,15 +94,36 @@ def _request_id(scope: Scope) -> str:
     return uuid.uuid4().hex[:16]
 
 
+def load_roster_or_exit(settings: Settings) -> Roster:
+    """Load the roster before the server listens, or exit with one log line that gives the reason.
+
+    Without this, an invalid roster would show only where a ticket is routed. The lifespan is too
+    late too: uvicorn logs a traceback for an exception there.
+
+    Raises:
+        SystemExit: with code `STARTUP_FAILURE_EXIT_CODE` when the roster file is invalid.
+    """
+    try:
+        return check_roster(settings)
+    except RosterError as error:
+        logger.critical("cannot start the API: %s", error)
+        raise SystemExit(STARTUP_FAILURE_EXIT_CODE) from None
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; its lifespan opens the stores and closes them at shutdown."""
+    """Build the app; its lifespan opens the stores and closes them at shutdown.
+
+    Raises:
+        SystemExit: the roster file is invalid (see `load_roster_or_exit`).
+    """
     configure_logging()
     app_settings = settings or get_settings()
     configure_tracing(app_settings.tracing)
+    roster = load_roster_or_exit(app_settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        resources = Resources.open(app_settings)
+        resources = Resources.open(app_settings, roster)
         app.state.resources = resources
         sla_monitor = start_sla_monitor(resources.tickets, app_settings)
         logger.info("API started with data dir %s", app_settings.data_dir)

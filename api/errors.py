@@ -22,7 +22,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.language import request_language
 from api.logs import request_id_var
-from api.validation_messages import describe_validation_errors, field_path
 from assistant.domain import Language
 from assistant.errors import (
     AssistantError,
@@ -37,6 +36,7 @@ from assistant.errors import (
 from assistant.i18n import translate
 from assistant.onboarding.catalog import UnknownChoiceError
 from assistant.validation import shorten_message_values
+from assistant.validation_messages import describe_validation_errors, field_path
 
 logger = logging.getLogger(__name__)
 

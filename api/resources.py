@@ -18,7 +18,7 @@ from assistant.onboarding.service import OnboardingService
 from assistant.settings import Settings, ensure_data_dir
 from assistant.surveys import SurveyStatusReader
 from assistant.tenants import tenant_kb_name
-from assistant.tickets import Roster, TicketStore, load_roster
+from assistant.tickets import Roster, TicketStore
 from assistant.turns import TurnStore
 from graphs.support.conversations import ConversationReader
 from graphs.support.service import SupportAgent
@@ -59,9 +59,10 @@ class AgentRegistry:
     upload never swaps the index under a running search.
     """
 
-    def __init__(self, settings: Settings, turns: TurnStore) -> None:
+    def __init__(self, settings: Settings, turns: TurnStore, roster: Roster) -> None:
         self._settings = settings
         self._turns = turns
+        self._roster = roster
         self._agents: dict[tuple[str, str], SupportAgent] = {}
         self._kb_locks: dict[tuple[str, str], threading.Lock] = {}
         self._lock = threading.Lock()
@@ -88,6 +89,7 @@ class AgentRegistry:
                     channel="api",
                     tenant=tenant,
                     turns=self._turns,
+                    roster=self._roster,
                 )
                 self._agents[(tenant, kb)] = agent
                 logger.info("created the agent of tenant=%s kb=%s", tenant, kb)
@@ -137,16 +139,16 @@ class Resources:
         return SurveyStatusReader(self.feedback, self.tickets, self.turns, idle=idle)
 
     @classmethod
-    def open(cls, settings: Settings) -> Resources:
-        """Open the stores named by the settings."""
+    def open(cls, settings: Settings, roster: Roster) -> Resources:
+        """Open the stores named by the settings; every agent routes tickets with `roster`."""
         ensure_data_dir(settings)
         turns = TurnStore(settings.resolved_database_url)
         return cls(
             settings=settings,
             keys=KeyStore(settings.resolved_database_url),
             tickets=TicketStore(settings.resolved_database_url),
-            roster=load_roster(settings.roster_path, settings),
-            agents=AgentRegistry(settings, turns),
+            roster=roster,
+            agents=AgentRegistry(settings, turns, roster),
             limiter=TokenBucketLimiter(settings.api_rate_per_second, settings.api_rate_burst),
             feedback=FeedbackStore(settings.resolved_database_url),
             conversations=ConversationReader(settings.checkpoint_path),

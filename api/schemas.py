@@ -27,7 +27,6 @@ from pydantic_core import PydanticCustomError, core_schema
 from assistant.domain import Intent, Priority, Role, Tier
 from assistant.feedback import (
     MAX_COMMENT_CHARS,
-    MAX_CONVERSATION_ID_CHARS,
     MAX_MESSAGE_ID_CHARS,
     MAX_REASON_CHARS,
     Rating,
@@ -40,13 +39,21 @@ from assistant.onboarding.store import (
 )
 from assistant.settings import DEFAULT_KB
 from assistant.tickets import TicketRecord, TicketStatus
-from assistant.tickets.schemas import MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS
+from assistant.tickets.schemas import (
+    MAX_CONVERSATION_ID_CHARS,
+    MAX_DESCRIPTION_CHARS,
+    MAX_NAME_CHARS,
+)
 
 # ---- chat -------------------------------------------------------------------------------
 
 
 class ChatUser(BaseModel):
     """The asking user, as the product identifies them."""
+
+    # An unknown field is most often a misspelt one ("product-version"), whose value would
+    # be dropped without a word.
+    model_config = ConfigDict(extra="forbid")
 
     id: str | None = Field(default=None, max_length=200)
     """Requester id recorded on tickets; `anonymous` when missing. Like the user ids of
@@ -66,6 +73,9 @@ class ChatUser(BaseModel):
 
 class ChatRequest(BaseModel):
     """One user message to the support agent."""
+
+    # "conversationId" instead of `conversation_id` would start a new conversation each time.
+    model_config = ConfigDict(extra="forbid")
 
     message: str
     """The user's message; at most `ASSISTANT_API_MAX_MESSAGE_CHARS` characters."""
@@ -321,6 +331,10 @@ class ModelList(BaseModel):
 
 class TicketPublic(TicketRecord):
     """A ticket with its event log and SLA state."""
+
+    reason: str | None
+    """Label of `reason_code` in the language of Accept-Language (zh or en), which names why the
+    assistant opened the ticket, or null when the ticket has no reason code."""
 
     sla_due_at: datetime | None
     """Due time of the target of the ticket's current tier."""

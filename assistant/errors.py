@@ -2,6 +2,7 @@
 
 AssistantError
  +-- ConfigurationError   the setup is wrong; an operator must change a setting or a file
+ |    +-- KnowledgeBaseDamagedError
  +-- InputError           a user or client sent a value the assistant cannot use
  |    +-- NotFoundError    the value names something that does not exist (or that the
  |    |    |               caller's tenant cannot see)
@@ -11,6 +12,8 @@ AssistantError
  +-- ModelOutputError     the model answered, but broke the output contract
  +-- ToolFailure          a tool the agent called could not do its job; the agent sees it
 """
+
+from pathlib import Path
 
 
 class AssistantError(Exception):
@@ -56,6 +59,28 @@ class KnowledgeBaseNotFoundError(NotFoundError):
             kb=kb,
         )
         self.kb = kb
+
+
+class KnowledgeBaseDamagedError(ConfigurationError):
+    """Raised when a file or folder of a KB's index cannot be read or does not match the rest.
+
+    The index is built from the KB's source files, so `assistant ingest --rebuild` restores it.
+    """
+
+    def __init__(self, kb: str, path: Path) -> None:
+        # `path` stays a Path in `params`, because error messages shorten long strings, and a
+        # path cut short would no longer name the damaged file.
+        super().__init__(
+            f"the index of knowledge base {kb!r} is damaged: {str(path)!r} is unreadable or does "
+            "not match the rest of the index; rebuild the index with "
+            f"`assistant ingest PATH --kb {kb} --rebuild`, where PATH is the folder of the KB's "
+            ".md, .txt and .html files",
+            code="kb_damaged",
+            kb=kb,
+            path=path,
+        )
+        self.kb = kb
+        self.path = path
 
 
 class UpstreamError(AssistantError):

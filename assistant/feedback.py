@@ -30,11 +30,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from assistant.database import SqlStore
 from assistant.errors import ConflictError
 from assistant.tickets.models import Base, UTCDateTime
-from assistant.tickets.schemas import MAX_NAME_CHARS, MAX_TENANT_CHARS
+from assistant.tickets.schemas import MAX_CONVERSATION_ID_CHARS, MAX_NAME_CHARS, MAX_TENANT_CHARS
 
 logger = logging.getLogger(__name__)
 
-MAX_CONVERSATION_ID_CHARS = 128
 MAX_MESSAGE_ID_CHARS = 128
 MAX_REASON_CHARS = 2000
 MAX_COMMENT_CHARS = 4000

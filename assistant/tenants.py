@@ -104,3 +104,14 @@ def conversation_thread_id(tenant: str, conversation_id: str) -> str:
             conversation_id=conversation_id,
         )
     return f"{tenant}/{conversation_id}"
+
+
+def thread_conversation_id(thread_id: str) -> str | None:
+    """Return the conversation id of a checkpointer thread id made by `conversation_thread_id`.
+
+    A thread id of another form, such as a test's own, returns None.
+    """
+    tenant, separator, conversation_id = thread_id.partition("/")
+    if not separator or not TENANT_NAME_RE.match(tenant):
+        return None
+    return conversation_id if CONVERSATION_ID_RE.match(conversation_id) else None

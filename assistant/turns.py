@@ -36,9 +36,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from assistant.database import DatabaseUnreachableError, SqlStore
 from assistant.errors import InputError
-from assistant.feedback import MAX_CONVERSATION_ID_CHARS
 from assistant.tickets.models import MODULE_MAX_CHARS, Base, UTCDateTime
-from assistant.tickets.schemas import MAX_NAME_CHARS, MAX_REQUESTER_CHARS, MAX_TENANT_CHARS
+from assistant.tickets.schemas import (
+    MAX_CONVERSATION_ID_CHARS,
+    MAX_NAME_CHARS,
+    MAX_REQUESTER_CHARS,
+    MAX_TENANT_CHARS,
+)
 
 logger = logging.getLogger(__name__)
 

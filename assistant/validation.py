@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -124,11 +126,12 @@ def output_folder(value: str) -> Path:
     return Path(value)
 
 
-def positive_int(value: str) -> int:
-    """Return a count option such as `--workers` as an int, as an argparse `type`.
+def positive_int(value: str, option: str) -> int:
+    """Return the value of a count option such as `--workers` as an int.
 
     Raises:
-        InputError: when `value` is not a whole number of at least 1.
+        InputError: when `value` is not a whole number of at least 1; the message names
+            `option`.
     """
     try:
         count = int(value)
@@ -136,8 +139,14 @@ def positive_int(value: str) -> int:
         count = 0
     if count < 1:
         raise InputError(
-            f"invalid count {value!r}: pass a whole number of at least 1",
+            f"invalid value {value!r} for {option}: pass a whole number of at least 1",
             code="count_below_one",
+            option=option,
             value=value,
         )
     return count
+
+
+def positive_count(option: str) -> Callable[[str], int]:
+    """Return the argparse `type` of the count option `option`; see `positive_int`."""
+    return functools.partial(positive_int, option=option)

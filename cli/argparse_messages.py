@@ -43,3 +43,8 @@ def install_chinese_argparse_messages() -> None:
 
     translate.is_chinese_argparse_translation = True  # type: ignore[attr-defined]
     argparse._ = translate  # type: ignore[attr-defined]
+
+
+def argparse_text(message: str) -> str:
+    """Return one of argparse's message templates in the language that argparse prints."""
+    return str(argparse._(message))  # type: ignore[attr-defined]

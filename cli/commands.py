@@ -168,6 +168,7 @@ def run_ingest(args: argparse.Namespace) -> int:
         prune=args.prune,
         allow_empty=args.allow_empty,
         require_files=True,
+        rebuild=args.rebuild,
     )
     if args.json:
         _write_json(dataclasses.asdict(report))
@@ -376,8 +377,9 @@ def run_tickets(args: argparse.Namespace) -> int:
             return _check_sla(store, as_json=args.json)
         if args.tickets_command == "show":
             ticket = _get_ticket(store, args.ticket_id, known_tenant(store, args.tenant))
-            _write_json(ticket.model_dump(mode="json")) if args.json else _write(
-                json.dumps(ticket.model_dump(mode="json"), ensure_ascii=False, indent=2)
+            payload = _ticket_payload(ticket)
+            _write_json(payload) if args.json else _write(
+                json.dumps(payload, ensure_ascii=False, indent=2)
             )
             return 0
         tickets = store.list(
@@ -402,6 +404,19 @@ def run_tickets(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
+
+
+def _ticket_payload(ticket: TicketRecord) -> dict[str, Any]:
+    """Return the `tickets show` JSON of a ticket: its fields, with `reason`, the label of
+    `reason_code` in the CLI's language, right after the code."""
+    from graphs.support.policy import ticket_reason_label
+
+    payload: dict[str, Any] = {}
+    for name, value in ticket.model_dump(mode="json").items():
+        payload[name] = value
+        if name == "reason_code":
+            payload["reason"] = ticket_reason_label(ticket.reason_code, cli_language())
+    return payload
 
 
 def known_tenant(store: TicketStore, tenant: str) -> str:

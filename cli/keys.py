@@ -14,7 +14,7 @@ from assistant.i18n import translate
 from assistant.keys import KeyRole, KeyStore
 from assistant.settings import get_settings
 from assistant.tenants import DEFAULT_TENANT
-from assistant.validation import positive_int
+from assistant.validation import positive_count
 from cli.commands import cli_language
 
 DEV_KEYS_FILE = "dev-keys.json"
@@ -54,7 +54,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     serve.add_argument("--host", default="127.0.0.1", help="address (default: %(default)s)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
     serve.add_argument(
-        "--workers", type=positive_int, default=1, help="worker processes (default: 1)"
+        "--workers",
+        type=positive_count("--workers"),
+        default=1,
+        help="worker processes (default: 1)",
     )
 
 

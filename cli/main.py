@@ -14,8 +14,9 @@ from assistant.domain import MODULES, Language
 from assistant.errors import AssistantError, InputError
 from assistant.settings import DEFAULT_KB, ensure_data_dir, get_settings
 from assistant.tenants import DEFAULT_TENANT
+from assistant.tickets.roster import check_roster
 from cli import commands, keys, report
-from cli.argparse_messages import install_chinese_argparse_messages
+from cli.argparse_messages import argparse_text, install_chinese_argparse_messages
 
 EXIT_USAGE = 2
 """Exit code of an invalid argument, input line, setting or data folder."""
@@ -54,6 +55,20 @@ class CliArgumentParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """Raise `ArgumentParsingError` for a usage error, such as an invalid choice."""
         raise ArgumentParsingError(message, self)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """Parse the arguments; an argument that this parser does not know is a usage error.
+
+        argparse parses the arguments after a subcommand with this method of the subcommand's
+        parser, and leaves the unknown ones to the top-level parser. That parser's error would
+        point to `assistant --help`, which does not list the subcommand's options.
+        """
+        parsed, unknown = super().parse_known_args(args, namespace)
+        if unknown:
+            self.error(argparse_text("unrecognized arguments: %s") % " ".join(unknown))
+        return parsed, unknown
 
     def exit_with_usage(self, message: str) -> NoReturn:
         """Print the usage and the error on stderr and exit with code 2, as argparse does."""
@@ -95,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="accept a PATH without .md, .txt or .html files; with --prune this removes "
         "every document of the KB",
+    )
+    ingest.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="delete the KB's index and index PATH into a new one, which repairs a damaged "
+        "index; documents that are not in PATH leave the KB",
     )
     ingest.add_argument("--json", action="store_true", help="print the report as JSON")
     _add_kb(ingest)
@@ -166,8 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # An argument type that checks its value, such as a blank --out, raises its own error.
         commands.write_error(exc, as_json=JSON_FLAG in arguments)
         return EXIT_USAGE
-    level = logging.INFO if args.verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(args)
     handlers = {
         "ingest": commands.run_ingest,
         "search": commands.run_search,
@@ -180,11 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "report": report.run_report,
     }
     try:
-        settings = get_settings()
-        if args.command in DATA_DIR_COMMANDS:
-            ensure_data_dir(settings)
-        if args.command in DATABASE_COMMANDS:
-            check_database(settings.resolved_database_url)
+        _check_setup(args.command)
         return handlers[args.command](args)
     except AssistantError as exc:
         commands.write_error(exc, as_json=getattr(args, "json", False))
@@ -196,6 +212,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
 
 
+SUPPORT_TEAM_LOGGERS = ("assistant.tickets",)
+"""Loggers whose warnings are for the support team, such as a ticket that waits in a team's
+queue because every agent is at capacity. The ticket's events record the same facts
+(`assistant tickets show ID`), so a command run in a terminal leaves them out."""
+
+
+def configure_logging(args: argparse.Namespace) -> None:
+    """Log warnings, or INFO with `-v`, on stderr.
+
+    Without `-v`, the support team's warnings are left out, except for `serve`, whose log is
+    the service's.
+    """
+    level = logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if args.verbose or args.command == "serve":
+        return
+    for name in SUPPORT_TEAM_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
 DATA_DIR_COMMANDS = frozenset(
     {"ingest", "search", "ask", "chat", "tickets", "keys", "serve", "report"}
 )
@@ -204,6 +240,26 @@ DATA_DIR_COMMANDS = frozenset(
 DATABASE_COMMANDS = frozenset({"ask", "chat", "tickets", "keys", "serve", "report"})
 """Commands that use the ASSISTANT_DATABASE_URL database. They check it before any work, so a
 wrong URL stops them before they answer a question whose ticket or turn they cannot store."""
+
+ROSTER_COMMANDS = frozenset({"ask", "chat", "serve"})
+"""Commands that may open tickets. They load the ASSISTANT_ROSTER_PATH roster before any work,
+so an invalid roster stops them before they answer a question or start the server."""
+
+
+def _check_setup(command: str) -> None:
+    """Check the settings, data folder, database and roster that a command needs, before it
+    does any work.
+
+    Raises:
+        AssistantError: one of them is invalid; the message names the setting and the fix.
+    """
+    settings = get_settings()
+    if command in DATA_DIR_COMMANDS:
+        ensure_data_dir(settings)
+    if command in DATABASE_COMMANDS:
+        check_database(settings.resolved_database_url)
+    if command in ROSTER_COMMANDS:
+        check_roster(settings)
 
 
 def _discard_stdout() -> None:

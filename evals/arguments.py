@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from assistant.validation import output_folder, positive_int
+from assistant.validation import output_folder, positive_count
 
 DEFAULT_WORKERS = 2
 """Worker threads; the embedded engine is CPU-bound, so more threads than cores do not help."""
@@ -26,7 +26,7 @@ def add_parser(sub: Any) -> None:
     )
     parser.add_argument("--model", help="litellm model string (default: the configured engine)")
     parser.add_argument(
-        "--repeat", type=positive_int, default=1, help="trials per case (default: 1)"
+        "--repeat", type=positive_count("--repeat"), default=1, help="trials per case (default: 1)"
     )
     parser.add_argument("--tag", action="append", help="run only cases with this tag; repeatable")
     parser.add_argument("--report", type=output_folder, help="folder for the JSON and HTML reports")
@@ -38,5 +38,8 @@ def add_parser(sub: Any) -> None:
         "--baseline", type=Path, help="baseline report (default: evals/baselines/embedded.json)"
     )
     parser.add_argument(
-        "--workers", type=positive_int, default=DEFAULT_WORKERS, help="worker threads (default: 2)"
+        "--workers",
+        type=positive_count("--workers"),
+        default=DEFAULT_WORKERS,
+        help="worker threads (default: 2)",
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -48,9 +47,6 @@ def run_eval(args: argparse.Namespace) -> int:
         repeat=args.repeat,
         workers=args.workers,
     )
-    if not args.verbose:
-        # Hundreds of eval tickets fill the sample roster, and each queued ticket logs a warning.
-        logging.getLogger("assistant.tickets").setLevel(logging.ERROR)
     started = time.perf_counter()
     with eval_environment(get_settings(), options) as (settings, kb_name):
         results = run_cases(cases, settings, kb_name, options, ProgressBar("eval"))

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from assistant.domain import ActionType, Intent, Role, Tier
+from assistant.domain import ActionType, Intent, Language, Role, Tier
 from assistant.errors import InputError
+from assistant.validation_messages import describe_validation_errors
 
 ESCALATION_ACTIONS = frozenset({ActionType.OPEN_TICKET, ActionType.ESCALATE, ActionType.HANDOFF})
 """Actions that put the conversation in front of a person."""
@@ -32,8 +33,23 @@ _KB_MARKER_RE = re.compile(r"\[kb:\s*([\w.-]+)\]")
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
+JSON_TYPE_NAMES = {
+    "list": "array",
+    "str": "string",
+    "int": "number",
+    "float": "number",
+    "bool": "boolean",
+    "NoneType": "null",
+}
+"""JSON's names of the Python types that `json.loads` returns, where they differ."""
+
+
 class DatasetError(InputError):
-    """A dataset file is missing, is not JSON Lines, or has a case that fails validation."""
+    """A dataset file is missing, is not JSON Lines, or has a case that fails validation.
+
+    Its file and line values are not strings, so that error messages quote them whole, where
+    they shorten long strings.
+    """
 
 
 class Expected(BaseModel):
@@ -96,27 +112,18 @@ def load_models(path: Path, model: type[ModelT], kind: str) -> list[ModelT]:
     Raises:
         DatasetError: naming the file and line of the first invalid record or duplicate id.
     """
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise DatasetError(f"{path}: cannot read the dataset: {exc}") from exc
     records: list[ModelT] = []
-    seen: set[object] = set()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
+    seen: dict[object, _Line] = {}
+    for where, record in _json_objects(path):
         try:
-            record = model.model_validate(json.loads(line) | {"source": where})
-        except json.JSONDecodeError as exc:
-            raise DatasetError(f"{where}: invalid JSON: {exc.msg}") from exc
-        except (ValidationError, TypeError) as exc:
-            raise DatasetError(f"{where}: invalid {kind}: {exc}") from exc
-        record_id = getattr(record, "id", None)
+            item = model.model_validate(record | {"source": str(where)})
+        except ValidationError as exc:
+            raise _invalid_record(where, kind, exc) from exc
+        record_id = getattr(item, "id", None)
         if record_id in seen:
-            raise DatasetError(f"{where}: duplicate case id {record_id!r}")
-        seen.add(record_id)
-        records.append(record)
+            raise _duplicate_id(where, str(record_id), seen[record_id])
+        seen[record_id] = where
+        records.append(item)
     return records
 
 
@@ -127,48 +134,131 @@ def load_cases(paths: Iterable[Path]) -> list[EvalCase]:
         DatasetError: naming the file and line of the first invalid case, or a duplicate id.
     """
     cases: list[EvalCase] = []
-    seen: dict[str, str] = {}
+    seen: dict[str, _Line] = {}
     for path in paths:
-        for case in _load_file(path):
-            if case.id in seen:
-                raise DatasetError(
-                    f"{case.source}: duplicate case id {case.id!r}, first at {seen[case.id]}"
-                )
-            seen[case.id] = case.source
-            cases.append(case)
+        for where, record in _json_objects(path):
+            for case in _parse_record(record, where):
+                if case.id in seen:
+                    raise _duplicate_id(where, case.id, seen[case.id])
+                seen[case.id] = where
+                cases.append(case)
     return cases
 
 
-def _load_file(path: Path) -> list[EvalCase]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise DatasetError(f"{path}: cannot read the dataset: {exc}") from exc
-    cases = []
-    for number, line in enumerate(lines, start=1):
+class _Line(NamedTuple):
+    """A line of a dataset file, written `path:line` as a case's `source`."""
+
+    path: Path
+    number: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.number}"
+
+
+def _json_objects(path: Path) -> Iterator[tuple[_Line, dict[str, object]]]:
+    """Yield the JSON object of each line of a JSON Lines file that is not blank.
+
+    Raises:
+        DatasetError: the file cannot be read as UTF-8 text, or a line is not a JSON object.
+    """
+    for number, line in enumerate(_read_lines(path), start=1):
         if not line.strip():
             continue
-        where = f"{path}:{number}"
+        where = _Line(path, number)
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise DatasetError(f"{where}: invalid JSON: {exc.msg}") from exc
+            raise DatasetError(
+                f"line {number} of dataset file {str(path)!r} is not valid JSON ({exc.msg}, "
+                f"column {exc.colno}); write one JSON object per line",
+                code="eval_dataset_invalid_json",
+                path=path,
+                line=number,
+                column=exc.colno,
+                error=exc.msg,
+            ) from exc
         if not isinstance(record, dict):
-            raise DatasetError(f"{where}: expected a JSON object, got {type(record).__name__}")
-        cases.extend(_parse_record(record, where))
-    return cases
+            json_type = type(record).__name__
+            json_type = JSON_TYPE_NAMES.get(json_type, json_type)
+            raise DatasetError(
+                f"line {number} of dataset file {str(path)!r} is a JSON {json_type}, not an "
+                "object; write one JSON object per line",
+                code="eval_dataset_not_object",
+                path=path,
+                line=number,
+                type=json_type,
+            )
+        yield where, record
 
 
-def _parse_record(record: dict[str, object], where: str) -> list[EvalCase]:
+def _read_lines(path: Path) -> list[str]:
+    """Return the lines of a dataset file.
+
+    Raises:
+        DatasetError: the file does not exist, cannot be read, or is not UTF-8 text.
+    """
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError as exc:
+        raise DatasetError(
+            f"dataset file {str(path)!r} does not exist; check the --dataset path",
+            code="eval_dataset_not_found",
+            path=path,
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise DatasetError(
+            f"dataset file {str(path)!r} is not UTF-8 text (invalid byte at offset {exc.start}); "
+            "save it as UTF-8",
+            code="eval_dataset_not_utf8",
+            path=path,
+            offset=exc.start,
+        ) from exc
+    except OSError as exc:
+        raise DatasetError(
+            f"dataset file {str(path)!r} cannot be read ({exc.strerror or exc}); pass a JSON "
+            "Lines file that you can read",
+            code="eval_dataset_unreadable",
+            path=path,
+            reason=exc.strerror or str(exc),
+        ) from exc
+
+
+def _invalid_record(where: _Line, kind: str, error: ValidationError) -> DatasetError:
+    """Return the error of a record that fails validation, naming each invalid field."""
+    errors = error.errors()
+    problems = "; ".join(
+        f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}" for item in errors
+    )
+    return DatasetError(
+        f"line {where.number} of dataset file {str(where.path)!r} is not a valid {kind}: "
+        f"{problems}; evals/README.md describes the case format",
+        code="eval_dataset_invalid_case",
+        path=where.path,
+        line=where.number,
+        # A function of the language, which the message calls to translate pydantic's errors.
+        detail=lambda language: describe_validation_errors(errors, Language(language)),
+    )
+
+
+def _duplicate_id(where: _Line, case_id: str, first: _Line) -> DatasetError:
+    return DatasetError(
+        f"line {where.number} of dataset file {str(where.path)!r} repeats case id {case_id!r}, "
+        f"first used at {first}; give each case its own id",
+        code="eval_dataset_duplicate_id",
+        path=where.path,
+        line=where.number,
+        id=case_id,
+        first=first,
+    )
+
+
+def _parse_record(record: dict[str, object], where: _Line) -> list[EvalCase]:
     try:
         if "question_en" in record or "question_zh" in record:
-            return real_question_cases(record, where)
-        return [EvalCase.model_validate(record | {"source": where})]
+            return real_question_cases(record, str(where))
+        return [EvalCase.model_validate(record | {"source": str(where)})]
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors()
-        )
-        raise DatasetError(f"{where}: invalid case: {problems}") from exc
+        raise _invalid_record(where, "case", exc) from exc
 
 
 def real_question_cases(record: dict[str, object], where: str) -> list[EvalCase]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from assistant.errors import ConflictError
+from assistant.errors import ConflictError, KnowledgeBaseDamagedError
 
 BUSY_TIMEOUT_SECONDS = 120.0
 """How long a write waits for another process's write lock on the chunk store before failing.
@@ -26,6 +26,10 @@ machine of docs/benchmarks.md. Twice that lets a second ingest or upload wait ou
 where sqlite3's default of 5 s made it fail. Readers such as `ask` do not wait for a writer,
 because the store is in WAL mode.
 """
+
+DAMAGED_DATABASE_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
+"""SQLite result codes of a file that is not an intact database: "database disk image is
+malformed" and "file is not a database"."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -78,27 +82,53 @@ class StoredChunk:
 
 
 class ChunkStore:
-    """Read and write the chunk table and file manifest of one KB."""
+    """Read and write the chunk table and file manifest of one KB.
 
-    def __init__(self, path: Path) -> None:
+    Args:
+        path: The SQLite file, created when missing.
+        kb: Name of the KB that error messages give; default: the name of the file's folder,
+            which `Settings.kb_dir` names after the KB.
+
+    Raises:
+        KnowledgeBaseDamagedError: the file is empty or is not an intact SQLite database.
+    """
+
+    def __init__(self, path: Path, *, kb: str | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._path = path
+        self._kb = kb or path.parent.name
         self._busy_timeout_seconds = BUSY_TIMEOUT_SECONDS
+        # SQLite takes an empty file for a new database. The store writes its header as soon
+        # as it creates the file, so an empty file is one that lost its content.
+        if path.is_file() and path.stat().st_size == 0:
+            raise KnowledgeBaseDamagedError(self._kb, path)
         self._connection = sqlite3.connect(
             path, timeout=self._busy_timeout_seconds, check_same_thread=False
         )
         try:
-            with self._lock_timeout_as_conflict():
+            with self._database_errors():
                 self._connection.execute("PRAGMA foreign_keys = ON")
                 self._connection.execute("PRAGMA journal_mode = WAL")
                 self._connection.executescript(_SCHEMA)
-        except ConflictError:
+        except (ConflictError, KnowledgeBaseDamagedError):
             self._connection.close()
             raise
+        self._file_identity = _file_identity(path)
 
     def close(self) -> None:
         """Close the SQLite connection."""
         self._connection.close()
+
+    def is_replaced(self) -> bool:
+        """Return whether the file at the store's path is no longer the one this store opened.
+
+        `assistant ingest --rebuild` in another process deletes the file and creates a new one,
+        which this store's connection does not see.
+        """
+        try:
+            return _file_identity(self._path) != self._file_identity
+        except FileNotFoundError:
+            return True
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -107,19 +137,26 @@ class ChunkStore:
         Raises:
             ConflictError: another process kept the write lock for BUSY_TIMEOUT_SECONDS, so
                 the block's writes were rolled back.
+            KnowledgeBaseDamagedError: the file is not an intact SQLite database.
         """
-        with self._lock_timeout_as_conflict(), self._connection:
+        with self._database_errors(), self._connection:
             yield
 
     @contextmanager
-    def _lock_timeout_as_conflict(self) -> Iterator[None]:
-        """Raise ConflictError in place of SQLite's "database is locked" after the busy timeout."""
+    def _database_errors(self) -> Iterator[None]:
+        """Raise ConflictError in place of SQLite's "database is locked" after the busy timeout,
+        and KnowledgeBaseDamagedError in place of "file is not a database" or "database disk
+        image is malformed"."""
         try:
             yield
-        except sqlite3.OperationalError as exc:
+        except sqlite3.DatabaseError as exc:
             # The low byte of an extended result code, such as SQLITE_BUSY_SNAPSHOT, is its
-            # primary code.
-            if (exc.sqlite_errorcode & 0xFF) != sqlite3.SQLITE_BUSY:
+            # primary code. Errors that the sqlite3 module raises itself have no code.
+            code = getattr(exc, "sqlite_errorcode", None)
+            primary_code = code & 0xFF if isinstance(code, int) else None
+            if primary_code in DAMAGED_DATABASE_CODES:
+                raise KnowledgeBaseDamagedError(self._kb, self._path) from exc
+            if primary_code != sqlite3.SQLITE_BUSY:
                 raise
             seconds = round(self._busy_timeout_seconds)
             raise ConflictError(
@@ -133,8 +170,9 @@ class ChunkStore:
 
     def file_hashes(self) -> dict[str, str]:
         """Return the sha256 of every ingested file, by its relative path."""
-        rows = self._connection.execute("SELECT doc, sha256 FROM files")
-        return dict(rows.fetchall())
+        with self._database_errors():
+            rows = self._connection.execute("SELECT doc, sha256 FROM files")
+            return dict(rows.fetchall())
 
     def replace_file(
         self, doc: str, sha256: str, title: str, chunks: Iterable[StoredChunk]
@@ -161,17 +199,21 @@ class ChunkStore:
 
     def chunk_ids_of(self, doc: str) -> list[str]:
         """Return the ids of a file's chunks."""
-        rows = self._connection.execute("SELECT chunk_id FROM chunks WHERE doc = ?", (doc,))
-        return [row[0] for row in rows]
+        with self._database_errors():
+            rows = self._connection.execute("SELECT chunk_id FROM chunks WHERE doc = ?", (doc,))
+            return [row[0] for row in rows]
 
     def all_chunks(self) -> list[StoredChunk]:
         """Return every chunk, ordered by file and position."""
-        rows = self._connection.execute("SELECT * FROM chunks ORDER BY doc, ordinal")
-        return [_from_row(row) for row in rows]
+        with self._database_errors():
+            rows = self._connection.execute("SELECT * FROM chunks ORDER BY doc, ordinal")
+            return [_from_row(row) for row in rows]
 
     def get_meta(self, key: str) -> str | None:
         """Return a stored KB property, or None."""
-        row = self._connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        with self._database_errors():
+            query = "SELECT value FROM meta WHERE key = ?"
+            row = self._connection.execute(query, (key,)).fetchone()
         return None if row is None else str(row[0])
 
     def set_meta(self, key: str, value: str) -> None:
@@ -179,6 +221,11 @@ class ChunkStore:
         self._connection.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value)
         )
+
+
+def _file_identity(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return (status.st_dev, status.st_ino)
 
 
 def _to_row(chunk: StoredChunk) -> tuple[object, ...]:

@@ -48,11 +48,14 @@ LANGUAGE_FOLDERS = frozenset({"en", "en-us", "en_us", "zh", "zh-cn", "zh_cn", "z
 
 
 def translation_key(doc: str) -> str:
-    """Return the path a page shares with its translations: the path without language folders.
+    """Return the path a page shares with its translations: the path without language folders
+    and without the file extension.
 
-    `en/admin/sso.md` and `zh/admin/sso.md` share `admin/sso.md`.
+    `en/admin/sso.md` and `zh/admin/sso.md` share `admin/sso`, and so do `en/admin/sso.html`
+    and `zh/admin/sso.md`: one language's copy may be HTML and the other Markdown.
     """
     parts = [part for part in doc.split("/") if part.lower() not in LANGUAGE_FOLDERS]
+    parts[-1] = parts[-1].rsplit(".", 1)[0] if "." in parts[-1] else parts[-1]
     return "/".join(parts)
 
 

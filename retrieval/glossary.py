@@ -103,14 +103,10 @@ class Glossary:
                     tokens.extend(self._variant_tokens(variant))
         return list(dict.fromkeys(tokens))
 
-    def concept_tokens(self, concept_ids: set[int]) -> set[str]:
-        """Return the search tokens of every variant, in both languages, of the concepts."""
-        tokens: set[str] = set()
-        for concept_id in concept_ids:
-            concept = self.concepts[concept_id]
-            for variant in (*concept.en, *concept.zh):
-                tokens.update(self._variant_tokens(variant))
-        return tokens
+    def concept_variants(self, concept_id: int) -> list[list[str]]:
+        """Return the search tokens of each variant, in both languages, of one concept."""
+        concept = self.concepts[concept_id]
+        return [self._variant_tokens(variant) for variant in (*concept.en, *concept.zh)]
 
     def chinese_variants(self, concept_id: int) -> dict[str, list[str]]:
         """Return the search tokens of each Chinese variant of a concept, by normalized variant."""

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.errors import InputError
+from assistant.errors import InputError, KnowledgeBaseDamagedError
 from assistant.text import ANALYZER_VERSION, tokenize
 from retrieval.chunk_store import StoredChunk
 from retrieval.chunking import Chunk, chunk_document
@@ -67,6 +67,7 @@ def ingest_folder(
     prune: bool = False,
     allow_empty: bool = False,
     require_files: bool = False,
+    rebuild: bool = False,
 ) -> IngestReport:
     """Index the Markdown, text and HTML files under `root` into `kb`.
 
@@ -79,17 +80,26 @@ def ingest_folder(
     every document of a KB that has some, or when `require_files` is set, unless `allow_empty`.
     An empty folder is most often a mistyped path or a drive that is not mounted.
 
+    With `rebuild`, the KB's index is deleted once `root` passed these checks, and the files
+    of `root` are indexed into a new one, which also repairs a damaged index. Documents of the
+    KB that are not in `root` are gone from the new index.
+
     Raises:
         InputError: when `root` is not an existing folder, or has no KB files and is rejected.
+        KnowledgeBaseDamagedError: an index file of the KB cannot be read, without `rebuild`.
     """
     started = time.perf_counter()
     root = _kb_folder(kb, root)
     present = {path.relative_to(root).as_posix() for path in iter_kb_files(root)}
+    # A rebuild drops every document that is not in `root`, as a prune does, but it must not
+    # read the old index, which may be damaged.
     if not present and not allow_empty:
-        _reject_empty_folder(kb, root, prune=prune, require_files=require_files)
+        _reject_empty_folder(kb, root, prune=prune and not rebuild, require_files=require_files)
     documents, skipped = load_documents(root, max_file_bytes=kb.settings.ingest_max_file_bytes)
-    if prune and not allow_empty and not documents:
+    if prune and not rebuild and not allow_empty and not documents:
         _reject_unreadable_folder(kb, root, skipped)
+    if rebuild:
+        kb.delete_index()
     report = IngestReport(kb=kb.name, root=str(root), skipped=skipped)
     report.left_out = [LeftOutLine(d.doc, line) for d in documents for line in d.left_out]
     store = kb.chunk_store
@@ -155,7 +165,7 @@ def _kb_folder(kb: KnowledgeBase, root: Path) -> Path:
         return root
     if root.is_file():
         folder = root.parent
-        previous = kb.chunk_store.get_meta("root") if kb.exists else None
+        previous = _previous_root(kb)
         if previous and root.is_relative_to(previous):
             folder = Path(previous)
         raise InputError(
@@ -171,6 +181,16 @@ def _kb_folder(kb: KnowledgeBase, root: Path) -> Path:
         code="kb_folder_missing",
         path=str(root),
     )
+
+
+def _previous_root(kb: KnowledgeBase) -> str | None:
+    """Return the folder that `kb` was last ingested from, or None when it is unknown."""
+    if not kb.exists:
+        return None
+    try:
+        return kb.chunk_store.get_meta("root")
+    except KnowledgeBaseDamagedError:
+        return None
 
 
 def _reject_unreadable_folder(kb: KnowledgeBase, root: Path, skipped: list[SkippedFile]) -> None:

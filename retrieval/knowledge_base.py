@@ -5,17 +5,20 @@ from __future__ import annotations
 import json
 import logging
 import re
+import shutil
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from opentelemetry.trace import Span
 from opentelemetry.util.types import AttributeValue
 
 from assistant import telemetry
-from assistant.errors import InputError, KnowledgeBaseNotFoundError
+from assistant.errors import InputError, KnowledgeBaseDamagedError, KnowledgeBaseNotFoundError
 from assistant.settings import Settings
-from retrieval.chunk_store import ChunkStore
+from retrieval.chunk_store import ChunkStore, StoredChunk
 from retrieval.embedding import Embedder, build_embedder
 from retrieval.glossary import Glossary, load_glossary
 from retrieval.keyword_index import KeywordIndex
@@ -27,7 +30,7 @@ from retrieval.related import (
     rank_related,
 )
 from retrieval.search import HybridRetriever, SearchFilters, SearchResult
-from retrieval.vector_store import VectorStore
+from retrieval.vector_store import VectorStore, forget_process_state
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +41,11 @@ VECTOR_DIR = "chroma"
 GENERATION_FILE = "generation"
 """Stamp rewritten after every change of the index, by which other processes notice it."""
 GLOSSARY_TOKENS_META = "glossary_tokens"
+
+UNREADABLE_FILE_ERRORS = (EOFError, FileNotFoundError, KeyError, TypeError, ValueError)
+"""Exceptions that loading damaged keyword index files raises: invalid JSON or UTF-8 and NumPy
+arrays cut short (ValueError, EOFError), a missing file, or JSON of another shape (KeyError,
+TypeError)."""
 
 
 def validate_kb_name(name: str) -> str:
@@ -104,7 +112,7 @@ class KnowledgeBase:
         """The SQLite chunk store and file manifest."""
         with self._open_lock:
             if self._chunk_store is None:
-                self._chunk_store = ChunkStore(self.folder / CHUNKS_FILE)
+                self._chunk_store = ChunkStore(self.folder / CHUNKS_FILE, kb=self.name)
             return self._chunk_store
 
     @property
@@ -151,9 +159,11 @@ class KnowledgeBase:
 
     def _read_generation(self) -> str:
         try:
-            return (self.folder / GENERATION_FILE).read_text(encoding="utf-8")
+            stamp = (self.folder / GENERATION_FILE).read_bytes()
         except FileNotFoundError:
             return ""
+        # The stamp is only compared, so damaged bytes just read as a change.
+        return stamp.decode("utf-8", errors="replace")
 
     def _reload_if_changed_elsewhere(self) -> None:
         if self._generation is None or self._read_generation() == self._generation:
@@ -163,6 +173,9 @@ class KnowledgeBase:
             if current == self._generation:
                 return
             logger.info("kb=%s changed in another process; reopening its index", self.name)
+            if self._chunk_store is not None and self._chunk_store.is_replaced():
+                self._chunk_store.close()
+                self._chunk_store = None
             if self._vector_store is not None:
                 self._vector_store.forget_process_state()
                 self._vector_store = None
@@ -181,13 +194,36 @@ class KnowledgeBase:
                 self.embedder.embedder_id,
             )
         self._load_glossary_tokens()
+        chunks = self.chunk_store.all_chunks()
+        with self._reading(self.keyword_dir):
+            keyword_index = KeywordIndex.load(self.keyword_dir)
+        self._check_indexes_agree(chunks, keyword_index)
         return HybridRetriever(
-            self.chunk_store.all_chunks(),
-            KeywordIndex.load(self.keyword_dir),
-            self.vector_store,
-            self.embedder,
-            self.glossary,
+            chunks, keyword_index, self.vector_store, self.embedder, self.glossary
         )
+
+    @contextmanager
+    def _reading(self, path: Path) -> Iterator[None]:
+        """Raise KnowledgeBaseDamagedError when reading the index file `path` fails."""
+        try:
+            yield
+        except UNREADABLE_FILE_ERRORS as exc:
+            logger.info("kb=%s cannot read its index file %s: %r", self.name, path, exc)
+            raise KnowledgeBaseDamagedError(self.name, path) from exc
+
+    def _check_indexes_agree(self, chunks: list[StoredChunk], keyword_index: KeywordIndex) -> None:
+        """Raise KnowledgeBaseDamagedError when the keyword index lists other chunks than the
+        chunk store, or the vector store lost every vector.
+
+        A keyword index file that was deleted or emptied reads as an index without chunks, and
+        Chroma takes a lost database file for a new, empty one.
+        """
+        # NOTE: an ingest in another process commits the chunk store before it rewrites the
+        # keyword index, so a search that opens the KB in between reports it damaged too.
+        if keyword_index.chunk_ids != [chunk.chunk_id for chunk in chunks]:
+            raise KnowledgeBaseDamagedError(self.name, self.keyword_dir)
+        if chunks and self.vector_store.count() == 0:
+            raise KnowledgeBaseDamagedError(self.name, self.folder / VECTOR_DIR)
 
     def _load_glossary_tokens(self) -> None:
         stored = self.chunk_store.get_meta(GLOSSARY_TOKENS_META)
@@ -289,6 +325,24 @@ class KnowledgeBase:
         current.set_attribute(telemetry.RETRIEVAL_BEST_CONFIDENCE, best)
         if self.settings.log_model_data:
             current.set_attribute(telemetry.RETRIEVAL_QUERY, query)
+
+    def delete_index(self) -> None:
+        """Delete the chunk store, the keyword index and the vector store, so that the next
+        ingest builds them anew. Other processes reopen the KB once `invalidate` runs."""
+        # NOTE: a damaged chunk store cannot give its write lock, so the files are deleted
+        # without it, and an ingest or upload that runs at the same time loses its changes.
+        with self._open_lock:
+            self.close()
+            self._vector_store = None
+            forget_process_state(str(self.folder / VECTOR_DIR))
+            for name in (CHUNKS_FILE, f"{CHUNKS_FILE}-wal", f"{CHUNKS_FILE}-shm"):
+                (self.folder / name).unlink(missing_ok=True)
+            for folder in (self.keyword_dir, self.folder / VECTOR_DIR):
+                if folder.exists():
+                    shutil.rmtree(folder)
+            self._retriever = None
+            self._topics = None
+            self._generation = None
 
     def close(self) -> None:
         """Close the SQLite connection."""

@@ -13,12 +13,20 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from assistant.errors import UpstreamError
+from assistant.errors import KnowledgeBaseDamagedError, UpstreamError
 
 logger = logging.getLogger(__name__)
 
 ADD_BATCH_SIZE = 1000
 """Chroma rejects very large add calls; vectors are sent in batches of this size."""
+
+CHROMA_DATABASE_FILE = "chroma.sqlite3"
+"""Chroma's SQLite file in a persistent client's folder (chromadb 1.x)."""
+
+_DAMAGED_DATABASE_RE = re.compile(r"\(code: (11|26)\)")
+"""Chroma's text of SQLite's SQLITE_CORRUPT (11, "database disk image is malformed") and
+SQLITE_NOTADB (26, "file is not a database"), such as "error returned from database: (code: 26)
+file is not a database" (chromadb 1.5). Chroma raises both as a plain InternalError."""
 
 MetadataValue = str | int | float | bool
 Where = dict[str, Any]
@@ -32,6 +40,20 @@ class VectorHit:
     similarity: float
 
 
+def forget_process_state(identifier: str) -> None:
+    """Drop Chroma's in-process state of a folder; see `VectorStore.forget_process_state`.
+
+    Args:
+        identifier: Chroma's key of the folder's state, the path given to its client.
+    """
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    # NOTE: private chromadb state, checked by a test that reloads after another process's
+    # ingest. The public `clear_system_cache()` would break the clients of every folder.
+    SharedSystemClient._identifier_to_system.pop(identifier, None)
+    SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+
+
 def collection_name(kb: str) -> str:
     """Map a KB name to a valid Chroma collection name (3-512 chars of [a-zA-Z0-9._-])."""
     safe = re.sub(r"[^a-zA-Z0-9._-]+", "-", kb).strip("-._")[:40]
@@ -40,22 +62,36 @@ def collection_name(kb: str) -> str:
 
 
 class VectorStore:
-    """Add, delete and query chunk vectors; cosine similarity via Chroma's HNSW index."""
+    """Add, delete and query chunk vectors; cosine similarity via Chroma's HNSW index.
+
+    Raises:
+        KnowledgeBaseDamagedError: Chroma's database file in `folder` is not an intact SQLite
+            database.
+    """
 
     def __init__(self, folder: Path, kb: str) -> None:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
+        from chromadb.errors import InternalError
 
         folder.mkdir(parents=True, exist_ok=True)
-        self._client = chromadb.PersistentClient(
-            path=str(folder), settings=ChromaSettings(anonymized_telemetry=False)
-        )
-        # Vectors are always passed in, so Chroma never loads its default (downloaded) model.
-        self._collection = self._client.get_or_create_collection(
-            name=collection_name(kb),
-            metadata={"hnsw:space": "cosine"},
-            embedding_function=None,
-        )
+        try:
+            self._client = chromadb.PersistentClient(
+                path=str(folder), settings=ChromaSettings(anonymized_telemetry=False)
+            )
+            # Vectors are always passed in, so Chroma never loads its default (downloaded) model.
+            self._collection = self._client.get_or_create_collection(
+                name=collection_name(kb),
+                metadata={"hnsw:space": "cosine"},
+                embedding_function=None,
+            )
+        except InternalError as exc:
+            # Chroma keeps the system of a client that failed to start, and every later client
+            # of the folder in this process would fail on it.
+            forget_process_state(str(folder))
+            if _DAMAGED_DATABASE_RE.search(str(exc)):
+                raise KnowledgeBaseDamagedError(kb, folder / CHROMA_DATABASE_FILE) from exc
+            raise
         # Counting costs about as much as an HNSW query, so it is cached and reset on writes.
         self._count: int | None = None
 
@@ -67,13 +103,7 @@ class VectorStore:
         returned deleted chunks or failed with "Error finding id". Clients of this folder that
         are still held stop working, so open a new VectorStore instead.
         """
-        from chromadb.api.shared_system_client import SharedSystemClient
-
-        identifier = str(getattr(self._client, "_identifier", ""))
-        # NOTE: private chromadb state, checked by a test that reloads after another process's
-        # ingest. The public `clear_system_cache()` would break the clients of every folder.
-        SharedSystemClient._identifier_to_system.pop(identifier, None)
-        SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+        forget_process_state(str(getattr(self._client, "_identifier", "")))
 
     def count(self) -> int:
         """Return the number of stored vectors."""

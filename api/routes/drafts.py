@@ -12,7 +12,7 @@ from fastapi import APIRouter, Header, Query, status
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from api.deps import ResourcesDep, TicketWriterDep
+from api.deps import LanguageDep, ResourcesDep, TicketWriterDep
 from api.drafting import CurrentDraft, DecisionRequest, current_draft, decide_draft
 from api.language import locale_language
 from api.routes.tickets import ticket_public
@@ -146,7 +146,12 @@ def read_draft(
     status_code=status.HTTP_201_CREATED,
 )
 def decide(
-    *, ticket_id: str, body: DraftDecisionCreate, key: TicketWriterDep, resources: ResourcesDep
+    *,
+    ticket_id: str,
+    body: DraftDecisionCreate,
+    key: TicketWriterDep,
+    resources: ResourcesDep,
+    language: LanguageDep,
 ) -> DraftDecisionPublic:
     """Accept, edit or reject a draft, and send an accepted or edited one to the requester.
 
@@ -165,7 +170,7 @@ def decide(
         edit_distance=draft.edit_distance,
         decided_by=draft.decided_by,
         decided_at=draft.decided_at,
-        ticket=ticket_public(ticket, datetime.now(UTC)),
+        ticket=ticket_public(ticket, datetime.now(UTC), language),
     )
 
 

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, status
 
-from api.deps import ResourcesDep, TicketReaderDep, TicketWriterDep
+from api.deps import LanguageDep, ResourcesDep, TicketReaderDep, TicketWriterDep
 from api.schemas import (
     TicketAssignment,
     TicketCommentCreate,
@@ -19,7 +19,7 @@ from api.schemas import (
     TicketsPublic,
     TicketStatusUpdate,
 )
-from assistant.domain import Tier
+from assistant.domain import Language, Tier
 from assistant.keys import KeyRecord
 from assistant.onboarding.catalog import UnknownChoiceError
 from assistant.tickets import (
@@ -32,17 +32,20 @@ from assistant.tickets import (
     target_met_at,
 )
 from assistant.tickets.store import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT
+from graphs.support.policy import ticket_reason_label
 from tools.assign_ticket import assign_ticket
 from tools.escalate_ticket import escalate_ticket
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
 
 
-def ticket_public(ticket: TicketRecord, now: datetime) -> TicketPublic:
-    """Return a ticket in its public shape, with its SLA due time and state at `now`."""
+def ticket_public(ticket: TicketRecord, now: datetime, language: Language) -> TicketPublic:
+    """Return a ticket in its public shape, with its SLA due time and state at `now`, and the
+    label of its reason code in `language`."""
     return TicketPublic.model_validate(
         ticket.model_dump()
         | {
+            "reason": ticket_reason_label(ticket.reason_code, language),
             "sla_due_at": current_due_at(ticket),
             "sla_breached": is_breached(ticket, now),
             "sla_met_at": target_met_at(ticket),
@@ -59,6 +62,7 @@ def list_tickets(
     *,
     key: TicketReaderDep,
     resources: ResourcesDep,
+    language: LanguageDep,
     status_: Annotated[TicketStatus | None, Query(alias="status")] = None,
     tier: Tier | None = None,
     team: str | None = None,
@@ -75,36 +79,48 @@ def list_tickets(
         status=status_, tier=tier, team=team, assignee=assignee, limit=limit, tenant=key.tenant
     )
     now = datetime.now(UTC)
-    tickets = [ticket_public(record, now) for record in records]
+    tickets = [ticket_public(record, now, language) for record in records]
     if sla_breached is not None:
         tickets = [ticket for ticket in tickets if ticket.sla_breached is sla_breached]
     return TicketsPublic(tickets=tickets, count=len(tickets), timezone=resources.settings.timezone)
 
 
 @router.get("/{ticket_id}", response_model=TicketPublic)
-def get_ticket(*, ticket_id: str, key: TicketReaderDep, resources: ResourcesDep) -> TicketPublic:
+def get_ticket(
+    *, ticket_id: str, key: TicketReaderDep, resources: ResourcesDep, language: LanguageDep
+) -> TicketPublic:
     """Return one ticket with its event log."""
     ticket = resources.tickets.get(ticket_id, tenant=key.tenant)
-    return ticket_public(ticket, datetime.now(UTC))
+    return ticket_public(ticket, datetime.now(UTC), language)
 
 
 @router.patch("/{ticket_id}", response_model=TicketPublic)
 def update_ticket_status(
-    *, ticket_id: str, body: TicketStatusUpdate, key: TicketWriterDep, resources: ResourcesDep
+    *,
+    ticket_id: str,
+    body: TicketStatusUpdate,
+    key: TicketWriterDep,
+    resources: ResourcesDep,
+    language: LanguageDep,
 ) -> TicketPublic:
     """Change a ticket's status; the change is logged as a `status_changed` event."""
     ticket = resources.tickets.get(ticket_id, tenant=key.tenant)
     updated = resources.tickets.update(
         ticket.id, TicketUpdate(status=body.status), tenant=key.tenant, actor=_actor(key)
     )
-    return ticket_public(updated, datetime.now(UTC))
+    return ticket_public(updated, datetime.now(UTC), language)
 
 
 @router.post(
     "/{ticket_id}/comments", response_model=TicketPublic, status_code=status.HTTP_201_CREATED
 )
 def add_ticket_comment(
-    *, ticket_id: str, body: TicketCommentCreate, key: TicketWriterDep, resources: ResourcesDep
+    *,
+    ticket_id: str,
+    body: TicketCommentCreate,
+    key: TicketWriterDep,
+    resources: ResourcesDep,
+    language: LanguageDep,
 ) -> TicketPublic:
     """Add a support agent's comment to a ticket's log."""
     ticket = resources.tickets.get(ticket_id, tenant=key.tenant)
@@ -115,12 +131,17 @@ def add_ticket_comment(
         actor=_actor(key),
         data={"text": body.text},
     )
-    return ticket_public(updated, datetime.now(UTC))
+    return ticket_public(updated, datetime.now(UTC), language)
 
 
 @router.post("/{ticket_id}/escalate", response_model=TicketPublic)
 def escalate(
-    *, ticket_id: str, body: TicketEscalation, key: TicketWriterDep, resources: ResourcesDep
+    *,
+    ticket_id: str,
+    body: TicketEscalation,
+    key: TicketWriterDep,
+    resources: ResourcesDep,
+    language: LanguageDep,
 ) -> TicketPublic:
     """Escalate a ticket to a higher tier; it gets the new tier's SLA due time and team.
 
@@ -138,7 +159,7 @@ def escalate(
         settings=resources.settings,
         actor=_actor(key),
     )
-    return ticket_public(updated, datetime.now(UTC))
+    return ticket_public(updated, datetime.now(UTC), language)
 
 
 @router.post("/{ticket_id}/assign", response_model=TicketPublic)
@@ -148,6 +169,7 @@ def assign(
     body: Annotated[TicketAssignment | None, Body()] = None,
     key: TicketWriterDep,
     resources: ResourcesDep,
+    language: LanguageDep,
 ) -> TicketPublic:
     """Assign a ticket to a roster agent, or to the best available one without `agent_id`.
 
@@ -168,4 +190,4 @@ def assign(
         tenant=key.tenant,
         actor=_actor(key),
     )
-    return ticket_public(updated, datetime.now(UTC))
+    return ticket_public(updated, datetime.now(UTC), language)

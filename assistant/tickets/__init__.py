@@ -5,7 +5,15 @@ tenant numbers its tickets from 1, so a public id names a ticket only within its
 """
 
 from assistant.tickets.assignment import Assignment, TicketNeeds, choose_assignment
-from assistant.tickets.roster import Agent, Roster, Team, load_roster, parse_roster
+from assistant.tickets.roster import (
+    Agent,
+    Roster,
+    RosterError,
+    Team,
+    check_roster,
+    load_roster,
+    parse_roster,
+)
 from assistant.tickets.schemas import (
     ASSISTANT_ACTOR,
     FINISHED_STATUSES,
@@ -47,6 +55,7 @@ __all__ = [
     "EventKind",
     "InvalidTicketIdError",
     "Roster",
+    "RosterError",
     "SlaDueTimes",
     "Team",
     "TicketDetails",
@@ -61,6 +70,7 @@ __all__ = [
     "TicketUpdate",
     "TranscriptMessage",
     "WorkingHours",
+    "check_roster",
     "choose_assignment",
     "compute_due_times",
     "current_due_at",

@@ -18,6 +18,7 @@ from sqlalchemy.types import TypeDecorator
 from assistant.domain import Intent, Language, Priority, Tier
 from assistant.tenants import DEFAULT_TENANT
 from assistant.tickets.schemas import (
+    MAX_CONVERSATION_ID_CHARS,
     MAX_NAME_CHARS,
     MAX_REQUESTER_CHARS,
     MAX_SUBJECT_CHARS,
@@ -30,6 +31,8 @@ from assistant.tickets.schemas import (
 MODULE_MAX_CHARS = 32
 TICKET_NUMBER_INDEX = "tickets_tenant_number"
 """Unique index on (tenant, number), so that two tickets of a tenant never share a public id."""
+TICKET_CONVERSATION_INDEX = "tickets_tenant_conversation"
+"""Index on (tenant, conversation_id), which finds the open ticket of a conversation."""
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -85,6 +88,7 @@ class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
         Index(TICKET_NUMBER_INDEX, "tenant", "number", unique=True),
+        Index(TICKET_CONVERSATION_INDEX, "tenant", "conversation_id"),
         # Without AUTOINCREMENT SQLite reuses the key of a deleted last row.
         {"sqlite_autoincrement": True},
     )
@@ -116,6 +120,8 @@ class Ticket(Base):
     fix_plan_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    conversation_id: Mapped[str | None] = mapped_column(String(MAX_CONVERSATION_ID_CHARS))
+    reason_code: Mapped[str | None] = mapped_column(String(MAX_NAME_CHARS))
 
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket",
@@ -138,6 +144,27 @@ class TicketEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")
+
+
+class ConversationLock(Base):
+    """Lock row of one conversation, taken while a ticket is opened for it.
+
+    `TicketStore.create` writes this row in the first statement of the transaction that looks
+    for an open ticket of the conversation and inserts the new one. Until that transaction ends,
+    PostgreSQL holds the row's lock and SQLite the database's write lock, so a concurrent
+    transaction for the same conversation waits, then reads the ticket the first one committed.
+
+    NOTE: rows are never deleted, so the table keeps one small row per conversation that ever
+    opened a ticket.
+    """
+
+    __tablename__ = "conversation_locks"
+
+    tenant: Mapped[str] = mapped_column(String(MAX_TENANT_CHARS), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(
+        String(MAX_CONVERSATION_ID_CHARS), primary_key=True
+    )
+    locked_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class SlaNotice(Base):

@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Literal, Self
+from typing import Literal, NoReturn, Self
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -205,9 +205,46 @@ def _resolve_hours(override: WorkingHoursOverride | None, default: WorkingHours)
     return WorkingHours(timezone, override.start_hour, override.end_hour, weekdays)
 
 
-ROSTER_SETTING_HINT = (
+class RosterError(ConfigurationError):
+    """Raised when a roster file cannot be read, is not valid YAML, or has an invalid entry.
+
+    A roster chosen by ASSISTANT_ROSTER_PATH gets a code (`roster_unreadable`,
+    `roster_not_yaml` or `roster_invalid`), so front ends show it in the user's language. Its
+    path and problem are passed as functions of the language, so that front ends quote them
+    whole instead of shortening long values.
+    """
+
+    def __init__(self, message: str, *, path: str, problem: str, code: str | None = None) -> None:
+        super().__init__(
+            message,
+            code=code,
+            path=lambda _language: path,
+            problem=lambda _language: problem,
+        )
+        self.path = path
+        self.problem = problem
+        """What is wrong, without the file name and the fix."""
+
+
+UNREADABLE_ROSTER_FIX = (
+    "; point ASSISTANT_ROSTER_PATH at a readable YAML file, or unset it to use the roster "
+    "shipped with the package"
+)
+INVALID_ROSTER_FIX = (
     "; fix the file, or unset ASSISTANT_ROSTER_PATH to use the roster shipped with the package"
 )
+
+
+def check_roster(settings: Settings) -> Roster:
+    """Load the roster of the settings, so that a command fails before it does any work.
+
+    Commands and services that may open tickets call it at start, because an invalid roster
+    would otherwise show only when the first ticket is assigned.
+
+    Raises:
+        RosterError: the roster file cannot be read, is not valid YAML, or is invalid.
+    """
+    return load_roster(settings.roster_path, settings)
 
 
 def load_roster(path: Path | None = None, settings: Settings | None = None) -> Roster:
@@ -219,34 +256,58 @@ def load_roster(path: Path | None = None, settings: Settings | None = None) -> R
             `get_settings()`.
 
     Raises:
-        ConfigurationError: the file is missing, is not valid YAML, or an entry is invalid.
-            The message names the file, the entry and the fix.
+        RosterError: the file is missing, is not valid YAML, or an entry is invalid. The
+            message names the file, the entry and the fix.
     """
     settings = settings or get_settings()
     path = path or settings.roster_path or SHIPPED_ROSTER_PATH
+    # A roster of the user's own names the setting that chose it, so the fix is clear.
+    custom = path != SHIPPED_ROSTER_PATH
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigurationError(
-            f"cannot read roster file {path}: {exc.strerror}; point ASSISTANT_ROSTER_PATH at "
-            "a readable YAML file, or unset it to use the shipped roster"
-        ) from exc
-    # A roster of the user's own names the setting that chose it, so the fix is clear.
-    hint = "" if path == SHIPPED_ROSTER_PATH else ROSTER_SETTING_HINT
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = _read_failure(exc)
+        message = f"cannot read roster file {path}: {reason}"
+        raise _roster_error("roster_unreadable", message, path, reason, custom) from exc
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigurationError(f"roster file {path} is not valid YAML: {exc}{hint}") from exc
+        problem = _describe_yaml_error(exc)
+        message = f"roster file {path} is not valid YAML: {problem}"
+        raise _roster_error("roster_not_yaml", message, path, problem, custom) from exc
     try:
         roster = parse_roster(
             data, default_hours=WorkingHours.from_settings(settings), source=str(path)
         )
-    except ConfigurationError as exc:
-        raise ConfigurationError(f"{exc}{hint}") from exc
+    except RosterError as exc:
+        raise _roster_error("roster_invalid", str(exc), path, exc.problem, custom) from exc
     logger.info(
         "loaded roster %s: %d teams, %d agents", path, len(roster.teams), len(roster.agents)
     )
     return roster
+
+
+def _read_failure(exc: OSError | UnicodeDecodeError) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return f"it is not UTF-8 text (invalid byte at position {exc.start})"
+    return exc.strerror or type(exc).__name__
+
+
+def _describe_yaml_error(exc: yaml.YAMLError) -> str:
+    """Describe a YAML error on one line, with its line and column when the parser gives them."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None)
+    if mark is None or problem is None:
+        return " ".join(str(exc).split())
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+
+
+def _roster_error(code: str, message: str, path: Path, problem: str, custom: bool) -> RosterError:
+    """Return the error of a roster file; one of ASSISTANT_ROSTER_PATH gets the code and fix."""
+    if not custom:
+        return RosterError(message, path=str(path), problem=problem)
+    fix = UNREADABLE_ROSTER_FIX if code == "roster_unreadable" else INVALID_ROSTER_FIX
+    return RosterError(f"{message}{fix}", path=str(path), problem=problem, code=code)
 
 
 def parse_roster(data: object, *, default_hours: WorkingHours, source: str) -> Roster:
@@ -258,65 +319,60 @@ def parse_roster(data: object, *, default_hours: WorkingHours, source: str) -> R
         source: File name used in error messages.
 
     Raises:
-        ConfigurationError: an entry is invalid; the message names the entry and the fix.
+        RosterError: an entry is invalid; the message names the entry and the fix.
     """
     if not isinstance(data, Mapping):
-        raise ConfigurationError(
-            f"roster file {source} is invalid: the top level must be a mapping with "
-            "`teams` and `agents` lists"
-        )
+        _reject(source, "the top level must be a mapping with `teams` and `agents` lists")
     try:
         parsed = _RosterFile.model_validate(data)
     except ValidationError as exc:
-        raise ConfigurationError(_describe_validation_error(exc, data, source)) from exc
+        _reject(source, _describe_validation_error(exc, data))
 
     _check_references(parsed, source)
     return Roster(parsed.teams, parsed.agents, default_hours, source=source)
+
+
+def _reject(source: str, problem: str) -> NoReturn:
+    raise RosterError(f"roster file {source} is invalid: {problem}", path=source, problem=problem)
 
 
 def _check_references(parsed: _RosterFile, source: str) -> None:
     teams: dict[str, Team] = {}
     for team in parsed.teams:
         if team.id in teams:
-            raise ConfigurationError(
-                f"roster file {source} is invalid: team id {team.id!r} appears twice; "
-                "give each team its own id"
-            )
+            _reject(source, f"team id {team.id!r} appears twice; give each team its own id")
         teams[team.id] = team
 
     agent_ids: set[str] = set()
     for agent in parsed.agents:
-        entry = f"roster file {source} is invalid: agent {agent.id!r}"
+        entry = f"agent {agent.id!r}"
         if agent.id in agent_ids:
-            raise ConfigurationError(f"{entry} appears twice; give each agent its own id")
+            _reject(source, f"{entry} appears twice; give each agent its own id")
         agent_ids.add(agent.id)
         agent_team = teams.get(agent.team)
         if agent_team is None:
-            raise ConfigurationError(
+            _reject(
+                source,
                 f"{entry} names team {agent.team!r}, which is not defined; "
-                f"use one of: {', '.join(teams)}"
+                f"use one of: {', '.join(teams)}",
             )
         foreign_tiers = [tier.value for tier in agent.skills.tiers if tier not in agent_team.tiers]
         if foreign_tiers:
-            raise ConfigurationError(
+            _reject(
+                source,
                 f"{entry} lists tiers {foreign_tiers} that team {agent_team.id!r} does not serve; "
-                "remove those tiers from the agent's skills or add them to the team"
+                "remove those tiers from the agent's skills or add them to the team",
             )
 
 
-def _describe_validation_error(
-    exc: ValidationError, data: Mapping[object, object], source: str
-) -> str:
+def _describe_validation_error(exc: ValidationError, data: Mapping[object, object]) -> str:
     problems = []
     for error in exc.errors()[:MAX_REPORTED_ERRORS]:
         location = _describe_location(error["loc"], data)
         problems.append(f"{location}: {error['msg']}")
     more = exc.error_count() - len(problems)
     suffix = f" (and {more} more)" if more > 0 else ""
-    return (
-        f"roster file {source} is invalid: {'; '.join(problems)}{suffix}. "
-        "Fix those entries in the file"
-    )
+    return f"{'; '.join(problems)}{suffix}. Fix those entries in the file"
 
 
 def _describe_location(location: tuple[int | str, ...], data: Mapping[object, object]) -> str:

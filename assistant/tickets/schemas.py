@@ -34,6 +34,8 @@ MAX_DESCRIPTION_CHARS = 20_000
 MAX_REQUESTER_CHARS = 200
 MAX_NAME_CHARS = 100
 MAX_TENANT_CHARS = 32
+MAX_CONVERSATION_ID_CHARS = 128
+"""Maximum length of a conversation id that `assistant.tenants.conversation_thread_id` accepts."""
 
 
 class TicketStatus(StrEnum):
@@ -204,6 +206,16 @@ class TicketDraft(BaseModel):
     tenant: str = Field(default=DEFAULT_TENANT, min_length=1, max_length=MAX_TENANT_CHARS)
     """Tenant that owns the ticket; other tenants never see it."""
 
+    conversation_id: str | None = Field(
+        default=None, min_length=1, max_length=MAX_CONVERSATION_ID_CHARS
+    )
+    """Conversation the ticket comes from. While a ticket of the tenant's conversation is open,
+    `TicketStore.create` opens no other ticket for it."""
+
+    reason_code: str | None = Field(default=None, min_length=1, max_length=MAX_NAME_CHARS)
+    """Code of the assistant's decision to open the ticket, such as `failure_not_documented`,
+    the same as the `reason_code` of the chat reply's action."""
+
     @field_validator("module")
     @classmethod
     def check_module(cls, module: str) -> str:
@@ -290,6 +302,11 @@ class TicketRecord(BaseModel):
     description: str
     transcript: tuple[TranscriptMessage, ...]
     intent: Intent
+    reason_code: str | None = None
+    """Code of the assistant's decision to open the ticket, such as `failure_not_documented`
+    (the `reason_code` of the chat reply's action). None for a ticket opened without such a
+    decision or stored before the field existed."""
+
     module: str
     priority: Priority
     tier: Tier
@@ -301,6 +318,10 @@ class TicketRecord(BaseModel):
     """Roster agent id, or None while the ticket waits in the team's queue."""
 
     channel: Channel
+    conversation_id: str | None = None
+    """Conversation the ticket comes from, or None for a ticket opened outside a conversation
+    or stored before the field existed."""
+
     language: Language
     details: TicketDetails
     first_reply_due_at: datetime | None

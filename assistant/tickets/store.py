@@ -26,17 +26,28 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from assistant.database import SqlStore
 from assistant.domain import Intent, Tier
-from assistant.errors import InputError, NotFoundError
+from assistant.errors import ConflictError, InputError, NotFoundError
 from assistant.tenants import DEFAULT_TENANT
-from assistant.tickets.models import TICKET_NUMBER_INDEX, Base, SlaNotice, Ticket, TicketEvent
+from assistant.tickets.models import (
+    TICKET_CONVERSATION_INDEX,
+    TICKET_NUMBER_INDEX,
+    Base,
+    ConversationLock,
+    SlaNotice,
+    Ticket,
+    TicketEvent,
+)
 from assistant.tickets.schemas import (
     AGENT_ROLE,
     ASSISTANT_ACTOR,
+    MAX_CONVERSATION_ID_CHARS,
+    MAX_NAME_CHARS,
     OPEN_STATUSES,
     EventKind,
     TicketDetails,
@@ -70,6 +81,18 @@ class TicketNotFoundError(NotFoundError):
             code="ticket_not_found",
             ticket_id=ticket_id,
         )
+        self.ticket_id = ticket_id
+
+
+class ConversationTicketOpenError(ConflictError):
+    """Raised when a ticket is opened for a conversation whose earlier ticket is still open."""
+
+    def __init__(self, conversation_id: str, ticket_id: str) -> None:
+        super().__init__(
+            f"conversation {conversation_id!r} already has the open ticket {ticket_id}; add the "
+            "message to that ticket"
+        )
+        self.conversation_id = conversation_id
         self.ticket_id = ticket_id
 
 
@@ -176,6 +199,38 @@ def _add_number_column(engine: Engine) -> None:
     logger.info("added the number column to the tickets table of %s", engine.url)
 
 
+_LATER_COLUMNS = {
+    "conversation_id": f"VARCHAR({MAX_CONVERSATION_ID_CHARS})",
+    "reason_code": f"VARCHAR({MAX_NAME_CHARS})",
+}
+"""Nullable columns added after the `number` column, with their SQL types."""
+
+
+def _add_later_columns(engine: Engine) -> None:
+    """Add the nullable columns of `_LATER_COLUMNS` and the conversation index to `tickets`.
+
+    Tickets stored before have NULL there: no conversation and no reason code. Like
+    `_add_number_column`, each step may run again after a concurrent or interrupted upgrade.
+    """
+    inspector = inspect(engine)
+    columns = {column["name"] for column in inspector.get_columns(Ticket.__tablename__)}
+    indexes = {index["name"] for index in inspector.get_indexes(Ticket.__tablename__)}
+    missing = [name for name in _LATER_COLUMNS if name not in columns]
+    if not missing and TICKET_CONVERSATION_INDEX in indexes:
+        return
+    with engine.begin() as connection:
+        for name in missing:
+            column_type = _LATER_COLUMNS[name]
+            connection.execute(text(f"ALTER TABLE tickets ADD COLUMN {name} {column_type}"))
+        connection.execute(
+            text(
+                f"CREATE INDEX IF NOT EXISTS {TICKET_CONVERSATION_INDEX} "
+                "ON tickets (tenant, conversation_id)"
+            )
+        )
+    logger.info("added the columns %s to the tickets table of %s", missing, engine.url)
+
+
 def upgrade_tickets_table(engine: Engine) -> None:
     """Add the columns that a `tickets` table created by an older version lacks.
 
@@ -184,6 +239,7 @@ def upgrade_tickets_table(engine: Engine) -> None:
     """
     _add_tenant_column(engine)
     _add_number_column(engine)
+    _add_later_columns(engine)
 
 
 def _next_number(tenant: str) -> ScalarSelect[int]:
@@ -231,6 +287,8 @@ def _to_record(row: Ticket) -> TicketRecord:
         created_at=row.created_at,
         updated_at=row.updated_at,
         events=tuple(_to_event_record(event) for event in row.events),
+        conversation_id=row.conversation_id,
+        reason_code=row.reason_code,
     )
 
 
@@ -241,6 +299,46 @@ def _change_event(kind: EventKind, actor: str, before: StrEnum, after: StrEnum) 
 
 def _append_event(row: Ticket, event: TicketEventDraft, at: datetime) -> None:
     row.events.append(TicketEvent(at=at, kind=event.kind, actor=event.actor, data=dict(event.data)))
+
+
+def _lock_conversation(session: Session, tenant: str, conversation_id: str, at: datetime) -> None:
+    """Write the conversation's lock row, waiting while another transaction holds it.
+
+    It must be the first statement of its transaction, because SQLite then waits for the write
+    lock instead of failing at once with "database is locked", as it would after a read.
+    """
+    values = {"tenant": tenant, "conversation_id": conversation_id, "locked_at": at}
+    if session.get_bind().dialect.name == "postgresql":
+        pg_statement = postgresql.insert(ConversationLock).values(values)
+        session.execute(
+            pg_statement.on_conflict_do_update(
+                index_elements=["tenant", "conversation_id"],
+                set_={"locked_at": pg_statement.excluded.locked_at},
+            )
+        )
+        return
+    sqlite_statement = sqlite.insert(ConversationLock).values(values)
+    session.execute(
+        sqlite_statement.on_conflict_do_update(
+            index_elements=["tenant", "conversation_id"],
+            set_={"locked_at": sqlite_statement.excluded.locked_at},
+        )
+    )
+
+
+def _open_conversation_ticket(session: Session, tenant: str, conversation_id: str) -> int | None:
+    """Return the number of the conversation's newest open ticket, or None."""
+    query = (
+        select(Ticket.number)
+        .where(
+            Ticket.tenant == tenant,
+            Ticket.conversation_id == conversation_id,
+            Ticket.status.in_(OPEN_STATUSES),
+        )
+        .order_by(Ticket.number.desc())
+        .limit(1)
+    )
+    return session.scalar(query)
 
 
 class TicketStore(SqlStore):
@@ -278,6 +376,11 @@ class TicketStore(SqlStore):
         `T-000001`. When a concurrent insert of the same tenant took that number first, the
         insert is tried again with the next one, up to `TICKET_INSERT_ATTEMPTS` times.
 
+        A draft with a conversation id opens a ticket only while the conversation has no open
+        ticket (new, open, pending or escalated). The check and the insert run in one
+        transaction that holds the conversation's lock row, so of several processes that open
+        a ticket for one conversation at once, one inserts and the others raise.
+
         Args:
             draft: What the agent collected.
             fields: Values set at creation on top of the draft, such as SLA due times,
@@ -287,6 +390,8 @@ class TicketStore(SqlStore):
             now: Creation time (aware); defaults to the current UTC time.
 
         Raises:
+            ConversationTicketOpenError: the draft's conversation has an open ticket; the
+                error names it.
             IntegrityError: every try lost its number to a concurrent insert.
         """
         created_at = _require_aware(now) if now is not None else _utc_now()
@@ -331,6 +436,8 @@ class TicketStore(SqlStore):
             details=draft.details.model_dump(mode="json"),
             created_at=created_at,
             updated_at=created_at,
+            conversation_id=draft.conversation_id,
+            reason_code=draft.reason_code,
         )
         if fields is not None:
             self._apply(row, fields)
@@ -343,11 +450,36 @@ class TicketStore(SqlStore):
             _append_event(row, event, created_at)
 
         with self._transaction() as session:
+            if draft.conversation_id is not None:
+                self._check_conversation_free(session, draft, created_at)
             session.add(row)
             session.flush()
             record = _to_record(row)
-        logger.info("opened ticket %s tier=%s module=%s", record.id, record.tier, record.module)
+        logger.info(
+            "opened ticket %s tier=%s module=%s conversation=%s reason_code=%s",
+            record.id,
+            record.tier,
+            record.module,
+            record.conversation_id,
+            record.reason_code,
+        )
         return record
+
+    @staticmethod
+    def _check_conversation_free(session: Session, draft: TicketDraft, at: datetime) -> None:
+        """Lock the draft's conversation, then raise if it already has an open ticket."""
+        tenant, conversation_id = draft.tenant, str(draft.conversation_id)
+        _lock_conversation(session, tenant, conversation_id, at)
+        number = _open_conversation_ticket(session, tenant, conversation_id)
+        if number is not None:
+            ticket_id = format_ticket_id(number)
+            logger.info(
+                "conversation %s of tenant %s already has the open ticket %s",
+                conversation_id,
+                tenant,
+                ticket_id,
+            )
+            raise ConversationTicketOpenError(conversation_id, ticket_id)
 
     def get(self, ticket_id: str, *, tenant: str) -> TicketRecord:
         """Return the tenant's ticket with this public id.

@@ -105,6 +105,13 @@ def asks_for_remedy(message: str) -> bool:
     return bool(concepts & ASKING_CONCEPTS) or _IMPLICIT_ASK.search(folded) is not None
 
 
+def remedy_already_tried(message: str) -> bool:
+    """Return whether `message` reports a failure that persists after the user tried the
+    usual fix: "reconnecting fails too, still INT-401", "重新授权也失败了"."""
+    folded = normalize(message).replace("\u2019", "'")
+    return _REMEDY_FAILED_TOO.search(folded) is not None and reports_failure(message)
+
+
 def speaks_of_failure(passage: str) -> bool:
     """Return whether a passage is about something going wrong rather than the feature alone."""
     return _FAILURE_WORDS.search(passage.replace("\u2019", "'")) is not None

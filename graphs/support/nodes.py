@@ -14,6 +14,7 @@ from assistant.intents import IntentPrediction, recognize_intent
 from assistant.intents.vocabulary import load_lexicon
 from assistant.text import detect_language, tokenize
 from assistant.tickets.schemas import TicketRecord
+from assistant.tickets.store import ConversationTicketOpenError
 from graphs.support.bulk_request import asks_for_bulk_action, describes_bulk_action
 from graphs.support.compose import (
     NO_ANSWER,
@@ -22,7 +23,7 @@ from graphs.support.compose import (
     compose_with_llm,
 )
 from graphs.support.context import AgentContext
-from graphs.support.failure_report import failure_not_documented
+from graphs.support.failure_report import failure_not_documented, remedy_already_tried
 from graphs.support.module_detection import detect_module
 from graphs.support.policy import (
     ADDED_TO_TICKET_PLAN,
@@ -32,6 +33,7 @@ from graphs.support.policy import (
     FAILURE_REPORT_PLAN,
     INTENT_MODULES,
     MODEL_NO_ANSWER_REASON,
+    REMEDY_TRIED_PLAN,
     RETRIEVING_INTENTS,
     TICKET_PLANS,
     UNANSWERED_PLAN,
@@ -210,6 +212,10 @@ def decide_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any
         detail = "reports a failure; the passages to quote only describe the feature"
         plan = FAILURE_REPORT_PLAN
         return {"action": _action(plan.action, plan.reason, detail)}
+    if decision.reason is ActionReason.KB_ANSWER_FOUND and remedy_already_tried(state["message"]):
+        detail = "reports a failure that persists after the usual fix"
+        plan = REMEDY_TRIED_PLAN
+        return {"action": _action(plan.action, plan.reason, detail)}
     return {"action": _action(decision.action, decision.reason, decision.detail)}
 
 
@@ -369,17 +375,47 @@ def take_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
             reason_code=ActionReason.DETAILS_ADDED.value,
         )
         return _reply(answer) | {"action": action, "pending_ticket_id": None}
-    intent = Intent(state["intent"]["name"])
-    plan = TICKET_PLANS.get(intent, UNANSWERED_PLAN)
-    if state["action"]["reason_code"] == ActionReason.BULK_ACTION_NOT_DOCUMENTED:
-        plan = BULK_ACTION_PLAN
-    elif state["action"]["reason_code"] == ActionReason.FAILURE_NOT_DOCUMENTED:
-        plan = FAILURE_REPORT_PLAN
-    elif state["action"]["reason_code"] == ActionReason.ADDED_TO_OPEN_TICKET:
-        plan = ADDED_TO_TICKET_PLAN
+    plan = _ticket_plan(state)
     conversation_ticket = find_open_ticket(context, _conversation_ticket_id(state))
     if conversation_ticket is not None:
         return _update_open_ticket(state, context, conversation_ticket, plan, language)
+    try:
+        return _open_new_ticket(state, context, plan, language)
+    except ConversationTicketOpenError as exc:
+        # Another run of this conversation opened the ticket after this run read its state, as
+        # two messages sent at once do, so the message joins that ticket.
+        logger.info(
+            "ticket %s of conversation %s was opened by a concurrent run; adding the message",
+            exc.ticket_id,
+            exc.conversation_id,
+        )
+        ticket = context.tickets.get(exc.ticket_id, tenant=context.tenant)
+        return _update_open_ticket(state, context, ticket, plan, language)
+
+
+def _ticket_plan(state: State) -> TicketPlan:
+    """Return the plan of the ticket that the state's action calls for."""
+    reason_code = state["action"]["reason_code"]
+    if reason_code == ActionReason.BULK_ACTION_NOT_DOCUMENTED:
+        return BULK_ACTION_PLAN
+    if reason_code == ActionReason.FAILURE_NOT_DOCUMENTED:
+        return FAILURE_REPORT_PLAN
+    if reason_code == ActionReason.REMEDY_ALREADY_TRIED:
+        return REMEDY_TRIED_PLAN
+    if reason_code == ActionReason.ADDED_TO_OPEN_TICKET:
+        return ADDED_TO_TICKET_PLAN
+    return TICKET_PLANS.get(Intent(state["intent"]["name"]), UNANSWERED_PLAN)
+
+
+def _open_new_ticket(
+    state: State, context: AgentContext, plan: TicketPlan, language: Language
+) -> dict[str, Any]:
+    """Open the ticket of the plan and return the state update that announces it.
+
+    Raises:
+        ConversationTicketOpenError: a concurrent run of the conversation opened a ticket.
+    """
+    intent = Intent(state["intent"]["name"])
     module = _ticket_module(
         intent, state["message"], state["hits"], context.settings.answer_min_confidence
     )
@@ -418,6 +454,7 @@ def _update_open_ticket(
     action["ticket"] = _ticket_summary(ticket)
     return _reply(answer) | {
         "action": action,
+        "conversation_ticket_id": ticket.id,
         "related": _articles_for_ticket(state, context.settings.answer_min_confidence),
     }
 

@@ -87,6 +87,15 @@ _DONE: dict[Language, re.Pattern[str]] = {
 """Actions the user reports as done ("I turned on SSO", "我开启了"), which are no request."""
 
 
+_NEGATION: dict[Language, str] = {
+    Language.EN: r"\b(?:cannot|can't|can not|could not|couldn't|not)\s+(?:be\s+)?",
+    Language.ZH: r"(?:无法|不能|不可以|不可|不允许)\s*",
+}
+"""A word before an action that says it cannot be done: "cannot be turned off", "无法关闭"."""
+_ZH_OPENED_ITEM = re.compile(r"打开\s*\**\s*([^*\s>，。；、]+)")
+"""打开 and the item it opens, often in bold: "在 **通知设置** 中打开 **免打扰时段**"."""
+
+
 @dataclass(frozen=True)
 class OppositeAction:
     """A mismatch between the action a question requests and the one a passage describes."""
@@ -104,6 +113,8 @@ def find_opposite_action(question: str, passage: str, language: Language) -> Opp
     users still sign in with passwords" requests neither side.
     """
     question = _DONE[language].sub(" ", question)
+    if language is Language.ZH:
+        passage = _switches_turned_on(question, passage)
     for pair in ACTION_PAIRS:
         requests_first = bool(pair.first[language].search(question))
         requests_second = bool(pair.second[language].search(question))
@@ -115,7 +126,24 @@ def find_opposite_action(question: str, passage: str, language: Language) -> Opp
         else:
             requested, opposite = pair.second, pair.first
             labels = (pair.second_label[language], pair.first_label[language])
-        if requested[language].search(passage) or not opposite[language].search(passage):
+        # "Mentions cannot be turned off" states that the requested action is impossible for
+        # something, which is no way to do it.
+        negated = re.compile(f"{_NEGATION[language]}(?:{requested[language].pattern})", re.I)
+        if requested[language].search(negated.sub(" ", passage)):
+            continue
+        if not opposite[language].search(passage):
             continue
         return OppositeAction(*labels)
     return None
+
+
+def _switches_turned_on(question: str, passage: str) -> str:
+    """Write 开启 for 打开 where a Chinese passage opens an item the question names.
+
+    打开 is left out of the action patterns, because steps use it for opening a page. But
+    打开 **免打扰时段** on a page that answers "怎么关闭免打扰时段？" turns the setting on.
+    """
+    return _ZH_OPENED_ITEM.sub(
+        lambda match: f"开启 {match.group(1)}" if match.group(1) in question else match.group(0),
+        passage,
+    )

@@ -60,7 +60,8 @@ class ActionReason(StrEnum):
     QUESTION_TOO_VAGUE = "question_too_vague"
     """A short question had low retrieval confidence, so the agent clarifies."""
     UNKNOWN_TERMS = "unknown_terms"
-    """Most of the question is words that no KB page uses, so the agent clarifies."""
+    """Half or more of the question's weight is on words that no KB page uses, so the agent
+    clarifies."""
     KB_ANSWER_NOT_FOUND = "kb_answer_not_found"
     MODEL_FOUND_NO_ANSWER = "model_found_no_answer"
     """Retrieval was confident, but the LLM replied that the articles do not answer."""
@@ -77,6 +78,9 @@ class ActionReason(StrEnum):
     FAILURE_NOT_DOCUMENTED = "failure_not_documented"
     """The message reports that something went wrong and asks nothing, and no confident
     passage speaks of a failure, so people look into it as a possible bug."""
+    REMEDY_ALREADY_TRIED = "remedy_already_tried"
+    """The message reports a failure and that the usual fix fails too ("reconnecting fails
+    too"), so quoting that fix again would not help: people look into it."""
     OPEN_TICKET_ESCALATED = "open_ticket_escalated"
     """The message needs a higher tier or priority, so the conversation's open ticket was
     escalated instead of opening another."""
@@ -89,6 +93,44 @@ def reason_text(code: str, language: Language | str) -> str:
         ValueError: when `code` is not an `ActionReason` value.
     """
     return translate(f"action_reason_{ActionReason(code).value}", language)
+
+
+TICKET_REASONS = frozenset(
+    {
+        ActionReason.PERSON_REQUESTED,
+        ActionReason.BILLING_NEEDS_PERSON,
+        ActionReason.BUG_NEEDS_INVESTIGATION,
+        ActionReason.OUTAGE_ESCALATED,
+        ActionReason.SECURITY_ESCALATED,
+        ActionReason.FEATURE_REQUEST_LOGGED,
+        ActionReason.STILL_UNCLEAR,
+        ActionReason.KB_ANSWER_NOT_FOUND,
+        ActionReason.MODEL_FOUND_NO_ANSWER,
+        ActionReason.PREVIOUS_ANSWER_UNSOLVED,
+        ActionReason.BULK_ACTION_NOT_DOCUMENTED,
+        ActionReason.FAILURE_NOT_DOCUMENTED,
+        ActionReason.REMEDY_ALREADY_TRIED,
+        ActionReason.ADDED_TO_OPEN_TICKET,
+    }
+)
+"""Reasons the assistant opens a ticket for. The ticket stores the code as its `reason_code`.
+
+`added_to_open_ticket` opens one only when the conversation's ticket was closed between the
+decision and the action."""
+
+
+def ticket_reason_label(code: str | None, language: Language | str) -> str | None:
+    """Return support agents' label of the reason a ticket was opened for, in a language.
+
+    A ticket without a reason code gets None. A code without a label, such as one stored by a
+    newer version, is returned unchanged.
+    """
+    if code is None:
+        return None
+    try:
+        return translate(f"ticket_reason_{code}", language)
+    except KeyError:
+        return code
 
 
 class ActionDecision(NamedTuple):
@@ -201,6 +243,17 @@ FAILURE_REPORT_PLAN = TicketPlan(
 """Ticket for a reported failure that the KB describes only as a working feature: L2 looks
 into it as a possible bug, so the reply asks for the bug details."""
 
+REMEDY_TRIED_PLAN = TicketPlan(
+    ActionType.OPEN_TICKET,
+    Tier.L2,
+    Priority.NORMAL,
+    "remedy_already_tried",
+    ActionReason.REMEDY_ALREADY_TRIED,
+    asks_bug_details=True,
+)
+"""Ticket for a failure whose documented fix the user already tried: L2 diagnoses it, so the
+reply asks for the bug details."""
+
 MODEL_NO_ANSWER_REASON = "the model found no answer in the retrieved articles"
 """Detail of the unanswered ticket when retrieval was confident but the LLM replied NO_ANSWER."""
 
@@ -238,7 +291,7 @@ def decide(
         plan = TICKET_PLANS[intent]
         detail = f"{intent.value} is always routed to people"
         return ActionDecision(plan.action, plan.reason, detail)
-    unknown_detail = f"most of the question is {unknown_terms} words that no KB page uses"
+    unknown_detail = f"half or more of the question is {unknown_terms} words that no KB page uses"
     if intent in UNSURE_INTENTS and intent_confidence < MIN_SURE_INTENT_CONFIDENCE:
         if clarifications >= MAX_CLARIFICATIONS:
             detail = "still unclear after a clarifying question"

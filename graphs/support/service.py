@@ -20,7 +20,7 @@ from assistant.llm import LLMClient
 from assistant.settings import Settings
 from assistant.tenants import DEFAULT_TENANT, conversation_thread_id
 from assistant.text import strip_terminal_escapes
-from assistant.tickets import TicketStore, load_roster
+from assistant.tickets import Roster, TicketStore, load_roster
 from assistant.turns import TurnDraft, TurnStore
 from graphs.support.context import AgentContext
 from graphs.support.graph import GRAPH_NAME, build_graph
@@ -74,6 +74,11 @@ class SupportAgent:
         tenant: Tenant that owns the tickets and conversations of this agent.
         turns: Turn log to record every answered message in; None opens one on the ticket
             database that `close` closes.
+        roster: Support roster that routes the agent's tickets; None loads the one the
+            settings name.
+
+    Raises:
+        RosterError: `roster` is None and the settings' roster file is invalid.
     """
 
     def __init__(
@@ -84,7 +89,10 @@ class SupportAgent:
         channel: str = "cli",
         tenant: str = DEFAULT_TENANT,
         turns: TurnStore | None = None,
+        roster: Roster | None = None,
     ) -> None:
+        if roster is None:
+            roster = load_roster(settings.roster_path, settings)
         kb = KnowledgeBase.open_existing(settings, kb_name)
         self._kb_name = kb_name
         self._owns_turns = turns is None
@@ -99,7 +107,7 @@ class SupportAgent:
                 settings.data_dir / "models", min_confidence=settings.intent_min_confidence
             ),
             tickets=TicketStore(settings.resolved_database_url),
-            roster=load_roster(settings.roster_path, settings),
+            roster=roster,
             llm=LLMClient(settings) if settings.llm_model else None,
             channel=channel,
             tenant=tenant,

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from langgraph.config import get_config
+
 from assistant.domain import ActionType, Intent, Language, Priority, Role, Tier
 from assistant.i18n import join_items, translate
 from assistant.incidents import known_issue_notice
+from assistant.tenants import thread_conversation_id
 from assistant.tickets.assignment import TicketNeeds, choose_assignment
 from assistant.tickets.schemas import (
     ANONYMOUS_REQUESTER,
@@ -47,8 +50,14 @@ def open_ticket_for(
 ) -> tuple[TicketRecord, str, list[str]]:
     """Open (and for escalations, escalate) the ticket a plan calls for.
 
+    The ticket records the conversation of the run and the reason code of the state's action.
+
     Returns:
         The committed ticket, the reply announcing it, and the keys of bug details still missing.
+
+    Raises:
+        ConversationTicketOpenError: a concurrent run of the same conversation opened a ticket
+            after this run read its state. Nothing was written.
     """
     user = state.get("user", {})
     intent = Intent(state["intent"]["name"])
@@ -77,6 +86,8 @@ def open_ticket_for(
             actual=bug.actual,
             role=_role(user),
         ),
+        conversation_id=current_conversation_id(),
+        reason_code=state["action"]["reason_code"],
     )
     settings = context.settings
     if plan.action is ActionType.ESCALATE:
@@ -105,6 +116,16 @@ def open_ticket_for(
     # too, after the message that opened the ticket, as the conversation showed it.
     ticket = _add_reply(context, ticket, reply)
     return ticket, reply, missing
+
+
+def current_conversation_id() -> str | None:
+    """Return the conversation id of the graph run, read from the checkpointer's thread id.
+
+    A run without a thread id, or with one that `conversation_thread_id` did not make, has
+    none, so its tickets do not take part in the one-open-ticket-per-conversation rule.
+    """
+    thread_id = get_config().get("configurable", {}).get("thread_id")
+    return thread_conversation_id(thread_id) if isinstance(thread_id, str) else None
 
 
 def _add_reply(context: AgentContext, ticket: TicketRecord, reply: str) -> TicketRecord:

@@ -116,6 +116,15 @@ def server(api_data_dir: Path, api_keys: dict[str, str]) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
+def twin_server(api_data_dir: Path, api_keys: dict[str, str]) -> Iterator[Server]:
+    """A second server on the same data, like a second worker process of one service."""
+    env = {"ASSISTANT_API_RATE_BURST": "1000", "ASSISTANT_API_RATE_PER_SECOND": "1000"}
+    process, base_url = _start_server(api_data_dir, env)
+    yield Server(base_url=base_url, keys=api_keys)
+    _stop_server(process)
+
+
+@pytest.fixture(scope="module")
 def strict_server(api_data_dir: Path, api_keys: dict[str, str]) -> Iterator[Server]:
     """A second server on the same data whose rate limit is 3 requests, then one per 10 s."""
     env = {"ASSISTANT_API_RATE_BURST": "3", "ASSISTANT_API_RATE_PER_SECOND": "0.1"}

@@ -115,3 +115,21 @@ def test_chat_invalid_user_id_message_in_chinese(server: Server) -> None:
 
     assert response.status_code == 400
     assert "用户 ID“<b>evil</b>”无效" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"message": "How do I set up SSO?", "conversationId": "c-1"}, "conversationId"),
+        ({"message": "How do I set up SSO?", "user": {"version": "3.4"}}, "version"),
+    ],
+    ids=["top-level", "user"],
+)
+def test_chat_unknown_field_is_rejected_by_name(
+    server: Server, body: dict[str, object], field: str
+) -> None:
+    with server.client("default-widget") as client:
+        response = client.post("/v1/chat", params={"stream": "false"}, json=body)
+
+    assert response.status_code == 422
+    assert field in response.json()["error"]["message"]

@@ -142,3 +142,22 @@ def test_ticket_detail_returns_reason_codes(server: Server) -> None:
         assert assigned["reason_code"] in {code.value for code in ReasonCode}
         assert isinstance(assigned["reason_params"], dict)
         assert assigned["reason"]
+
+
+@pytest.mark.parametrize(
+    ("language", "label"),
+    [("en", "The user asked for a person"), ("zh", "用户要求转人工")],
+)
+def test_ticket_json_names_opening_reason(server: Server, language: str, label: str) -> None:
+    ticket_id = _open_ticket(server)
+
+    with server.client("default-agent", language) as client:
+        detail = client.get(f"/v1/tickets/{ticket_id}").json()
+        listed = client.get("/v1/tickets").json()["tickets"]
+        commented = client.post(f"/v1/tickets/{ticket_id}/comments", json={"text": "On it."})
+
+    assert detail["reason_code"] == "person_requested"
+    assert detail["reason"] == label
+    in_list = next(ticket for ticket in listed if ticket["id"] == ticket_id)
+    assert (in_list["reason_code"], in_list["reason"]) == ("person_requested", label)
+    assert commented.json()["reason"] == label

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -25,9 +26,13 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def cli_env(data_dir: Path, lang: str = "en_US.UTF-8") -> dict[str, str]:
-    """Return the environment of an `assistant` process on a data dir in a locale."""
-    return os.environ | {"ASSISTANT_DATA_DIR": str(data_dir), "LANG": lang, "LC_ALL": ""}
+def cli_env(
+    data_dir: Path, lang: str = "en_US.UTF-8", extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Return the environment of an `assistant` process on a data dir in a locale, with the
+    `extra` variables."""
+    environment = os.environ | {"ASSISTANT_DATA_DIR": str(data_dir), "LANG": lang, "LC_ALL": ""}
+    return environment | dict(extra or {})
 
 
 def start_cli(data_dir: Path, *args: str) -> subprocess.Popen[bytes]:
@@ -42,14 +47,19 @@ def start_cli(data_dir: Path, *args: str) -> subprocess.Popen[bytes]:
 
 
 def run_cli(
-    data_dir: Path, *args: str, stdin: bytes = b"", lang: str = "en_US.UTF-8"
+    data_dir: Path,
+    *args: str,
+    stdin: bytes = b"",
+    lang: str = "en_US.UTF-8",
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
-    """Run `python -m cli.main ARGS` on a data dir in a locale, and return what it printed."""
+    """Run `python -m cli.main ARGS` on a data dir in a locale, with the `env` variables set,
+    and return what it printed."""
     return subprocess.run(
         [sys.executable, "-m", "cli.main", *args],
         input=stdin,
         capture_output=True,
-        env=cli_env(data_dir, lang),
+        env=cli_env(data_dir, lang, env),
         cwd=REPO_ROOT,
         timeout=CLI_TIMEOUT_SECONDS,
         check=False,

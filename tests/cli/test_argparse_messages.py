@@ -120,4 +120,64 @@ def test_count_below_one_is_an_error(option: tuple[str, str], count: str) -> Non
     assert result.returncode == 2
     error = json.loads(result.stdout)["error"]
     assert error["code"] == "count_below_one"
-    assert "不小于 1 的整数" in error["message"]
+    assert error["message"] == f"{option[1]} 的值“{count}”无效：请传入不小于 1 的整数。"
+
+
+@pytest.mark.parametrize(
+    "option", [("serve", "--workers"), ("eval", "--workers"), ("eval", "--repeat")]
+)
+def test_count_error_names_option_in_english(option: tuple[str, str]) -> None:
+    result = _run(*option, "0", "--json", lang="en_US.UTF-8")
+
+    assert result.returncode == 2
+    error = json.loads(result.stdout)["error"]
+    assert (
+        error["message"] == f"invalid value '0' for {option[1]}: pass a whole number of at least 1"
+    )
+
+
+UNKNOWN_OPTION_CASES: dict[str, tuple[list[str], str]] = {
+    "ask": (["ask", "--bogus", "x"], "assistant ask"),
+    "tickets_list": (["tickets", "list", "--bogus"], "assistant tickets list"),
+    "before_subcommand": (["--bogus", "ask", "x"], "assistant"),
+}
+"""Per case: the arguments with an unknown option, and the command whose help lists the valid
+ones."""
+
+
+@pytest.mark.parametrize(
+    ("arguments", "command"), UNKNOWN_OPTION_CASES.values(), ids=UNKNOWN_OPTION_CASES.keys()
+)
+@pytest.mark.parametrize(
+    ("lang", "hint"),
+    [
+        ("en_US.UTF-8", "; run `{command} --help` for the valid arguments"),
+        ("zh_CN.UTF-8", "。运行 `{command} --help` 查看可用的参数。"),
+    ],
+    ids=["en", "zh"],
+)
+def test_unknown_option_names_command_help(
+    arguments: list[str], command: str, lang: str, hint: str
+) -> None:
+    result = _run(*arguments, "--json", lang=lang)
+
+    assert result.returncode == 2
+    error = json.loads(result.stdout)["error"]
+    assert error["code"] == "invalid_argument"
+    assert error["message"].endswith(hint.format(command=command))
+
+
+@pytest.mark.parametrize(
+    ("lang", "usage", "error"),
+    [
+        ("en_US.UTF-8", "usage: assistant ask ", "assistant ask: error: unrecognized arguments: "),
+        ("zh_CN.UTF-8", "用法：assistant ask ", "assistant ask：错误：无法识别的参数："),
+    ],
+    ids=["en", "zh"],
+)
+def test_unknown_option_prints_command_usage(lang: str, usage: str, error: str) -> None:
+    result = _run("ask", "--bogus", "x", lang=lang)
+
+    assert result.returncode == 2
+    assert result.stderr.startswith(usage)
+    assert result.stderr.endswith(f"{error}--bogus\n")

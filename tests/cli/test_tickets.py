@@ -191,3 +191,35 @@ def test_tenant_with_only_key_or_kb_is_known(
     assert key_output.out == "no tickets for tenant keyonly\n"
     assert kb_code == 0
     assert kb_output.out == "no tickets for tenant kbonly\n"
+
+
+@pytest.mark.parametrize(
+    ("lang", "label"),
+    [
+        ("en_US.UTF-8", "Failure that the help center does not describe"),
+        ("zh_CN.UTF-8", "帮助中心未提及的故障"),
+    ],
+    ids=["en", "zh"],
+)
+@pytest.mark.parametrize("as_json", [True, False], ids=["json", "text"])
+def test_show_labels_opening_reason(
+    data_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    lang: str,
+    label: str,
+    as_json: bool,
+) -> None:
+    store = TicketStore(Settings(data_dir=data_dir).resolved_database_url)
+    ticket = store.create(make_draft(reason_code="failure_not_documented"))
+    store.close()
+    monkeypatch.setenv("LANG", lang)
+
+    code = main(["tickets", "show", ticket.id, *(["--json"] if as_json else [])])
+
+    output = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert output["reason_code"] == "failure_not_documented"
+    assert output["reason"] == label
+    names = list(output)
+    assert names.index("reason") == names.index("reason_code") + 1

@@ -38,7 +38,10 @@ def test_load_cases_names_file_and_line_of_invalid_case(tmp_path: Path) -> None:
     bad = good | {"id": "b", "expected": {"action": "dance"}}
     path.write_text(json.dumps(good) + "\n\n" + json.dumps(bad) + "\n", encoding="utf-8")
 
-    with pytest.raises(DatasetError, match=r"bad.jsonl:3: invalid case: expected.action"):
+    with pytest.raises(
+        DatasetError,
+        match=r"line 3 of dataset file '.*bad.jsonl' is not a valid case: expected.action",
+    ):
         load_cases([path])
 
 
@@ -47,7 +50,9 @@ def test_load_cases_rejects_duplicate_ids(tmp_path: Path) -> None:
     case = {"id": "a", "conversation": ["hi"], "language": "en", "expected": {"action": "answer"}}
     path.write_text(json.dumps(case) + "\n" + json.dumps(case) + "\n", encoding="utf-8")
 
-    with pytest.raises(DatasetError, match="dup.jsonl:2: duplicate case id 'a'"):
+    with pytest.raises(
+        DatasetError, match="line 2 of dataset file '.*dup.jsonl' repeats case id 'a'"
+    ):
         load_cases([path])
 
 

@@ -78,7 +78,9 @@ def test_invalid_case_names_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "drafts.jsonl"
     path.write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n", encoding="utf-8")
 
-    with pytest.raises(DatasetError, match=r"drafts.jsonl:2: invalid draft case"):
+    with pytest.raises(
+        DatasetError, match=r"line 2 of dataset file '.*drafts.jsonl' is not a valid draft case"
+    ):
         load_draft_cases(path)
 
 

@@ -8,6 +8,7 @@ from graphs.support.failure_report import (
     asks_for_remedy,
     failure_not_documented,
     quoted_errors,
+    remedy_already_tried,
     reports_failure,
     speaks_of_failure,
 )
@@ -61,6 +62,45 @@ def test_remedy_that_failed_too_is_no_request() -> None:
     assert reports_failure(message)
     assert not asks_for_remedy(message)
     assert not asks_for_remedy("GitHub 同步失败，重新授权也失败。我该怎么处理？")
+
+
+@pytest.mark.parametrize(
+    ("message", "tried"),
+    [
+        ("Reconnecting fails too, the sync log still shows INT-401.", True),
+        ("重新授权也失败了，同步日志里还是 INT-401。", True),
+        ("I already tried reconnecting, but the sync still fails.", True),
+        # Tried and it worked: no failure left.
+        ("试过了，现在可以了，谢谢", False),
+        ("The GitHub sync fails with INT-401.", False),
+    ],
+    ids=["en-fails-too", "zh-fails-too", "en-already-tried", "zh-tried-and-works", "en-no-try"],
+)
+def test_failure_after_the_usual_fix_is_detected(message: str, tried: bool) -> None:
+    assert remedy_already_tried(message) is tried
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Reconnecting fails too, the sync log still shows INT-401.",
+        "重新授权也失败了，同步日志里还是 INT-401。",
+    ],
+    ids=["en", "zh"],
+)
+def test_failure_after_the_documented_fix_opens_l2_ticket(
+    sample_agent: SupportAgent, message: str
+) -> None:
+    # The KB documents INT-401, and its fix is the reconnecting the user already tried.
+    reply = sample_agent.ask(message, MEMBER).to_json()
+
+    assert reply["action"]["type"] == "open_ticket", reply["answer"]
+    assert reply["action"]["reason_code"] == "remedy_already_tried"
+    ticket = reply["action"]["ticket"]
+    assert ticket is not None
+    assert ticket["tier"] == "L2"
+    assert ticket["id"] in reply["answer"]
+    assert "steps to reproduce" in reply["answer"] or "复现步骤" in reply["answer"]
 
 
 def test_failure_words_make_a_passage_about_a_failure() -> None:

@@ -33,8 +33,33 @@ MEMBER = UserContext(id="u-7", role="member", product_version="3.4")
             Language.EN,
             OppositeAction(requested="removing", described="adding"),
         ),
+        (
+            "How do I turn off quiet hours?",
+            "Mentions cannot be turned off.\n1. In **Notifications**, turn on **Quiet hours**.",
+            Language.EN,
+            OppositeAction(requested="turning it off", described="turning it on"),
+        ),
+        (
+            "怎么关闭免打扰时段？",
+            "1. 在 **通知设置** 中打开 **免打扰时段**。",
+            Language.ZH,
+            OppositeAction(requested="关闭", described="开启"),
+        ),
+        (
+            "怎么关闭免打扰时段？",
+            "@ 提醒无法关闭。\n1. 在 **通知设置** 中开启 **免打扰时段**。",
+            Language.ZH,
+            OppositeAction(requested="关闭", described="开启"),
+        ),
     ],
-    ids=["zh-off-vs-on", "en-off-vs-on", "en-remove-vs-add"],
+    ids=[
+        "zh-off-vs-on",
+        "en-off-vs-on",
+        "en-remove-vs-add",
+        "en-cannot-be-turned-off",
+        "zh-opened-setting",
+        "zh-cannot-be-turned-off",
+    ],
 )
 def test_passage_about_the_other_action_is_reported(
     question: str, passage: str, language: Language, expected: OppositeAction
@@ -51,6 +76,7 @@ def test_passage_about_the_other_action_is_reported(
         ("怎么开发插件？", "关闭 插件 后重启。", Language.ZH),
         ("How do I export tasks?", "Click Enable export.", Language.EN),
         ("How do I turn off email?", "点击 开启。", Language.EN),
+        ("怎么关闭免打扰时段？", "打开 **通知设置**，找到 免打扰时段。", Language.ZH),
     ],
     ids=[
         "passage-has-both",
@@ -59,6 +85,7 @@ def test_passage_about_the_other_action_is_reported(
         "zh-kaifa-not-a-verb",
         "no-action",
         "other-language",
+        "zh-opened-page-is-no-switch",
     ],
 )
 def test_matching_passage_gets_no_report(question: str, passage: str, language: Language) -> None:

@@ -103,3 +103,29 @@ def test_sample_kb_titles_name_product_terms() -> None:
     ]
 
     assert general == [], "add these features to the product terms of lexicon.yaml"
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        # 订阅 is also the word for a paid subscription, which billing hands off to people.
+        ("怎么订阅日历？", Intent.HOW_TO),
+        ("How do I subscribe to the calendar?", Intent.HOW_TO),
+        # The KB names the theme setting 深色; the classifier once refused the question.
+        ("我无法开启深色模式", Intent.TROUBLESHOOTING),
+        ("I cannot turn on dark mode", Intent.TROUBLESHOOTING),
+    ],
+    ids=["zh-subscribe-calendar", "en-subscribe-calendar", "zh-dark-mode", "en-dark-mode"],
+)
+def test_feature_question_not_routed_to_billing_or_refused(
+    classifier: IntentClassifier, question: str, intent: Intent
+) -> None:
+    assert classifier.predict(question).intent is intent
+
+
+def test_question_on_a_topic_no_page_has_is_not_answered(agent: SupportAgent) -> None:
+    # The sample KB writes 订阅 only for paid plans and has no calendar page.
+    reply = agent.ask("怎么订阅日历？", UserContext(id="u-1", role="member")).to_json()
+
+    assert reply["action"]["type"] == "clarify", reply["answer"]
+    assert "日历" in reply["answer"]

@@ -49,7 +49,7 @@ def test_prune_of_empty_folder_keeps_every_document(
     assert len(indexed_kb.chunk_store.all_chunks()) == chunk_count
     assert indexed_kb.vector_store.count() == chunk_count
     assert indexed_kb.chunk_store.get_meta("root") == str(small_kb_dir.resolve())
-    assert indexed_kb.search("archive board").hits
+    assert indexed_kb.search("classic board").hits
 
 
 def test_prune_counts_folder_of_other_files_as_empty(

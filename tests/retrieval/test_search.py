@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant.settings import Settings
+from retrieval.doc_index import translation_key
 from retrieval.ingest import ingest_folder
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.search import SearchFilters, _chroma_where
@@ -256,3 +257,38 @@ def test_untranslated_page_keeps_its_rank(
 
 def test_translated_page_still_yields_to_the_query_language(bilingual_kb: KnowledgeBase) -> None:
     assert _docs(bilingual_kb, "审计日志 登录")[0] == "zh/admin/audit-log.md"
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("en/admin/sso.md", "zh/admin/sso.md"),
+        ("en/integrations/slack.html", "zh/integrations/slack.md"),
+        ("zh-CN/guide/start.txt", "en/guide/start.md"),
+    ],
+    ids=["same-format", "html-and-markdown", "text-and-markdown"],
+)
+def test_translations_share_a_key_whatever_their_format(first: str, second: str) -> None:
+    assert translation_key(first) == translation_key(second)
+
+
+def test_pages_of_other_names_do_not_share_a_key() -> None:
+    assert translation_key("en/admin/sso.md") != translation_key("zh/admin/sso-setup.md")
+
+
+def test_search_same_article_in_two_formats_returns_each_passage_once(
+    settings: Settings, tmp_path: Path
+) -> None:
+    body = "Open **Settings > Integrations > Slack** and click **Add to Slack** to connect Slack."
+    html = (
+        "<html><head><title>Slack</title></head><body><h1>Slack</h1><p>Open <b>Settings &gt; "
+        "Integrations &gt; Slack</b> and click <b>Add to Slack</b> to connect Slack.</p>"
+        "</body></html>"
+    )
+    root = write_kb(tmp_path / "kb", {"slack.md": f"# Slack\n\n{body}\n", "slack.html": html})
+    knowledge_base = KnowledgeBase(settings, "default")
+    ingest_folder(knowledge_base, root)
+
+    hits = knowledge_base.search("How do I connect Slack?").hits
+
+    assert len(hits) == 1, [hit.chunk.chunk_id for hit in hits]

@@ -11,9 +11,10 @@ import yaml
 
 from assistant.domain import MODULES, Intent, Language, Tier
 from assistant.errors import ConfigurationError
+from assistant.i18n import translate
 from assistant.settings import Settings
 from assistant.tickets.assignment import TicketNeeds, choose_assignment
-from assistant.tickets.roster import SHIPPED_ROSTER_PATH, load_roster
+from assistant.tickets.roster import SHIPPED_ROSTER_PATH, RosterError, load_roster
 from tests.tickets.factories import make_agent, make_roster_data, make_settings
 
 
@@ -236,3 +237,52 @@ def test_many_errors_are_summarised(tmp_path: Path, settings: Settings) -> None:
     message = str(caught.value)
     assert message.count("field capacity") == 5
     assert "more). Fix those entries" in message
+
+
+def _broken_roster(folder: Path, case: str) -> Path:
+    path = folder / f"{case}.yaml"
+    if case == "not-yaml":
+        path.write_text("teams: [\n  - id: x\n", encoding="utf-8")
+    elif case == "invalid":
+        write_roster(path, make_roster_data([make_agent("a", team="l4")]))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("case", "code", "problem"),
+    [
+        ("missing", "roster_unreadable", "No such file or directory"),
+        ("not-yaml", "roster_not_yaml", "line 2, column 3: expected the node content"),
+        ("invalid", "roster_invalid", "agent 'a' names team 'l4', which is not defined"),
+    ],
+)
+def test_custom_roster_error_is_translated(
+    tmp_path: Path, settings: Settings, case: str, code: str, problem: str
+) -> None:
+    path = _broken_roster(tmp_path, case)
+
+    with pytest.raises(RosterError) as caught:
+        load_roster(path, settings)
+
+    error = caught.value
+    assert error.code == code
+    assert error.path == str(path)
+    assert error.problem.startswith(problem)
+    for language in Language:
+        message = translate(f"error_{code}", language, **error.params)
+        assert str(path) in message
+        assert error.problem in message, "the problem is quoted whole, however long"
+        assert "ASSISTANT_ROSTER_PATH" in message
+    assert "\n" not in str(error)
+
+
+def test_roster_not_utf8_is_unreadable(tmp_path: Path, settings: Settings) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("teams: [{id: équipe}]\n".encode("latin-1"))
+
+    with pytest.raises(RosterError) as caught:
+        load_roster(path, settings)
+
+    assert caught.value.code == "roster_unreadable"
+    assert "is not UTF-8 text" in str(caught.value)
+    assert "ASSISTANT_ROSTER_PATH" in str(caught.value)

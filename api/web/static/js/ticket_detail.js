@@ -40,6 +40,7 @@ function renderFields(ticket, { formatDate, statusBadge }) {
     ["col.sla", renderCountdown(ticket)],
     ["detail.requester", ticket.requester],
     ["detail.intent", ticket.intent ? t(`intent.${ticket.intent}`) : null],
+    ["detail.reason", openingReason(ticket)],
     ["detail.module", moduleName(ticket.module)],
     ["detail.channel", ticket.channel],
     ["detail.language", ticket.language],
@@ -47,6 +48,17 @@ function renderFields(ticket, { formatDate, statusBadge }) {
     ["detail.updated", formatDate(ticket.updated_at)],
     ...reproductionEntries(ticket.details),
   ]);
+}
+
+/**
+ * Name the assistant's reason for opening the ticket in the page's language. A code this page
+ * has no message for shows the server's label, which is in the language of the request.
+ */
+function openingReason(ticket) {
+  if (!ticket.reason_code) {
+    return null;
+  }
+  return tOr(`ticket_reason.${ticket.reason_code}`, ticket.reason ?? ticket.reason_code);
 }
 
 function reproductionEntries(details) {

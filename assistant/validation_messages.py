@@ -1,4 +1,5 @@
-"""Translated messages for request validation errors (FastAPI's `RequestValidationError`).
+"""Translated messages for pydantic validation errors of HTTP requests (FastAPI's
+`RequestValidationError`) and of eval dataset records.
 
 Each pydantic error becomes one sentence from `assistant/messages.yaml`: the key is
 `validation_<type>` for the error's `type`, filled with the field's name (its `loc` without the

@@ -7,14 +7,14 @@ import string
 import pytest
 import yaml
 
-from api.validation_messages import (
+from assistant.domain import Language
+from assistant.i18n import MESSAGES_PATH
+from assistant.validation_messages import (
     KNOWN_VALUE_ERRORS,
     MAPPED_TYPES,
     TYPE_ALIASES,
     describe_validation_error,
 )
-from assistant.domain import Language
-from assistant.i18n import MESSAGES_PATH
 from retrieval.documents import SkippedFile
 
 CATALOG: dict[str, dict[str, str]] = yaml.safe_load(MESSAGES_PATH.read_text(encoding="utf-8"))
