@@ -25,8 +25,13 @@ class DocumentIndex:
         self.doc_of_chunk = np.array([position[c.doc] for c in chunks], dtype=np.int64)
         languages = {chunk.doc: chunk.language for chunk in chunks}
         self.languages: list[str] = [languages[doc] for doc in self.docs]
-        self.translated: list[bool] = _has_translation(self.docs, self.languages)
-        """Whether each page has a counterpart in another language, by `translation_key`."""
+        flags = _has_translation(self.docs, self.languages)
+        self.has_translations = any(flags)
+        """Whether the KB is laid out as translations: some page exists in two languages."""
+        self.translated: list[bool] = flags if self.has_translations else [True] * len(flags)
+        """Whether each page has a counterpart in another language, by `translation_key`. In a
+        KB without translations, the pages cannot be checked: all count as translated and keep
+        the usual language preference."""
         bodies: list[list[str]] = [[] for _ in self.docs]
         for chunk in chunks:
             bodies[position[chunk.doc]].extend(chunk.search_tokens)
@@ -60,13 +65,8 @@ def translation_key(doc: str) -> str:
 
 
 def _has_translation(docs: list[str], languages: list[str]) -> list[bool]:
-    """Tell for each page whether a translation of it exists.
-
-    A KB where no page exists in two languages is not laid out as translations, so its pages
-    cannot be checked: all count as translated and keep the usual language preference.
-    """
+    """Tell for each page whether a translation of it exists."""
     languages_by_key: dict[str, set[str]] = {}
     for doc, language in zip(docs, languages, strict=True):
         languages_by_key.setdefault(translation_key(doc), set()).add(language)
-    flags = [len(languages_by_key[translation_key(doc)]) > 1 for doc in docs]
-    return flags if any(flags) else [True] * len(docs)
+    return [len(languages_by_key[translation_key(doc)]) > 1 for doc in docs]

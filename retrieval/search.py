@@ -227,8 +227,9 @@ class HybridRetriever:
             translated += [t for t in translation_tokens if t not in known]
         ranking_tokens = self._expand_unindexed_chinese(query, tokens)
         mask = self._filter_mask(filters)
+        translation_mask = self._translation_mask(mask, other)
         similarities = self._dense_similarities(query, filters, mask, translated_query)
-        fused = self._fuse(ranking_tokens, translated, similarities, mask)
+        fused = self._fuse(ranking_tokens, translated, similarities, mask, translation_mask)
         if not fused:
             return SearchResult([], "no_match", translated)
         self._prefer_exact_codes(fused, tokens)
@@ -411,19 +412,35 @@ class HybridRetriever:
             if np.isfinite(similarities[position])
         }
 
+    def _translation_mask(self, mask: BoolMask, other: Language) -> BoolMask:
+        """Return the chunks that translated terms may rank in the fusion.
+
+        In a KB laid out as translations, they rank only the other language's chunks: a page in
+        the query's language is found by the query's own words, and its twin in the other
+        language by the translations. Chinese pages often keep English words (Slack, account,
+        link), and "Slack 提示你的 Slack 账号尚未关联" once ranked the Chinese GitHub page above
+        the Chinese Slack page because the English translations of 账号 and 关联 matched it.
+        A KB in one language keeps every chunk: its pages have no twin to find.
+        """
+        if not self._documents.has_translations:
+            return mask
+        in_other_language: BoolMask = self._languages == other.value
+        return mask & in_other_language
+
     def _fuse(
         self,
         tokens: list[str],
         translated: list[str],
         similarities: dict[str, float],
         mask: BoolMask,
+        translation_mask: BoolMask,
     ) -> dict[int, float]:
         fused: dict[int, float] = {}
-        for weight, scores in (
-            (KEYWORD_WEIGHT, self._keyword.scores(tokens)),
-            (TRANSLATED_KEYWORD_WEIGHT, self._keyword.scores(translated)),
+        for weight, scores, ranked in (
+            (KEYWORD_WEIGHT, self._keyword.scores(tokens), mask),
+            (TRANSLATED_KEYWORD_WEIGHT, self._keyword.scores(translated), translation_mask),
         ):
-            scores = np.where(mask, scores, 0.0)
+            scores = np.where(ranked, scores, 0.0)
             top = np.argsort(-scores)[:CANDIDATES_PER_RANKER]
             for rank, position in enumerate(p for p in top if scores[p] > 0):
                 fused[int(position)] = fused.get(int(position), 0.0) + weight / (RRF_K + rank + 1)
@@ -459,7 +476,13 @@ class HybridRetriever:
     def _score_documents(
         self, fused: dict[int, float], tokens: list[str], translated: list[str], mask: BoolMask
     ) -> dict[int, float]:
-        """Score pages: their best chunk plus the page-level BM25 rank."""
+        """Score pages: their best chunk plus the page-level BM25 rank.
+
+        Translated terms rank pages in both languages here, unlike chunks (see
+        `_translation_mask`): a Chinese page's file name is often English
+        (profile-language-timezone.md), and that is how "改时区" finds it before a page that
+        mentions 时区 once.
+        """
         doc_scores: dict[int, float] = {}
         for position, score in fused.items():
             doc = int(self._documents.doc_of_chunk[position])

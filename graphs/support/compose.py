@@ -24,6 +24,7 @@ from assistant.text import error_code_tokens, tokenize
 from graphs.support.evidence import select_evidence, split_units
 from graphs.support.opposite_action import find_opposite_action
 from graphs.support.state import Citation, Hit, UserContext
+from retrieval.doc_index import translation_key
 from retrieval.versions import version_key
 
 logger = logging.getLogger(__name__)
@@ -97,8 +98,10 @@ def quote_evidence(
     naming = [h for h in confident if not codes.isdisjoint(_hit_tokens(h))]
     # A question about an error code is answered from the chunks that name it, if any do.
     confident = naming or confident
-    same_language = [h for h in confident if h["language"] == language]
-    confident = _reading_order((same_language or confident)[:MAX_CITED_CHUNKS])
+    same_language = _in_reply_language(confident, language)
+    # Without them, the quotes come from the other language's pages only.
+    in_other_language = [h for h in confident if h["language"] != language]
+    confident = _reading_order((same_language or in_other_language)[:MAX_CITED_CHUNKS])
     if not same_language:
         lines.append(translate("answer_other_language", language))
     lines.extend(_caveats(confident[0], language, user))
@@ -143,6 +146,23 @@ def _opening(text: str) -> str:
         quoted.append(unit)
         length += len(unit)
     return "\n".join(quoted) if quoted else text[:OPENING_CHARS].strip()
+
+
+def _in_reply_language(confident: list[Hit], language: Language) -> list[Hit]:
+    """Return the confident hits in the reply's language that may stand in for the best hit.
+
+    When the best hit is in the reply's language, they all may. When it is in the other
+    language, only its translation may: search already lowers a page whose translation exists,
+    so a best page in the other language without one is the KB's only page on the topic, and
+    a page in the reply's language further down is on another topic. "如何设置IP白名单？" on
+    the sample KB, whose allowlist page is English only, once quoted the Chinese page on
+    missing notifications for its line about a battery whitelist.
+    """
+    same_language = [h for h in confident if h["language"] == language]
+    if not confident or confident[0]["language"] == language:
+        return same_language
+    twins = {translation_key(h["doc"]) for h in confident if h["language"] != language}
+    return [h for h in same_language if translation_key(h["doc"]) in twins]
 
 
 def source_lines(citations: list[Citation], language: Language) -> list[str]:

@@ -292,3 +292,14 @@ def test_search_same_article_in_two_formats_returns_each_passage_once(
     hits = knowledge_base.search("How do I connect Slack?").hits
 
     assert len(hits) == 1, [hit.chunk.chunk_id for hit in hits]
+
+
+def test_translated_terms_rank_only_the_other_language_of_a_translated_kb(
+    sample_kb: KnowledgeBase,
+) -> None:
+    # The Chinese GitHub page keeps English words (account, user) that are also the glossary's
+    # translations of 账号 and 关联. They must not lift its chunks above the Chinese Slack
+    # page that answers the question.
+    hits = sample_kb.search("Slack 提示你的 Slack 账号尚未关联 Northstar").hits
+
+    assert hits[0].chunk.doc == "zh/integrations/slack-integration.md"

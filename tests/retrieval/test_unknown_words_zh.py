@@ -78,7 +78,7 @@ def test_english_twins_return_unknown_terms(
         ("头像图片最大可以多大？", "account/profile-language-timezone.md"),
         ("怎么导出任务？", "admin/workspace-export-and-deletion.md"),
         ("两步验证怎么关？", "account/sign-in-password-2fa.md"),
-        ("经典看板最多能有几列？", "boards/kanban-boards.md"),
+        ("经典看板最多能有几列？", "boards/classic-boards.md"),
         ("退款需要多久", "billing/invoices-payments-refunds.md"),
         ("改时区", "account/profile-language-timezone.md"),
         ("基线能存几个", "gantt/gantt-baselines.md"),
