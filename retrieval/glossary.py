@@ -103,6 +103,27 @@ class Glossary:
                     tokens.extend(self._variant_tokens(variant))
         return list(dict.fromkeys(tokens))
 
+    def spelling_variants(self, text: str) -> list[str]:
+        """Return search tokens of the English variants that spell a term of `text` another way.
+
+        "time zone" and "timezone", or "sign-in" and "signin", are one word written with or
+        without a space or hyphen, and a KB uses one spelling: "Where do I set my time zone?"
+        must find a page on the timezone setting. Only variants with the same letters count;
+        other variants of a concept are broader or narrower words, which would change the
+        question.
+        """
+        words = tuple(stem_english(w) for w in _LATIN_WORD_RE.findall(normalize(text)))
+        tokens: list[str] = []
+        for concept_id in sorted(self.match(text)):
+            by_letters: dict[str, list[str]] = {}
+            for variant in self.concepts[concept_id].en:
+                by_letters.setdefault(_letters(variant), []).append(variant)
+            for spellings in by_letters.values():
+                if len(spellings) > 1 and any(_contains(words, _english_key(v)) for v in spellings):
+                    for variant in spellings:
+                        tokens.extend(self._variant_tokens(variant))
+        return list(dict.fromkeys(tokens))
+
     def concept_variants(self, concept_id: int) -> list[list[str]]:
         """Return the search tokens of each variant, in both languages, of one concept."""
         concept = self.concepts[concept_id]
@@ -129,6 +150,17 @@ class Glossary:
         if cached is None:
             cached = self._token_cache[variant] = tokenize(variant)
         return cached
+
+
+def _letters(variant: str) -> str:
+    """Return the letters and digits of a variant, without spaces, hyphens or case."""
+    return "".join(_LATIN_WORD_RE.findall(normalize(variant)))
+
+
+def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    """Return whether `phrase` occurs as consecutive words in `words`."""
+    size = len(phrase)
+    return size > 0 and any(words[i : i + size] == phrase for i in range(len(words) - size + 1))
 
 
 def _english_key(variant: str) -> tuple[str, ...]:

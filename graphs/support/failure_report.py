@@ -53,9 +53,13 @@ requirements and permissions."""
 _REMEDY_FAILED_TOO = re.compile(
     r"\b(?:fails|failed|doesn't work|didn't work|does not work|did not work|no luck)"
     r"(?: \w+)? (?:too|either|as well)\b|\balready tried\b"
-    r"|也(?:失败|不行|没用|没有用|无效)|都试过|试过了",
+    r"|\b(?:already|as the (?:article|docs?|documentation|help center) says|as documented"
+    r"|followed the (?:steps|article|docs?|documentation|instructions))\b[^.?!]*\bstill\b"
+    r"|也(?:失败|不行|没用|没有用|无效)|都试过|试过了"
+    r"|(?:已经|按(?:照)?(?:文档|帮助中心|文章|说明))[^。！？?!]*(?:还是|仍然|依然)",
 )
-"""A remedy the user tried failed too: "reconnecting it fails too", "重新授权也失败"."""
+"""A remedy the user tried failed too: "reconnecting it fails too", "I already reconnected, but
+it still fails", "重新授权也失败", "我已经按文档重新连接了，还是失败"."""
 
 _FAILURE_WORDS = re.compile(
     r"\b(?:troubleshoot\w*|problems?|fix(?:es|ed)?|resolv\w*|workaround|not working|doesn't"

@@ -60,8 +60,8 @@ class ActionReason(StrEnum):
     QUESTION_TOO_VAGUE = "question_too_vague"
     """A short question had low retrieval confidence, so the agent clarifies."""
     UNKNOWN_TERMS = "unknown_terms"
-    """Half or more of the question's weight is on words that no KB page uses, so the agent
-    clarifies."""
+    """Most of the question's weight (half, in a question of up to three words) is on words
+    that no KB page uses, so the agent clarifies."""
     KB_ANSWER_NOT_FOUND = "kb_answer_not_found"
     MODEL_FOUND_NO_ANSWER = "model_found_no_answer"
     """Retrieval was confident, but the LLM replied that the articles do not answer."""
@@ -287,11 +287,10 @@ def decide(
         unknown_terms: Number of words of the message that no KB page uses. It is 0 unless
             they make up most of the message, in which case the search has no results.
     """
-    if intent in TICKET_PLANS:
-        plan = TICKET_PLANS[intent]
-        detail = f"{intent.value} is always routed to people"
-        return ActionDecision(plan.action, plan.reason, detail)
-    unknown_detail = f"half or more of the question is {unknown_terms} words that no KB page uses"
+    routed = _route_to_people(intent, tokens, clarifications)
+    if routed is not None:
+        return routed
+    unknown_detail = f"most of the question is {unknown_terms} words that no KB page uses"
     if intent in UNSURE_INTENTS and intent_confidence < MIN_SURE_INTENT_CONFIDENCE:
         if clarifications >= MAX_CLARIFICATIONS:
             detail = "still unclear after a clarifying question"
@@ -318,6 +317,29 @@ def decide(
         return ActionDecision(ActionType.CLARIFY, ActionReason.QUESTION_TOO_VAGUE, detail)
     detail = f"retrieval confidence {confidence:.2f} < {min_confidence:.2f}"
     return ActionDecision(UNANSWERED_PLAN.action, UNANSWERED_PLAN.reason, detail)
+
+
+def _route_to_people(intent: Intent, tokens: int, clarifications: int) -> ActionDecision | None:
+    """Return the action for an intent that people handle, or None for the other intents."""
+    if intent not in TICKET_PLANS:
+        return None
+    if tokens == 0 and intent is not Intent.HUMAN_HANDOFF:
+        return _without_words(intent, clarifications)
+    plan = TICKET_PLANS[intent]
+    return ActionDecision(plan.action, plan.reason, f"{intent.value} is always routed to people")
+
+
+def _without_words(intent: Intent, clarifications: int) -> ActionDecision:
+    """Return the action for a message of only stop words or punctuation ("的 了 吗", "？？？").
+
+    The classifier's guess has nothing to go on, and a guess of data loss would page the
+    security team, so the agent asks what the message is about.
+    """
+    if clarifications >= MAX_CLARIFICATIONS:
+        detail = "still no words to act on after a clarifying question"
+        return ActionDecision(UNANSWERED_PLAN.action, ActionReason.STILL_UNCLEAR, detail)
+    detail = f"{intent.value} guessed from a message without words to act on"
+    return ActionDecision(ActionType.CLARIFY, ActionReason.QUESTION_TOO_VAGUE, detail)
 
 
 FAREWELL_RE = re.compile(

@@ -70,11 +70,28 @@ def test_remedy_that_failed_too_is_no_request() -> None:
         ("Reconnecting fails too, the sync log still shows INT-401.", True),
         ("重新授权也失败了，同步日志里还是 INT-401。", True),
         ("I already tried reconnecting, but the sync still fails.", True),
+        ("I already reconnected GitHub but the sync still fails", True),
+        ("I checked the spam folder as the article says but I still don't get emails", True),
+        ("我已经重新授权 GitHub 了，但是同步还是失败", True),
+        ("我已经按文档点了重新连接，还是失败", True),
+        # Asks a question, reports no failure.
+        ("我已经开启了两步验证，还是每次都要输入验证码吗？", False),
         # Tried and it worked: no failure left.
         ("试过了，现在可以了，谢谢", False),
         ("The GitHub sync fails with INT-401.", False),
     ],
-    ids=["en-fails-too", "zh-fails-too", "en-already-tried", "zh-tried-and-works", "en-no-try"],
+    ids=[
+        "en-fails-too",
+        "zh-fails-too",
+        "en-already-tried",
+        "en-already-still",
+        "en-as-the-article-says",
+        "zh-already-still",
+        "zh-per-the-docs",
+        "zh-already-asks",
+        "zh-tried-and-works",
+        "en-no-try",
+    ],
 )
 def test_failure_after_the_usual_fix_is_detected(message: str, tried: bool) -> None:
     assert remedy_already_tried(message) is tried

@@ -15,6 +15,8 @@ from graphs.support.policy import (
     names_topic,
     reason_text,
 )
+from graphs.support.service import SupportAgent
+from graphs.support.state import UserContext
 
 MIN = 0.35
 
@@ -178,3 +180,27 @@ def test_ticket_plans_have_distinct_reasons() -> None:
 )
 def test_names_topic(message: str, expected: bool) -> None:
     assert names_topic(message) is expected
+
+
+@pytest.mark.parametrize(
+    "intent", [Intent.DATA_LOSS_SECURITY, Intent.OUTAGE, Intent.BUG_REPORT, Intent.BILLING]
+)
+def test_message_without_words_is_clarified_not_routed(intent: Intent) -> None:
+    first = decide(intent, 0.4, 0.0, MIN, clarifications=0, tokens=0)
+    second = decide(intent, 0.4, 0.0, MIN, clarifications=1, tokens=0)
+
+    assert (first.action, first.reason) == (ActionType.CLARIFY, ActionReason.QUESTION_TOO_VAGUE)
+    assert (second.action, second.reason) == (ActionType.OPEN_TICKET, ActionReason.STILL_UNCLEAR)
+
+
+def test_request_for_a_person_without_words_is_still_handed_off() -> None:
+    decision = decide(Intent.HUMAN_HANDOFF, 0.9, 0.0, MIN, clarifications=0, tokens=0)
+
+    assert decision.action is ActionType.HANDOFF
+
+
+def test_filler_words_do_not_page_security(sample_agent: SupportAgent) -> None:
+    reply = sample_agent.ask("的 了 吗", UserContext(id="u-1", role="member")).to_json()
+
+    assert reply["action"]["type"] == "clarify", reply["answer"]
+    assert reply["action"]["ticket"] is None
