@@ -48,6 +48,7 @@ LanguageDep = Annotated[Language, Depends(get_language)]
 
 
 def authenticate(
+    request: Request,
     resources: ResourcesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> KeyRecord:
@@ -63,6 +64,8 @@ def authenticate(
     if key is None:
         raise AuthenticationError("invalid API key", code="invalid_api_key")
 
+    # Error responses read it: server-side details are for operators, not the public widget.
+    request.state.key_role = key.role
     wait_seconds = resources.limiter.acquire(key.id)
     if wait_seconds > 0:
         raise RateLimitExceededError(wait_seconds)

@@ -34,6 +34,7 @@ from assistant.errors import (
     UpstreamError,
 )
 from assistant.i18n import translate
+from assistant.keys import KeyRole
 from assistant.onboarding.catalog import UnknownChoiceError
 from assistant.validation import shorten_message_values
 from assistant.validation_messages import describe_validation_errors, field_path
@@ -189,15 +190,19 @@ def param_at_fault(param: str, *error_types: type[AssistantError]) -> Iterator[N
         raise
 
 
-def describe_error(error: AssistantError, language: Language) -> tuple[str, str]:
+def describe_error(
+    error: AssistantError, language: Language, *, for_operator: bool = True
+) -> tuple[str, str]:
     """Return the code and the message in `language` that a client sees for an error.
 
     Errors of the server side (5xx) show a generic message with the request id, because
-    their English text may name files or settings of the server. Long values that the message
+    their English text may name files or settings of the server. A coded one (`kb_damaged`)
+    shows its own message, which names the fix, only `for_operator`: the widget key of the
+    public chat page gets the generic one, under the same code. Long values that the message
     quotes are shortened (see `shorten_for_message`).
     """
     status = status_of(error)
-    if error.code:
+    if error.code and (for_operator or status < 500):
         try:
             values = shorten_message_values(error.params, language)
             return error.code, translate(f"error_{error.code}", language, **values)
@@ -212,14 +217,16 @@ def describe_error(error: AssistantError, language: Language) -> tuple[str, str]
         code = "upstream_error"
     else:
         code = "internal_error"
-    return code, translate(f"error_{code}", language, request_id=request_id_var.get())
+    message = translate(f"error_{code}", language, request_id=request_id_var.get())
+    return error.code or code, message
 
 
 async def _handle_assistant_error(request: Request, error: AssistantError) -> JSONResponse:
     status = status_of(error)
     if status >= 500:
         logger.error("request failed: %s", error, exc_info=error)
-    code, message = describe_error(error, request_language(request))
+    for_operator = getattr(request.state, "key_role", None) is not KeyRole.WIDGET
+    code, message = describe_error(error, request_language(request), for_operator=for_operator)
     headers: dict[str, str] = {}
     if isinstance(error, AuthenticationError):
         headers["WWW-Authenticate"] = "Bearer"

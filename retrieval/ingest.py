@@ -96,8 +96,8 @@ def ingest_folder(
     if not present and not allow_empty:
         _reject_empty_folder(kb, root, prune=prune and not rebuild, require_files=require_files)
     documents, skipped = load_documents(root, max_file_bytes=kb.settings.ingest_max_file_bytes)
-    if prune and not rebuild and not allow_empty and not documents:
-        _reject_unreadable_folder(kb, root, skipped)
+    if prune and not rebuild and not allow_empty:
+        _check_prune(kb, root, present, documents, skipped)
     if rebuild:
         kb.delete_index()
     report = IngestReport(kb=kb.name, root=str(root), skipped=skipped)
@@ -191,6 +191,49 @@ def _previous_root(kb: KnowledgeBase) -> str | None:
         return kb.chunk_store.get_meta("root")
     except KnowledgeBaseDamagedError:
         return None
+
+
+def _check_prune(
+    kb: KnowledgeBase,
+    root: Path,
+    present: set[str],
+    documents: list[Document],
+    skipped: list[SkippedFile],
+) -> None:
+    """Reject a prune that would empty the KB or replace it by another folder's files."""
+    if not documents:
+        _reject_unreadable_folder(kb, root, skipped)
+    _reject_prune_of_other_folder(kb, root, present)
+
+
+def _reject_prune_of_other_folder(kb: KnowledgeBase, root: Path, present: set[str]) -> None:
+    """Reject a prune from another folder than the last ingest's that would remove at least
+    half of the KB's documents.
+
+    Pointing at the wrong folder ("samples/kb/en" instead of "docs/") would otherwise replace
+    the KB without a word. `--rebuild` replaces a KB on purpose.
+
+    Raises:
+        InputError: `prune` from another folder would remove half of the documents or more.
+    """
+    previous = _previous_root(kb)
+    if previous is None or previous == str(root):
+        return
+    known = set(kb.chunk_store.file_hashes())
+    removed = known - present
+    if not known or len(removed) * 2 < len(known):
+        return
+    raise InputError(
+        f"KB {kb.name!r} was last ingested from {previous!r}, and --prune with {str(root)!r} "
+        f"would remove {len(removed)} of its {len(known)} documents; nothing was changed. Pass "
+        "the folder of the last ingest, or use --rebuild to replace the KB with this folder",
+        code="ingest_prune_other_folder",
+        path=str(root),
+        kb=kb.name,
+        previous=previous,
+        count=len(removed),
+        total=len(known),
+    )
 
 
 def _reject_unreadable_folder(kb: KnowledgeBase, root: Path, skipped: list[SkippedFile]) -> None:

@@ -21,13 +21,14 @@ from api.conversation import (
     user_context,
 )
 from api.deps import ChatKeyDep, LanguageDep, ResourcesDep
-from api.errors import describe_error, error_body
+from api.errors import describe_error, error_body, status_of
 from api.logs import request_id_var
 from api.resources import Resources
 from api.schemas import ChatRequest, ChatResponse
 from assistant.domain import Language
 from assistant.errors import AssistantError
 from assistant.i18n import translate
+from assistant.keys import KeyRole
 from graphs.support.state import UserContext
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,16 @@ async def chat(
 
     # Resolve the KB before the stream starts, so an unknown KB is a plain 404 response.
     await _check_kb(resources, key.tenant, body.kb)
-    events = _chat_events(resources, key.tenant, body.kb, message, user, conversation_id, language)
+    events = _chat_events(
+        resources,
+        key.tenant,
+        body.kb,
+        message,
+        user,
+        conversation_id,
+        language,
+        for_operator=key.role is not KeyRole.WIDGET,
+    )
     return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)
 
 
@@ -85,6 +95,8 @@ async def _chat_events(
     user: UserContext,
     conversation_id: str,
     language: Language,
+    *,
+    for_operator: bool,
 ) -> AsyncIterator[str]:
     try:
         # Starlette cancels the stream when the client disconnects. The shield lets the turn
@@ -93,7 +105,9 @@ async def _chat_events(
         with CancelScope(shield=True):
             turn = await run_turn(resources, tenant, kb, message, user, conversation_id)
     except AssistantError as error:
-        code, text = describe_error(error, language)
+        if status_of(error) >= 500:
+            logger.error("chat turn failed: %s", error, exc_info=error)
+        code, text = describe_error(error, language, for_operator=for_operator)
         yield sse_event("error", error_body(code, text)["error"])
         return
     except Exception:

@@ -46,6 +46,7 @@ from api.resources import Resources, TenantKbNotFoundError
 from api.schemas import ChatCompletionRequest, ModelList, ModelPublic
 from assistant.domain import Language
 from assistant.errors import AssistantError, InputError, NotFoundError
+from assistant.keys import KeyRole
 from assistant.onboarding.store import validate_user_id
 from assistant.tenants import tenant_kb_name, tenant_kbs
 from assistant.text import normalize
@@ -140,6 +141,7 @@ async def create_chat_completion(
         body.model,
         language,
         include_usage=include_usage,
+        for_operator=key.role is not KeyRole.WIDGET,
     )
     return StreamingResponse(chunks, media_type="text/event-stream")
 
@@ -257,12 +259,15 @@ async def _completion_chunks(
     language: Language,
     *,
     include_usage: bool,
+    for_operator: bool,
 ) -> AsyncIterator[str]:
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     try:
         turn = await run_turn(resources, tenant, kb, question, user, conversation_id)
     except AssistantError as error:
-        code, text = describe_error(error, language)
+        if status_of(error) >= 500:
+            logger.error("completion failed: %s", error, exc_info=error)
+        code, text = describe_error(error, language, for_operator=for_operator)
         body = error_body(code, text)
         body["error"] |= openai_error_fields(status_of(error), error_param(error))
         yield _data(body)

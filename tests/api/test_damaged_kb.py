@@ -44,7 +44,7 @@ def test_damaged_kb_chat_is_json_error(
 ) -> None:
     body = {"message": "How do I create a board?"}
 
-    with damaged_server.client("default-widget", language) as client:
+    with damaged_server.client("default-admin", language) as client:
         response = client.post("/v1/chat", params={"stream": "false"}, json=body)
 
     assert response.status_code == 500
@@ -55,10 +55,32 @@ def test_damaged_kb_chat_is_json_error(
     assert "--rebuild" in error["message"]
 
 
-def test_damaged_kb_stream_ends_in_error(damaged_server: Server) -> None:
+@pytest.mark.parametrize("stream", ["true", "false"])
+def test_damaged_kb_error_hides_server_paths_from_widget(
+    damaged_server: Server, stream: str
+) -> None:
+    # The widget key is the public chat page's: its users cannot rebuild anything.
     body = {"message": "How do I create a board?"}
 
     with damaged_server.client("default-widget") as client:
+        response = client.post("/v1/chat", params={"stream": stream}, json=body)
+
+    if stream == "true":
+        name, error = parse_events(response.text)[-1]
+        assert name == "error"
+    else:
+        assert response.status_code == 500
+        error = response.json()["error"]
+    assert error["code"] == "kb_damaged"
+    assert "chunks.sqlite" not in error["message"]
+    assert "--rebuild" not in error["message"]
+    assert "request id" in error["message"]
+
+
+def test_damaged_kb_stream_ends_in_error(damaged_server: Server) -> None:
+    body = {"message": "How do I create a board?"}
+
+    with damaged_server.client("default-agent") as client:
         response = client.post("/v1/chat", json=body)
 
     name, data = parse_events(response.text)[-1]

@@ -159,3 +159,41 @@ def test_allow_empty_prunes_unreadable_folder(indexed_kb: KnowledgeBase, tmp_pat
 
     assert sorted(report.removed) == SMALL_KB_DOCS
     assert _indexed_docs(indexed_kb) == []
+
+
+def test_prune_of_another_folder_keeps_every_document(
+    indexed_kb: KnowledgeBase, small_kb_dir: Path, tmp_path: Path
+) -> None:
+    other = write_kb(tmp_path / "other", {"en/tasks/due-dates.md": "# Due dates\n\nSet a date.\n"})
+
+    with pytest.raises(InputError) as caught:
+        ingest_folder(indexed_kb, other, prune=True)
+
+    assert caught.value.code == "ingest_prune_other_folder"
+    assert caught.value.params["previous"] == str(small_kb_dir.resolve())
+    assert (caught.value.params["count"], caught.value.params["total"]) == (3, 3)
+    assert "--rebuild" in str(caught.value)
+    assert _indexed_docs(indexed_kb) == SMALL_KB_DOCS
+
+
+def test_prune_of_moved_folder_with_the_same_files_is_accepted(
+    indexed_kb: KnowledgeBase, small_kb_dir: Path, tmp_path: Path
+) -> None:
+    # The same KB checked out in another place: nothing would be removed.
+    moved = tmp_path / "moved"
+    small_kb_dir.rename(moved)
+
+    report = ingest_folder(indexed_kb, moved, prune=True)
+
+    assert report.removed == []
+    assert _indexed_docs(indexed_kb) == SMALL_KB_DOCS
+
+
+def test_rebuild_replaces_the_kb_with_another_folder(
+    indexed_kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    other = write_kb(tmp_path / "other", {"en/tasks/due-dates.md": "# Due dates\n\nSet a date.\n"})
+
+    ingest_folder(indexed_kb, other, prune=True, rebuild=True)
+
+    assert _indexed_docs(indexed_kb) == ["en/tasks/due-dates.md"]
