@@ -17,7 +17,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from assistant.database import check_sqlite_folder, is_in_memory_sqlite
 from assistant.domain import Intent
 from assistant.errors import ConfigurationError, InputError
-from assistant.settings_errors import settings_error
+from assistant.settings_errors import InvalidSettingsError, settings_error, unknown_settings
 from retrieval.versions import parse_version
 
 APP_NAME = "pm-support-assistant"
@@ -327,11 +327,16 @@ def get_settings() -> Settings:
         InvalidSettingsError: an `ASSISTANT_*` variable has an invalid value; the message has
             one line per variable, naming it, its value and the valid values.
     """
+    prefix = EnvironmentSettings.model_config.get("env_prefix") or ""
+    unknown = unknown_settings(EnvironmentSettings.model_fields, prefix, os.environ)
     try:
-        return EnvironmentSettings()
+        settings = EnvironmentSettings()
     except ValidationError as exc:
-        prefix = EnvironmentSettings.model_config.get("env_prefix") or ""
-        raise settings_error(exc, EnvironmentSettings.model_fields, prefix) from None
+        invalid = settings_error(exc, EnvironmentSettings.model_fields, prefix)
+        raise InvalidSettingsError(invalid.problems + unknown) from None
+    if unknown:
+        raise InvalidSettingsError(unknown)
+    return settings
 
 
 def ensure_data_dir(settings: Settings) -> Path:

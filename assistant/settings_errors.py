@@ -7,6 +7,7 @@ variable, its value and the values it accepts, in English or Simplified Chinese.
 
 from __future__ import annotations
 
+import difflib
 import enum
 import os
 import typing
@@ -96,6 +97,29 @@ def _field_with_alias(fields: Mapping[str, FieldInfo], alias: str) -> FieldInfo 
         if alias in (field.validation_alias, field.alias):
             return field
     return None
+
+
+def unknown_settings(
+    fields: Mapping[str, FieldInfo], env_prefix: str, environ: Mapping[str, str]
+) -> list[SettingProblem]:
+    """Return a problem for each `ASSISTANT_*` variable that names no setting.
+
+    pydantic-settings ignores such a variable, so a misspelt one
+    (`ASSISTANT_ANSWER_MIN_CONFIDENCES`) would leave the setting at its default without a word.
+    The problem names the closest setting when one is close.
+    """
+    known = {env_var_name(name, field, env_prefix) for name, field in fields.items()}
+    problems: list[SettingProblem] = []
+    for variable in sorted(environ):
+        upper = variable.upper()
+        if not upper.startswith(env_prefix.upper()) or upper in known:
+            continue
+        close = difflib.get_close_matches(upper, sorted(known), n=1, cutoff=0.8)
+        key, values = (
+            ("setting_unknown_close", {"setting": close[0]}) if close else ("setting_unknown", {})
+        )
+        problems.append(SettingProblem(variable, repr(environ[variable]), key, values))
+    return problems
 
 
 def env_var_name(name: str, field: FieldInfo | None, env_prefix: str) -> str:

@@ -306,3 +306,30 @@ def test_valid_version_and_url_are_accepted(monkeypatch: pytest.MonkeyPatch) -> 
 
     assert settings.product_version == "3.4"
     assert settings.help_center_url == "https://help.example.com/docs/"
+
+
+def test_misspelt_setting_names_the_closest_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_ANSWER_MIN_CONFIDENCES", "0.5")
+    get_settings.cache_clear()
+
+    with pytest.raises(InvalidSettingsError) as caught:
+        get_settings()
+
+    message = caught.value.message_in(Language.EN)
+    assert "ASSISTANT_ANSWER_MIN_CONFIDENCES='0.5'" in message
+    assert "did you mean ASSISTANT_ANSWER_MIN_CONFIDENCE?" in message
+    assert "ASSISTANT_ANSWER_MIN_CONFIDENCE" in caught.value.message_in(Language.ZH)
+    get_settings.cache_clear()
+
+
+def test_unknown_setting_is_reported_with_invalid_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_NO_SUCH_THING", "1")
+    monkeypatch.setenv("ASSISTANT_ANSWER_MIN_CONFIDENCE", "2")
+    get_settings.cache_clear()
+
+    with pytest.raises(InvalidSettingsError) as caught:
+        get_settings()
+
+    variables = [problem.variable for problem in caught.value.problems]
+    assert variables == ["ASSISTANT_ANSWER_MIN_CONFIDENCE", "ASSISTANT_NO_SUCH_THING"]
+    get_settings.cache_clear()
