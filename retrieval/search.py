@@ -64,8 +64,7 @@ Jupiter" shares only "integration" with the KB, and quoting pages on integration
 help. Chinese words follow the rules of `_classify_chinese_term`. A long question often has
 everyday words no page uses ("I checked the spam folder as the article says...": 0.61 on
 folder, article, says), so only a short one gets the lower `SHORT_QUERY_UNKNOWN_SHARE`. Among
-the eval suite's answerable questions asked on their own, the highest share is 0.45, and among
-the real dev questions asked in the KB's language, 0.29."""
+the eval suite's answerable questions asked on their own, the highest share is 0.45."""
 SHORT_QUERY_MAX_TERMS = 3
 SHORT_QUERY_UNKNOWN_SHARE = 0.5
 """The unknown-words share that empties the results of a query of at most
