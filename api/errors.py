@@ -197,8 +197,8 @@ def describe_error(
 
     Errors of the server side (5xx) show a generic message with the request id, because
     their English text may name files or settings of the server. A coded one (`kb_damaged`)
-    shows its own message, which names the fix, only `for_operator`: the widget key of the
-    public chat page gets the generic one, under the same code. Long values that the message
+    shows its own message, with the fix, only `for_operator`. The widget key of the public chat
+    page gets the generic message under the same code. Long values that the message
     quotes are shortened (see `shorten_for_message`).
     """
     status = status_of(error)

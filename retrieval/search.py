@@ -251,9 +251,11 @@ class HybridRetriever:
         return SearchResult(hits, None, translated)
 
     def _respell(self, query: str, tokens: list[str]) -> list[str]:
-        """Search a word in the spelling the KB uses: "time zone" as "timezone" on a KB that
-        writes it joined. The spelling's tokens that no chunk contains ("zone") are dropped,
-        so that they neither dilute the ranking nor stand for the question's topic.
+        """Return the query tokens with a word in the spelling the KB uses: "time zone" as
+        "timezone" on a KB that writes it joined.
+
+        The other spelling's tokens that no chunk contains ("zone") are dropped, so that they
+        neither dilute the ranking nor stand for the question's topic.
         """
         spelled = self._glossary.spelling_variants(query)
         respelled = [t for t in spelled if t in self._idf and t not in tokens]

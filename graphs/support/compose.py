@@ -152,11 +152,11 @@ def _in_reply_language(confident: list[Hit], language: Language) -> list[Hit]:
     """Return the confident hits in the reply's language that may stand in for the best hit.
 
     When the best hit is in the reply's language, they all may. When it is in the other
-    language, only its translation may: search already lowers a page whose translation exists,
-    so a best page in the other language without one is the KB's only page on the topic, and
-    a page in the reply's language further down is on another topic. "如何设置IP白名单？" on
-    the sample KB, whose allowlist page is English only, once quoted the Chinese page on
-    missing notifications for its line about a battery whitelist.
+    language, only its translation may. Search already lowers a page whose translation exists,
+    so a best page in the other language without one is the KB's only page on the topic. A page
+    in the reply's language further down is then on another topic: "如何设置IP白名单？" on the
+    sample KB, whose allowlist page is English only, once quoted the Chinese page on missing
+    notifications for its line about a battery whitelist.
     """
     same_language = [h for h in confident if h["language"] == language]
     if not confident or confident[0]["language"] == language:

@@ -91,7 +91,7 @@ _NEGATION: dict[Language, str] = {
     Language.EN: r"\b(?:cannot|can't|can not|could not|couldn't|not)\s+(?:be\s+)?",
     Language.ZH: r"(?:无法|不能|不可以|不可|不允许)\s*",
 }
-"""A word before an action that says it cannot be done: "cannot be turned off", "无法关闭"."""
+"""A word before an action that states it cannot be done: "cannot be turned off", "无法关闭"."""
 _ZH_OPENED_ITEM = re.compile(r"打开\s*\**\s*([^*\s>，。；、]+)")
 """打开 and the item it opens, often in bold: "在 **通知设置** 中打开 **免打扰时段**"."""
 
@@ -141,7 +141,7 @@ def _switches_turned_on(question: str, passage: str) -> str:
     """Write 开启 for 打开 where a Chinese passage opens an item the question names.
 
     打开 is left out of the action patterns, because steps use it for opening a page. But
-    打开 **免打扰时段** on a page that answers "怎么关闭免打扰时段？" turns the setting on.
+    打开 **免打扰时段**, quoted for "怎么关闭免打扰时段？", turns the setting on.
     """
     return _ZH_OPENED_ITEM.sub(
         lambda match: f"开启 {match.group(1)}" if match.group(1) in question else match.group(0),

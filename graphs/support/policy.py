@@ -252,7 +252,7 @@ REMEDY_TRIED_PLAN = TicketPlan(
     asks_bug_details=True,
 )
 """Ticket for a failure whose documented fix the user already tried: L2 diagnoses it, so the
-reply asks for the bug details."""
+reply requests the bug details."""
 
 MODEL_NO_ANSWER_REASON = "the model found no answer in the retrieved articles"
 """Detail of the unanswered ticket when retrieval was confident but the LLM replied NO_ANSWER."""
@@ -333,7 +333,7 @@ def _without_words(intent: Intent, clarifications: int) -> ActionDecision:
     """Return the action for a message of only stop words or punctuation ("的 了 吗", "？？？").
 
     The classifier's guess has nothing to go on, and a guess of data loss would page the
-    security team, so the agent asks what the message is about.
+    security team, so the agent requests a clearer message.
     """
     if clarifications >= MAX_CLARIFICATIONS:
         detail = "still no words to act on after a clarifying question"

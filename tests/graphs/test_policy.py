@@ -193,7 +193,7 @@ def test_message_without_words_is_clarified_not_routed(intent: Intent) -> None:
     assert (second.action, second.reason) == (ActionType.OPEN_TICKET, ActionReason.STILL_UNCLEAR)
 
 
-def test_request_for_a_person_without_words_is_still_handed_off() -> None:
+def test_wordless_handoff_still_handed_off() -> None:
     decision = decide(Intent.HUMAN_HANDOFF, 0.9, 0.0, MIN, clarifications=0, tokens=0)
 
     assert decision.action is ActionType.HANDOFF

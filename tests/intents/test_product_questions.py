@@ -123,7 +123,7 @@ def test_feature_question_not_routed_to_billing_or_refused(
     assert classifier.predict(question).intent is intent
 
 
-def test_question_on_a_topic_no_page_has_is_not_answered(agent: SupportAgent) -> None:
+def test_unknown_topic_gets_clarified(agent: SupportAgent) -> None:
     # The sample KB writes 订阅 only for paid plans and has no calendar page.
     reply = agent.ask("怎么订阅日历？", UserContext(id="u-1", role="member")).to_json()
 

@@ -176,7 +176,7 @@ def test_prune_of_another_folder_keeps_every_document(
     assert _indexed_docs(indexed_kb) == SMALL_KB_DOCS
 
 
-def test_prune_of_moved_folder_with_the_same_files_is_accepted(
+def test_prune_of_moved_folder_accepted(
     indexed_kb: KnowledgeBase, small_kb_dir: Path, tmp_path: Path
 ) -> None:
     # The same KB checked out in another place: nothing would be removed.

@@ -272,13 +272,11 @@ def test_translations_share_a_key_whatever_their_format(first: str, second: str)
     assert translation_key(first) == translation_key(second)
 
 
-def test_pages_of_other_names_do_not_share_a_key() -> None:
+def test_other_names_get_other_keys() -> None:
     assert translation_key("en/admin/sso.md") != translation_key("zh/admin/sso-setup.md")
 
 
-def test_search_same_article_in_two_formats_returns_each_passage_once(
-    settings: Settings, tmp_path: Path
-) -> None:
+def test_two_formats_quoted_once(settings: Settings, tmp_path: Path) -> None:
     body = "Open **Settings > Integrations > Slack** and click **Add to Slack** to connect Slack."
     html = (
         "<html><head><title>Slack</title></head><body><h1>Slack</h1><p>Open <b>Settings &gt; "
@@ -294,7 +292,7 @@ def test_search_same_article_in_two_formats_returns_each_passage_once(
     assert len(hits) == 1, [hit.chunk.chunk_id for hit in hits]
 
 
-def test_translated_terms_rank_only_the_other_language_of_a_translated_kb(
+def test_translations_rank_other_language_chunks(
     sample_kb: KnowledgeBase,
 ) -> None:
     # The Chinese GitHub page keeps English words (account, user) that are also the glossary's

@@ -33,7 +33,7 @@ def test_broader_variants_of_a_concept_are_not_spellings() -> None:
     assert load_glossary().spelling_variants("How do I export tasks?") == []
 
 
-def test_spaced_spelling_finds_the_page_the_kb_spells_joined(sample_kb: KnowledgeBase) -> None:
+def test_spaced_spelling_finds_joined_page(sample_kb: KnowledgeBase) -> None:
     hits = sample_kb.search("Where do I set my time zone?").hits
 
     assert hits[0].chunk.doc == "en/account/profile-language-timezone.md"
