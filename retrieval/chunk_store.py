@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +18,9 @@ from pathlib import Path
 
 from assistant.errors import ConflictError, KnowledgeBaseDamagedError
 
+EMPTY_FILE_WAIT_SECONDS = 2.0
+"""How long an empty chunk store file may stay empty before it counts as damaged."""
+EMPTY_FILE_POLL_SECONDS = 0.05
 BUSY_TIMEOUT_SECONDS = 120.0
 """How long a write waits for another process's write lock on the chunk store before failing.
 
@@ -99,8 +103,8 @@ class ChunkStore:
         self._kb = kb or path.parent.name
         self._busy_timeout_seconds = BUSY_TIMEOUT_SECONDS
         # SQLite takes an empty file for a new database. The store writes its header as soon
-        # as it creates the file, so an empty file is one that lost its content.
-        if path.is_file() and path.stat().st_size == 0:
+        # as it creates the file, so a file still empty after a short wait lost its content.
+        if _stays_empty(path):
             raise KnowledgeBaseDamagedError(self._kb, path)
         self._connection = sqlite3.connect(
             path, timeout=self._busy_timeout_seconds, check_same_thread=False
@@ -140,6 +144,11 @@ class ChunkStore:
             KnowledgeBaseDamagedError: the file is not an intact SQLite database.
         """
         with self._database_errors(), self._connection:
+            # A deferred transaction that reads, then writes after another process committed,
+            # fails at once with SQLITE_BUSY, without the busy timeout. IMMEDIATE takes the
+            # write lock first, and waits for it.
+            if not self._connection.in_transaction:
+                self._connection.execute("BEGIN IMMEDIATE")
             yield
 
     @contextmanager
@@ -221,6 +230,19 @@ class ChunkStore:
         self._connection.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value)
         )
+
+
+def _stays_empty(path: Path) -> bool:
+    """Return whether `path` is an empty file for `EMPTY_FILE_WAIT_SECONDS`.
+
+    Another process that creates the store leaves the file empty until it writes the header.
+    """
+    deadline = time.monotonic() + EMPTY_FILE_WAIT_SECONDS
+    while path.is_file() and path.stat().st_size == 0:
+        if time.monotonic() >= deadline:
+            return True
+        time.sleep(EMPTY_FILE_POLL_SECONDS)
+    return False
 
 
 def _file_identity(path: Path) -> tuple[int, int]:
