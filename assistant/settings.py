@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     embedding_model: str = ""
     """litellm embedding model string; empty uses the embedded offline embedder."""
 
+    semantic_rerank: bool = True
+    """Rerank the pages a search found with the bundled multilingual sentence model
+    (retrieval/semantic.py). Ingest then embeds every chunk's first words, which takes about
+    25 s per 1,000 chunks on two cores; `false` skips both."""
+
     chunk_max_tokens: int = Field(default=350, ge=50, le=4000)
     """Token budget of one KB chunk, counted with tiktoken's cl100k_base."""
 

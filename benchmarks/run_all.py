@@ -106,7 +106,8 @@ runs `benchmarks/real_questions.py` and `benchmarks/speed.py` (each takes the sa
 of its warm loops to `benchmarks/results/speed_profile.txt`. Every child process gets a
 fresh `ASSISTANT_DATA_DIR` under the temp folder and empty `ASSISTANT_LLM_MODEL` and
 `ASSISTANT_EMBEDDING_MODEL`, so all figures are for the embedded engine: no LLM, offline
-hashing embedder, no network.
+hashing embedder, the bundled semantic reranker (`ASSISTANT_SEMANTIC_RERANK`, on by default),
+no network.
 
 `real_questions.py` runs, per KB:
 

@@ -245,10 +245,14 @@ ROSTER_COMMANDS = frozenset({"ask", "chat", "serve"})
 """Commands that may open tickets. They load the ASSISTANT_ROSTER_PATH roster before any work,
 so an invalid roster stops them before they answer a question or start the server."""
 
+CHECKPOINT_COMMANDS = frozenset({"ask", "chat", "serve"})
+"""Commands that keep conversations in the checkpoint file. They open it before any work, so a
+damaged file stops them with its fix before they answer or start the server."""
+
 
 def _check_setup(command: str) -> None:
-    """Check the settings, data folder, database and roster that a command needs, before it
-    does any work.
+    """Check the settings, data folder, database, roster and checkpoint file that a command
+    needs, before it does any work.
 
     Raises:
         AssistantError: one of them is invalid; the message names the setting and the fix.
@@ -260,6 +264,11 @@ def _check_setup(command: str) -> None:
         check_database(settings.resolved_database_url)
     if command in ROSTER_COMMANDS:
         check_roster(settings)
+    if command in CHECKPOINT_COMMANDS:
+        # Imported here: langgraph's checkpointer is not needed by the other commands.
+        from graphs.support.checkpoints import check_checkpoints
+
+        check_checkpoints(settings.checkpoint_path)
 
 
 def _discard_stdout() -> None:

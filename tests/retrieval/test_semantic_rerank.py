@@ -1,0 +1,179 @@
+"""The semantic reranker: vectors stored per chunk at ingest, pages reordered at search."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.settings import Settings
+from retrieval.ingest import ingest_folder
+from retrieval.knowledge_base import KnowledgeBase
+from retrieval.search import RERANK_KEEP, SearchHit
+from retrieval.semantic import DIMENSIONS, PASSAGE_MAX_TOKENS, SEMANTIC_ID, semantic_encoder
+from tests.conftest import write_kb
+
+REFUNDS = """# Refunds
+
+We return the payment for the unused months when a subscription is cancelled within 30 days.
+"""
+BUDGETS = """# Budgets
+
+Track the money spent in each project and get a budget report every month.
+"""
+EXPORT_ZH = """# 导出任务
+
+在任务列表中点击“导出”，选择 CSV 或 Excel 格式即可下载全部任务。
+"""
+
+
+def _kb(tmp_path: Path, *, semantic: bool = True) -> KnowledgeBase:
+    return KnowledgeBase(Settings(data_dir=tmp_path / "data", semantic_rerank=semantic), "t")
+
+
+def _chunk_ids(kb: KnowledgeBase) -> set[str]:
+    return {chunk.chunk_id for chunk in kb.chunk_store.all_chunks()}
+
+
+@pytest.fixture
+def kb_folder(tmp_path: Path) -> Path:
+    return write_kb(
+        tmp_path / "kb",
+        {
+            "billing/refunds.md": REFUNDS,
+            "billing/budgets.md": BUDGETS,
+            "tasks/export.md": EXPORT_ZH,
+        },
+    )
+
+
+def test_ingest_stores_one_unit_vector_per_chunk(tmp_path: Path, kb_folder: Path) -> None:
+    kb = _kb(tmp_path)
+
+    ingest_folder(kb, kb_folder)
+
+    vectors = kb.chunk_store.semantic_vectors()
+    assert set(vectors) == _chunk_ids(kb)
+    for vector in vectors.values():
+        assert vector.shape == (DIMENSIONS,)
+        assert np.linalg.norm(vector) == pytest.approx(1.0, abs=1e-3)
+    assert kb.chunk_store.get_meta("semantic_id") == SEMANTIC_ID
+
+
+def test_changed_and_removed_files_replace_their_vectors(tmp_path: Path, kb_folder: Path) -> None:
+    kb = _kb(tmp_path)
+    ingest_folder(kb, kb_folder)
+    old_ids = _chunk_ids(kb)
+    (kb_folder / "billing" / "refunds.md").write_text(
+        REFUNDS + "\nAnnual plans are refunded pro rata.\n", encoding="utf-8"
+    )
+    (kb_folder / "billing" / "budgets.md").unlink()
+
+    ingest_folder(kb, kb_folder, prune=True)
+
+    new_ids = _chunk_ids(kb)
+    assert new_ids != old_ids
+    assert set(kb.chunk_store.semantic_vectors()) == new_ids
+
+
+def test_reranker_off_stores_no_vectors_and_later_ingest_adds_them(
+    tmp_path: Path, kb_folder: Path
+) -> None:
+    ingest_folder(_kb(tmp_path, semantic=False), kb_folder)
+    kb = _kb(tmp_path)
+    assert kb.chunk_store.semantic_vectors() == {}
+    assert kb.search("How do I get my money back?").hits
+
+    report = ingest_folder(kb, kb_folder)
+
+    assert len(report.unchanged) == 3
+    assert set(kb.chunk_store.semantic_vectors()) == _chunk_ids(kb)
+
+
+def test_vectors_of_another_model_are_replaced(tmp_path: Path, kb_folder: Path) -> None:
+    kb = _kb(tmp_path)
+    ingest_folder(kb, kb_folder)
+    store = kb.chunk_store
+    with store.transaction():
+        ids = sorted(_chunk_ids(kb))
+        store.add_semantic_vectors(ids, np.zeros((len(ids), DIMENSIONS), dtype=np.float32))
+        store.set_meta("semantic_id", "an-older-model/16")
+
+    ingest_folder(kb, kb_folder)
+
+    assert store.get_meta("semantic_id") == SEMANTIC_ID
+    assert all(np.linalg.norm(v) > 0.9 for v in store.semantic_vectors().values())
+
+
+def test_passages_are_cut_to_the_token_budget() -> None:
+    encoder = semantic_encoder()
+    long_text = "Boards show cards in columns. " * 40
+
+    one = encoder.passages([long_text])
+    cut = encoder.passages([long_text[:200]])
+
+    assert one.shape == (1, DIMENSIONS)
+    # Both texts start alike and are cut to the same budget, so they embed alike.
+    assert float(one[0] @ cut[0]) > 0.99
+    assert PASSAGE_MAX_TOKENS < 64
+
+
+def test_query_matches_passage_in_other_language() -> None:
+    encoder = semantic_encoder()
+    export_zh, refunds_en = encoder.passages(["导出任务：选择 CSV 格式下载全部任务", REFUNDS])
+
+    query = encoder.query("How do I export my tasks to CSV?")
+
+    assert float(export_zh @ query) > float(refunds_en @ query)
+
+
+def test_first_pages_keep_their_places_after_rerank(
+    sample_kb: KnowledgeBase,
+) -> None:
+    plain = KnowledgeBase(
+        Settings(data_dir=sample_kb.settings.data_dir, semantic_rerank=False), sample_kb.name
+    )
+    reordered = 0
+    for question in (
+        "How do I export tasks?",
+        "我的账单为什么多收了钱？",
+        "Gantt chart is empty",
+        "Who can see a private project?",
+    ):
+        reranked = sample_kb.search(question, top_k=50).hits
+        unranked = plain.search(question, top_k=50).hits
+
+        assert _pages(reranked)[:RERANK_KEEP] == _pages(unranked)[:RERANK_KEEP]
+        assert {h.chunk.chunk_id for h in reranked} == {h.chunk.chunk_id for h in unranked}
+        reordered += _pages(reranked) != _pages(unranked)
+    assert reordered
+
+
+WORDY_PAGES = {
+    "a/money-report.md": "# Money report\n\nGet the money report: money spent and left.\n",
+    "a/back-up.md": "# Back up your workspace\n\nGet a back up and get it back later.\n",
+    "a/get-started.md": "# Get started\n\nGet your team on board and get going with a project.\n",
+    "a/money-fields.md": "# Money fields\n\nA custom field can hold money amounts.\n",
+    "a/go-back.md": "# Go back\n\nPress the back arrow to get to the last view.\n",
+    "a/get-help.md": "# Get help\n\nGet help from the support team.\n",
+    "b/refunds.md": "# Refunds\n\nWe return your payment for unused months if you cancel within 30 "
+    "days. Write to billing to ask for a refund.\n",
+}
+"""Pages that share the question's words, and the one page that answers it in other words."""
+
+
+@pytest.mark.parametrize("semantic", [False, True], ids=["words-only", "reranked"])
+def test_rerank_lifts_page_that_answers_in_other_words(tmp_path: Path, semantic: bool) -> None:
+    kb = _kb(tmp_path, semantic=semantic)
+    ingest_folder(kb, write_kb(tmp_path / "kb", WORDY_PAGES))
+
+    pages = _pages(kb.search("How can I get my money back?", top_k=30).hits)
+
+    # By words alone, a page that shares only "back" and "get" comes before the refunds page.
+    # The model puts it right after the pages that keep their places.
+    assert pages.index("b/refunds.md") == (RERANK_KEEP if semantic else RERANK_KEEP + 1)
+
+
+def _pages(hits: list[SearchHit]) -> list[str]:
+    return list(dict.fromkeys(hit.chunk.doc for hit in hits))
