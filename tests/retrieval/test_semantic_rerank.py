@@ -12,7 +12,7 @@ from retrieval.ingest import ingest_folder
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.search import RERANK_KEEP, SearchHit
 from retrieval.semantic import DIMENSIONS, PASSAGE_MAX_TOKENS, SEMANTIC_ID, semantic_encoder
-from tests.conftest import write_kb
+from tests.conftest import SAMPLE_KB, write_kb
 
 REFUNDS = """# Refunds
 
@@ -29,6 +29,7 @@ EXPORT_ZH = """# 导出任务
 
 
 def _kb(tmp_path: Path, *, semantic: bool = True) -> KnowledgeBase:
+    """A KB named `t` in the test's folder, with the reranker on unless `semantic` is false."""
     return KnowledgeBase(Settings(data_dir=tmp_path / "data", semantic_rerank=semantic), "t")
 
 
@@ -128,9 +129,17 @@ def test_query_matches_passage_in_other_language() -> None:
     assert float(export_zh @ query) > float(refunds_en @ query)
 
 
-def test_first_pages_keep_their_places_after_rerank(
-    sample_kb: KnowledgeBase,
-) -> None:
+@pytest.fixture(scope="module")
+def reranked_sample_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    """The sample KB, ingested with the semantic reranker on."""
+    folder = tmp_path_factory.mktemp("reranked-sample-kb")
+    kb = KnowledgeBase(Settings(data_dir=folder, semantic_rerank=True), "default")
+    ingest_folder(kb, SAMPLE_KB)
+    return kb
+
+
+def test_first_pages_keep_their_places_after_rerank(reranked_sample_kb: KnowledgeBase) -> None:
+    sample_kb = reranked_sample_kb
     plain = KnowledgeBase(
         Settings(data_dir=sample_kb.settings.data_dir, semantic_rerank=False), sample_kb.name
     )
@@ -177,3 +186,12 @@ def test_rerank_lifts_page_that_answers_in_other_words(tmp_path: Path, semantic:
 
 def _pages(hits: list[SearchHit]) -> list[str]:
     return list(dict.fromkeys(hit.chunk.doc for hit in hits))
+
+
+def test_default_settings_leave_reranker_off(tmp_path: Path, kb_folder: Path) -> None:
+    kb = KnowledgeBase(Settings(data_dir=tmp_path / "data"), "t")
+
+    ingest_folder(kb, kb_folder)
+
+    assert kb.chunk_store.semantic_vectors() == {}
+    assert kb.chunk_store.get_meta("semantic_id") is None
