@@ -589,7 +589,12 @@ class HybridRetriever:
             + SEMANTIC_WEIGHT / (RRF_K + int(semantic_rank[doc]) + 1)
             for rank, doc in enumerate(pool)
         }
-        reordered = sorted(pool, key=lambda doc: -fused[doc])
+        # A page whose chunks have no vector yet (added while the reranker was off) keeps its
+        # place: the model cannot say where it belongs, and it must not sink for that.
+        with_vector = self._page_maxima(self._semantic.present.astype(np.float32)) > 0
+        movable = [doc for doc in pool if with_vector[doc]]
+        slots = iter(sorted(movable, key=lambda doc: -fused[doc]))
+        reordered = [next(slots) if with_vector[doc] else doc for doc in pool]
         places = [doc_scores[doc] for doc in pool]
         return doc_scores | dict(zip(reordered, places, strict=True))
 

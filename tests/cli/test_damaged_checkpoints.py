@@ -1,13 +1,22 @@
-"""A damaged conversation store stops `ask` with one clear line and leaves the file as it was."""
+"""An unusable conversation store stops `ask` and `serve` with one clear line and leaves the
+file as it was."""
 
 from __future__ import annotations
 
 import shutil
+import sqlite3
+import subprocess
+from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
-from graphs.support.checkpoints import CheckpointStoreDamagedError, open_checkpoints
+from graphs.support.checkpoints import (
+    CheckpointStoreDamagedError,
+    check_checkpoints,
+    open_checkpoints,
+)
 from tests.cli.conftest import run_cli
 
 NOT_A_DATABASE = b"these bytes are no SQLite header" * 64
@@ -55,15 +64,45 @@ def test_open_checkpoints_creates_missing_file(tmp_path: Path) -> None:
     assert "checkpoints" in tables
 
 
-def test_open_checkpoints_rejects_damaged_file(tmp_path: Path) -> None:
-    path = tmp_path / "checkpoints.sqlite"
+def _garbage(path: Path) -> None:
     path.write_bytes(NOT_A_DATABASE)
+
+
+def _folder(path: Path) -> None:
+    path.mkdir()
+
+
+def _other_program(path: Path) -> None:
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("CREATE TABLE checkpoints (a)")
+        connection.commit()
+
+
+@pytest.mark.parametrize("make", [_garbage, _folder, _other_program], ids=lambda f: f.__name__)
+def test_open_checkpoints_rejects_unusable_path(
+    tmp_path: Path, make: Callable[[Path], None]
+) -> None:
+    path = tmp_path / "checkpoints.sqlite"
+    make(path)
 
     with pytest.raises(CheckpointStoreDamagedError) as raised:
         open_checkpoints(path)
 
     assert raised.value.code == "checkpoints_damaged"
     assert raised.value.path == path
+
+
+def test_open_checkpoints_rejects_read_only_file(tmp_path: Path) -> None:
+    path = tmp_path / "checkpoints.sqlite"
+    check_checkpoints(path)
+    # The tests run as root, for whom file modes do not forbid writes; the immutable flag does.
+    if subprocess.run(["chattr", "+i", str(path)], check=False).returncode != 0:
+        pytest.skip("chattr +i is not available here")
+    try:
+        with pytest.raises(CheckpointStoreDamagedError, match="readonly"):
+            open_checkpoints(path)
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
 
 
 def test_serve_on_damaged_checkpoints_fails_before_starting(damaged_data_dir: Path) -> None:

@@ -195,3 +195,19 @@ def test_default_settings_leave_reranker_off(tmp_path: Path, kb_folder: Path) ->
 
     assert kb.chunk_store.semantic_vectors() == {}
     assert kb.chunk_store.get_meta("semantic_id") is None
+
+
+def test_page_without_vector_keeps_its_place(tmp_path: Path) -> None:
+    folder = write_kb(
+        tmp_path / "kb", {k: v for k, v in WORDY_PAGES.items() if k != "b/refunds.md"}
+    )
+    ingest_folder(_kb(tmp_path), folder)
+    write_kb(folder, {"b/refunds.md": WORDY_PAGES["b/refunds.md"]})
+    ingest_folder(_kb(tmp_path, semantic=False), folder)
+    kb = _kb(tmp_path)
+
+    pages = _pages(kb.search("How can I get my money back?", top_k=30).hits)
+
+    # Added while the reranker was off, the page has no vector: it stays where its words put
+    # it instead of sinking below the pages that have one.
+    assert pages.index("b/refunds.md") == RERANK_KEEP + 1
