@@ -247,7 +247,7 @@ so an invalid roster stops them before they answer a question or start the serve
 
 CHECKPOINT_COMMANDS = frozenset({"ask", "chat", "serve"})
 """Commands that keep conversations in the checkpoint file. They open it before any work, so a
-damaged file stops them with its fix before they answer or start the server."""
+damaged file stops them with its fix before they reply or start the server."""
 
 
 def _check_setup(command: str) -> None:

@@ -201,6 +201,11 @@ class HybridRetriever:
         # The chunk store lists a page's chunks together, so each page is one run of chunks,
         # and a page's best value is a reduction over its run.
         self._page_starts = np.flatnonzero(np.diff(self._documents.doc_of_chunk, prepend=-1))
+        self._pages_with_vector = (
+            self._page_maxima(semantic.present.astype(np.float32)) > 0
+            if semantic is not None
+            else np.zeros(len(self._documents.docs), dtype=bool)
+        )
         self._has_steps = np.array(
             [bool(_NUMBERED_STEP_RE.search(c.text)) for c in chunks], dtype=bool
         )
@@ -572,9 +577,9 @@ class HybridRetriever:
         The first pages keep their places: the agent answers from them and judges on them
         whether the KB answers at all, and a page whose words match the question best is
         seldom the wrong one. The semantic similarity of a small model does not tell a page
-        that answers from one on a neighbouring topic. What it adds is recall: it brings the
-        pages that the question's words missed into the places after them. Pages after the
-        pool keep their scores, and so do all pages without semantic vectors.
+        that contains the answer from one on a neighbouring topic. What it adds is recall: it
+        brings the pages that the question's words missed into the places after them. Pages
+        after the pool keep their scores, and so do all pages without semantic vectors.
         """
         by_score = sorted(doc_scores, key=lambda doc: -doc_scores[doc])
         if self._semantic is None or len(by_score) <= RERANK_KEEP + 1:
@@ -590,8 +595,8 @@ class HybridRetriever:
             for rank, doc in enumerate(pool)
         }
         # A page whose chunks have no vector yet (added while the reranker was off) keeps its
-        # place: the model cannot say where it belongs, and it must not sink for that.
-        with_vector = self._page_maxima(self._semantic.present.astype(np.float32)) > 0
+        # place: the model cannot place it, so it must not sink for that.
+        with_vector = self._pages_with_vector
         movable = [doc for doc in pool if with_vector[doc]]
         slots = iter(sorted(movable, key=lambda doc: -fused[doc]))
         reordered = [next(slots) if with_vector[doc] else doc for doc in pool]

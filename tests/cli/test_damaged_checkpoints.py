@@ -24,7 +24,7 @@ NOT_A_DATABASE = b"these bytes are no SQLite header" * 64
 
 @pytest.fixture
 def damaged_data_dir(data_dir: Path, tmp_path: Path) -> Path:
-    """A copy of the sample data dir whose checkpoint file holds no SQLite database."""
+    """A copy of the sample data dir whose checkpoint file is no SQLite database."""
     copy = tmp_path / "data"
     shutil.copytree(data_dir, copy)
     (copy / "checkpoints.sqlite").write_bytes(NOT_A_DATABASE)
@@ -95,7 +95,7 @@ def test_open_checkpoints_rejects_unusable_path(
 def test_open_checkpoints_rejects_read_only_file(tmp_path: Path) -> None:
     path = tmp_path / "checkpoints.sqlite"
     check_checkpoints(path)
-    # The tests run as root, for whom file modes do not forbid writes; the immutable flag does.
+    # File modes do not stop root, who runs these tests, from writing. The immutable flag does.
     if subprocess.run(["chattr", "+i", str(path)], check=False).returncode != 0:
         pytest.skip("chattr +i is not available here")
     try:

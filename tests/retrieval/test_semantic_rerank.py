@@ -78,9 +78,7 @@ def test_changed_and_removed_files_replace_their_vectors(tmp_path: Path, kb_fold
     assert set(kb.chunk_store.semantic_vectors()) == new_ids
 
 
-def test_reranker_off_stores_no_vectors_and_later_ingest_adds_them(
-    tmp_path: Path, kb_folder: Path
-) -> None:
+def test_ingest_adds_vectors_missing_since_off(tmp_path: Path, kb_folder: Path) -> None:
     ingest_folder(_kb(tmp_path, semantic=False), kb_folder)
     kb = _kb(tmp_path)
     assert kb.chunk_store.semantic_vectors() == {}
@@ -111,12 +109,12 @@ def test_passages_are_cut_to_the_token_budget() -> None:
     encoder = semantic_encoder()
     long_text = "Boards show cards in columns. " * 40
 
-    one = encoder.passages([long_text])
+    full = encoder.passages([long_text])
     cut = encoder.passages([long_text[:200]])
 
-    assert one.shape == (1, DIMENSIONS)
+    assert full.shape == (1, DIMENSIONS)
     # Both texts start alike and are cut to the same budget, so they embed alike.
-    assert float(one[0] @ cut[0]) > 0.99
+    assert float(full[0] @ cut[0]) > 0.99
     assert PASSAGE_MAX_TOKENS < 64
 
 
