@@ -108,6 +108,10 @@ async def run_turn(
 
     The worker thread is not abandoned when the client disconnects: the run finishes, so the
     conversation checkpoint and any ticket are committed whether or not anyone reads them.
+
+    Raises:
+        ConversationBusyError: another turn of the conversation, in this server process or in
+            another one on the same data dir, ran for longer than the lock timeout.
     """
     started = time.perf_counter()
     graph_ms = 0.0
@@ -116,7 +120,9 @@ async def run_turn(
         # One thread hop for the agent lookup and the run, not one each.
         nonlocal graph_ms
         agent = resources.agents.get(tenant, kb)
-        with resources.agents.kb_lock(tenant, kb):
+        # The conversation first: a request that waits for another turn of its conversation
+        # must not hold the KB lock, which the requests of other conversations need too.
+        with agent.hold_conversation(conversation_id), resources.agents.kb_lock(tenant, kb):
             graph_started = time.perf_counter()
             reply = agent.ask(message, user, conversation_id)
             graph_ms = (time.perf_counter() - graph_started) * 1000

@@ -268,8 +268,9 @@ class StreamOptions(BaseModel):
 
 
 class ChatCompletionRequest(BaseModel):
-    """OpenAI chat-completions request. Fields this service does not use are accepted, except
-    `n` above 1 and tool or function definitions, which get 400.
+    """OpenAI chat-completions request. Fields of OpenAI's API that this service does not use
+    are accepted, except `n` above 1 and tool or function definitions, which get 400. A field
+    that OpenAI's API does not define, such as a misspelled one, also gets 400.
 
     The sampling fields are checked with OpenAI's types and ranges, so a client learns of a
     wrong value here as it would from OpenAI (400 naming the parameter). The agent then

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import time
@@ -188,10 +189,21 @@ def connection_failure_cause(exc: SqlDatabaseError) -> str:
 def check_database(url: str) -> None:
     """Open and close one connection, so a command fails before it does any work.
 
+    A SQLite file that does not exist yet is not created, because connecting would leave an
+    empty database behind a command that fails later. The stores create it on first use, so
+    only its folder is checked: it must be writable when it exists.
+
     Raises:
         DatabaseUrlError: the URL is invalid or names a missing driver.
-        DatabaseUnreachableError: the database refused or failed the connection.
+        DatabaseUnreachableError: the database refused or failed the connection, or the folder
+            of a new SQLite file is not writable.
     """
+    missing_file = _missing_sqlite_file(url)
+    if missing_file is not None:
+        folder = missing_file.parent
+        if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+            raise DatabaseUnreachableError(url, f"the folder {folder} is not writable")
+        return
     engine = create_database_engine(url)
     try:
         with engine.connect() as connection:
@@ -201,6 +213,24 @@ def check_database(url: str) -> None:
         raise DatabaseUnreachableError(url, connection_failure_cause(exc)) from exc
     finally:
         engine.dispose()
+
+
+def _missing_sqlite_file(url: str) -> Path | None:
+    """Return the path of the SQLite file that a URL names when that file does not exist.
+
+    A URL of another database, an in-memory one, one that SQLAlchemy cannot parse, or a
+    SQLite URI (`uri=true`, whose path has its own syntax) returns None.
+    """
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return None
+    if parsed.get_backend_name() != "sqlite" or is_in_memory_sqlite(url):
+        return None
+    if str(parsed.query.get("uri", "")).strip().lower() in _TRUE_QUERY_VALUES:
+        return None
+    path = Path(parsed.database or "").expanduser()
+    return None if os.path.lexists(path) else path
 
 
 class SqlStore:

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = 30.0
     """Timeout of one LLM call; the embedded engine answers when it expires."""
 
+    conversation_lock_timeout_seconds: float = Field(default=60.0, gt=0)
+    """Longest wait, in seconds, of a turn while another turn of its conversation runs, in this
+    process or in another one on the same data dir. After it the turn fails with
+    `conversation_busy`, and the user is asked to send the message again. A turn with an LLM
+    makes several calls of up to `llm_timeout_seconds` each."""
+
     embedding_model: str = ""
     """litellm embedding model string; empty uses the embedded offline embedder."""
 
@@ -245,6 +251,11 @@ class Settings(BaseSettings):
     def checkpoint_path(self) -> Path:
         """SQLite file of the LangGraph conversation checkpoints."""
         return self.data_dir / "checkpoints.sqlite"
+
+    @property
+    def conversation_lock_dir(self) -> Path:
+        """Folder of the lock files that let one turn of a conversation run at a time."""
+        return self.data_dir / "conversation-locks"
 
     def upload_dir(self, tenant: str, kb: str) -> Path:
         """Folder of the KB files uploaded through the HTTP API for one tenant's KB."""

@@ -65,13 +65,27 @@ def benchmark_env(data_dir: Path) -> dict[str, str]:
     """Return the environment of a benchmark child: its own data folder, embedded engine only.
 
     The LLM and embedding model variables are cleared so every run measures the offline
-    engine and no child reaches the network.
+    engine and no child reaches the network; the reranker follows `use_semantic_rerank`.
     """
     env = dict(os.environ)
     env["ASSISTANT_DATA_DIR"] = str(data_dir)
     env["ASSISTANT_LLM_MODEL"] = ""
     env["ASSISTANT_EMBEDDING_MODEL"] = ""
+    env["ASSISTANT_SEMANTIC_RERANK"] = "true" if _semantic_rerank else "false"
     return env
+
+
+_semantic_rerank = False
+
+
+def use_semantic_rerank(enabled: bool) -> None:
+    """Turn the semantic reranker on or off for every child and in-process KB from now on.
+
+    It is off unless a script turns it on, whatever the caller's shell sets, so that the
+    figures of a run never depend on the environment it was started from.
+    """
+    global _semantic_rerank
+    _semantic_rerank = enabled
 
 
 def run_cli(

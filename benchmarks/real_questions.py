@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from bm25_baseline import Bm25Baseline
-from cli_runner import configure_logging, fresh_data_dir, ingest, load_average, run_cli
+from cli_runner import (
+    configure_logging,
+    fresh_data_dir,
+    ingest,
+    load_average,
+    run_cli,
+    use_semantic_rerank,
+)
 from corpora import (
     KB_NAMES,
     LANGUAGES,
@@ -62,6 +69,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--skip-ask", action="store_true", help="measure search only, without `assistant ask`"
+    )
+    parser.add_argument(
+        "--semantic-rerank",
+        action="store_true",
+        help="run with ASSISTANT_SEMANTIC_RERANK=true and write real_questions_rerank.json "
+        "and real_questions_rerank_rows.jsonl instead",
     )
     return parser.parse_args(argv)
 
@@ -173,13 +186,20 @@ def build_rows(
     return rows
 
 
-def write_results(result: dict[str, Any], rows: list[dict[str, Any]], folder: Path) -> None:
+def results_stem(semantic_rerank: bool) -> str:
+    """Return the name, without suffix, of a run's result files."""
+    return "real_questions_rerank" if semantic_rerank else "real_questions"
+
+
+def write_results(
+    result: dict[str, Any], rows: list[dict[str, Any]], folder: Path, stem: str
+) -> None:
     """Write the summary JSON and the per-question rows (ids, paths and labels only)."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "real_questions.json").write_text(
+    (folder / f"{stem}.json").write_text(
         json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
-    with (folder / "real_questions_rows.jsonl").open("w", encoding="utf-8") as handle:
+    with (folder / f"{stem}_rows.jsonl").open("w", encoding="utf-8") as handle:
         for row in rows:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
@@ -188,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark, print its tables and write the result files."""
     args = parse_args(argv)
     configure_logging()
+    use_semantic_rerank(args.semantic_rerank)
     corpora = resolve_corpora(args.corpora)
     data_dir = fresh_data_dir(args.data_dir, "assistant-bench-real-")
     logger.info("data dir %s", data_dir)
@@ -209,8 +230,9 @@ def main(argv: list[str] | None = None) -> int:
         "baseline_latency": baseline_latency,
         "batch_wall_seconds": {"search": search_batches, "ask": ask_batches},
         "load_average": {"start": load_at_start, "end": load_average()},
+        "semantic_rerank": args.semantic_rerank,
     }
-    write_results(result, rows, args.results)
+    write_results(result, rows, args.results, results_stem(args.semantic_rerank))
     sys.stdout.write(render_report(result))
     if args.data_dir is None:
         shutil.rmtree(data_dir)

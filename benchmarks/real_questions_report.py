@@ -134,14 +134,22 @@ def summarize(rows: list[Row], *, ask_run: bool) -> dict[str, Any]:
     }
 
 
+def render_summary(result: dict[str, Any]) -> str:
+    """Return the tables of retrieval, routing, targets and latency."""
+    return "\n".join(
+        [
+            "### Retrieval (answerable questions, ranked distinct docs)\n\n"
+            + _retrieval_table(result),
+            "### Answered or not\n\n" + _routing_table(result),
+            "### Targets\n\n" + _targets_table(result),
+            "### Ingest and warm search latency\n\n" + _latency_table(result),
+        ]
+    )
+
+
 def render_report(result: dict[str, Any], *, include_misses: bool = True) -> str:
     """Return the benchmark's Markdown tables."""
-    parts = [
-        "### Retrieval (answerable questions, ranked distinct docs)\n\n" + _retrieval_table(result),
-        "### Answered or not\n\n" + _routing_table(result),
-        "### Targets\n\n" + _targets_table(result),
-        "### Ingest and warm search latency\n\n" + _latency_table(result),
-    ]
+    parts = [render_summary(result)]
     if result["ask_run"]:
         parts.append("### Actions per group\n\n" + _actions_table(result))
         parts.append("### Intents\n\n" + _intents_tables(result["intents"]))

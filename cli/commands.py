@@ -223,17 +223,12 @@ def _search_payload(result: SearchResult, kb: str, query: str) -> dict[str, Any]
 
 
 def run_search(args: argparse.Namespace) -> int:
-    """Search a KB for each query and print the ranked chunks with their page's score."""
+    """Search a KB for each query and print the ranked chunks with their page's score.
+
+    `main` validates --top-k and --version with `check_arguments` before it calls this.
+    """
     from retrieval.knowledge_base import KnowledgeBase
 
-    if not 1 <= args.top_k <= MAX_TOP_K:
-        raise InputError(
-            f"--top-k must be between 1 and {MAX_TOP_K}, got {args.top_k}",
-            code="invalid_top_k",
-            value=args.top_k,
-        )
-    if args.product_version:
-        parse_version(args.product_version)
     kb = KnowledgeBase.open_existing(get_settings(), resolve_kb_name(args.kb))
     filters = SearchFilters(
         role=args.role, version=args.product_version, module=args.module, language=args.language
@@ -309,30 +304,72 @@ def reply_text(output: OutputState) -> str:
 
 
 def _checked(message: str, args: argparse.Namespace, *, is_query: bool = False) -> bool:
-    """Validate one input line; report a bad one and let the batch go on with the next.
-
-    A search query (`is_query`) that is blank gets its own error, because the chat wording
-    ("type a question") does not fit a search.
-    """
+    """Validate one input line; report a bad one and let the batch go on with the next."""
     try:
-        _check_encoding(message)
-        if is_query and not message.strip():
-            raise InputError("the query is empty; type the words to search for", code="empty_query")
-        validate_message(message)
+        _check_input(message, is_query=is_query)
     except InputError as exc:
         write_error(exc, as_json=args.json)
         return False
     return True
 
 
+def _check_input(message: str, *, is_query: bool = False) -> None:
+    """Raise InputError when a message or search query is empty, too long or not valid text.
+
+    A search query (`is_query`) that is blank gets its own error, because the chat wording
+    ("type a question") does not fit a search.
+    """
+    _check_encoding(message)
+    if is_query and not message.strip():
+        raise InputError("the query is empty; type the words to search for", code="empty_query")
+    validate_message(message)
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Validate the arguments of `ask`, `chat` or `search` before the command starts.
+
+    `main` calls this before it checks or creates the data folder, the database and the
+    conversation store, so a rejected command leaves no file behind. A question or query
+    given as an argument is checked here too, unlike the lines that `-` reads from stdin.
+
+    Raises:
+        InputError: an argument is invalid; the message names it.
+    """
+    if args.command not in {"ask", "chat", "search"}:
+        return
+    resolve_kb_name(args.kb)
+    if args.command == "search":
+        _check_search_arguments(args)
+        return
+    _user(args)
+    if args.command == "ask" and args.question != "-":
+        _check_input(args.question)
+    if args.command == "chat" and args.conversation is not None:
+        # The same check as the HTTP API's, so an id works on both or on neither.
+        conversation_thread_id(DEFAULT_TENANT, args.conversation)
+
+
+def _check_search_arguments(args: argparse.Namespace) -> None:
+    if not 1 <= args.top_k <= MAX_TOP_K:
+        raise InputError(
+            f"--top-k must be between 1 and {MAX_TOP_K}, got {args.top_k}",
+            code="invalid_top_k",
+            value=args.top_k,
+        )
+    if args.product_version:
+        parse_version(args.product_version)
+    if args.query != "-":
+        _check_input(args.query, is_query=True)
+
+
 def run_chat(args: argparse.Namespace) -> int:
-    """Hold a multi-turn conversation on the terminal until EOF or `exit`."""
+    """Hold a multi-turn conversation on the terminal until EOF or `exit`.
+
+    `main` validates the --conversation id with `check_arguments` before it calls this.
+    """
     from graphs.support.service import SupportAgent
 
     conversation_id = args.conversation
-    if conversation_id is not None:
-        # The same check as the HTTP API's, so an id works on both or on neither.
-        conversation_thread_id(DEFAULT_TENANT, conversation_id)
     user = _user(args)
     agent = SupportAgent(get_settings(), resolve_kb_name(args.kb), channel="chat")
     language = cli_language()

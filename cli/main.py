@@ -6,7 +6,8 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import NoReturn
 
 from assistant.database import check_database
@@ -45,6 +46,18 @@ class ArgumentParsingError(InputError):
         self.parser = parser
 
 
+class UnknownArgumentsError(ArgumentParsingError):
+    """Raised for arguments that the parser does not know, such as a misspelt option.
+
+    Without `--json` its line also points to `--help`, because the usage line above it lists
+    the options only by name.
+    """
+
+
+MISSING_ARGUMENTS_TEMPLATE = "the following arguments are required: %s"
+"""argparse's message template for required arguments that are missing."""
+
+
 class CliArgumentParser(argparse.ArgumentParser):
     """An argument parser whose usage errors raise `ArgumentParsingError`.
 
@@ -64,15 +77,66 @@ class CliArgumentParser(argparse.ArgumentParser):
         argparse parses the arguments after a subcommand with this method of the subcommand's
         parser, and leaves the unknown ones to the top-level parser. That parser's error would
         point to `assistant --help`, which does not list the subcommand's options.
+
+        An unknown argument is reported before a missing one: argparse checks for missing
+        arguments first, so `assistant --bogus` would only report the missing subcommand.
         """
-        parsed, unknown = super().parse_known_args(args, namespace)
+        try:
+            parsed, unknown = super().parse_known_args(args, namespace)
+        except ArgumentParsingError as exc:
+            if not _is_missing_arguments_error(exc):
+                raise
+            unknown = self._unknown_arguments(args)
+            if not unknown:
+                raise
+            self._reject_unknown(unknown)
         if unknown:
-            self.error(argparse_text("unrecognized arguments: %s") % " ".join(unknown))
+            self._reject_unknown(unknown)
         return parsed, unknown
+
+    def _unknown_arguments(self, args: Sequence[str] | None) -> list[str]:
+        """Parse the arguments again with no argument required, and return the unknown ones.
+
+        Raises:
+            UnknownArgumentsError: a subcommand's parser found arguments that it does not know.
+        """
+        with _nothing_required(self):
+            _parsed, unknown = super().parse_known_args(args, None)
+        return unknown
+
+    def _reject_unknown(self, unknown: list[str]) -> NoReturn:
+        message = argparse_text("unrecognized arguments: %s") % " ".join(unknown)
+        raise UnknownArgumentsError(message, self)
 
     def exit_with_usage(self, message: str) -> NoReturn:
         """Print the usage and the error on stderr and exit with code 2, as argparse does."""
         super().error(message)
+
+
+def _is_missing_arguments_error(exc: ArgumentParsingError) -> bool:
+    prefix = argparse_text(MISSING_ARGUMENTS_TEMPLATE).split("%s", 1)[0]
+    return exc.argparse_message.startswith(prefix)
+
+
+@contextmanager
+def _nothing_required(parser: argparse.ArgumentParser) -> Iterator[None]:
+    """Make every argument of a parser and of its subcommands' parsers optional in the block."""
+    required = [action for action in _actions_of_tree(parser) if action.required]
+    for action in required:
+        action.required = False
+    try:
+        yield
+    finally:
+        for action in required:
+            action.required = True
+
+
+def _actions_of_tree(parser: argparse.ArgumentParser) -> Iterator[argparse.Action]:
+    for action in parser._actions:
+        yield action
+        if isinstance(action, argparse._SubParsersAction):
+            for subparser in action.choices.values():
+                yield from _actions_of_tree(subparser)
 
 
 def _add_kb(parser: argparse.ArgumentParser) -> None:
@@ -180,7 +244,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(arguments)
     except ArgumentParsingError as exc:
         if JSON_FLAG not in arguments:
-            exc.parser.exit_with_usage(exc.argparse_message)
+            message = exc.argparse_message
+            if isinstance(exc, UnknownArgumentsError):
+                message = commands.error_message(exc, commands.cli_language())
+            exc.parser.exit_with_usage(message)
         commands.write_error(exc, as_json=True)
         return EXIT_USAGE
     except AssistantError as exc:
@@ -200,6 +267,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "report": report.run_report,
     }
     try:
+        # Arguments first: a command rejected there has not created its data folder or files.
+        commands.check_arguments(args)
         _check_setup(args.command)
         return handlers[args.command](args)
     except AssistantError as exc:

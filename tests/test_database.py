@@ -48,10 +48,22 @@ def test_check_database_rejects_non_database_file(tmp_path: Path) -> None:
     assert text_file.read_text(encoding="utf-8") == "not a database\n"
 
 
-def test_check_database_sqlite_passes(tmp_path: Path) -> None:
-    check_database(f"sqlite:///{tmp_path / 'db' / 'assistant.db'}")
+def test_check_database_existing_sqlite_passes(tmp_path: Path) -> None:
+    store = TicketStore(f"sqlite:///{tmp_path / 'assistant.db'}")
+    store.list()
+    store.close()
 
-    assert (tmp_path / "db" / "assistant.db").exists()
+    check_database(f"sqlite:///{tmp_path / 'assistant.db'}")
+
+
+@pytest.mark.parametrize("folder", ["", "db"], ids=["existing-folder", "missing-folder"])
+def test_check_database_creates_no_sqlite_file(tmp_path: Path, folder: str) -> None:
+    database = tmp_path / folder / "assistant.db"
+
+    check_database(f"sqlite:///{database}")
+
+    assert not database.exists()
+    assert sorted(path.name for path in tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(

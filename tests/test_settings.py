@@ -56,7 +56,7 @@ def test_get_settings_lists_every_bad_variable(monkeypatch: pytest.MonkeyPatch) 
     ]
     assert len(lines) == 3
     assert any("='bogus,outage,nonsense': must be a comma-separated list" in line for line in lines)
-    assert any("='maybe': must be true or false (1 or 0)" in line for line in lines)
+    assert any("='maybe': must be true, yes, on or 1 to turn it on," in line for line in lines)
     assert any("must start with http:// or https://" in line for line in lines)
 
 
@@ -333,3 +333,50 @@ def test_unknown_setting_is_reported_with_invalid_ones(monkeypatch: pytest.Monke
     variables = [problem.variable for problem in caught.value.problems]
     assert variables == ["ASSISTANT_ANSWER_MIN_CONFIDENCE", "ASSISTANT_NO_SUCH_THING"]
     get_settings.cache_clear()
+
+
+BOOLEAN_ERROR_EN = (
+    "invalid setting ASSISTANT_SEMANTIC_RERANK='maybe': must be true, yes, on or 1 to turn it "
+    "on, or false, no, off or 0 to turn it off, in any letter case; fix the environment "
+    "variable or unset it"
+)
+BOOLEAN_ERROR_ZH = (
+    "设置 ASSISTANT_SEMANTIC_RERANK='maybe' 无效：必须是 true、yes、on 或 1（开启），"
+    "或 false、no、off 或 0（关闭），不区分大小写。请修正该环境变量，或删除它以使用默认值。"
+)
+BOOLEAN_FORMS = [
+    ("true", True),
+    ("yes", True),
+    ("on", True),
+    ("1", True),
+    ("false", False),
+    ("no", False),
+    ("off", False),
+    ("0", False),
+    ("YES", True),
+    ("Off", False),
+]
+"""Each form that the boolean error message lists, and two in other letter cases."""
+
+
+def test_boolean_setting_error_lists_accepted_forms(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_SEMANTIC_RERANK", "maybe")
+
+    with pytest.raises(InvalidSettingsError) as caught:
+        get_settings()
+
+    assert caught.value.message_in(Language.EN) == BOOLEAN_ERROR_EN
+    assert caught.value.message_in(Language.ZH) == BOOLEAN_ERROR_ZH
+
+
+@pytest.mark.parametrize(("value", "expected"), BOOLEAN_FORMS)
+@pytest.mark.parametrize("variable", ["ASSISTANT_SEMANTIC_RERANK", "ASSISTANT_LOG_MODEL_DATA"])
+def test_boolean_setting_accepts_listed_forms(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: bool
+) -> None:
+    monkeypatch.setenv(variable, value)
+
+    settings = get_settings()
+
+    field = variable.removeprefix("ASSISTANT_").lower()
+    assert getattr(settings, field) is expected

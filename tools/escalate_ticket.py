@@ -1,14 +1,20 @@
-"""Tool `escalate_ticket`: raise a ticket to a higher support tier."""
+"""Tool `escalate_ticket`: raise a ticket to a higher support tier.
+
+`retriage_ticket` is the one place that moves a ticket to another tier, priority, intent or
+module. The tool and the assistant's escalation of a conversation's open ticket both use it.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pydantic import JsonValue
 
-from assistant.domain import Priority, Tier
+from assistant.domain import Intent, Priority, Tier
 from assistant.errors import ToolFailure
 from assistant.settings import Settings, get_settings
 from assistant.tickets.assignment import Assignment, TicketNeeds, choose_assignment
@@ -30,6 +36,22 @@ from tools._ticket_checks import get_active_ticket, resolve_now
 logger = logging.getLogger(__name__)
 
 TIER_ORDER: tuple[Tier, ...] = (Tier.L1, Tier.L2, Tier.L3)
+
+
+@dataclass(frozen=True)
+class Triage:
+    """Tier and priority that a ticket needs, and the intent and module it is about."""
+
+    tier: Tier
+    priority: Priority
+    intent: Intent
+    module: str
+    """Product module, one of `assistant.domain.MODULES`."""
+
+    @classmethod
+    def of(cls, ticket: TicketRecord) -> Triage:
+        """Return a ticket's current triage."""
+        return cls(ticket.tier, ticket.priority, ticket.intent, ticket.module)
 
 
 def escalate_ticket(
@@ -81,40 +103,131 @@ def escalate_ticket(
     """
     ticket = get_active_ticket(store, ticket_id, tenant=tenant, action="escalate")
     _check_escalation(ticket, to_tier, reason)
-    settings = settings or get_settings()
-    escalated_at = resolve_now(now)
-    new_priority = priority or ticket.priority
-
-    due = compute_due_times(to_tier, escalated_at, settings, priority=new_priority)
-    assignment = _reassign(store, ticket, to_tier, roster, escalated_at)
-    changes = TicketUpdate(
-        tier=to_tier,
-        priority=new_priority,
-        status=TicketStatus.ESCALATED,
-        team=assignment.team,
-        assignee=assignment.assignee,
-        **due.model_dump(exclude_none=True),
+    target = Triage(to_tier, priority or ticket.priority, ticket.intent, ticket.module)
+    return retriage_ticket(
+        store,
+        ticket,
+        target,
+        reason,
+        roster,
+        now,
+        settings=settings,
+        actor=actor,
+        reason_code=reason_code,
+        reason_params=reason_params,
     )
-    escalated_data: dict[str, JsonValue] = {
-        "from_tier": ticket.tier.value,
-        "to_tier": to_tier.value,
-        "reason": reason.strip(),
-        "priority": new_priority.value,
-    }
-    if reason_code is not None:
-        escalated_data |= reason_data(reason.strip(), reason_code, reason_params or {})
-    escalated = TicketEventDraft(kind=EventKind.ESCALATED, actor=actor, data=escalated_data)
+
+
+def retriage_ticket(
+    store: TicketStore,
+    ticket: TicketRecord,
+    target: Triage,
+    reason: str,
+    roster: Roster | None = None,
+    now: datetime | None = None,
+    *,
+    settings: Settings | None = None,
+    actor: str = ASSISTANT_ACTOR,
+    reason_code: ReasonCode | None = None,
+    reason_params: Mapping[str, JsonValue] | None = None,
+) -> TicketRecord:
+    """Move a ticket to the target's tier, priority, intent and module in one transaction.
+
+    A higher tier is an escalation: the status becomes `escalated` and an `escalated` event
+    records `reason`. A new priority within the tier is a `priority_changed` event with the
+    reason, and the status stays. Either way the tier's due time restarts from `now`. The store
+    logs a new intent or module as `intent_changed` or `module_changed`. A new tier, intent or
+    module also routes the ticket again, since they decide its team, while a priority change
+    alone keeps its team and agent.
+
+    The caller checks that the move is allowed: `escalate_ticket` lets an agent only raise the
+    tier of an open ticket.
+
+    Args:
+        store: Ticket database.
+        ticket: The ticket as last read; its tenant names it in the store.
+        target: Tier, priority, intent and module the ticket moves to.
+        reason: Why, in one or two sentences, for the `escalated` or `priority_changed` event.
+        roster: Support roster that routes the ticket. Without one it waits unassigned.
+        now: Time of the change; defaults to the current time.
+        settings: Source of the SLA targets and working hours; defaults to `get_settings()`.
+        actor: Who makes the change, for the event log.
+        reason_code: Code of a server-written `reason`, so pages can translate it with
+            `reason_params`, or None for a reason typed by a person.
+        reason_params: Values that the code's message interpolates.
+
+    Returns:
+        The saved ticket.
+    """
+    settings = settings or get_settings()
+    changed_at = resolve_now(now)
+    tier_raised = target.tier is not ticket.tier
+    level_changed = tier_raised or target.priority is not ticket.priority
+    fields: dict[str, Any] = {}
+    if target.intent is not ticket.intent:
+        fields["intent"] = target.intent
+    if target.module != ticket.module:
+        fields["module"] = target.module
+    if tier_raised:
+        fields |= {"tier": target.tier, "status": TicketStatus.ESCALATED}
+
+    events: list[TicketEventDraft] = []
+    if level_changed:
+        fields["priority"] = target.priority
+        reason_fields: dict[str, JsonValue] = {"reason": reason.strip()}
+        if reason_code is not None:
+            reason_fields = reason_data(reason.strip(), reason_code, reason_params or {})
+        events.append(_level_event(ticket, target, reason_fields, actor))
+        due = compute_due_times(
+            target.tier, changed_at, settings, priority=target.priority, intent=target.intent
+        )
+        fields |= due.model_dump(exclude_none=True)
+    if fields.keys() & {"tier", "intent", "module"}:
+        assignment = _reassign(store, ticket, target, roster, changed_at)
+        fields |= {"team": assignment.team, "assignee": assignment.assignee}
+        events.append(assignment.to_event(actor))
 
     updated = store.update(
         ticket.id,
-        changes,
-        tenant=tenant,
-        events=[escalated, assignment.to_event(actor)],
+        TicketUpdate(**fields),
+        tenant=ticket.tenant,
+        events=events,
         actor=actor,
-        now=escalated_at,
+        now=changed_at,
     )
-    logger.info("ticket %s escalated from %s to %s", ticket.id, ticket.tier, to_tier)
+    logger.info(
+        "ticket %s retriaged: tier %s->%s priority %s->%s intent %s->%s module %s->%s",
+        ticket.id,
+        ticket.tier,
+        updated.tier,
+        ticket.priority,
+        updated.priority,
+        ticket.intent,
+        updated.intent,
+        ticket.module,
+        updated.module,
+    )
     return updated
+
+
+def _level_event(
+    ticket: TicketRecord, target: Triage, reason_fields: dict[str, JsonValue], actor: str
+) -> TicketEventDraft:
+    """Return the `escalated` event of a higher tier, else the `priority_changed` event."""
+    if target.tier is not ticket.tier:
+        escalated: dict[str, JsonValue] = {
+            "from_tier": ticket.tier.value,
+            "to_tier": target.tier.value,
+            "reason": reason_fields["reason"],
+            "priority": target.priority.value,
+        }
+        return TicketEventDraft(
+            kind=EventKind.ESCALATED, actor=actor, data=escalated | reason_fields
+        )
+    changed: dict[str, JsonValue] = {"from": ticket.priority.value, "to": target.priority.value}
+    return TicketEventDraft(
+        kind=EventKind.PRIORITY_CHANGED, actor=actor, data=changed | reason_fields
+    )
 
 
 def _check_escalation(ticket: TicketRecord, to_tier: Tier, reason: str) -> None:
@@ -135,7 +248,7 @@ def _check_escalation(ticket: TicketRecord, to_tier: Tier, reason: str) -> None:
 def _reassign(
     store: TicketStore,
     ticket: TicketRecord,
-    to_tier: Tier,
+    target: Triage,
     roster: Roster | None,
     now: datetime,
 ) -> Assignment:
@@ -143,10 +256,12 @@ def _reassign(
         return Assignment(
             team=None,
             assignee=None,
-            reason=f"no roster was given, so the ticket waits unassigned for {to_tier.value}",
+            reason=f"no roster was given, so the ticket waits unassigned for {target.tier.value}",
             reason_code=ReasonCode.NO_ROSTER,
-            reason_params={"tier": to_tier.value},
+            reason_params={"tier": target.tier.value},
         )
-    needs = TicketNeeds.of(ticket, tier=to_tier)
+    needs = TicketNeeds(
+        tier=target.tier, module=target.module, language=ticket.language, intent=target.intent
+    )
     open_load = store.count_open_by_assignee(exclude=ticket)
     return choose_assignment(roster, needs, open_load=open_load, now=now)

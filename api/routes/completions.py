@@ -8,16 +8,20 @@ the chunk with `finish_reason` "stop" when streaming. That chunk is the last one
 
 Errors have OpenAI's shape `{"error": {"message", "type", "param", "code"}}`, where `param`
 names the request field at fault, such as `model` or `messages[1].role` (see `api.errors`).
+A field that OpenAI's API does not define, such as the misspelled `temprature`, gets 400 with
+the code `unknown_parameter`, so a typo is not silently ignored.
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection, Mapping
+from functools import partial
 from typing import Any
 
 from anyio import to_thread
@@ -43,9 +47,16 @@ from api.errors import (
     status_of,
 )
 from api.resources import Resources, TenantKbNotFoundError
-from api.schemas import ChatCompletionRequest, ModelList, ModelPublic
+from api.schemas import (
+    ChatCompletionRequest,
+    CompletionMessage,
+    ModelList,
+    ModelPublic,
+    StreamOptions,
+)
 from assistant.domain import Language
 from assistant.errors import AssistantError, InputError, NotFoundError
+from assistant.i18n import translate
 from assistant.keys import KeyRole
 from assistant.onboarding.store import validate_user_id
 from assistant.tenants import tenant_kb_name, tenant_kbs
@@ -62,6 +73,54 @@ MODEL_PREFIX = "assistant-"
 
 TOOL_PARAMETERS = ("tools", "tool_choice", "functions", "function_call")
 """OpenAI parameters that define tools or functions, which the assistant never calls."""
+
+OPENAI_UNDECLARED_PARAMETERS = frozenset(
+    {
+        "audio",
+        "function_call",
+        "functions",
+        "logit_bias",
+        "metadata",
+        "modalities",
+        "moderation",
+        "parallel_tool_calls",
+        "prediction",
+        "prompt_cache_key",
+        "prompt_cache_options",
+        "prompt_cache_retention",
+        "reasoning_effort",
+        "response_format",
+        "safety_identifier",
+        "service_tier",
+        "stop",
+        "store",
+        "tool_choice",
+        "tools",
+        "verbosity",
+        "web_search_options",
+    }
+)
+"""Parameters of `chat.completions.create` in the `openai` Python SDK 3.63 that
+ChatCompletionRequest does not declare. They are accepted and ignored, except the
+TOOL_PARAMETERS, which get 400. Any other undeclared parameter gets 400 `unknown_parameter`."""
+
+OPENAI_UNDECLARED_MESSAGE_FIELDS = frozenset(
+    {"name", "tool_calls", "tool_call_id", "function_call", "refusal", "audio"}
+)
+"""Fields of OpenAI's message objects that CompletionMessage does not declare. They are
+accepted and ignored."""
+
+OPENAI_UNDECLARED_STREAM_OPTIONS = frozenset({"include_obfuscation"})
+"""Fields of OpenAI's `stream_options` that StreamOptions does not declare. They are accepted
+and ignored."""
+
+MAX_SUGGESTED_NAME_CHARS = 64
+"""Unknown parameter names longer than this get no "did you mean" suggestion, which bounds the
+time that difflib spends on a name that a client can make as long as the body limit allows."""
+
+SUGGESTION_CUTOFF = 0.75
+"""Minimum difflib similarity of a suggested name. 0.75 still suggests `name` for the swapped
+letters of `nmae`, but not `presence_penalty` for `repetition_penalty` (0.71)."""
 
 
 def _model_id(kb: str) -> str:
@@ -147,7 +206,9 @@ async def create_chat_completion(
 
 
 def _check_supported(body: ChatCompletionRequest) -> None:
-    """Raise UnsupportedParameterError for an option that the response could not honor."""
+    """Raise UnsupportedParameterError for an unknown parameter, or for an option that the
+    response could not honor."""
+    _check_known_fields(body)
     if body.n is not None and body.n > 1:
         raise UnsupportedParameterError(
             "n", f"n={body.n} is not supported; send n=1", code="unsupported_n", n=body.n
@@ -164,6 +225,48 @@ def _check_supported(body: ChatCompletionRequest) -> None:
             raise UnsupportedParameterError(
                 name, f"parameter {name!r} is not supported", code="unsupported_tools"
             )
+
+
+def _check_known_fields(body: ChatCompletionRequest) -> None:
+    """Raise UnsupportedParameterError for the first field that OpenAI's API does not define,
+    at the top level, in `stream_options` or in a message.
+
+    Content parts are not checked, because each part type (text, image_url, input_audio, file)
+    has its own fields and only text parts are read.
+    """
+    top_level = {*ChatCompletionRequest.model_fields, *OPENAI_UNDECLARED_PARAMETERS}
+    _check_extra_fields(body.model_extra, top_level, prefix="")
+    if body.stream_options is not None:
+        stream_options = {*StreamOptions.model_fields, *OPENAI_UNDECLARED_STREAM_OPTIONS}
+        _check_extra_fields(body.stream_options.model_extra, stream_options, "stream_options.")
+    message_fields = {*CompletionMessage.model_fields, *OPENAI_UNDECLARED_MESSAGE_FIELDS}
+    for index, message in enumerate(body.messages):
+        _check_extra_fields(message.model_extra, message_fields, f"messages[{index}].")
+
+
+def _check_extra_fields(
+    extra: Mapping[str, object] | None, known: Collection[str], prefix: str
+) -> None:
+    for name in extra or {}:
+        if name not in known:
+            raise _unknown_parameter_error(prefix + name, name, known)
+
+
+def _unknown_parameter_error(
+    param: str, name: str, known: Collection[str]
+) -> UnsupportedParameterError:
+    """Return the error for an unknown field, suggesting the known name closest to a typo."""
+    candidates = sorted(set(known) - set(TOOL_PARAMETERS))
+    close = []
+    if len(name) <= MAX_SUGGESTED_NAME_CHARS:
+        close = difflib.get_close_matches(name, candidates, n=1, cutoff=SUGGESTION_CUTOFF)
+    if close:
+        fix = partial(translate, "unknown_parameter_did_you_mean", name=close[0])
+    else:
+        fix = partial(translate, "unknown_parameter_remove")
+    # `fix` is called with the language of the message that describe_error builds.
+    message = translate("error_unknown_parameter", Language.EN, param=param, fix=fix)
+    return UnsupportedParameterError(param, message, code="unknown_parameter", fix=fix)
 
 
 def _question(body: ChatCompletionRequest, max_chars: int) -> str:

@@ -79,6 +79,9 @@ class EventKind(StrEnum):
     INTENT_CHANGED = "intent_changed"
     """A later message gave the ticket another intent, as an outage after a bug report does.
     Data: from, to."""
+    MODULE_CHANGED = "module_changed"
+    """A later message moved the ticket to another product module, as a report of lost tasks
+    after a Gantt bug report does. Data: from, to."""
     ASSIGNED = "assigned"
     STATUS_CHANGED = "status_changed"
     COMMENTED = "commented"
@@ -117,6 +120,16 @@ class ReasonCode(StrEnum):
     INTENT_NEEDS_PRIORITY = "intent_needs_priority"
     """The assistant raised the priority because the ticket's intent needs it. Params: intent,
     priority."""
+    MESSAGE_NEEDS_TIER = "message_needs_tier"
+    """The assistant escalated the conversation's open ticket because a later message of the
+    conversation needs a higher tier. Params: intent and tier that the message needs, message
+    (its text, shortened to `graphs.support.ticketing.MESSAGE_EXCERPT_CHARS` characters), and
+    ticket_reason, the code of the reason the message would have opened a ticket for, such as
+    `security_escalated`."""
+    MESSAGE_NEEDS_PRIORITY = "message_needs_priority"
+    """The assistant raised the priority of the conversation's open ticket within its tier
+    because a later message of the conversation needs it. Params: intent, priority, message and
+    ticket_reason, as for `message_needs_tier`."""
 
 
 def reason_data(

@@ -11,7 +11,6 @@ import logging
 import re
 from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
-from enum import StrEnum
 
 from pydantic import JsonValue
 from sqlalchemy import (
@@ -292,9 +291,12 @@ def _to_record(row: Ticket) -> TicketRecord:
     )
 
 
-def _change_event(kind: EventKind, actor: str, before: StrEnum, after: StrEnum) -> TicketEventDraft:
-    """Return the event that logs a field's change, with data `{"from", "to"}`."""
-    return TicketEventDraft(kind=kind, actor=actor, data={"from": before.value, "to": after.value})
+def _change_event(kind: EventKind, actor: str, before: str, after: str) -> TicketEventDraft:
+    """Return the event that logs a field's change, with data `{"from", "to"}`.
+
+    `before` and `after` are the field's values, such as `Intent` members or module names.
+    """
+    return TicketEventDraft(kind=kind, actor=actor, data={"from": str(before), "to": str(after)})
 
 
 def _append_event(row: Ticket, event: TicketEventDraft, at: datetime) -> None:
@@ -580,8 +582,9 @@ class TicketStore(SqlStore):
     ) -> TicketRecord:
         """Write the fields set in `changes`, log `events`, and commit both together.
 
-        A change of intent logs an `intent_changed` event by `actor` before `events`, and a
-        change of status logs a `status_changed` event after them.
+        A change of intent logs an `intent_changed` event and a change of module a
+        `module_changed` event, both by `actor` and before `events`. A change of status logs a
+        `status_changed` event after them.
 
         Raises:
             InvalidTicketIdError: the id does not have the form `T-000123`.
@@ -592,12 +595,18 @@ class TicketStore(SqlStore):
             row = self._load(session, ticket_id, tenant)
             previous_status = row.status
             previous_intent = row.intent
+            previous_module = row.module
             self._apply(row, changes)
             if row.intent != previous_intent:
                 intent_event = _change_event(
                     EventKind.INTENT_CHANGED, actor, previous_intent, row.intent
                 )
                 _append_event(row, intent_event, at)
+            if row.module != previous_module:
+                module_event = _change_event(
+                    EventKind.MODULE_CHANGED, actor, previous_module, row.module
+                )
+                _append_event(row, module_event, at)
             for event in events:
                 _append_event(row, event, at)
             if row.status != previous_status:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
+from enum import StrEnum
 from pathlib import Path
 
 from langgraph.checkpoint.sqlite import SqliteSaver
 
+from assistant.domain import Language
 from assistant.errors import ConfigurationError
+from assistant.i18n import translate
+
+logger = logging.getLogger(__name__)
 
 SCHEMA_PROBES = (
     "SELECT thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint,"
@@ -19,15 +26,45 @@ SCHEMA_PROBES = (
 database of another program can have a table of the same name."""
 
 
+class CheckpointProblem(StrEnum):
+    """Reason why the checkpoint path cannot be used. Each value `v` has the message
+    `checkpoints_cause_v` in `messages.yaml`."""
+
+    NOT_A_DATABASE = "not_a_database"
+    DAMAGED = "damaged"
+    FOLDER = "folder"
+    READ_ONLY = "read_only"
+    OTHER_PROGRAM = "other_program"
+    CANNOT_OPEN = "cannot_open"
+    UNEXPECTED = "unexpected"
+
+    def describe(self, language: Language | str) -> str:
+        """Return the reason as a phrase in a language."""
+        return translate(f"checkpoints_cause_{self.value}", language)
+
+
+PROBLEMS_BY_SQLITE_CODE = {
+    sqlite3.SQLITE_NOTADB: CheckpointProblem.NOT_A_DATABASE,
+    sqlite3.SQLITE_CORRUPT: CheckpointProblem.DAMAGED,
+    sqlite3.SQLITE_READONLY: CheckpointProblem.READ_ONLY,
+    sqlite3.SQLITE_CANTOPEN: CheckpointProblem.CANNOT_OPEN,
+    # A valid database on which the checkpointer's statements fail lacks its tables or columns.
+    sqlite3.SQLITE_ERROR: CheckpointProblem.OTHER_PROGRAM,
+}
+"""Problem of each primary SQLite result code that opening the store can return."""
+
+
 class CheckpointStoreDamagedError(ConfigurationError):
     """Raised when the checkpoint path is not a writable SQLite file of the checkpointer: a
     damaged file, a folder, a read-only file or another program's database.
 
     Only saved conversations live there: an operator who moves the file away loses their
-    history, and tickets, KBs and settings stay as they are.
+    history, and tickets, KBs and settings stay as they are. The message gives the reason as
+    a phrase in the user's language, and SQLite's own English text goes only to the log.
     """
 
-    def __init__(self, path: Path, cause: str) -> None:
+    def __init__(self, path: Path, problem: CheckpointProblem) -> None:
+        cause = problem.describe(Language.EN)
         super().__init__(
             f"the conversation store {str(path)!r} cannot be used ({cause}); it must be a "
             "writable SQLite file of the assistant's conversations: make it writable, restore "
@@ -35,9 +72,35 @@ class CheckpointStoreDamagedError(ConfigurationError):
             "and the conversations saved in the old one can no longer be continued)",
             code="checkpoints_damaged",
             path=path,
-            cause=cause,
+            cause=problem.describe,
         )
         self.path = path
+        self.problem = problem
+
+
+def _store_damaged(path: Path, exc: sqlite3.Error) -> CheckpointStoreDamagedError:
+    """Return the error for a SQLite failure on the store, and log SQLite's message.
+
+    The log line has SQLite's text and result code, which the user's message leaves out. It
+    is a warning for a failure of no known kind, whose message points to the log.
+    """
+    code = getattr(exc, "sqlite_errorcode", None)
+    if path.is_dir():
+        problem = CheckpointProblem.FOLDER
+    elif code is None:
+        problem = CheckpointProblem.UNEXPECTED
+    else:
+        problem = PROBLEMS_BY_SQLITE_CODE.get(code & 0xFF, CheckpointProblem.UNEXPECTED)
+    level = logging.WARNING if problem is CheckpointProblem.UNEXPECTED else logging.INFO
+    logger.log(
+        level,
+        "Conversation store %s cannot be used (%s): SQLite error %s: %s",
+        path,
+        problem.value,
+        getattr(exc, "sqlite_errorname", None) or type(exc).__name__,
+        exc,
+    )
+    return CheckpointStoreDamagedError(path, problem)
 
 
 def open_checkpoints(path: Path) -> tuple[sqlite3.Connection, SqliteSaver]:
@@ -51,7 +114,7 @@ def open_checkpoints(path: Path) -> tuple[sqlite3.Connection, SqliteSaver]:
     try:
         connection = sqlite3.connect(path, check_same_thread=False)
     except sqlite3.Error as exc:
-        raise CheckpointStoreDamagedError(path, str(exc)) from exc
+        raise _store_damaged(path, exc) from exc
     saver = SqliteSaver(connection)
     try:
         # These read the file's header and tables, and try a write, so that an unusable file
@@ -62,7 +125,7 @@ def open_checkpoints(path: Path) -> tuple[sqlite3.Connection, SqliteSaver]:
         _check_writable(connection)
     except sqlite3.Error as exc:
         connection.close()
-        raise CheckpointStoreDamagedError(path, str(exc)) from exc
+        raise _store_damaged(path, exc) from exc
     return connection, saver
 
 
@@ -85,11 +148,16 @@ def _check_writable(connection: sqlite3.Connection) -> None:
 
 
 def check_checkpoints(path: Path) -> None:
-    """Open the checkpoint file once and close it, creating it when missing.
+    """Open the checkpoint file once and close it. A missing file passes and is not created.
+
+    The agent creates a missing file when it starts, so a command that fails before that
+    leaves no empty store behind.
 
     Raises:
         CheckpointStoreDamagedError: the path exists but is not a writable SQLite database
             with the checkpointer's tables.
     """
+    if not os.path.lexists(path):
+        return
     connection, _saver = open_checkpoints(path)
     connection.close()

@@ -442,7 +442,13 @@ def _update_open_ticket(
     language: Language,
 ) -> dict[str, Any]:
     """Add the message to the conversation's open ticket, escalated if the message needs it."""
-    ticket, answer, escalated = add_to_open_ticket(context, ticket, state, plan, language)
+    module = _ticket_module(
+        Intent(state["intent"]["name"]),
+        state["message"],
+        state["hits"],
+        context.settings.answer_min_confidence,
+    )
+    ticket, answer, escalated = add_to_open_ticket(context, ticket, state, plan, language, module)
     previous_reason = state["action"]["reason"]
     if escalated:
         detail = f"{previous_reason}; escalated the open ticket {ticket.id}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +22,7 @@ from assistant.tickets import Roster, TicketStore, load_roster
 from assistant.turns import TurnDraft, TurnStore
 from graphs.support.checkpoints import open_checkpoints
 from graphs.support.context import AgentContext
+from graphs.support.conversation_locks import ConversationLocks
 from graphs.support.graph import GRAPH_NAME, build_graph
 from graphs.support.policy import leaves_kb_unanswered, reason_text
 from graphs.support.state import OutputState, UserContext
@@ -94,6 +96,9 @@ class SupportAgent:
         kb = KnowledgeBase.open_existing(settings, kb_name)
         self._kb_name = kb_name
         self._connection, saver = open_checkpoints(settings.checkpoint_path)
+        self._conversation_locks = ConversationLocks(
+            settings.conversation_lock_dir, settings.conversation_lock_timeout_seconds
+        )
         self._owns_turns = turns is None
         self.turns = turns or TurnStore(settings.resolved_database_url)
         self._graph = build_graph(saver)
@@ -125,13 +130,41 @@ class SupportAgent:
     ) -> AgentReply:
         """Run one user message through the graph, continuing a conversation when given its id.
 
-        The turn is queued on the turn log with the time `now` (aware; default: the current
-        time), so the synthetic traffic generator can write a past week.
+        The turn waits while another turn of the conversation runs, in this process or in
+        another one on the same data dir (see `hold_conversation`). It is queued on the turn
+        log with the time `now` (aware; default: the current time), so the synthetic traffic
+        generator can write a past week.
+
+        Raises:
+            InputError: the conversation id is invalid.
+            ConversationBusyError: another turn of the conversation ran for longer than
+                `conversation_lock_timeout_seconds`. Nothing of this turn was saved.
         """
         conversation_id = conversation_id or uuid.uuid4().hex
         # Colors or a screen clear pasted from a terminal would reach the ticket's transcript,
         # and a terminal that shows the ticket would run them.
         message = strip_terminal_escapes(message).strip() or message
+        with self.hold_conversation(conversation_id):
+            reply = self._run_graph(message, user, conversation_id)
+            self.turns.record(self._turn(reply, message, user, now or datetime.now(UTC)))
+        return reply
+
+    def hold_conversation(self, conversation_id: str) -> AbstractContextManager[None]:
+        """Hold a conversation of the agent's tenant for a block, so no other turn of it runs.
+
+        `ask` holds the conversation itself. A caller that takes locks of its own around `ask`
+        holds the conversation first, so that it waits for the conversation without holding
+        them.
+
+        Raises:
+            InputError: the conversation id is invalid.
+            ConversationBusyError: another turn of the conversation ran for longer than
+                `conversation_lock_timeout_seconds`.
+        """
+        return self._conversation_locks.hold(self.context.tenant, conversation_id)
+
+    def _run_graph(self, message: str, user: UserContext, conversation_id: str) -> AgentReply:
+        """Run the graph on one message; the caller holds the conversation."""
         thread_id = conversation_thread_id(self.context.tenant, conversation_id)
         started = time.perf_counter()
         attributes = {
@@ -156,9 +189,7 @@ class SupportAgent:
             conversation_id,
             seconds,
         )
-        reply = AgentReply(conversation_id, OutputState(**output), seconds)  # type: ignore[typeddict-item]
-        self.turns.record(self._turn(reply, message, user, now or datetime.now(UTC)))
-        return reply
+        return AgentReply(conversation_id, OutputState(**output), seconds)  # type: ignore[typeddict-item]
 
     def _turn(self, reply: AgentReply, message: str, user: UserContext, now: datetime) -> TurnDraft:
         output = reply.output

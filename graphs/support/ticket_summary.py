@@ -11,7 +11,7 @@ import re
 
 from pydantic import BaseModel, JsonValue
 
-from assistant.domain import Intent, Language, Priority
+from assistant.domain import MODULES, Intent, Language, Priority
 from assistant.i18n import join_items, translate
 from assistant.tickets.schemas import (
     ASSISTANT_ACTOR,
@@ -93,7 +93,7 @@ def summarize_ticket(
     # Messages of the opening transcript precede every event, and the events are in time order.
     tried = _transcript_attempts(ticket, language) + _event_attempts(ticket, language)
     return TicketSummary(
-        problem=_excerpt(_problem(ticket), PROBLEM_MAX_CHARS),
+        problem=shorten_text(_problem(ticket), PROBLEM_MAX_CHARS),
         tried=tried or [translate("summary_nothing_tried", language)],
         missing=missing,
     )
@@ -208,7 +208,7 @@ def _transcript_attempts(ticket: TicketRecord, language: Language) -> list[str]:
             attempts.append(_describe_answer(message.content, language))
             answered = True
         elif message.role == "user" and answered and is_unsolved_follow_up(message.content):
-            excerpt = _excerpt(message.content, EXCERPT_MAX_CHARS)
+            excerpt = shorten_text(message.content, EXCERPT_MAX_CHARS)
             attempts.append(translate("summary_unsolved", language, excerpt=excerpt))
     return attempts
 
@@ -218,7 +218,7 @@ def _describe_answer(answer: str, language: Language) -> str:
     titles = _cited_titles(answer, language)
     if titles:
         return translate("summary_answered_from", language, titles=titles)
-    excerpt = _excerpt(answer, EXCERPT_MAX_CHARS)
+    excerpt = shorten_text(answer, EXCERPT_MAX_CHARS)
     return translate("summary_assistant_replied", language, excerpt=excerpt)
 
 
@@ -235,7 +235,7 @@ def _cited_titles(reply: str, language: Language) -> str | None:
 
 
 def _event_attempts(ticket: TicketRecord, language: Language) -> list[str]:
-    """Describe the comments, escalations, priority changes and intent changes in the ticket's log.
+    """Describe the comments, escalations and changes of priority, intent and module in the log.
 
     The assistant's comments are its replies to the requester, such as the message that
     announced the ticket. A reply that the opening transcript contains too is described only
@@ -251,6 +251,8 @@ def _event_attempts(ticket: TicketRecord, language: Language) -> list[str]:
             attempts.append(_describe_priority_change(event.data, language))
         elif event.kind is EventKind.INTENT_CHANGED:
             attempts.append(_describe_intent_change(event.data, language))
+        elif event.kind is EventKind.MODULE_CHANGED:
+            attempts.append(_describe_module_change(event.data, language))
         elif event.kind is EventKind.COMMENTED and event.actor == ASSISTANT_ACTOR:
             text = str(event.data.get("text") or "")
             if text and text not in in_transcript:
@@ -266,13 +268,13 @@ def _describe_comment(
     """Describe a comment: the requester's words, or a reply naming the KB articles it cites."""
     text = str(data.get("text") or "")
     if actor == ticket.requester:
-        excerpt = _excerpt(text, EXCERPT_MAX_CHARS)
+        excerpt = shorten_text(text, EXCERPT_MAX_CHARS)
         key = "summary_unsolved" if is_unsolved_follow_up(text) else "summary_requester_added"
         return translate(key, language, excerpt=excerpt)
     titles = _cited_titles(text, language)
     if titles:
         return translate("summary_replied_from", language, actor=actor, titles=titles)
-    excerpt = _excerpt(text, EXCERPT_MAX_CHARS)
+    excerpt = shorten_text(text, EXCERPT_MAX_CHARS)
     return translate("summary_comment", language, actor=actor, excerpt=excerpt)
 
 
@@ -282,27 +284,15 @@ def _describe_escalation(data: dict[str, JsonValue], language: Language) -> str:
     A reason typed by a person has no `reason_code`, so it is quoted as written.
     """
     tier = data.get("to_tier", "?")
-    params = data.get("reason_params")
-    if data.get("reason_code") == ReasonCode.INTENT_NEEDS_TIER and isinstance(params, dict):
-        name = _intent_name(params.get("intent"), language)
-        reason = translate("summary_reason_intent_needs_tier", language, intent=name, tier=tier)
-    else:
-        reason = _excerpt(str(data.get("reason") or "-"), EXCERPT_MAX_CHARS)
+    reason = _describe_reason(data, language, tier=tier)
     return translate("summary_escalated", language, tier=tier, reason=reason)
 
 
 def _describe_priority_change(data: dict[str, JsonValue], language: Language) -> str:
     """Describe a priority change, with its reason in the reader's language when the server
     wrote it."""
-    params = data.get("reason_params")
     to_priority = _priority_name(data.get("to"), language)
-    if data.get("reason_code") == ReasonCode.INTENT_NEEDS_PRIORITY and isinstance(params, dict):
-        intent = _intent_name(params.get("intent"), language)
-        reason = translate(
-            "summary_reason_intent_needs_priority", language, intent=intent, priority=to_priority
-        )
-    else:
-        reason = _excerpt(str(data.get("reason") or "-"), EXCERPT_MAX_CHARS)
+    reason = _describe_reason(data, language, priority=to_priority)
     from_priority = _priority_name(data.get("from"), language)
     return translate(
         "summary_priority_changed",
@@ -313,12 +303,51 @@ def _describe_priority_change(data: dict[str, JsonValue], language: Language) ->
     )
 
 
+_REASON_SUMMARY_KEYS: dict[str, str] = {
+    ReasonCode.INTENT_NEEDS_TIER.value: "summary_reason_intent_needs_tier",
+    ReasonCode.INTENT_NEEDS_PRIORITY.value: "summary_reason_intent_needs_priority",
+    ReasonCode.MESSAGE_NEEDS_TIER.value: "summary_reason_message_needs_tier",
+    ReasonCode.MESSAGE_NEEDS_PRIORITY.value: "summary_reason_message_needs_priority",
+}
+"""Message keys of the reasons of escalations and priority changes, by their reason code."""
+
+
+def _describe_reason(data: dict[str, JsonValue], language: Language, **values: object) -> str:
+    """Return the reason of an escalation or a priority change in the reader's language.
+
+    A reason without one of the codes of `_REASON_SUMMARY_KEYS`, such as a reason typed by a
+    person, is quoted as written. `values` fill the placeholders, such as the new tier, that
+    the event data has outside the reason's parameters.
+    """
+    params = data.get("reason_params")
+    key = _REASON_SUMMARY_KEYS.get(str(data.get("reason_code")))
+    if key is None or not isinstance(params, dict):
+        return shorten_text(str(data.get("reason") or "-"), EXCERPT_MAX_CHARS)
+    intent = _intent_name(params.get("intent"), language)
+    message = shorten_text(str(params.get("message") or ""), EXCERPT_MAX_CHARS)
+    return translate(key, language, intent=intent, message=message, **values)
+
+
 def _describe_intent_change(data: dict[str, JsonValue], language: Language) -> str:
     from_intent = _intent_name(data.get("from"), language)
     to_intent = _intent_name(data.get("to"), language)
     return translate(
         "summary_intent_changed", language, from_intent=from_intent, to_intent=to_intent
     )
+
+
+def _describe_module_change(data: dict[str, JsonValue], language: Language) -> str:
+    from_module = _module_name(data.get("from"), language)
+    to_module = _module_name(data.get("to"), language)
+    return translate(
+        "summary_module_changed", language, from_module=from_module, to_module=to_module
+    )
+
+
+def _module_name(value: JsonValue, language: Language) -> str:
+    """Return a module's name in a language, or the stored value when it is no known module."""
+    name = str(value or "")
+    return translate(f"module_{name}", language) if name in MODULES else name
 
 
 def _intent_name(value: JsonValue, language: Language) -> str:
@@ -333,6 +362,7 @@ def _priority_name(value: JsonValue, language: Language) -> str:
     return translate(f"priority_{name}", language) if name in _PRIORITY_VALUES else name
 
 
-def _excerpt(text: str, max_chars: int) -> str:
+def shorten_text(text: str, max_chars: int) -> str:
+    """Return a text on one line, cut to `max_chars` characters with "…" when it is longer."""
     flat = _WHITESPACE_RE.sub(" ", text).strip()
     return flat if len(flat) <= max_chars else flat[: max_chars - 1].rstrip() + "…"

@@ -2,41 +2,42 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from langgraph.config import get_config
+from pydantic import JsonValue
 
 from assistant.domain import ActionType, Intent, Language, Priority, Role, Tier
 from assistant.i18n import join_items, translate
 from assistant.incidents import known_issue_notice
 from assistant.tenants import thread_conversation_id
-from assistant.tickets.assignment import TicketNeeds, choose_assignment
 from assistant.tickets.schemas import (
     ANONYMOUS_REQUESTER,
     ASSISTANT_ACTOR,
     FINISHED_STATUSES,
     Channel,
-    EventKind,
     ReasonCode,
     TicketDetails,
     TicketDraft,
-    TicketEventDraft,
     TicketRecord,
-    TicketUpdate,
     TranscriptMessage,
-    reason_data,
 )
-from assistant.tickets.sla import compute_due_times, current_due_at, target_met_at
+from assistant.tickets.sla import current_due_at, target_met_at
 from assistant.tickets.store import TicketNotFoundError
 from graphs.support.bug_details import extract_bug_details
 from graphs.support.context import AgentContext
 from graphs.support.policy import ActionReason, TicketPlan, stated_problem
 from graphs.support.state import State, UserContext
-from tools.escalate_ticket import TIER_ORDER, escalate_ticket
+from graphs.support.ticket_summary import shorten_text
+from tools.escalate_ticket import TIER_ORDER, Triage, escalate_ticket, retriage_ticket
 from tools.open_ticket import open_ticket
 
 MAX_SUBJECT_CHARS = 80
+MESSAGE_EXCERPT_CHARS = 160
+"""Characters of a message that the event log of an escalation by that message quotes."""
+GENERAL_MODULE = "general"
+"""Module of a message that names no product module and matches no confident KB article."""
 PRIORITY_ORDER: tuple[Priority, ...] = (
     Priority.LOW,
     Priority.NORMAL,
@@ -162,13 +163,22 @@ def find_open_ticket(context: AgentContext, ticket_id: str | None) -> TicketReco
 
 
 def add_to_open_ticket(
-    context: AgentContext, ticket: TicketRecord, state: State, plan: TicketPlan, language: Language
+    context: AgentContext,
+    ticket: TicketRecord,
+    state: State,
+    plan: TicketPlan,
+    language: Language,
+    module: str,
 ) -> tuple[TicketRecord, str, bool]:
     """Add a message that calls for a ticket to the conversation's open ticket instead.
 
     When the message needs a higher tier or priority than the ticket has, as an outage report
-    after a how-to ticket does, the ticket takes the message's intent and the higher tier and
-    priority. The reply names what rose, and it is logged on the ticket too.
+    after a how-to ticket does, the ticket takes the message's intent and module and the
+    higher tier and priority (see `_raise_open_ticket`). The reply names what rose, and it is
+    logged on the ticket too.
+
+    Args:
+        module: Product module of the message, by the rule that gives a new ticket its module.
 
     Returns:
         The committed ticket, the reply announcing it, and whether its tier or priority rose.
@@ -177,7 +187,7 @@ def add_to_open_ticket(
     raised = _needs_raise(before, plan)
     ticket = before
     if raised:
-        ticket = _raise_open_ticket(context, before, plan, Intent(state["intent"]["name"]))
+        ticket = _raise_open_ticket(context, before, plan, state, module)
     reply = translate(
         _added_message_key(before, ticket),
         language,
@@ -223,74 +233,50 @@ def _needs_raise(ticket: TicketRecord, plan: TicketPlan) -> bool:
 
 
 def _raise_open_ticket(
-    context: AgentContext, ticket: TicketRecord, plan: TicketPlan, intent: Intent
+    context: AgentContext, ticket: TicketRecord, plan: TicketPlan, state: State, module: str
 ) -> TicketRecord:
-    """Raise the ticket to the plan's tier and priority, whichever is higher than its own.
+    """Move the ticket to where the message needs it, with one update that logs why.
 
-    The ticket takes the message's intent first, so that routing picks the team for it (the
-    security team for data loss, the on-call team for an outage). The store logs that change as
-    `intent_changed`. A higher tier is an escalation, and a higher priority within the same tier
-    is a `priority_changed` event.
+    The tier and the priority only rise, each to the higher of the ticket's and the plan's.
+    The ticket takes the message's intent, so that routing picks the team for it (the security
+    team for data loss, the on-call team for an outage), and the message's module, unless the
+    message names none. The `escalated` or `priority_changed` event quotes the message and the
+    code of its reason, so the log shows what the ticket is now about. The subject, the
+    description and the reason the ticket was opened for stay those of the opening message,
+    and the message itself is already in the transcript.
     """
-    tier = max(ticket.tier, plan.tier, key=TIER_ORDER.index)
-    priority = max(ticket.priority, plan.priority, key=PRIORITY_ORDER.index)
-    if ticket.intent is not intent:
-        ticket = context.tickets.update(
-            ticket.id, TicketUpdate(intent=intent), tenant=context.tenant
-        )
-    if tier is ticket.tier:
-        return _raise_priority(context, ticket, priority)
-    return escalate_ticket(
+    intent = Intent(state["intent"]["name"])
+    target = Triage(
+        tier=max(ticket.tier, plan.tier, key=TIER_ORDER.index),
+        priority=max(ticket.priority, plan.priority, key=PRIORITY_ORDER.index),
+        intent=intent,
+        module=ticket.module if module == GENERAL_MODULE else module,
+    )
+    message = shorten_text(state["message"], MESSAGE_EXCERPT_CHARS)
+    ticket_reason = state["action"]["reason_code"]
+    params: dict[str, JsonValue] = {
+        "intent": intent.value,
+        "message": message,
+        "ticket_reason": ticket_reason,
+    }
+    about = f"a later message of the conversation is {intent.value} ({ticket_reason})"
+    if target.tier is not ticket.tier:
+        code = ReasonCode.MESSAGE_NEEDS_TIER
+        params["tier"] = plan.tier.value
+        reason = f'{about}, which goes to {plan.tier.value}: "{message}"'
+    else:
+        code = ReasonCode.MESSAGE_NEEDS_PRIORITY
+        params["priority"] = target.priority.value
+        reason = f'{about}, which needs {target.priority.value} priority: "{message}"'
+    return retriage_ticket(
         context.tickets,
-        ticket.id,
-        tier,
-        f"a follow-up message is {intent.value}, which goes to {plan.tier.value}",
-        priority,
+        ticket,
+        target,
+        reason,
         context.roster,
         settings=context.settings,
-        reason_code=ReasonCode.INTENT_NEEDS_TIER,
-        reason_params={"intent": intent.value, "tier": plan.tier.value},
-        tenant=context.tenant,
-    )
-
-
-def _raise_priority(
-    context: AgentContext, ticket: TicketRecord, priority: Priority
-) -> TicketRecord:
-    """Raise a ticket's priority within its tier, with a new due time and a fresh assignment.
-
-    The tier stays, so the change is logged as `priority_changed`, not as an escalation, and the
-    status stays too. Like an escalation, the new due time restarts the tier's target from now.
-    """
-    now = datetime.now(UTC)
-    due = compute_due_times(
-        ticket.tier, now, context.settings, priority=priority, intent=ticket.intent
-    )
-    assignment = choose_assignment(
-        context.roster,
-        TicketNeeds.of(ticket),
-        open_load=context.tickets.count_open_by_assignee(exclude=ticket),
-        now=now,
-    )
-    reason = f"a follow-up message is {ticket.intent.value}, which needs {priority.value} priority"
-    data = {"from": ticket.priority.value, "to": priority.value} | reason_data(
-        reason,
-        ReasonCode.INTENT_NEEDS_PRIORITY,
-        {"intent": ticket.intent.value, "priority": priority.value},
-    )
-    raised = TicketEventDraft(kind=EventKind.PRIORITY_CHANGED, actor=ASSISTANT_ACTOR, data=data)
-    changes = TicketUpdate(
-        priority=priority,
-        team=assignment.team,
-        assignee=assignment.assignee,
-        **due.model_dump(exclude_none=True),
-    )
-    return context.tickets.update(
-        ticket.id,
-        changes,
-        tenant=context.tenant,
-        events=[raised, assignment.to_event(ASSISTANT_ACTOR)],
-        now=now,
+        reason_code=code,
+        reason_params=params,
     )
 
 

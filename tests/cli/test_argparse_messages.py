@@ -180,4 +180,73 @@ def test_unknown_option_prints_command_usage(lang: str, usage: str, error: str) 
 
     assert result.returncode == 2
     assert result.stderr.startswith(usage)
-    assert result.stderr.endswith(f"{error}--bogus\n")
+    help_hint = UNKNOWN_OPTION_HELP[lang].format(command="assistant ask")
+    assert result.stderr.endswith(f"{error}--bogus{help_hint}\n")
+
+
+UNKNOWN_OPTION_HELP = {
+    "en_US.UTF-8": "; run `{command} --help` for the valid arguments",
+    "zh_CN.UTF-8": "。运行 `{command} --help` 查看可用的参数。",
+}
+"""The end of an unknown-option error in each locale, which points to the command's help."""
+
+UNKNOWN_OPTION_BEFORE_MISSING_CASES: dict[str, tuple[list[str], str]] = {
+    "no_subcommand": (["--bogus"], "assistant"),
+    "before_missing_subcommand": (["--bogus", "ask"], "assistant"),
+    "ask_without_question": (["ask", "--bogus"], "assistant ask"),
+    "tickets_without_subcommand": (["tickets", "--bogus"], "assistant tickets"),
+    "keys_create_without_tenant": (["keys", "create", "--bogus"], "assistant keys create"),
+}
+"""Per case: arguments with an unknown option that also lack a required argument, and the
+command whose help lists the valid options."""
+
+JSON_COMMAND_CASES = ["before_missing_subcommand", "ask_without_question"]
+"""The cases whose subcommand has `--json`; in the others `--json` is an unknown option too."""
+
+UNRECOGNIZED = {"en_US.UTF-8": "unrecognized arguments: ", "zh_CN.UTF-8": "无法识别的参数："}
+ERROR_PREFIX = {"en_US.UTF-8": ": error: ", "zh_CN.UTF-8": "：错误："}
+
+
+@pytest.mark.parametrize(
+    ("arguments", "command"),
+    UNKNOWN_OPTION_BEFORE_MISSING_CASES.values(),
+    ids=UNKNOWN_OPTION_BEFORE_MISSING_CASES.keys(),
+)
+@pytest.mark.parametrize("lang", list(UNKNOWN_OPTION_HELP), ids=["en", "zh"])
+def test_unknown_option_reported_before_missing_argument(
+    arguments: list[str], command: str, lang: str
+) -> None:
+    result = _run(*arguments, lang=lang)
+
+    help_hint = UNKNOWN_OPTION_HELP[lang].format(command=command)
+    last_line = result.stderr.splitlines()[-1]
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert last_line == f"{command}{ERROR_PREFIX[lang]}{UNRECOGNIZED[lang]}--bogus{help_hint}"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "command"),
+    [UNKNOWN_OPTION_BEFORE_MISSING_CASES[name] for name in JSON_COMMAND_CASES],
+    ids=JSON_COMMAND_CASES,
+)
+@pytest.mark.parametrize("lang", list(UNKNOWN_OPTION_HELP), ids=["en", "zh"])
+def test_unknown_option_before_missing_argument_json(
+    arguments: list[str], command: str, lang: str
+) -> None:
+    result = _run(*arguments, "--json", lang=lang)
+
+    error = json.loads(result.stdout)["error"]
+    help_hint = UNKNOWN_OPTION_HELP[lang].format(command=command)
+    assert result.returncode == 2
+    assert error["code"] == "invalid_argument"
+    assert error["message"] == f"{UNRECOGNIZED[lang]}--bogus{help_hint}"
+
+
+def test_missing_subcommand_alone_is_reported() -> None:
+    result = _run(lang="en_US.UTF-8")
+
+    assert result.returncode == 2
+    assert result.stderr.endswith(
+        "assistant: error: the following arguments are required: command\n"
+    )

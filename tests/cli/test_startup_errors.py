@@ -87,6 +87,36 @@ def test_invalid_setting_message_in_chinese(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "en_US.UTF-8",
+            "Error: invalid setting ASSISTANT_SEMANTIC_RERANK='maybe': must be true, yes, on or 1 "
+            "to turn it on, or false, no, off or 0 to turn it off, in any letter case; fix the "
+            "environment variable or unset it",
+        ),
+        (
+            "zh_CN.UTF-8",
+            "错误：设置 ASSISTANT_SEMANTIC_RERANK='maybe' 无效：必须是 true、yes、on 或 1（开启），"
+            "或 false、no、off 或 0（关闭），不区分大小写。"
+            "请修正该环境变量，或删除它以使用默认值。",
+        ),
+    ],
+    ids=["en", "zh"],
+)
+def test_invalid_boolean_setting_lists_accepted_forms(
+    tmp_path: Path, lang: str, expected: str
+) -> None:
+    env = {"ASSISTANT_DATA_DIR": str(tmp_path), "ASSISTANT_SEMANTIC_RERANK": "maybe"}
+
+    result = _run("search", "x", env=env, lang=lang)
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip() == expected
+
+
 def test_data_dir_file_fails_clearly(tmp_path: Path) -> None:
     data_file = tmp_path / "data"
     data_file.write_text("keep me", encoding="utf-8")

@@ -7,8 +7,6 @@ checkpoint connection and ticket store, and they share the SQLite files.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import closing
 from functools import partial
 from pathlib import Path
 
@@ -37,18 +35,6 @@ from tests.concurrency import raise_first_error, run_at_once
 RACE_MESSAGES = ("talk to a human", "The whole site is down, nobody can log in")
 """Two messages that each open a ticket when they come first in a conversation."""
 RACE_ROUNDS = 3
-
-
-@pytest.fixture
-def data_dir(sample_agent: SupportAgent) -> Path:
-    return sample_agent.context.settings.data_dir
-
-
-@pytest.fixture
-def agents(sample_agent: SupportAgent) -> Iterator[list[SupportAgent]]:
-    """The module's agent and a second one on its data dir, as a second process would be."""
-    with closing(SupportAgent(sample_agent.context.settings, "default")) as second:
-        yield [sample_agent, second]
 
 
 def _tickets_of(data_dir: Path, requester: str) -> list[TicketRecord]:

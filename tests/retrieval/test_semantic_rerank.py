@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,13 @@ from assistant.settings import Settings
 from retrieval.ingest import ingest_folder
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.search import RERANK_KEEP, SearchHit
-from retrieval.semantic import DIMENSIONS, PASSAGE_MAX_TOKENS, SEMANTIC_ID, semantic_encoder
+from retrieval.semantic import (
+    DIMENSIONS,
+    OPENMP_SPIN_COUNT,
+    PASSAGE_MAX_TOKENS,
+    SEMANTIC_ID,
+    semantic_encoder,
+)
 from tests.conftest import SAMPLE_KB, write_kb
 
 REFUNDS = """# Refunds
@@ -125,6 +132,23 @@ def test_query_matches_passage_in_other_language() -> None:
     query = encoder.query("How do I export my tasks to CSV?")
 
     assert float(export_zh @ query) > float(refunds_en @ query)
+
+
+def test_loaded_encoder_leaves_numpy_one_blas_thread() -> None:
+    from threadpoolctl import threadpool_info
+
+    semantic_encoder()
+
+    blas_threads = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas_threads and all(threads == 1 for threads in blas_threads)
+
+
+def test_engine_threads_spin_briefly_before_sleeping() -> None:
+    semantic_encoder()
+
+    # Read by the engine's OpenMP when it loads; a user's own values would be kept.
+    assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
+    assert os.environ["GOMP_SPINCOUNT"] == OPENMP_SPIN_COUNT
 
 
 @pytest.fixture(scope="module")

@@ -327,6 +327,37 @@ def test_update_same_intent_logs_nothing(store: TicketStore) -> None:
     assert [event.kind for event in updated.events] == [EventKind.OPENED]
 
 
+def test_update_module_logs_module_change(store: TicketStore) -> None:
+    ticket = store.create(make_draft(), now=MONDAY)
+    comment = TicketEventDraft(kind=EventKind.COMMENTED, actor="li-na", data={"text": "tasks"})
+
+    updated = store.update(
+        ticket.id,
+        TicketUpdate(intent=Intent.OUTAGE, module="tasks"),
+        events=[comment],
+        actor="li-na",
+        tenant="default",
+    )
+
+    assert updated.module == "tasks"
+    assert [event.kind for event in updated.events] == [
+        EventKind.OPENED,
+        EventKind.INTENT_CHANGED,
+        EventKind.MODULE_CHANGED,
+        EventKind.COMMENTED,
+    ]
+    assert updated.events[2].actor == "li-na"
+    assert updated.events[2].data == {"from": "gantt", "to": "tasks"}
+
+
+def test_update_same_module_logs_nothing(store: TicketStore) -> None:
+    ticket = store.create(make_draft(), now=MONDAY)
+
+    updated = store.update(ticket.id, TicketUpdate(module="gantt"), tenant="default")
+
+    assert [event.kind for event in updated.events] == [EventKind.OPENED]
+
+
 def test_tenants_lists_each_ticket_tenant_once(store: TicketStore) -> None:
     assert store.tenants() == []
 

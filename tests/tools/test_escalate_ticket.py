@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.domain import Priority, Tier
+from assistant.domain import Intent, Priority, Tier
 from assistant.errors import ToolFailure
 from assistant.settings import Settings
 from assistant.tickets.roster import Roster
@@ -17,7 +17,7 @@ from assistant.tickets.schemas import (
 )
 from assistant.tickets.store import TicketStore
 from tests.tickets.factories import make_draft, shanghai
-from tools.escalate_ticket import escalate_ticket
+from tools.escalate_ticket import Triage, escalate_ticket, retriage_ticket
 from tools.open_ticket import open_ticket
 
 OPENED_AT = shanghai(7, 15)
@@ -246,3 +246,88 @@ def test_escalate_does_not_count_ticket_against_itself(
 
     assert escalated.assignee == "l3-kai"
     assert store.count_open_by_assignee() == {"l3-kai": 1}
+
+
+def test_retriage_priority_keeps_assignment(
+    store: TicketStore, roster: Roster, settings: Settings
+) -> None:
+    ticket = open_at(store, roster, settings, tier=Tier.L2)
+    target = Triage(Tier.L2, Priority.URGENT, Intent.BUG_REPORT, "gantt")
+
+    raised = retriage_ticket(
+        store,
+        ticket,
+        target,
+        "the export is down for everyone",
+        roster,
+        ESCALATED_AT,
+        settings=settings,
+    )
+
+    assert raised.priority is Priority.URGENT
+    assert (raised.team, raised.assignee) == (ticket.team, ticket.assignee)
+    assert raised.status is TicketStatus.NEW
+    assert raised.diagnosis_due_at == shanghai(7, 20)
+    new_events = raised.events[len(ticket.events) :]
+    assert [event.kind for event in new_events] == [EventKind.PRIORITY_CHANGED]
+    assert new_events[0].data == {
+        "from": "normal",
+        "to": "urgent",
+        "reason": "the export is down for everyone",
+    }
+
+
+def test_retriage_new_module_reroutes(
+    store: TicketStore, roster: Roster, settings: Settings
+) -> None:
+    ticket = open_at(store, roster, settings, tier=Tier.L2)
+    target = Triage(Tier.L2, Priority.NORMAL, Intent.BUG_REPORT, "billing")
+
+    moved = retriage_ticket(
+        store, ticket, target, "it is about invoices", roster, ESCALATED_AT, settings=settings
+    )
+
+    assert ticket.team == "l2-product"
+    assert moved.module == "billing"
+    assert (moved.team, moved.assignee) == (None, None)
+    assert moved.diagnosis_due_at == ticket.diagnosis_due_at
+    new_events = moved.events[len(ticket.events) :]
+    assert [event.kind for event in new_events] == [EventKind.MODULE_CHANGED, EventKind.ASSIGNED]
+    assert new_events[0].data == {"from": "gantt", "to": "billing"}
+    assert new_events[1].data["reason_code"] == "no_team"
+
+
+def test_retriage_writes_changes_together(
+    store: TicketStore, roster: Roster, settings: Settings
+) -> None:
+    ticket = open_at(store, roster, settings, tier=Tier.L2)
+    target = Triage(Tier.L3, Priority.URGENT, Intent.DATA_LOSS_SECURITY, "tasks")
+    params = {"intent": "data_loss_security", "tier": "L3", "message": "tasks are gone"}
+
+    escalated = retriage_ticket(
+        store,
+        ticket,
+        target,
+        "a later message is data_loss_security: tasks are gone",
+        roster,
+        ESCALATED_AT,
+        settings=settings,
+        reason_code=ReasonCode.MESSAGE_NEEDS_TIER,
+        reason_params=params,
+    )
+
+    assert (escalated.tier, escalated.priority) == (Tier.L3, Priority.URGENT)
+    assert (escalated.intent, escalated.module) == (Intent.DATA_LOSS_SECURITY, "tasks")
+    assert escalated.status is TicketStatus.ESCALATED
+    assert (escalated.team, escalated.assignee) == ("security", "sec-sam")
+    new_events = escalated.events[len(ticket.events) :]
+    assert [event.kind for event in new_events] == [
+        EventKind.INTENT_CHANGED,
+        EventKind.MODULE_CHANGED,
+        EventKind.ESCALATED,
+        EventKind.ASSIGNED,
+        EventKind.STATUS_CHANGED,
+    ]
+    assert {event.at for event in new_events} == {ESCALATED_AT}
+    assert new_events[2].data["reason_code"] == "message_needs_tier"
+    assert new_events[2].data["reason_params"] == params
