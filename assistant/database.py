@@ -63,6 +63,36 @@ class DatabaseUnreachableError(ConfigurationError):
         )
 
 
+class DatabaseReadOnlyError(DatabaseUnreachableError):
+    """Raised when the SQLite file of the database, or its folder, cannot be written."""
+
+    def __init__(self, path: Path) -> None:
+        ConfigurationError.__init__(
+            self,
+            f"the database file '{path}' is read-only, so the assistant cannot save tickets or "
+            f"conversation turns; make the file and its folder {path.parent} writable by the "
+            "user that runs the assistant (check with ls -l, and run chattr -i if the file is "
+            "immutable), then try again",
+            code="database_read_only",
+            path=str(path),
+            folder=str(path.parent),
+        )
+
+
+class DatabaseFileDamagedError(DatabaseUnreachableError):
+    """Raised when the SQLite file of the database is damaged or is not a SQLite database."""
+
+    def __init__(self, path: Path) -> None:
+        ConfigurationError.__init__(
+            self,
+            f"the database file '{path}' is damaged or is not a SQLite database; restore it "
+            "from a backup, or move it away so that the assistant creates a new, empty one "
+            "(the tickets, API keys and feedback in the old file are then no longer used)",
+            code="database_file_damaged",
+            path=str(path),
+        )
+
+
 class DatabaseFolderMissingError(ConfigurationError):
     """Raised when ASSISTANT_DATABASE_URL names a SQLite file in a folder that does not exist."""
 
@@ -158,21 +188,25 @@ def create_database_engine(url: str) -> Engine:
 
 def _create_engine(url: str, backend: str, database: str) -> Engine:
     if backend != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
+    # hide_parameters keeps the values of a failed statement, such as a user's question, out of
+    # the exception text and so out of logs.
     # The API serves requests from a thread pool, and SQLite connections refuse by default
     # to be used from a thread other than the one that opened them.
     connect_args = {"check_same_thread": False}
     if database in ("", ":memory:"):
         # An in-memory database lives only as long as its connection, so share one.
-        return create_engine(url, connect_args=connect_args, poolclass=StaticPool)
+        return create_engine(
+            url, connect_args=connect_args, poolclass=StaticPool, hide_parameters=True
+        )
     folder = Path(database).expanduser().parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise DatabaseUrlError(url, f"cannot create the folder {folder} ({reason})") from None
-    return create_engine(url, connect_args=connect_args)
+    return create_engine(url, connect_args=connect_args, hide_parameters=True)
 
 
 def connection_failure_cause(exc: SqlDatabaseError) -> str:
@@ -197,26 +231,75 @@ def check_database(url: str) -> None:
         DatabaseUrlError: the URL is invalid or names a missing driver.
         DatabaseUnreachableError: the database refused or failed the connection, or the folder
             of a new SQLite file is not writable.
+        DatabaseReadOnlyError: the SQLite file or its folder is not writable.
+        DatabaseFileDamagedError: the SQLite file is damaged or is not a SQLite database.
     """
-    missing_file = _missing_sqlite_file(url)
-    if missing_file is not None:
-        folder = missing_file.parent
+    sqlite_file = sqlite_file_path(url)
+    if sqlite_file is not None and is_missing_sqlite_file(url):
+        folder = sqlite_file.parent
         if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
             raise DatabaseUnreachableError(url, f"the folder {folder} is not writable")
         return
+    if sqlite_file is not None and not _is_writable_sqlite_file(sqlite_file):
+        raise DatabaseReadOnlyError(sqlite_file)
     engine = create_database_engine(url)
     try:
         with engine.connect() as connection:
             # SQLite opens any file; reading its tables finds one that is not a database.
             inspect(connection).get_table_names()
     except SqlDatabaseError as exc:
+        if sqlite_file is not None and _sqlite_error_name(exc) in _DAMAGED_FILE_ERRORS:
+            raise DatabaseFileDamagedError(sqlite_file) from exc
         raise DatabaseUnreachableError(url, connection_failure_cause(exc)) from exc
     finally:
         engine.dispose()
 
 
-def _missing_sqlite_file(url: str) -> Path | None:
-    """Return the path of the SQLite file that a URL names when that file does not exist.
+_DAMAGED_FILE_ERRORS = frozenset({"SQLITE_NOTADB", "SQLITE_CORRUPT"})
+"""SQLite result codes of a file that is not a database or whose pages are damaged."""
+
+
+def _is_writable_sqlite_file(path: Path) -> bool:
+    """Check that SQLite can write a file and create its journal next to it.
+
+    `os.access` also reports an immutable file (`chattr +i`) as not writable, even for root.
+    """
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def _sqlite_error_name(exc: SqlDatabaseError) -> str:
+    """Return the SQLite result code name of an error, such as `SQLITE_READONLY`, or ""."""
+    return str(getattr(exc.orig, "sqlite_errorname", ""))
+
+
+def is_read_only_error(exc: SqlDatabaseError) -> bool:
+    """Check whether SQLite rejected a write because its file or folder is read-only."""
+    return _sqlite_error_name(exc).startswith("SQLITE_READONLY")
+
+
+def database_error_summary(error: Exception) -> str:
+    """Return an error's class and its driver's first line, for logs.
+
+    SQLAlchemy's own text of a failed statement repeats the SQL and its parameters, which
+    may hold a user's message, so only the driver's reason is kept.
+    """
+    if isinstance(error, SqlDatabaseError):
+        reason = (str(error.orig).strip().splitlines() or [type(error.orig).__name__])[0]
+        return f"{type(error).__name__}: {reason}"
+    return type(error).__name__
+
+
+def is_missing_sqlite_file(url: str) -> bool:
+    """Check whether a URL names a SQLite file that does not exist yet.
+
+    Commands that only read use this to report an empty result without creating the file.
+    """
+    path = sqlite_file_path(url)
+    return path is not None and not os.path.lexists(path)
+
+
+def sqlite_file_path(url: str) -> Path | None:
+    """Return the path of the SQLite file that a URL names.
 
     A URL of another database, an in-memory one, one that SQLAlchemy cannot parse, or a
     SQLite URI (`uri=true`, whose path has its own syntax) returns None.
@@ -229,8 +312,7 @@ def _missing_sqlite_file(url: str) -> Path | None:
         return None
     if str(parsed.query.get("uri", "")).strip().lower() in _TRUE_QUERY_VALUES:
         return None
-    path = Path(parsed.database or "").expanduser()
-    return None if os.path.lexists(path) else path
+    return Path(parsed.database or "").expanduser()
 
 
 class SqlStore:
@@ -270,6 +352,9 @@ class SqlStore:
                 self._create_tables(self._engine)
                 return
             except (OperationalError, ProgrammingError, IntegrityError) as exc:
+                sqlite_file = sqlite_file_path(self.url)
+                if sqlite_file is not None and is_read_only_error(exc):
+                    raise DatabaseReadOnlyError(sqlite_file) from exc
                 if attempt == TABLE_CREATION_ATTEMPTS:
                     if isinstance(exc, OperationalError):
                         cause = connection_failure_cause(exc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
@@ -53,15 +54,38 @@ def translate(key: str, language: Language | str, **values: object) -> str:
     """Return the sentence `key` in a language, with its placeholders filled.
 
     A value that is a function, such as `SkippedFile.reason_in`, is called with the language,
-    so a translated part of the sentence is in the sentence's language.
+    so a translated part of the sentence is in the sentence's language. A list or tuple, such
+    as the valid choices of an error, is joined as the language writes a list (`join_items`).
 
     Raises:
         KeyError: when no message has that key.
     """
-    filled = {name: value(language) if callable(value) else value for name, value in values.items()}
+    filled = {name: _fill_value(value, language) for name, value in values.items()}
     return _catalog()[key][str(language)].format(**filled)
+
+
+def _fill_value(value: object, language: Language | str) -> object:
+    if callable(value):
+        return value(language)
+    if isinstance(value, list | tuple):
+        return join_items(map(str, value), language)
+    return value
 
 
 def join_items(items: Iterable[str], language: Language | str) -> str:
     """Join list items as the language writes a list: "a, b" in English, "a、b" in Chinese."""
     return ("、" if str(language) == Language.ZH.value else ", ").join(items)
+
+
+class Cause(StrEnum):
+    """Base of the enums that name why something cannot be used. Each value `v` of a subclass
+    has the message `{message_prefix()}v` in `messages.yaml`."""
+
+    @classmethod
+    def message_prefix(cls) -> str:
+        """Return the prefix of the members' message keys."""
+        raise NotImplementedError
+
+    def describe(self, language: Language | str) -> str:
+        """Return the cause as a phrase in a language."""
+        return translate(f"{self.message_prefix()}{self.value}", language)

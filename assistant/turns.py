@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from assistant.database import DatabaseUnreachableError, SqlStore
+from assistant.database import DatabaseUnreachableError, SqlStore, database_error_summary
 from assistant.errors import InputError
 from assistant.tickets.models import MODULE_MAX_CHARS, Base, UTCDateTime
 from assistant.tickets.schemas import (
@@ -330,7 +330,7 @@ class TurnStore(SqlStore):
                     len(batch),
                     attempt,
                     WRITE_ATTEMPTS,
-                    error,
+                    database_error_summary(error),
                 )
         # One bad row must not lose the others of its batch.
         for turn in batch:
@@ -353,5 +353,5 @@ class TurnStore(SqlStore):
             turn.tenant,
             turn.conversation_id,
             turn.user_id,
-            error,
+            database_error_summary(error),
         )

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from assistant.database import is_missing_sqlite_file
 from assistant.domain import Language
 from assistant.errors import (
     AssistantError,
@@ -326,7 +327,7 @@ def _check_input(message: str, *, is_query: bool = False) -> None:
 
 
 def check_arguments(args: argparse.Namespace) -> None:
-    """Validate the arguments of `ask`, `chat` or `search` before the command starts.
+    """Validate the arguments of `ask`, `chat`, `search`, `tickets` or `report` before it starts.
 
     `main` calls this before it checks or creates the data folder, the database and the
     conversation store, so a rejected command leaves no file behind. A question or query
@@ -335,6 +336,12 @@ def check_arguments(args: argparse.Namespace) -> None:
     Raises:
         InputError: an argument is invalid; the message names it.
     """
+    if args.command == "tickets":
+        _check_ticket_arguments(args)
+        return
+    if args.command == "report":
+        _check_report_arguments(args)
+        return
     if args.command not in {"ask", "chat", "search"}:
         return
     resolve_kb_name(args.kb)
@@ -347,6 +354,25 @@ def check_arguments(args: argparse.Namespace) -> None:
     if args.command == "chat" and args.conversation is not None:
         # The same check as the HTTP API's, so an id works on both or on neither.
         conversation_thread_id(DEFAULT_TENANT, args.conversation)
+
+
+def _check_ticket_arguments(args: argparse.Namespace) -> None:
+    from assistant.tickets.store import parse_ticket_id
+
+    if args.tickets_command == "show":
+        parse_ticket_id(args.ticket_id)
+    if args.tickets_command in {"show", "list"} and args.tenant is not None:
+        validate_tenant(args.tenant)
+    if args.tickets_command == "list":
+        _ticket_status(args.status)
+
+
+def _check_report_arguments(args: argparse.Namespace) -> None:
+    from insights.weeks import parse_week
+
+    validate_tenant(args.tenant)
+    if args.week:
+        parse_week(args.week)
 
 
 def _check_search_arguments(args: argparse.Namespace) -> None:
@@ -408,7 +434,10 @@ def run_tickets(args: argparse.Namespace) -> int:
     """List tickets, show one with its event log, or check the SLA of open tickets."""
     from assistant.tickets import TicketStore
 
-    store = TicketStore(get_settings().resolved_database_url)
+    url = get_settings().resolved_database_url
+    if is_missing_sqlite_file(url):
+        return _run_tickets_without_database(args)
+    store = TicketStore(url)
     try:
         if args.tickets_command == "check-sla":
             return _check_sla(store, as_json=args.json)
@@ -440,6 +469,30 @@ def run_tickets(args: argparse.Namespace) -> int:
             )
     finally:
         store.close()
+    return 0
+
+
+def _run_tickets_without_database(args: argparse.Namespace) -> int:
+    """Run a `tickets` command on a SQLite database file that does not exist yet.
+
+    No ticket exists, and opening the store would create an empty file, so the command
+    prints what an empty store gives without opening it.
+
+    Raises:
+        NotFoundError: `tickets show` names a ticket, which cannot exist.
+    """
+    if args.tickets_command == "show":
+        raise _ticket_not_found(args.ticket_id, args.tenant)
+    if args.tickets_command == "check-sla":
+        if args.json:
+            _write_json({"checked": 0, "alerts": []})
+        else:
+            _write("checked=0 logged=0")
+        return 0
+    if args.json:
+        _write_json([])
+    else:
+        _write(_no_tickets_line(args.tenant))
     return 0
 
 
@@ -501,14 +554,18 @@ def _get_ticket(store: TicketStore, ticket_id: str, tenant: str) -> TicketRecord
     try:
         return store.get(ticket_id, tenant=tenant)
     except TicketNotFoundError:
-        raise NotFoundError(
-            f"ticket {ticket_id!r} was not found in tenant {tenant!r}; check the id and "
-            f"--tenant, or list the tenant's tickets with `assistant tickets list --tenant "
-            f"{tenant}`",
-            code="ticket_not_found_in_tenant",
-            ticket_id=ticket_id,
-            tenant=tenant,
-        ) from None
+        raise _ticket_not_found(ticket_id, tenant) from None
+
+
+def _ticket_not_found(ticket_id: str, tenant: str) -> NotFoundError:
+    return NotFoundError(
+        f"ticket {ticket_id!r} was not found in tenant {tenant!r}; check the id and "
+        f"--tenant, or list the tenant's tickets with `assistant tickets list --tenant "
+        f"{tenant}`",
+        code="ticket_not_found_in_tenant",
+        ticket_id=ticket_id,
+        tenant=tenant,
+    )
 
 
 def _no_tickets_line(tenant: str | None) -> str:

@@ -8,10 +8,13 @@ import json
 import os
 import socket
 import sys
+from pathlib import Path
 
-from assistant.errors import InputError
-from assistant.i18n import translate
-from assistant.keys import KeyRole, KeyStore
+from assistant.database import is_missing_sqlite_file
+from assistant.domain import Language
+from assistant.errors import ConfigurationError, InputError
+from assistant.i18n import Cause, translate
+from assistant.keys import KeyNotFoundError, KeyRole, KeyStore
 from assistant.settings import get_settings
 from assistant.tenants import DEFAULT_TENANT
 from assistant.validation import positive_count
@@ -63,7 +66,15 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 def run_keys(args: argparse.Namespace) -> int:
     """Create, list, revoke or bootstrap API keys."""
-    store = KeyStore(get_settings().resolved_database_url)
+    url = get_settings().resolved_database_url
+    if args.keys_command in {"list", "revoke"} and is_missing_sqlite_file(url):
+        # No key exists yet, and opening the store would create an empty database file.
+        if args.keys_command == "revoke":
+            raise KeyNotFoundError(args.key_id)
+        if args.json:
+            _write("[]")
+        return 0
+    store = KeyStore(url)
     try:
         if args.keys_command == "create":
             name = _key_name(args.name)
@@ -160,9 +171,67 @@ def _list_keys(store: KeyStore, *, as_json: bool) -> None:
         _write(" ".join([*cells, record.name]))
 
 
+class DevKeysFileProblem(Cause):
+    """Reason why the dev keys file cannot be read."""
+
+    FOLDER = "folder"
+    UNREADABLE = "unreadable"
+    NOT_JSON = "not_json"
+    WRONG_SHAPE = "wrong_shape"
+
+    @classmethod
+    def message_prefix(cls) -> str:
+        """Return the prefix of the members' message keys."""
+        return "dev_keys_cause_"
+
+
+class DevKeysFileError(ConfigurationError):
+    """Raised when the dev keys file exists but cannot be read as the secrets that
+    `keys bootstrap` saved. Bootstrap leaves such a file as it is, because it may hold secrets."""
+
+    def __init__(self, path: Path, problem: DevKeysFileProblem) -> None:
+        cause = problem.describe(Language.EN)
+        super().__init__(
+            f"cannot read the dev keys file '{path}' ({cause}); move it away and run "
+            "`assistant keys bootstrap` again, which writes a new file when the tenant has "
+            "no active key (`assistant keys list` shows the existing keys, and "
+            "`assistant keys create` adds one)",
+            code="dev_keys_unreadable",
+            path=str(path),
+            cause=problem.describe,
+        )
+        self.problem = problem
+
+
+def _read_dev_keys(path: Path) -> dict[str, dict[str, str]]:
+    """Return the secrets per tenant and role saved in the dev keys file, or {} without one.
+
+    Raises:
+        DevKeysFileError: the path is a folder, cannot be read, or is not the JSON object of
+            objects of strings that bootstrap writes.
+    """
+    if not os.path.lexists(path):
+        return {}
+    if path.is_dir():
+        raise DevKeysFileError(path, DevKeysFileProblem.FOLDER)
+    try:
+        saved = json.loads(path.read_bytes())
+    except OSError:
+        raise DevKeysFileError(path, DevKeysFileProblem.UNREADABLE) from None
+    except ValueError:
+        # json.JSONDecodeError and UnicodeDecodeError are both ValueErrors.
+        raise DevKeysFileError(path, DevKeysFileProblem.NOT_JSON) from None
+    if not isinstance(saved, dict) or not all(
+        isinstance(keys, dict) and all(isinstance(secret, str) for secret in keys.values())
+        for keys in saved.values()
+    ):
+        raise DevKeysFileError(path, DevKeysFileProblem.WRONG_SHAPE)
+    return saved
+
+
 def _bootstrap(store: KeyStore, tenant: str) -> None:
     path = get_settings().data_dir / DEV_KEYS_FILE
-    saved: dict[str, dict[str, str]] = json.loads(path.read_text()) if path.exists() else {}
+    saved = _read_dev_keys(path)
     if tenant not in saved and store.count_active(tenant=tenant) == 0:
         saved[tenant] = {}
         for role in (KeyRole.WIDGET, KeyRole.AGENT):

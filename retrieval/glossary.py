@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NoReturn
 
 import yaml
 
 from assistant.domain import Language
 from assistant.errors import ConfigurationError
+from assistant.i18n import translate
 from assistant.text import normalize, stem_english, tokenize
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -167,30 +169,110 @@ def _english_key(variant: str) -> tuple[str, ...]:
     return tuple(stem_english(w) for w in _LATIN_WORD_RE.findall(normalize(variant)))
 
 
-def _read_concepts(path: Path, first_id: int) -> list[Concept]:
-    try:
-        # The C loader reads the shipped glossary in about a tenth of the pure-Python time.
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigurationError(f"glossary {path} cannot be read: {exc}") from exc
+class GlossaryError(ConfigurationError):
+    """Raised when a glossary file is missing, unreadable, not YAML, or not a glossary.
+
+    An error in the file of ASSISTANT_GLOSSARY_PATH gets a code (`glossary_missing`,
+    `glossary_unreadable`, `glossary_not_yaml` or `glossary_invalid`), so front ends show it in
+    the user's language with the fix. Its values are functions of the language, so that front
+    ends quote them whole instead of shortening long values. An error in the shipped glossary
+    has no code, because only a damaged installation causes it.
+    """
+
+    def __init__(
+        self, message: str, *, path: Path, code: str | None, **params: Callable[[str], str]
+    ) -> None:
+        shown_path = str(path)
+        super().__init__(message, code=code, path=lambda _language: shown_path, **params)
+
+
+def _read_concepts(path: Path, first_id: int, *, custom: bool) -> list[Concept]:
+    """Read the concepts of one glossary file. `custom` is true for ASSISTANT_GLOSSARY_PATH."""
+    data = _read_yaml(path, custom)
     entries = data.get("concepts") if isinstance(data, dict) else None
     if not isinstance(entries, list):
-        raise ConfigurationError(
-            f"glossary {path} must be a mapping with a `concepts:` list of {{en: [...], zh: [...]}}"
-        )
+        _reject(path, custom, "glossary_problem_no_concepts")
     concepts: list[Concept] = []
     for number, entry in enumerate(entries, start=1):
         en = entry.get("en") if isinstance(entry, dict) else None
         zh = entry.get("zh") if isinstance(entry, dict) else None
         if not _is_term_list(en) or not _is_term_list(zh):
-            raise ConfigurationError(
-                f"glossary {path}, concept {number}: `en` and `zh` must both be non-empty "
-                f"lists of terms, got {entry!r}"
-            )
+            _reject(path, custom, "glossary_problem_bad_concept", number=number, entry=repr(entry))
         concepts.append(
             Concept(first_id + len(concepts), tuple(map(str, en or [])), tuple(map(str, zh or [])))
         )
     return concepts
+
+
+def _read_yaml(path: Path, custom: bool) -> object:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise _glossary_error(path, custom, "glossary_missing") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        problem = _read_failure(exc)
+        raise _glossary_error(path, custom, "glossary_unreadable", problem=problem) from exc
+    try:
+        # The C loader reads the shipped glossary in about a tenth of the pure-Python time.
+        return yaml.load(text, Loader=_YAML_LOADER)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        # PyYAML's own description of the error, such as "did not find expected key".
+        yaml_problem = str(getattr(exc, "problem", None) or " ".join(str(exc).split()))
+        raise _glossary_error(
+            path,
+            custom,
+            "glossary_not_yaml",
+            problem=lambda _language: yaml_problem,
+            location=_yaml_location(mark),
+        ) from exc
+
+
+def _yaml_location(mark: yaml.Mark | None) -> Callable[[str], str]:
+    """Return where a YAML error is, as a function of the language. Lines count from 1."""
+    if mark is None:
+        return lambda language: translate("glossary_yaml_location_unknown", language)
+    line, column = mark.line + 1, mark.column + 1
+    return lambda language: translate("glossary_yaml_location", language, line=line, column=column)
+
+
+def _read_failure(exc: OSError | UnicodeDecodeError) -> Callable[[str], str]:
+    """Return the reason that a file cannot be read, as a function of the language."""
+    if isinstance(exc, UnicodeDecodeError):
+        position = exc.start
+        return lambda language: translate("glossary_problem_not_utf8", language, position=position)
+    if isinstance(exc, IsADirectoryError):
+        return lambda language: translate("glossary_problem_folder", language)
+    if isinstance(exc, PermissionError):
+        return lambda language: translate("glossary_problem_permission", language)
+    reason = exc.strerror or type(exc).__name__
+    return lambda _language: reason
+
+
+def _reject(path: Path, custom: bool, problem_key: str, **values: object) -> NoReturn:
+    def problem(language: str) -> str:
+        return translate(problem_key, language, **values)
+
+    raise _glossary_error(path, custom, "glossary_invalid", problem=problem)
+
+
+def _glossary_error(
+    path: Path, custom: bool, code: str, **params: Callable[[str], str]
+) -> GlossaryError:
+    """Return the error of a glossary file, with its message in English.
+
+    The message for the shipped glossary tells the operator to reinstall the package, because
+    no setting chose that file.
+    """
+    if not custom:
+        problem = params["problem"]("en") if "problem" in params else "the file does not exist"
+        message = (
+            f"glossary file {path}, shipped with the package, cannot be loaded: {problem}; "
+            "reinstall the package"
+        )
+        return GlossaryError(message, path=path, code=None, **params)
+    message = translate(f"error_{code}", "en", path=str(path), **params)
+    return GlossaryError(message, path=path, code=code, **params)
 
 
 def _is_term_list(value: object) -> bool:
@@ -202,9 +284,10 @@ def load_glossary(extra_path: Path | None = None) -> Glossary:
     """Load the shipped glossary, plus an admin's extra file in the same format.
 
     Raises:
-        ConfigurationError: when a glossary file is missing or malformed.
+        GlossaryError: when a glossary file is missing, unreadable, not YAML, or not a
+            glossary. The message names the file, the problem and the fix.
     """
-    concepts = _read_concepts(SHIPPED_GLOSSARY_PATH, 0)
+    concepts = _read_concepts(SHIPPED_GLOSSARY_PATH, 0, custom=False)
     if extra_path is not None:
-        concepts += _read_concepts(extra_path, len(concepts))
+        concepts += _read_concepts(extra_path, len(concepts), custom=True)
     return Glossary(concepts)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant.database import (
+    DatabaseFileDamagedError,
     DatabaseFolderMissingError,
     DatabaseUnreachableError,
     DatabaseUrlError,
@@ -42,7 +43,7 @@ def test_check_database_rejects_non_database_file(tmp_path: Path) -> None:
     text_file = tmp_path / "notes.txt"
     text_file.write_text("not a database\n", encoding="utf-8")
 
-    with pytest.raises(DatabaseUnreachableError, match="file is not a database"):
+    with pytest.raises(DatabaseFileDamagedError, match="is damaged or is not a SQLite database"):
         check_database(f"sqlite:///{text_file}")
 
     assert text_file.read_text(encoding="utf-8") == "not a database\n"

@@ -181,7 +181,10 @@ async def create_chat_completion(
     with param_at_fault("conversation_id"):
         conversation_id = new_conversation_id(key.tenant, _conversation_id(body))
     with param_at_fault("user"):
-        user = UserContext(id=validate_user_id(body.user)) if body.user else UserContext()
+        # An empty `user` is invalid like any other malformed id, not the same as no `user`.
+        user = (
+            UserContext(id=validate_user_id(body.user)) if body.user is not None else UserContext()
+        )
     if not body.stream:
         with param_at_fault("model", TenantKbNotFoundError):
             turn = await run_turn(resources, key.tenant, kb, question, user, conversation_id)

@@ -31,12 +31,11 @@ def list_incidents(
 ) -> IncidentList:
     """List the tenant's incidents, newest first. `open=true` keeps only unresolved ones."""
     if module is not None and module not in MODULES:
-        valid = ", ".join(MODULES)
         raise InputError(
-            f"unknown module {module!r}; use one of: {valid}",
+            f"unknown module {module!r}; use one of: {', '.join(MODULES)}",
             code="invalid_module",
             module=module,
-            valid=valid,
+            valid=tuple(MODULES),
         )
     incidents = resources.incidents.list(
         key.tenant, status=status_, open_only=open_only, module=module, limit=limit

@@ -30,12 +30,13 @@ class UnknownChoiceError(InputError):
     """
 
     def __init__(self, kind: str, value: str, valid: list[str]) -> None:
-        listed = ", ".join(valid)
         super().__init__(
-            f"unknown {kind} {value!r}; use one of: {listed}",
+            f"unknown {kind} {value!r}; use one of: {', '.join(valid)}",
             code=f"unknown_{kind}",
             value=value,
-            valid=listed,
+            # A tuple, not a string, so that error messages list every choice. They shorten
+            # string values to 80 characters and join a tuple in the reader's language.
+            valid=tuple(valid),
         )
 
 

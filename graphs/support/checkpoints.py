@@ -5,14 +5,13 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-from enum import StrEnum
 from pathlib import Path
 
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from assistant.domain import Language
 from assistant.errors import ConfigurationError
-from assistant.i18n import translate
+from assistant.i18n import Cause
 
 logger = logging.getLogger(__name__)
 
@@ -26,9 +25,8 @@ SCHEMA_PROBES = (
 database of another program can have a table of the same name."""
 
 
-class CheckpointProblem(StrEnum):
-    """Reason why the checkpoint path cannot be used. Each value `v` has the message
-    `checkpoints_cause_v` in `messages.yaml`."""
+class CheckpointProblem(Cause):
+    """Reason why the checkpoint path cannot be used."""
 
     NOT_A_DATABASE = "not_a_database"
     DAMAGED = "damaged"
@@ -38,9 +36,10 @@ class CheckpointProblem(StrEnum):
     CANNOT_OPEN = "cannot_open"
     UNEXPECTED = "unexpected"
 
-    def describe(self, language: Language | str) -> str:
-        """Return the reason as a phrase in a language."""
-        return translate(f"checkpoints_cause_{self.value}", language)
+    @classmethod
+    def message_prefix(cls) -> str:
+        """Return the prefix of the members' message keys."""
+        return "checkpoints_cause_"
 
 
 PROBLEMS_BY_SQLITE_CODE = {
@@ -118,7 +117,11 @@ def open_checkpoints(path: Path) -> tuple[sqlite3.Connection, SqliteSaver]:
     saver = SqliteSaver(connection)
     try:
         # These read the file's header and tables, and try a write, so that an unusable file
-        # fails here and not when a user's turn is saved, after the reply.
+        # fails here and not when a user's turn is saved, after the reply. `setup` creates
+        # missing tables, so another program's database is rejected before it runs.
+        if _is_other_database(connection):
+            connection.close()
+            raise _other_program(path)
         saver.setup()
         for probe in SCHEMA_PROBES:
             connection.execute(probe)
@@ -127,6 +130,31 @@ def open_checkpoints(path: Path) -> tuple[sqlite3.Connection, SqliteSaver]:
         connection.close()
         raise _store_damaged(path, exc) from exc
     return connection, saver
+
+
+CHECKPOINTER_TABLES = frozenset({"checkpoints", "writes"})
+"""Tables that `SqliteSaver.setup` creates together."""
+
+
+def _is_other_database(connection: sqlite3.Connection) -> bool:
+    """Check whether the file has tables but not the checkpointer's.
+
+    An empty file or a database without tables is a new store, which `setup` fills.
+    """
+    rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    tables = {str(name) for (name,) in rows}
+    return bool(tables) and not CHECKPOINTER_TABLES <= tables
+
+
+def _other_program(path: Path) -> CheckpointStoreDamagedError:
+    """Return the error for another program's database at the store's path, and log it."""
+    logger.info(
+        "Conversation store %s cannot be used (%s): it has tables but not %s",
+        path,
+        CheckpointProblem.OTHER_PROGRAM.value,
+        ", ".join(sorted(CHECKPOINTER_TABLES)),
+    )
+    return CheckpointStoreDamagedError(path, CheckpointProblem.OTHER_PROGRAM)
 
 
 def _check_writable(connection: sqlite3.Connection) -> None:

@@ -33,6 +33,7 @@ from graphs.support.policy import (
     FAILURE_REPORT_PLAN,
     INTENT_MODULES,
     MODEL_NO_ANSWER_REASON,
+    QUESTION_CONCEPT,
     REMEDY_TRIED_PLAN,
     RETRIEVING_INTENTS,
     TICKET_PLANS,
@@ -41,13 +42,16 @@ from graphs.support.policy import (
     ActionReason,
     TicketPlan,
     decide,
+    decide_unconfirmed_severe,
     is_farewell,
+    is_how_to_shaped,
+    is_unconfirmed_severe,
     is_unsolved_follow_up,
 )
 from graphs.support.query_translation import translate_for_kb
 from graphs.support.state import ActionResult, Hit, IntentResult, State, Turn
 from graphs.support.ticketing import (
-    add_details_to_ticket,
+    add_requested_details,
     add_to_open_ticket,
     find_open_ticket,
     open_ticket_for,
@@ -66,8 +70,6 @@ FOLLOW_UP_INTENTS = ANSWERABLE_INTENTS | {Intent.BILLING}
 """Intents a short follow-up to a KB answer may be mistaken for when read alone."""
 SMALL_TALK_INTENTS = frozenset({Intent.GREETING.value, Intent.FEEDBACK.value})
 """Intents of a previous message that gives a short message nothing to be read with."""
-QUESTION_CONCEPT = "how"
-"""Lexicon concept of question openers: "how do", "where can", "can I", 怎么, 如何, 能否..."""
 NEW_QUESTION_MIN_TOKENS = 2
 """A short message with a question opener and this many search tokens is a question of its own."""
 FOLLOW_UP_MIN_CONFIDENCE = 0.5
@@ -127,7 +129,7 @@ def retrieve_context(state: State, runtime: Runtime[AgentContext]) -> dict[str, 
     """
     intent = Intent(state["intent"]["name"])
     context = runtime.context
-    if intent not in RETRIEVING_INTENTS:
+    if intent not in RETRIEVING_INTENTS and not _is_unconfirmed_severe(state):
         module = _ticket_module(intent, state["message"], [], 0.0)
         return {"hits": [], "translated_terms": [], "retrieval_confidence": 0.0, "module": module}
     query = _search_query(state)
@@ -190,33 +192,68 @@ def decide_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any
         return topic_override
 
     intent = state["intent"]
-    # The classifier's out-of-scope rule fires on low scores; its confidence is not certainty.
-    intent_confidence = 0.0 if intent["source"] == "rule" else intent["confidence"]
-    decision = decide(
-        Intent(intent["name"]),
-        intent_confidence,
-        state.get("retrieval_confidence", 0.0),
-        runtime.context.settings.answer_min_confidence,
-        state.get("clarifications", 0),
-        len(tokenize(state["message"])),
-        unknown_terms=len(_unknown_terms(state, runtime.context)),
-    )
+    retrieval_confidence = state.get("retrieval_confidence", 0.0)
+    min_confidence = runtime.context.settings.answer_min_confidence
+    update: dict[str, Any] = {}
+    if _is_unconfirmed_severe(state):
+        # Nothing confirms the outage, data loss or request for a person, so the message is
+        # read as a how-to question or an ordinary report instead of paging people.
+        decision = decide_unconfirmed_severe(
+            Intent(intent["name"]),
+            is_how_to_shaped(state["message"]),
+            retrieval_confidence,
+            min_confidence,
+            state.get("clarifications", 0),
+            len(tokenize(state["message"])),
+        )
+        logger.info(
+            "unconfirmed severe intent=%s confidence=%.2f, not paging",
+            intent["name"],
+            intent["confidence"],
+        )
+        update["intent"] = IntentResult(
+            name=Intent.HOW_TO.value, confidence=intent["confidence"], source="policy"
+        )
+    else:
+        decision = decide(
+            Intent(intent["name"]),
+            _intent_confidence(state),
+            retrieval_confidence,
+            min_confidence,
+            state.get("clarifications", 0),
+            len(tokenize(state["message"])),
+            unknown_terms=len(_unknown_terms(state, runtime.context)),
+        )
     if decision.reason is ActionReason.KB_ANSWER_FOUND and _bulk_action_undocumented(
         state, runtime.context
     ):
         detail = "asks to act on many items at once; no page found speaks of that"
-        return {"action": _action(BULK_ACTION_PLAN.action, BULK_ACTION_PLAN.reason, detail)}
+        action = _action(BULK_ACTION_PLAN.action, BULK_ACTION_PLAN.reason, detail)
+        return update | {"action": action}
     if decision.reason is ActionReason.KB_ANSWER_FOUND and _failure_undocumented(
         state, runtime.context
     ):
         detail = "reports a failure; the passages to quote only describe the feature"
         plan = FAILURE_REPORT_PLAN
-        return {"action": _action(plan.action, plan.reason, detail)}
+        return update | {"action": _action(plan.action, plan.reason, detail)}
     if decision.reason is ActionReason.KB_ANSWER_FOUND and remedy_already_tried(state["message"]):
         detail = "reports a failure that persists after the usual fix"
         plan = REMEDY_TRIED_PLAN
-        return {"action": _action(plan.action, plan.reason, detail)}
-    return {"action": _action(decision.action, decision.reason, decision.detail)}
+        return update | {"action": _action(plan.action, plan.reason, detail)}
+    return update | {"action": _action(decision.action, decision.reason, decision.detail)}
+
+
+def _intent_confidence(state: State) -> float:
+    """Return the classifier's confidence in the state's intent, 0 for a rule's verdict."""
+    intent = state["intent"]
+    # The classifier's out-of-scope rule fires on low scores; its confidence is not certainty.
+    return 0.0 if intent["source"] == "rule" else intent["confidence"]
+
+
+def _is_unconfirmed_severe(state: State) -> bool:
+    """Return whether the state's severe intent lacks the confidence or cue words to page."""
+    intent = Intent(state["intent"]["name"])
+    return is_unconfirmed_severe(intent, _intent_confidence(state), state["message"])
 
 
 def _failure_undocumented(state: State, context: AgentContext) -> bool:
@@ -366,8 +403,7 @@ def take_action(state: State, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     language = Language(state["language"])
     pending = state.get("pending_ticket_id")
     if pending and state["action"]["reason_code"] == ActionReason.DETAILS_ADDED:
-        ticket = add_details_to_ticket(context, pending, state["message"], state.get("user", {}))
-        answer = translate("ticket_details_added", language, ticket_id=ticket.id)
+        ticket, answer = add_requested_details(context, pending, state, language)
         action = ActionResult(
             type=ActionType.OPEN_TICKET.value,
             ticket=_ticket_summary(ticket),

@@ -130,7 +130,10 @@ def current_conversation_id() -> str | None:
 
 
 def _add_reply(context: AgentContext, ticket: TicketRecord, reply: str) -> TicketRecord:
-    """Append the assistant's reply to the ticket's transcript and log it as a comment."""
+    """Append the assistant's reply to the ticket's transcript and log it as a comment.
+
+    Every reply that opens a ticket or adds a message to it goes through here.
+    """
     return context.tickets.add_message(
         ticket.id,
         TranscriptMessage(role="assistant", content=reply),
@@ -149,6 +152,22 @@ def add_details_to_ticket(
         tenant=context.tenant,
         actor=user.get("id") or ANONYMOUS_REQUESTER,
     )
+
+
+def add_requested_details(
+    context: AgentContext, ticket_id: str, state: State, language: Language
+) -> tuple[TicketRecord, str]:
+    """Add the details that the ticket's announcement asked for, and the reply confirming it.
+
+    Both messages go in the ticket's transcript, as the conversation showed them.
+
+    Returns:
+        The committed ticket and the reply.
+    """
+    ticket = add_details_to_ticket(context, ticket_id, state["message"], state.get("user", {}))
+    reply = translate("ticket_details_added", language, ticket_id=ticket.id)
+    ticket = _add_reply(context, ticket, reply)
+    return ticket, reply
 
 
 def find_open_ticket(context: AgentContext, ticket_id: str | None) -> TicketRecord | None:
