@@ -264,7 +264,9 @@ def test_cli_empty_data_dir_uses_default_folder(tmp_path: Path) -> None:
     environment |= {"PYTHONPATH": str(REPO_ROOT), "LANG": "en_US.UTF-8"}
 
     result = subprocess.run(
-        [sys.executable, "-m", "cli.main", "tickets", "list"],
+        # A command that writes: reading commands no longer create the database.
+        [sys.executable, "-m", "cli.main", "keys", "create", "--tenant", "default"]
+        + ["--role", "widget"],
         capture_output=True,
         env=environment,
         cwd=work,
