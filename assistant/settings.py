@@ -55,9 +55,9 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = 30.0
     """Timeout of one LLM call; the embedded engine answers when it expires."""
 
-    conversation_lock_timeout_seconds: float = Field(default=60.0, gt=0)
-    """Longest wait, in seconds, of a turn while another turn of its conversation runs, in this
-    process or in another one on the same data dir. After it the turn fails with
+    conversation_lock_timeout_seconds: float = Field(default=60.0, gt=0, allow_inf_nan=False)
+    """Maximum wait, in seconds, of a turn while another turn of its conversation runs in this
+    process or in another process on the same data dir. After it the turn fails with
     `conversation_busy`, and the user is asked to send the message again. A turn with an LLM
     makes several calls of up to `llm_timeout_seconds` each."""
 

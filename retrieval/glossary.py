@@ -259,10 +259,10 @@ def _reject(path: Path, custom: bool, problem_key: str, **values: object) -> NoR
 def _glossary_error(
     path: Path, custom: bool, code: str, **params: Callable[[str], str]
 ) -> GlossaryError:
-    """Return the error of a glossary file, with its message in English.
+    """Build the error for a glossary file, with its message in English.
 
-    The message for the shipped glossary tells the operator to reinstall the package, because
-    no setting chose that file.
+    For the shipped glossary the message asks the operator to reinstall the package, because
+    no setting selected that file.
     """
     if not custom:
         problem = params["problem"]("en") if "problem" in params else "the file does not exist"

@@ -282,6 +282,7 @@ def test_cli_empty_data_dir_uses_default_folder(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("variable", "value", "requirement"),
     [
+        ("ASSISTANT_CONVERSATION_LOCK_TIMEOUT_SECONDS", "inf", "must be a number greater than 0"),
         ("ASSISTANT_PRODUCT_VERSION", "abc", "must be a version such as 3.4 or 3.4.1"),
         ("ASSISTANT_HELP_CENTER_URL", "not a url", "must be a URL that starts with http://"),
         ("ASSISTANT_EMBEDDING_MODEL", "   ", "must be a litellm model name"),

@@ -56,7 +56,7 @@ class ConversationBusyError(ConflictError):
 class ConversationLocks:
     """Locks that let one turn of a conversation run at a time.
 
-    A thread may hold a conversation again through the same object while it holds it, as the
+    A thread that has taken a conversation may take it again through the same object, as the
     API's request handler and the agent it calls both do. Only the outermost `hold` locks and
     unlocks. Through another object the thread would wait for itself until the timeout.
 

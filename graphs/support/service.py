@@ -152,9 +152,8 @@ class SupportAgent:
     def hold_conversation(self, conversation_id: str) -> AbstractContextManager[None]:
         """Hold a conversation of the agent's tenant for a block, so no other turn of it runs.
 
-        `ask` holds the conversation itself. A caller that takes locks of its own around `ask`
-        holds the conversation first, so that it waits for the conversation without holding
-        them.
+        `ask` takes the conversation itself. A caller that takes locks of its own around `ask`
+        takes the conversation first, so that it does not keep those locks while it waits.
 
         Raises:
             InputError: the conversation id is invalid.
@@ -164,7 +163,7 @@ class SupportAgent:
         return self._conversation_locks.hold(self.context.tenant, conversation_id)
 
     def _run_graph(self, message: str, user: UserContext, conversation_id: str) -> AgentReply:
-        """Run the graph on one message; the caller holds the conversation."""
+        """Run the graph on one message. The caller must have taken the conversation."""
         thread_id = conversation_thread_id(self.context.tenant, conversation_id)
         started = time.perf_counter()
         attributes = {
