@@ -5,6 +5,10 @@ in the request's language (see `api.language`), taken from `assistant/messages.y
 `error_<code>`. On the OpenAI-compatible routes the body has OpenAI's shape
 `{"error": {"message", "type", "param", "code"}}` (see `openai_error_fields`), and an invalid
 request body is 400 there, as OpenAI returns, instead of 422.
+
+A body that cannot be parsed is 400 on every route: invalid JSON here, and bytes that are not
+UTF-8, JSON nested too deeply or a number too large in `api.json_body`. The 422 of the other
+routes is for a body that parses but has invalid fields.
 """
 
 from __future__ import annotations
@@ -261,7 +265,7 @@ def validation_error_response(
     errors: Sequence[Mapping[str, Any]], language: Language, *, path: str = ""
 ) -> JSONResponse:
     """Return the 422 (400 on the OpenAI-compatible routes) that names each invalid field of a
-    request, in `language`.
+    request, in `language`, or the 400 for a body that is not valid JSON.
 
     On the OpenAI-compatible routes (see `is_openai_path`) the status is 400, as OpenAI's API
     returns for an invalid parameter, and the body has OpenAI's `type` and `param`, which the
@@ -270,20 +274,25 @@ def validation_error_response(
     """
     detail = describe_validation_errors(errors, language)
     message = translate("error_invalid_request", language, detail=detail)
-    status = 400 if is_openai_path(path) else 422
+    status = 400 if is_openai_path(path) or _is_invalid_json(errors) else 422
     return error_response(path, status, "invalid_request", message, param=_body_param(errors))
 
 
 def _body_param(errors: Sequence[Mapping[str, Any]]) -> str | None:
     """Return the path of the first invalid body field, e.g. `stream_options.include_usage`, or
     None when the first error is not about one body field."""
-    if not errors or errors[0].get("type") == "json_invalid":
+    if not errors or _is_invalid_json(errors):
         # The `loc` of invalid JSON contains the character offset of the error, not a field.
         return None
     loc = tuple(errors[0].get("loc", ()))
     if len(loc) < 2 or loc[0] != "body":
         return None
     return field_path(loc[1:])
+
+
+def _is_invalid_json(errors: Sequence[Mapping[str, Any]]) -> bool:
+    """Return whether FastAPI could not parse the body as JSON, the only error it then reports."""
+    return bool(errors) and errors[0].get("type") == "json_invalid"
 
 
 async def _handle_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -1,7 +1,11 @@
 """Check every JSON request body once, before FastAPI parses and validates it for its route.
 
-Three kinds of body would get a vague error from FastAPI, or pass its checks and fail later:
+Four kinds of body would get a vague error from FastAPI, or pass its checks and fail later:
 
+- Bytes that are not UTF-8 make the parser raise UnicodeDecodeError, which FastAPI reports as
+  a body that "could not be parsed". Such bodies get a 400 that names the first invalid byte
+  and asks for UTF-8. Invalid JSON in UTF-8 is left to FastAPI, whose error names the
+  character at fault (400 too, see `api.errors`).
 - JSON nested deeper than Python's recursion limit makes the parser raise RecursionError,
   which FastAPI reports only as "could not be parsed". Bodies nested deeper than
   MAX_JSON_DEPTH get a 400 that names the nesting.
@@ -45,8 +49,8 @@ _Location = tuple[str | int, ...]
 
 
 class JsonBodyCheckMiddleware:
-    """Reject JSON bodies nested too deeply (400) or with text no store accepts (422, or 400
-    on the OpenAI-compatible routes)."""
+    """Reject JSON bodies that are not UTF-8 or nested too deeply (400), or with text no store
+    accepts (422, or 400 on the OpenAI-compatible routes)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -89,17 +93,20 @@ async def _read_body(receive: Receive) -> list[Message]:
 
 
 def _check_body(body: bytes, request: Request) -> JSONResponse | None:
-    """Return the error response for a body nested too deeply or with unstorable text."""
+    """Return the error response for a body that is not UTF-8, nested too deeply or with
+    unstorable text."""
     if not body:
         return None
     try:
         value = json.loads(body)
     except RecursionError:
         return _too_deep_response(request)
+    except UnicodeDecodeError:
+        return _not_utf8_response(body, request)
     except ValueError as exc:
         if _is_number_too_large(exc):
             return _number_too_large_response(request)
-        # Invalid JSON or bytes that are not UTF-8: FastAPI's own errors describe those.
+        # Invalid JSON: FastAPI's own error names the character at fault.
         return None
 
     errors: list[dict[str, Any]] = []
@@ -165,6 +172,35 @@ def _too_deep_response(request: Request) -> JSONResponse:
     language = request_language(request)
     detail = translate("validation_json_too_deep", language, limit=MAX_JSON_DEPTH)
     message = translate("error_invalid_request", language, detail=detail)
+    return error_response(request.url.path, 400, "invalid_request", message)
+
+
+def _not_utf8_response(body: bytes, request: Request) -> JSONResponse | None:
+    """Return the 400 that names the first byte of `body` that is not UTF-8, or None when
+    every byte is.
+
+    `json.loads` also reads UTF-16 and UTF-32, which it detects from the first bytes, so a
+    valid UTF-8 body that starts with NUL bytes fails as one of those. Such a body is left to
+    FastAPI, which reports it as unparsable (400).
+    """
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        position = error.start
+    else:
+        return None
+
+    language = request_language(request)
+    detail = translate(
+        "validation_body_not_utf8", language, position=position + 1, byte=f"{body[position]:02X}"
+    )
+    message = translate("error_invalid_request", language, detail=detail)
+    logger.info(
+        "rejected with 400: request body not UTF-8 at byte %d on %s %s",
+        position + 1,
+        request.method,
+        request.url.path,
+    )
     return error_response(request.url.path, 400, "invalid_request", message)
 
 

@@ -14,6 +14,7 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
+    JsonValue,
     StrictBool,
     StrictFloat,
     StrictInt,
@@ -269,8 +270,9 @@ class StreamOptions(BaseModel):
 
 class ChatCompletionRequest(BaseModel):
     """OpenAI chat-completions request. Fields of OpenAI's API that this service does not use
-    are accepted, except `n` above 1 and tool or function definitions, which get 400. A field
-    that OpenAI's API does not define, such as a misspelled one, also gets 400.
+    are accepted, except `n` above 1, tool or function definitions and a `response_format`
+    other than `text` or `json_object`, which get 400. A field that OpenAI's API does not
+    define, such as a misspelled one, also gets 400.
 
     The sampling fields are checked with OpenAI's types and ranges, so a client learns of a
     wrong value here as it would from OpenAI (400 naming the parameter). The agent then
@@ -286,6 +288,10 @@ class ChatCompletionRequest(BaseModel):
     stream: StrictBool = False
     stream_options: StreamOptions | None = None
     """Options of a stream; only allowed when `stream` is true."""
+
+    response_format: JsonValue = None
+    """`{"type": "text"}` (the default) or `{"type": "json_object"}`. Any JSON is accepted
+    here, so that the route can name a malformed value in its own 400."""
 
     # NOTE: the upper bound of `n` and the token counts is the signed 32-bit maximum, chosen
     # here and not taken from OpenAI. The agent does not pass these values on, so the bound

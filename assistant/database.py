@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, inspect, make_url
+from sqlalchemy import Engine, create_engine, event, inspect, make_url
 from sqlalchemy.exc import (
     ArgumentError,
     IntegrityError,
@@ -93,6 +94,27 @@ class DatabaseFileDamagedError(DatabaseUnreachableError):
         )
 
 
+class DatabaseOutdatedError(DatabaseUnreachableError):
+    """Raised when a read-only open finds tables that lack columns of the current version.
+
+    A writable database gets the new columns when a store first opens it, but a read-only
+    open must not change the file.
+    """
+
+    def __init__(self, path: Path, table: str, columns: list[str]) -> None:
+        ConfigurationError.__init__(
+            self,
+            f"the database file '{path}' was written by an older version of the assistant: "
+            f"its table {table} lacks the columns {', '.join(columns)}, and a command that "
+            "only reads does not add them; run a command that writes, such as `assistant ask`, "
+            "once as a user who can write the file, then try again",
+            code="database_outdated",
+            path=str(path),
+            table=table,
+            columns=columns,
+        )
+
+
 class DatabaseFolderMissingError(ConfigurationError):
     """Raised when ASSISTANT_DATABASE_URL names a SQLite file in a folder that does not exist."""
 
@@ -162,8 +184,12 @@ def is_in_memory_sqlite(url: str) -> bool:
     return parsed.query.get("mode") == "memory"
 
 
-def create_database_engine(url: str) -> Engine:
+def create_database_engine(url: str, *, read_only: bool = False) -> Engine:
     """Create the engine of the assistant's database; SQLite files are shared across threads.
+
+    Args:
+        read_only: Open a SQLite file read-only (`mode=ro`), so that reading it needs no
+            write permission and never creates it or its folder. Other URLs ignore it.
 
     Raises:
         DatabaseUrlError: the URL is not a SQLAlchemy URL, names an unknown database or a
@@ -176,6 +202,9 @@ def create_database_engine(url: str) -> Engine:
         raise DatabaseUrlError(
             url, "not a SQLAlchemy URL of the form dialect+driver://user@host:port/db"
         ) from None
+    sqlite_file = sqlite_file_path(url)
+    if read_only and sqlite_file is not None:
+        return _create_read_only_sqlite_engine(url, sqlite_file)
     try:
         return _create_engine(url, parsed.get_backend_name(), parsed.database or "")
     except NoSuchModuleError:
@@ -209,6 +238,21 @@ def _create_engine(url: str, backend: str, database: str) -> Engine:
     return create_engine(url, connect_args=connect_args, hide_parameters=True)
 
 
+def _create_read_only_sqlite_engine(url: str, path: Path) -> Engine:
+    """Create an engine whose connections open a SQLite file with `mode=ro`.
+
+    SQLite then rejects every write, also for root, and fails to open a missing file instead
+    of creating it.
+    """
+    # as_uri percent-encodes the characters that a SQLite URI reserves, such as ? and #.
+    uri = f"{path.absolute().as_uri()}?mode=ro"
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+    return create_engine(url, creator=connect, hide_parameters=True)
+
+
 def connection_failure_cause(exc: SqlDatabaseError) -> str:
     """Return the driver's reason for a failed connection in a few words.
 
@@ -220,12 +264,16 @@ def connection_failure_cause(exc: SqlDatabaseError) -> str:
     return first_line.rsplit(": ", 1)[-1].strip()
 
 
-def check_database(url: str) -> None:
+def check_database(url: str, *, read_only: bool = False) -> None:
     """Open and close one connection, so a command fails before it does any work.
 
     A SQLite file that does not exist yet is not created, because connecting would leave an
     empty database behind a command that fails later. The stores create it on first use, so
     only its folder is checked: it must be writable when it exists.
+
+    Args:
+        read_only: Check only that the database can be read, for a command that opens its
+            stores read-only. A missing SQLite file then passes without a folder check.
 
     Raises:
         DatabaseUrlError: the URL is invalid or names a missing driver.
@@ -237,12 +285,12 @@ def check_database(url: str) -> None:
     sqlite_file = sqlite_file_path(url)
     if sqlite_file is not None and is_missing_sqlite_file(url):
         folder = sqlite_file.parent
-        if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+        if not read_only and folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
             raise DatabaseUnreachableError(url, f"the folder {folder} is not writable")
         return
-    if sqlite_file is not None and not _is_writable_sqlite_file(sqlite_file):
+    if sqlite_file is not None and not read_only and not _is_writable_sqlite_file(sqlite_file):
         raise DatabaseReadOnlyError(sqlite_file)
-    engine = create_database_engine(url)
+    engine = create_database_engine(url, read_only=read_only)
     try:
         with engine.connect() as connection:
             # SQLite opens any file; reading its tables finds one that is not a database.
@@ -298,6 +346,16 @@ def is_missing_sqlite_file(url: str) -> bool:
     return path is not None and not os.path.lexists(path)
 
 
+def is_read_only_sqlite_file(url: str) -> bool:
+    """Check whether a URL names an existing SQLite file that this process cannot write.
+
+    Commands that only read open such a file read-only. They open a writable file as the
+    other commands do, so that it gets the tables and columns of this version.
+    """
+    path = sqlite_file_path(url)
+    return path is not None and path.exists() and not _is_writable_sqlite_file(path)
+
+
 def sqlite_file_path(url: str) -> Path | None:
     """Return the path of the SQLite file that a URL names.
 
@@ -315,12 +373,42 @@ def sqlite_file_path(url: str) -> Path | None:
     return Path(parsed.database or "").expanduser()
 
 
-class SqlStore:
-    """Base of the stores: one engine, tables created on first use, one transaction per call."""
+def _tables_created_by(create_tables: Callable[[Engine], None]) -> dict[str, tuple[str, set[str]]]:
+    """Return the CREATE TABLE statement and the column names of each table that
+    `create_tables` creates, found by running it on an empty in-memory SQLite database."""
+    engine = create_engine("sqlite://", poolclass=StaticPool)
+    try:
+        create_tables(engine)
+        with engine.connect() as connection:
+            inspector = inspect(connection)
+            # SQLite reserves the names of its own tables, such as sqlite_sequence.
+            statements = connection.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master "
+                "WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' ESCAPE '!'"
+            ).all()
+            return {
+                name: (sql, {column["name"] for column in inspector.get_columns(name)})
+                for name, sql in statements
+            }
+    finally:
+        engine.dispose()
 
-    def __init__(self, url: str) -> None:
+
+class SqlStore:
+    """Base of the stores: one engine, tables created on first use, one transaction per call.
+
+    Args:
+        url: SQLAlchemy URL of the database.
+        read_only: Open a SQLite file read-only and create or upgrade no table, for commands
+            that only read. A table that the file lacks reads as empty, and a missing file
+            fails to open instead of being created. Other URLs ignore it.
+    """
+
+    def __init__(self, url: str, *, read_only: bool = False) -> None:
         self.url = url
-        self._engine = create_database_engine(url)
+        self._read_only_file = sqlite_file_path(url) if read_only else None
+        self.read_only = self._read_only_file is not None
+        self._engine = create_database_engine(url, read_only=self.read_only)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         self._tables_ready = False
         self._tables_lock = threading.Lock()
@@ -368,11 +456,61 @@ class SqlStore:
                 )
                 time.sleep(TABLE_CREATION_RETRY_SECONDS * attempt)
 
+    def _stand_in_for_missing_tables(self, path: Path) -> None:
+        """Give every connection of a read-only store an empty TEMP table for each table of
+        the store that the SQLite file lacks, so that reading it finds no rows.
+
+        Raises:
+            DatabaseUnreachableError: the file cannot be opened or read.
+            DatabaseOutdatedError: a table of the file lacks columns that the store reads.
+        """
+        expected = _tables_created_by(self._create_tables)
+        present = self._read_table_columns()
+        for name, (_, columns) in expected.items():
+            missing_columns = columns - present.get(name, columns)
+            if missing_columns:
+                raise DatabaseOutdatedError(path, name, sorted(missing_columns))
+        # sqlite_master keeps every statement with the prefix "CREATE TABLE ".
+        statements = [
+            "CREATE TEMP TABLE " + sql.removeprefix("CREATE TABLE ")
+            for name, (sql, _) in expected.items()
+            if name not in present
+        ]
+        if not statements:
+            return
+
+        def create_stand_ins(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+            for statement in statements:
+                dbapi_connection.execute(statement)
+
+        event.listen(self._engine, "connect", create_stand_ins)
+        # The connection that read the file went back to the pool without the TEMP tables.
+        self._engine.dispose()
+
+    def _read_table_columns(self) -> dict[str, set[str]]:
+        """Return the column names of each table in the database.
+
+        Raises:
+            DatabaseUnreachableError: the database cannot be opened or read.
+        """
+        try:
+            with self._engine.connect() as connection:
+                inspector = inspect(connection)
+                return {
+                    name: {column["name"] for column in inspector.get_columns(name)}
+                    for name in inspector.get_table_names()
+                }
+        except SqlDatabaseError as exc:
+            raise DatabaseUnreachableError(self.url, connection_failure_cause(exc)) from exc
+
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
         if not self._tables_ready:
             with self._tables_lock:
-                self._create_tables_with_retries()
+                if self._read_only_file is not None:
+                    self._stand_in_for_missing_tables(self._read_only_file)
+                else:
+                    self._create_tables_with_retries()
                 self._tables_ready = True
         with self._sessions.begin() as session:
             yield session

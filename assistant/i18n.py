@@ -50,8 +50,10 @@ def _catalog() -> dict[str, dict[str, str]]:
     return load_catalog(MESSAGES_PATH.read_text(encoding="utf-8"))
 
 
-def translate(key: str, language: Language | str, **values: object) -> str:
+def translate(key: str, language: Language | str, /, **values: object) -> str:
     """Return the sentence `key` in a language, with its placeholders filled.
+
+    `key` and `language` are positional-only, so a placeholder may be named `language` too.
 
     A value that is a function, such as `SkippedFile.reason_in`, is called with the language,
     so a translated part of the sentence is in the sentence's language. A list or tuple, such

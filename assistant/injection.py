@@ -11,6 +11,7 @@ sense.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _PATTERNS = (
     # "Ignore previous instructions", "disregard all prior rules".
@@ -32,6 +33,10 @@ _PATTERNS = (
     r"(?:输出|显示|泄露|告诉我)(?:你的)?系统提示词",
     r"越狱模式",
 )
+
+WITHOUT_INSTRUCTIONS_CACHE_SIZE = 4096
+"""Number of chunk texts whose checked form `without_instructions` keeps in memory."""
+
 _INSTRUCTION_RE = re.compile("|".join(_PATTERNS), re.IGNORECASE | re.MULTILINE)
 
 
@@ -54,6 +59,11 @@ def split_instructions(text: str) -> tuple[str, tuple[str, ...]]:
     return "\n".join(readable), tuple(instructions)
 
 
+@lru_cache(maxsize=WITHOUT_INSTRUCTIONS_CACHE_SIZE)
 def without_instructions(text: str) -> str:
-    """Return `text` without the lines that speak to the assistant."""
+    """Return `text` without the lines that speak to the assistant.
+
+    Cached, because every answer checks the chunks it retrieved, and the same chunks come back
+    for many questions.
+    """
     return split_instructions(text)[0]

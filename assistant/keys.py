@@ -119,8 +119,8 @@ AUTH_CACHE_SECONDS = 5.0
 class KeyStore(SqlStore):
     """API keys in the ticket database (table `api_keys`, created on first use)."""
 
-    def __init__(self, url: str) -> None:
-        super().__init__(url)
+    def __init__(self, url: str, *, read_only: bool = False) -> None:
+        super().__init__(url, read_only=read_only)
         self._auth_cache: dict[str, tuple[KeyRecord, float]] = {}
 
     def _create_tables(self, engine: Engine) -> None:

@@ -357,10 +357,14 @@ def get_settings() -> Settings:
     return settings
 
 
-def ensure_data_dir(settings: Settings) -> Path:
+def ensure_data_dir(settings: Settings, *, writable: bool = True) -> Path:
     """Create the data dir when it is missing, and return it.
 
     The folder of an explicit SQLite ASSISTANT_DATABASE_URL is not created: it must exist.
+
+    Args:
+        writable: Reject a folder that the user cannot write. Commands that only read pass
+            False.
 
     Raises:
         ConfigurationError: the path is a file, cannot be created or is not writable. The
@@ -389,7 +393,7 @@ def ensure_data_dir(settings: Settings) -> Path:
             path=path,
             reason=reason,
         ) from None
-    if not os.access(path, os.W_OK | os.X_OK):
+    if writable and not os.access(path, os.W_OK | os.X_OK):
         raise ConfigurationError(
             f"invalid setting ASSISTANT_DATA_DIR='{path}': the folder is not writable; "
             "point ASSISTANT_DATA_DIR at a writable folder or unset it",

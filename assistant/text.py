@@ -47,7 +47,8 @@ ENGLISH_STOP_WORDS = frozenset(
     while who whom why will with would you your yours yourself please hi hello thanks thank
     want need get got let lets im ive dont cant cannot also still way anyone someone
     instead else anything something everything nothing every either neither whether
-    may might must shall
+    may might must shall anymore already yet ever always sometimes often usually really
+    actually suddenly lately recently though although even ago
     """.split()
 )
 """English function words that never decide which KB chunk answers a question."""

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from assistant.database import is_missing_sqlite_file
+from assistant.database import is_missing_sqlite_file, is_read_only_sqlite_file
 from assistant.domain import Language
 from assistant.errors import (
     AssistantError,
@@ -430,6 +430,26 @@ def run_chat(args: argparse.Namespace) -> int:
     return 0
 
 
+READ_ONLY_COMMANDS = frozenset(
+    {"tickets list", "tickets show", "keys list", "report voc", "report gaps"}
+)
+"""Commands that only read the database. They open a SQLite file that the user cannot write
+read-only (`opens_read_only`), so a user who can read it but not write it may run them. The
+other commands reject a read-only file."""
+
+
+def is_read_only_command(args: argparse.Namespace) -> bool:
+    """Check whether the parsed command is one of `READ_ONLY_COMMANDS`."""
+    subcommand = getattr(args, f"{args.command}_command", None)
+    return f"{args.command} {subcommand}" in READ_ONLY_COMMANDS
+
+
+def opens_read_only(args: argparse.Namespace, url: str) -> bool:
+    """Check whether the parsed command opens the database read-only: it only reads, and the
+    database is a SQLite file that this user cannot write."""
+    return is_read_only_command(args) and is_read_only_sqlite_file(url)
+
+
 def run_tickets(args: argparse.Namespace) -> int:
     """List tickets, show one with its event log, or check the SLA of open tickets."""
     from assistant.tickets import TicketStore
@@ -437,13 +457,13 @@ def run_tickets(args: argparse.Namespace) -> int:
     url = get_settings().resolved_database_url
     if is_missing_sqlite_file(url):
         return _run_tickets_without_database(args)
-    store = TicketStore(url)
+    store = TicketStore(url, read_only=opens_read_only(args, url))
     try:
         if args.tickets_command == "check-sla":
             return _check_sla(store, as_json=args.json)
         if args.tickets_command == "show":
             ticket = _get_ticket(store, args.ticket_id, known_tenant(store, args.tenant))
-            payload = _ticket_payload(ticket)
+            payload = _ticket_payload(ticket, readable=not args.json)
             _write_json(payload) if args.json else _write(
                 json.dumps(payload, ensure_ascii=False, indent=2)
             )
@@ -496,16 +516,24 @@ def _run_tickets_without_database(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ticket_payload(ticket: TicketRecord) -> dict[str, Any]:
+def _ticket_payload(ticket: TicketRecord, *, readable: bool) -> dict[str, Any]:
     """Return the `tickets show` JSON of a ticket: its fields, with `reason`, the label of
-    `reason_code` in the CLI's language, right after the code."""
+    `reason_code` in the CLI's language, right after the code.
+
+    With `readable`, the output without `--json`, each event's kind and server-written reason
+    are in the CLI's language too, each followed by its code (see `cli.ticket_view`).
+    """
+    from cli.ticket_view import readable_event
     from graphs.support.policy import ticket_reason_label
 
+    language = cli_language()
     payload: dict[str, Any] = {}
     for name, value in ticket.model_dump(mode="json").items():
         payload[name] = value
         if name == "reason_code":
-            payload["reason"] = ticket_reason_label(ticket.reason_code, cli_language())
+            payload["reason"] = ticket_reason_label(ticket.reason_code, language)
+    if readable:
+        payload["events"] = [readable_event(event, language) for event in ticket.events]
     return payload
 
 
@@ -524,7 +552,7 @@ def known_tenant(store: TicketStore, tenant: str) -> str:
     if tenant in known:
         return tenant
     settings = get_settings()
-    keys = KeyStore(settings.resolved_database_url)
+    keys = KeyStore(store.url, read_only=store.read_only)
     try:
         known.update(record.tenant for record in keys.list())
     finally:
@@ -622,7 +650,7 @@ def add_eval_parser(sub: Any) -> None:
     """Add the `eval` subcommand; the eval runner itself is imported only when it runs."""
     from evals.arguments import add_parser
 
-    add_parser(sub)
+    add_parser(sub, cli_language())
 
 
 def run_eval(args: argparse.Namespace) -> int:

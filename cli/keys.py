@@ -18,7 +18,8 @@ from assistant.keys import KeyNotFoundError, KeyRole, KeyStore
 from assistant.settings import get_settings
 from assistant.tenants import DEFAULT_TENANT
 from assistant.validation import positive_count
-from cli.commands import cli_language
+from cli.argparse_messages import add_command, help_text
+from cli.commands import cli_language, opens_read_only
 
 DEV_KEYS_FILE = "dev-keys.json"
 """File in DATA_DIR where `keys bootstrap` keeps the secrets of the keys it created."""
@@ -33,34 +34,34 @@ def _write(text: str) -> None:
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `keys` and `serve` subcommands."""
-    keys = sub.add_parser("keys", help="create, list or revoke API keys of the HTTP API")
+    keys = add_command(sub, "keys", "keys")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
-    create = keys_sub.add_parser("create", help="create a key; its secret is the last line")
-    create.add_argument("--tenant", required=True, help="tenant the key belongs to")
-    create.add_argument("--role", required=True, choices=[role.value for role in KeyRole])
+    create = add_command(keys_sub, "create", "keys_create")
+    create.add_argument("--tenant", required=True, help=help_text("keys_create_tenant"))
     create.add_argument(
-        "--name",
-        help="non-blank label shown in lists and ticket logs (default: TENANT-ROLE)",
+        "--role",
+        required=True,
+        choices=[role.value for role in KeyRole],
+        help=help_text("keys_create_role"),
     )
-    listing = keys_sub.add_parser("list", help="list keys (never their secrets)")
-    listing.add_argument("--json", action="store_true", help="print JSON")
-    revoke = keys_sub.add_parser("revoke", help="revoke a key so it no longer authenticates")
-    revoke.add_argument("key_id", help="key id, as `keys list` shows it")
-    bootstrap = keys_sub.add_parser(
-        "bootstrap",
-        help=f"create a widget and an agent key for a tenant without keys, kept in "
-        f"DATA_DIR/{DEV_KEYS_FILE}, and print them",
+    create.add_argument("--name", help=help_text("keys_create_name"))
+    listing = add_command(keys_sub, "list", "keys_list")
+    listing.add_argument("--json", action="store_true", help=help_text("json"))
+    revoke = add_command(keys_sub, "revoke", "keys_revoke")
+    revoke.add_argument("key_id", help=help_text("keys_revoke_id"))
+    bootstrap = add_command(keys_sub, "bootstrap", "keys_bootstrap", file=DEV_KEYS_FILE)
+    bootstrap.add_argument(
+        "--tenant", default=DEFAULT_TENANT, help=help_text("keys_bootstrap_tenant")
     )
-    bootstrap.add_argument("--tenant", default=DEFAULT_TENANT)
 
-    serve = sub.add_parser("serve", help="serve the HTTP API with uvicorn")
-    serve.add_argument("--host", default="127.0.0.1", help="address (default: %(default)s)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    serve = add_command(sub, "serve", "serve")
+    serve.add_argument("--host", default="127.0.0.1", help=help_text("serve_host"))
+    serve.add_argument("--port", type=int, default=8000, help=help_text("serve_port"))
     serve.add_argument(
         "--workers",
         type=positive_count("--workers"),
         default=1,
-        help="worker processes (default: 1)",
+        help=help_text("serve_workers"),
     )
 
 
@@ -74,7 +75,7 @@ def run_keys(args: argparse.Namespace) -> int:
         if args.json:
             _write("[]")
         return 0
-    store = KeyStore(url)
+    store = KeyStore(url, read_only=opens_read_only(args, url))
     try:
         if args.keys_command == "create":
             name = _key_name(args.name)

@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import logging
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from assistant.database import check_database
 from assistant.domain import MODULES, Language
-from assistant.errors import AssistantError, InputError
+from assistant.errors import AssistantError, ConfigurationError, InputError
 from assistant.settings import DEFAULT_KB, ensure_data_dir, get_settings
 from assistant.tenants import DEFAULT_TENANT
 from assistant.tickets.roster import check_roster
 from cli import commands, keys, report
-from cli.argparse_messages import argparse_text, install_chinese_argparse_messages
+from cli.argparse_messages import (
+    WidthAwareHelpFormatter,
+    add_command,
+    argparse_text,
+    help_text,
+    install_chinese_argparse_messages,
+)
 
 EXIT_USAGE = 2
 """Exit code of an invalid argument, input line, setting or data folder."""
@@ -54,6 +61,48 @@ class UnknownArgumentsError(ArgumentParsingError):
     """
 
 
+PACKAGE_NAME = "pm-support-assistant"
+"""Distribution name in pyproject.toml, whose installed metadata gives `assistant --version`."""
+
+
+def installed_version() -> str:
+    """Return the version of the installed `pm-support-assistant` package.
+
+    Raises:
+        ConfigurationError: the package is not installed, as when the code runs from a
+            checkout without `pip install`.
+    """
+    try:
+        return importlib.metadata.version(PACKAGE_NAME)
+    except importlib.metadata.PackageNotFoundError:
+        raise ConfigurationError(
+            f"the version is unknown because package {PACKAGE_NAME} is not installed; "
+            "install it with `pip install -e .` in the repository",
+            code="package_not_installed",
+            package=PACKAGE_NAME,
+        ) from None
+
+
+class VersionAction(argparse.Action):
+    """`-V` and `--version`: print `assistant X.Y.Z` on stdout and exit with code 0.
+
+    argparse's own version action needs the text when the parser is built, so every command
+    would read the package metadata. This one reads it only when the option is given.
+    """
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[object] | None,
+        option_string: str | None = None,
+    ) -> None:
+        """Print the program name and version, then exit."""
+        sys.stdout.write(f"{parser.prog} {installed_version()}\n")
+        sys.stdout.flush()
+        parser.exit()
+
+
 MISSING_ARGUMENTS_TEMPLATE = "the following arguments are required: %s"
 """argparse's message template for required arguments that are missing."""
 
@@ -64,6 +113,10 @@ class CliArgumentParser(argparse.ArgumentParser):
     `main` then prints them as JSON with `--json`, or as argparse does without it. Subparsers
     are of this class too, because `add_subparsers` makes parsers of its parser's class.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", WidthAwareHelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         """Raise `ArgumentParsingError` for a usage error, such as an invalid choice."""
@@ -140,99 +193,81 @@ def _actions_of_tree(parser: argparse.ArgumentParser) -> Iterator[argparse.Actio
 
 
 def _add_kb(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--kb",
-        default=DEFAULT_KB,
-        help="knowledge base name; a name without a dot is a KB of tenant 'default', "
-        "e.g. 'default' is stored as 'default.default' (default: %(default)s)",
-    )
+    parser.add_argument("--kb", default=DEFAULT_KB, help=help_text("kb"))
 
 
 def _add_user(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--role", choices=["admin", "member", "guest"], help="the asking user's role"
-    )
-    parser.add_argument("--version", dest="product_version", help="product version, e.g. 3.2")
-    parser.add_argument(
-        "--user", dest="user_id", default="cli-user", help="requester id for tickets"
-    )
+    parser.add_argument("--role", choices=USER_ROLES, help=help_text("user_role"))
+    parser.add_argument("--version", dest="product_version", help=help_text("user_version"))
+    parser.add_argument("--user", dest="user_id", default="cli-user", help=help_text("user_id"))
+
+
+USER_ROLES = ["admin", "member", "guest"]
+"""Roles of the asking user, which decide the help center pages that apply to them."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser of every subcommand."""
+    """Return the argument parser of every subcommand, with help texts in the CLI's language."""
     parser: argparse.ArgumentParser = CliArgumentParser(
-        prog="assistant", description="PM support assistant"
+        prog="assistant", description=help_text("description")
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+    parser.add_argument("-v", "--verbose", action="store_true", help=help_text("verbose"))
+    parser.add_argument("-V", "--version", action=VersionAction, nargs=0, help=help_text("version"))
     sub = parser.add_subparsers(dest="command", required=True)
 
-    ingest = sub.add_parser("ingest", help="index a folder of .md, .txt and .html files")
-    ingest.add_argument("path", help="folder with the KB files")
-    ingest.add_argument("--prune", action="store_true", help="drop files that are gone from PATH")
-    ingest.add_argument(
-        "--allow-empty",
-        action="store_true",
-        help="accept a PATH without .md, .txt or .html files; with --prune this removes "
-        "every document of the KB",
-    )
-    ingest.add_argument(
-        "--rebuild",
-        action="store_true",
-        help="delete the KB's index and index PATH into a new one, which repairs a damaged "
-        "index; documents that are not in PATH leave the KB",
-    )
-    ingest.add_argument("--json", action="store_true", help="print the report as JSON")
+    ingest = add_command(sub, "ingest", "ingest")
+    ingest.add_argument("path", help=help_text("ingest_path"))
+    ingest.add_argument("--prune", action="store_true", help=help_text("ingest_prune"))
+    ingest.add_argument("--allow-empty", action="store_true", help=help_text("ingest_allow_empty"))
+    ingest.add_argument("--rebuild", action="store_true", help=help_text("ingest_rebuild"))
+    ingest.add_argument("--json", action="store_true", help=help_text("json_report"))
     _add_kb(ingest)
 
-    search = sub.add_parser("search", help="hybrid search over a KB")
-    search.add_argument("query", help="the query, or - to read one query per line from stdin")
-    search.add_argument("--top-k", type=int, default=5, help="number of chunks (default: 5)")
-    search.add_argument("--role", choices=["admin", "member", "guest"], help="filter by role")
-    search.add_argument("--version", dest="product_version", help="filter by product version")
-    search.add_argument("--module", choices=MODULES, help="filter by module")
-    search.add_argument("--language", choices=["zh", "en"], help="filter by language")
-    search.add_argument("--json", action="store_true", help="print JSON")
+    search = add_command(sub, "search", "search")
+    search.add_argument("query", help=help_text("search_query"))
+    search.add_argument("--top-k", type=int, default=5, help=help_text("search_top_k"))
+    search.add_argument("--role", choices=USER_ROLES, help=help_text("search_role"))
+    search.add_argument("--version", dest="product_version", help=help_text("search_version"))
+    search.add_argument("--module", choices=MODULES, help=help_text("search_module"))
+    search.add_argument("--language", choices=["zh", "en"], help=help_text("search_language"))
+    search.add_argument("--json", action="store_true", help=help_text("json"))
     _add_kb(search)
 
-    ask = sub.add_parser("ask", help="ask one question (or - for one per line from stdin)")
-    ask.add_argument("question", help="the question, or - to read one per line from stdin")
-    ask.add_argument("--json", action="store_true", help="print JSON")
+    ask = add_command(sub, "ask", "ask")
+    ask.add_argument("question", help=help_text("ask_question"))
+    ask.add_argument("--json", action="store_true", help=help_text("json"))
     _add_user(ask)
     _add_kb(ask)
 
-    chat = sub.add_parser("chat", help="multi-turn chat in the terminal")
-    chat.add_argument("--conversation", help="continue the conversation with this id")
+    chat = add_command(sub, "chat", "chat")
+    chat.add_argument("--conversation", help=help_text("chat_conversation"))
     _add_user(chat)
     _add_kb(chat)
 
-    tickets = sub.add_parser("tickets", help="list or show tickets")
-    tickets_sub = tickets.add_subparsers(dest="tickets_command", required=True)
-    listing = tickets_sub.add_parser("list", help="list tickets, newest first")
-    listing.add_argument("--status", help="new, open, pending, escalated, resolved or closed")
-    listing.add_argument("--tier", choices=["L1", "L2", "L3"])
-    listing.add_argument("--team")
-    listing.add_argument("--assignee")
-    listing.add_argument("--limit", type=int, default=50)
-    listing.add_argument("--tenant", help="list only this tenant's tickets (default: every tenant)")
-    listing.add_argument("--json", action="store_true", help="print JSON")
-    show = tickets_sub.add_parser("show", help="show one ticket with its event log")
-    show.add_argument("ticket_id", help="ticket id, e.g. T-000001")
-    show.add_argument(
-        "--tenant",
-        default=DEFAULT_TENANT,
-        help="tenant of the ticket; each tenant numbers its tickets from T-000001 "
-        "(default: %(default)s)",
-    )
-    show.add_argument("--json", action="store_true", help="print JSON")
-    check_sla = tickets_sub.add_parser(
-        "check-sla",
-        help="log sla_warning and sla_breached events on open tickets once each (for cron)",
-    )
-    check_sla.add_argument("--json", action="store_true", help="print JSON")
+    _add_tickets_parsers(sub)
     keys.add_parsers(sub)
     report.add_parsers(sub)
     commands.add_eval_parser(sub)
     return parser
+
+
+def _add_tickets_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    tickets = add_command(sub, "tickets", "tickets")
+    tickets_sub = tickets.add_subparsers(dest="tickets_command", required=True)
+    listing = add_command(tickets_sub, "list", "tickets_list")
+    listing.add_argument("--status", help=help_text("tickets_list_status"))
+    listing.add_argument("--tier", choices=["L1", "L2", "L3"], help=help_text("tickets_list_tier"))
+    listing.add_argument("--team", help=help_text("tickets_list_team"))
+    listing.add_argument("--assignee", help=help_text("tickets_list_assignee"))
+    listing.add_argument("--limit", type=int, default=50, help=help_text("tickets_list_limit"))
+    listing.add_argument("--tenant", help=help_text("tickets_list_tenant"))
+    listing.add_argument("--json", action="store_true", help=help_text("json"))
+    show = add_command(tickets_sub, "show", "tickets_show")
+    show.add_argument("ticket_id", help=help_text("tickets_show_id"))
+    show.add_argument("--tenant", default=DEFAULT_TENANT, help=help_text("tickets_show_tenant"))
+    show.add_argument("--json", action="store_true", help=help_text("json"))
+    check_sla = add_command(tickets_sub, "check-sla", "tickets_check_sla")
+    check_sla.add_argument("--json", action="store_true", help=help_text("json"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -269,7 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         # Arguments first: a command rejected there has not created its data folder or files.
         commands.check_arguments(args)
-        _check_setup(args.command)
+        _check_setup(args.command, read_only=commands.is_read_only_command(args))
         return handlers[args.command](args)
     except AssistantError as exc:
         commands.write_error(exc, as_json=getattr(args, "json", False))
@@ -319,18 +354,23 @@ CHECKPOINT_COMMANDS = frozenset({"ask", "chat", "serve"})
 damaged file stops them with its fix before they reply or start the server."""
 
 
-def _check_setup(command: str) -> None:
+def _check_setup(command: str, *, read_only: bool) -> None:
     """Check the settings, data folder, database, roster and checkpoint file that a command
     needs, before it does any work.
+
+    Args:
+        command: The command's name, such as `tickets`.
+        read_only: The command only reads, so its data folder and database need not be
+            writable.
 
     Raises:
         AssistantError: one of them is invalid; the message names the setting and the fix.
     """
     settings = get_settings()
     if command in DATA_DIR_COMMANDS:
-        ensure_data_dir(settings)
+        ensure_data_dir(settings, writable=not read_only)
     if command in DATABASE_COMMANDS:
-        check_database(settings.resolved_database_url)
+        check_database(settings.resolved_database_url, read_only=read_only)
     if command in ROSTER_COMMANDS:
         check_roster(settings)
     if command in CHECKPOINT_COMMANDS:

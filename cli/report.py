@@ -10,16 +10,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from assistant.database import is_missing_sqlite_file
 from assistant.domain import Language
 from assistant.errors import InputError
 from assistant.i18n import translate
 from assistant.settings import DEFAULT_KB, get_settings
 from assistant.tenants import DEFAULT_TENANT, tenant_kb_name
 from assistant.validation import output_folder
-from cli.commands import cli_language, known_tenant
+from cli.argparse_messages import add_command, help_text
+from cli.commands import cli_language, known_tenant, opens_read_only
 
 if TYPE_CHECKING:
     from insights.render import Report
+
+EMPTY_DATABASE_URL = "sqlite://"
+"""An in-memory SQLite database, read in place of a database file that does not exist yet."""
 
 
 def _write(text: str) -> None:
@@ -29,35 +34,20 @@ def _write(text: str) -> None:
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `report` subcommands."""
-    report = sub.add_parser("report", help="weekly reports: voice of the customer, KB gaps")
+    report = add_command(sub, "report", "report")
     report_sub = report.add_subparsers(dest="report_command", required=True)
-    voc = report_sub.add_parser(
-        "voc", help="pain-point terms, their trend, modules and negative feedback of a week"
-    )
-    gaps = report_sub.add_parser(
-        "gaps", help="questions the KB answered badly, clustered by topic, and stale articles"
-    )
-    gaps.add_argument(
-        "--kb",
-        default=DEFAULT_KB,
-        help="the tenant's KB whose articles are checked for staleness (default: %(default)s)",
-    )
+    voc = add_command(report_sub, "voc", "report_voc")
+    gaps = add_command(report_sub, "gaps", "report_gaps")
+    gaps.add_argument("--kb", default=DEFAULT_KB, help=help_text("report_kb"))
     for parser in (voc, gaps):
-        parser.add_argument("--week", help="ISO week, e.g. 2026-W48 (default: the last full week)")
-        parser.add_argument(
-            "--tenant", default=DEFAULT_TENANT, help="tenant to report on (default: %(default)s)"
-        )
-        parser.add_argument(
-            "--out",
-            type=output_folder,
-            help="folder to write the report's .json and .LANG.html files into, "
-            "created when missing",
-        )
-        parser.add_argument("--json", action="store_true", help="print the report as JSON")
+        parser.add_argument("--week", help=help_text("report_week"))
+        parser.add_argument("--tenant", default=DEFAULT_TENANT, help=help_text("report_tenant"))
+        parser.add_argument("--out", type=output_folder, help=help_text("report_out"))
+        parser.add_argument("--json", action="store_true", help=help_text("json_report"))
         parser.add_argument(
             "--lang",
             choices=[language.value for language in Language],
-            help="language of the report text (default: from LC_ALL or LANG)",
+            help=help_text("report_lang"),
         )
 
 
@@ -71,7 +61,11 @@ def run_report(args: argparse.Namespace) -> int:
     from retrieval.knowledge_base import KnowledgeBase
 
     settings = get_settings()
-    tickets = TicketStore(settings.resolved_database_url)
+    url = settings.resolved_database_url
+    if is_missing_sqlite_file(url):
+        # Nothing was recorded yet, and opening the file would create it.
+        url = EMPTY_DATABASE_URL
+    tickets = TicketStore(url, read_only=opens_read_only(args, url))
     try:
         tenant = known_tenant(tickets, args.tenant)
     finally:
@@ -81,7 +75,7 @@ def run_report(args: argparse.Namespace) -> int:
     now = datetime.now(timezone)
     week = parse_week(args.week) if args.week else last_complete_week(now, timezone)
 
-    reader = ActivityReader(settings.resolved_database_url)
+    reader = ActivityReader(url, read_only=opens_read_only(args, url))
     report: Report
     try:
         if args.report_command == "voc":

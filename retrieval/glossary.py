@@ -114,17 +114,23 @@ class Glossary:
         other variants of a concept are broader or narrower words, which would change the
         question.
         """
+        tokens = [token for spelling in self.spellings(text) for token in spelling]
+        return list(dict.fromkeys(tokens))
+
+    def spellings(self, text: str) -> list[list[str]]:
+        """Return the search tokens of each spelling that `spelling_variants` finds, one list
+        per spelling: "e-mail" is `["e", "mail"]`, so a caller can tell a whole spelling from
+        the words it is cut into."""
         words = tuple(stem_english(w) for w in _LATIN_WORD_RE.findall(normalize(text)))
-        tokens: list[str] = []
+        found: list[list[str]] = []
         for concept_id in sorted(self.match(text)):
             by_letters: dict[str, list[str]] = {}
             for variant in self.concepts[concept_id].en:
                 by_letters.setdefault(_letters(variant), []).append(variant)
             for spellings in by_letters.values():
                 if len(spellings) > 1 and any(_contains(words, _english_key(v)) for v in spellings):
-                    for variant in spellings:
-                        tokens.extend(self._variant_tokens(variant))
-        return list(dict.fromkeys(tokens))
+                    found.extend(self._variant_tokens(variant) for variant in spellings)
+        return found
 
     def concept_variants(self, concept_id: int) -> list[list[str]]:
         """Return the search tokens of each variant, in both languages, of one concept."""

@@ -286,13 +286,18 @@ class HybridRetriever:
         """Return the query tokens with a word in the spelling the KB uses: "time zone" as
         "timezone" on a KB that writes it joined.
 
-        The other spelling's tokens that no chunk contains ("zone") are dropped, so that they
-        neither dilute the ranking nor stand for the question's topic.
+        A spelling is the KB's when chunks contain all its tokens. Without that rule, "email"
+        was also searched as "mail", the second token of "e-mail", and every English question
+        on email ranked first the one chunk that contains "mail". The other spelling's tokens that
+        no chunk contains ("zone") are dropped, so that they neither dilute the ranking nor
+        stand for the question's topic.
         """
-        spelled = self._glossary.spelling_variants(query)
-        respelled = [t for t in spelled if t in self._idf and t not in tokens]
+        spellings = self._glossary.spellings(query)
+        in_kb = [s for s in spellings if all(t in self._idf for t in s)]
+        respelled = list(dict.fromkeys(t for s in in_kb for t in s if t not in tokens))
         if not respelled:
             return tokens
+        spelled = {t for s in spellings for t in s}
         return [t for t in tokens if t in self._idf or t not in spelled] + respelled
 
     def _expand_unindexed_chinese(self, query: str, tokens: list[str]) -> list[str]:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from assistant.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from graphs.support.service import SupportAgent
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_KB = REPO_ROOT / "samples" / "kb"
@@ -94,6 +99,19 @@ def write_kb(root: Path, files: dict[str, str | bytes]) -> Path:
         else:
             path.write_text(content, encoding="utf-8")
     return root
+
+
+@pytest.fixture(scope="module")
+def sample_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SupportAgent]:
+    """One agent on the sample KB for the module; every question starts a new conversation."""
+    from graphs.support.service import SupportAgent
+    from retrieval.ingest import ingest_folder
+    from retrieval.knowledge_base import KnowledgeBase
+
+    agent_settings = Settings(data_dir=tmp_path_factory.mktemp("sample-agent-data"))
+    ingest_folder(KnowledgeBase(agent_settings, "default"), SAMPLE_KB)
+    with closing(SupportAgent(agent_settings, "default")) as support_agent:
+        yield support_agent
 
 
 @pytest.fixture

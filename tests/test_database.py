@@ -1,10 +1,12 @@
-"""Database URLs that cannot work fail with a project error naming the hidden-password URL."""
+"""Database URLs that cannot work fail with a project error naming the hidden-password URL, and
+read-only stores neither create nor change a SQLite file."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from assistant.database import (
     DatabaseFileDamagedError,
@@ -14,8 +16,10 @@ from assistant.database import (
     check_database,
     check_sqlite_folder,
     is_in_memory_sqlite,
+    is_read_only_error,
     redact_url,
 )
+from assistant.keys import KeyRole, KeyStore
 from assistant.tickets import TicketStore
 
 UNREACHABLE_DATABASE = "postgresql+psycopg://support:s3cret@127.0.0.1:1/tickets"
@@ -159,3 +163,56 @@ def test_check_sqlite_folder_missing_raises(tmp_path: Path) -> None:
 )
 def test_check_sqlite_folder_passes_other_urls(url: str) -> None:
     check_sqlite_folder(url)
+
+
+def test_read_only_store_creates_no_missing_file(tmp_path: Path) -> None:
+    database = tmp_path / "db" / "assistant.db"
+    store = KeyStore(f"sqlite:///{database}", read_only=True)
+
+    with pytest.raises(DatabaseUnreachableError, match="unable to open database file"):
+        store.list()
+
+    store.close()
+    assert sorted(tmp_path.iterdir()) == []
+
+
+def test_read_only_store_reads_file_without_tables(tmp_path: Path) -> None:
+    database = tmp_path / "assistant.db"
+    database.touch()
+    tickets = TicketStore(f"sqlite:///{database}", read_only=True)
+    keys = KeyStore(f"sqlite:///{database}", read_only=True)
+
+    found_tickets = tickets.list()
+    tenants = tickets.tenants()
+    found_keys = keys.list()
+
+    tickets.close()
+    keys.close()
+    assert found_tickets == []
+    assert tenants == []
+    assert found_keys == []
+    assert database.read_bytes() == b""
+
+
+def test_read_only_store_rejects_writes(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'assistant.db'}"
+    writer = KeyStore(url)
+    writer.create("acme", KeyRole.AGENT)
+    writer.close()
+    reader = KeyStore(url, read_only=True)
+
+    with pytest.raises(OperationalError) as caught:
+        reader.create("acme", KeyRole.ADMIN)
+
+    roles = [record.role for record in reader.list()]
+    reader.close()
+    assert is_read_only_error(caught.value)
+    assert roles == [KeyRole.AGENT]
+
+
+def test_check_database_read_only_accepts_missing_file(tmp_path: Path) -> None:
+    database = tmp_path / "db" / "assistant.db"
+
+    check_database(f"sqlite:///{database}", read_only=True)
+
+    assert sorted(tmp_path.iterdir()) == []

@@ -4,7 +4,9 @@ Each KB of the caller's tenant is a model named `assistant-{kb}`. The last user 
 the question; earlier messages are ignored because the agent keeps the conversation itself.
 Citations and the action ride along in the extra field `assistant` of the response, and of
 the chunk with `finish_reason` "stop" when streaming. That chunk is the last one, except with
-`stream_options.include_usage`, where OpenAI's protocol puts the usage chunk last.
+`stream_options.include_usage`, where OpenAI's protocol puts the usage chunk last. With
+`response_format` `{"type": "json_object"}` the message content is the reply as the JSON object
+that `assistant ask --json` prints, streamed in pieces like the answer text.
 
 Errors have OpenAI's shape `{"error": {"message", "type", "param", "code"}}`, where `param`
 names the request field at fault, such as `model` or `messages[1].role` (see `api.errors`).
@@ -21,8 +23,9 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Collection, Mapping
+from enum import StrEnum
 from functools import partial
-from typing import Any
+from typing import Any, assert_never
 
 from anyio import to_thread
 from fastapi import APIRouter
@@ -89,7 +92,6 @@ OPENAI_UNDECLARED_PARAMETERS = frozenset(
         "prompt_cache_options",
         "prompt_cache_retention",
         "reasoning_effort",
-        "response_format",
         "safety_identifier",
         "service_tier",
         "stop",
@@ -121,6 +123,17 @@ time that difflib spends on a name that a client can make as long as the body li
 SUGGESTION_CUTOFF = 0.75
 """Minimum difflib similarity of a suggested name. 0.75 still suggests `name` for the swapped
 letters of `nmae`, but not `presence_penalty` for `repetition_penalty` (0.71)."""
+
+
+class ResponseFormat(StrEnum):
+    """The `response_format.type` values that the route returns. OpenAI's `json_schema` is not
+    one of them, because the reply's shape is fixed."""
+
+    TEXT = "text"
+    """The answer as plain text, also when `response_format` is not set."""
+
+    JSON_OBJECT = "json_object"
+    """The reply as the JSON object that `assistant ask --json` prints."""
 
 
 def _model_id(kb: str) -> str:
@@ -176,6 +189,7 @@ async def create_chat_completion(
     for every request.
     """
     _check_supported(body)
+    response_format = _response_format(body.response_format)
     kb = _kb_of_model(body.model, key.tenant)
     question = _question(body, resources.settings.api_max_message_chars)
     with param_at_fault("conversation_id"):
@@ -188,7 +202,7 @@ async def create_chat_completion(
     if not body.stream:
         with param_at_fault("model", TenantKbNotFoundError):
             turn = await run_turn(resources, key.tenant, kb, question, user, conversation_id)
-        return _completion(turn, body.model, question)
+        return _completion(turn, body.model, question, _content(turn, response_format))
 
     with param_at_fault("model", TenantKbNotFoundError):
         await to_thread.run_sync(resources.agents.get, key.tenant, kb)
@@ -202,6 +216,7 @@ async def create_chat_completion(
         conversation_id,
         body.model,
         language,
+        response_format=response_format,
         include_usage=include_usage,
         for_operator=key.role is not KeyRole.WIDGET,
     )
@@ -228,6 +243,40 @@ def _check_supported(body: ChatCompletionRequest) -> None:
             raise UnsupportedParameterError(
                 name, f"parameter {name!r} is not supported", code="unsupported_tools"
             )
+
+
+def _response_format(value: object) -> ResponseFormat:
+    """Return the type of a request's `response_format`, TEXT when it is not set.
+
+    Raises:
+        UnsupportedParameterError: the value is not an object with a string `type`, its type
+            is not a ResponseFormat, or it has a field besides `type`.
+    """
+    if value is None:
+        return ResponseFormat.TEXT
+    supported = tuple(ResponseFormat)
+    names = ", ".join(supported)
+    if not isinstance(value, dict) or not isinstance(value.get("type"), str):
+        value_json = json.dumps(value, ensure_ascii=False)
+        raise UnsupportedParameterError(
+            "response_format.type" if isinstance(value, dict) else "response_format",
+            f"invalid response_format {value_json}; send an object whose 'type' is one of: {names}",
+            code="invalid_response_format",
+            value=value_json,
+            supported=supported,
+        )
+    try:
+        response_format = ResponseFormat(value["type"])
+    except ValueError:
+        raise UnsupportedParameterError(
+            "response_format.type",
+            f"response_format type {value['type']!r} is not supported; use one of: {names}",
+            code="unsupported_response_format",
+            value=value["type"],
+            supported=supported,
+        ) from None
+    _check_extra_fields(value, {"type"}, "response_format.")
+    return response_format
 
 
 def _check_known_fields(body: ChatCompletionRequest) -> None:
@@ -309,8 +358,18 @@ def _assistant_extra(turn: Turn) -> dict[str, Any]:
     }
 
 
-def _completion(turn: Turn, model: str, question: str) -> dict[str, Any]:
-    answer = turn.reply.output["answer"]
+def _content(turn: Turn, response_format: ResponseFormat) -> str:
+    """Return the content of the assistant message of a turn in the requested format."""
+    match response_format:
+        case ResponseFormat.TEXT:
+            return turn.reply.output["answer"]
+        case ResponseFormat.JSON_OBJECT:
+            return json.dumps(turn.reply.to_json(), ensure_ascii=False)
+        case _:
+            assert_never(response_format)
+
+
+def _completion(turn: Turn, model: str, question: str, content: str) -> dict[str, Any]:
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex}",
         "object": "chat.completion",
@@ -319,18 +378,18 @@ def _completion(turn: Turn, model: str, question: str) -> dict[str, Any]:
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": answer},
+                "message": {"role": "assistant", "content": content},
                 "finish_reason": "stop",
             }
         ],
-        "usage": _usage(question, answer),
+        "usage": _usage(question, content),
         "assistant": _assistant_extra(turn),
     }
 
 
-def _usage(question: str, answer: str) -> dict[str, int]:
+def _usage(question: str, content: str) -> dict[str, int]:
     prompt_tokens = count_tokens(question)
-    completion_tokens = count_tokens(answer)
+    completion_tokens = count_tokens(content)
     return {
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion_tokens,
@@ -364,6 +423,7 @@ async def _completion_chunks(
     model: str,
     language: Language,
     *,
+    response_format: ResponseFormat,
     include_usage: bool,
     for_operator: bool,
 ) -> AsyncIterator[str]:
@@ -383,14 +443,14 @@ async def _completion_chunks(
     # With include_usage, OpenAI sends `usage: null` in every chunk, then one more chunk with
     # no choices and the usage of the whole request.
     no_usage: dict[str, Any] = {"usage": None} if include_usage else {}
-    answer = turn.reply.output["answer"]
+    content = _content(turn, response_format)
     first = _chunk(completion_id, model, {"role": "assistant", "content": ""}, None)
     yield _data(first | no_usage)
-    for piece in split_deltas(answer):
+    for piece in split_deltas(content):
         yield _data(_chunk(completion_id, model, {"content": piece}, None) | no_usage)
     final = _chunk(completion_id, model, {}, "stop") | {"assistant": _assistant_extra(turn)}
     yield _data(final | no_usage)
     if include_usage:
         usage_chunk = _chunk(completion_id, model, {}, None) | {"choices": []}
-        yield _data(usage_chunk | {"usage": _usage(question, answer)})
+        yield _data(usage_chunk | {"usage": _usage(question, content)})
     yield "data: [DONE]\n\n"

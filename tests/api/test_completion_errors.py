@@ -132,6 +132,49 @@ def test_invalid_json_has_no_param(server: Server) -> None:
     assert "not valid JSON" in error["message"]
 
 
+@pytest.mark.parametrize(
+    ("body", "language", "expected"),
+    [
+        (
+            b'{"model": ',
+            "en",
+            "not valid JSON: Expecting value at character 11; correct the syntax there",
+        ),
+        (
+            b'{"model": ',
+            "zh-CN",
+            "请求体不是有效的 JSON：第 11 个字符处有语法错误，请修正后重新发送",
+        ),
+        (
+            b'{"model": "\xff"}',
+            "en",
+            "not valid UTF-8: byte 12 (0xFF) does not belong to a UTF-8 character; "
+            "encode the JSON text as UTF-8",
+        ),
+        (
+            b'{"model": "\xff"}',
+            "zh-CN",
+            "请求体不是有效的 UTF-8 文本：第 12 个字节（0xFF）不属于任何 UTF-8 字符",
+        ),
+    ],
+    ids=["invalid-json-english", "invalid-json-chinese", "not-utf8-english", "not-utf8-chinese"],
+)
+def test_unparsable_body_is_400_in_openai_shape(
+    server: Server, body: bytes, language: str, expected: str
+) -> None:
+    headers = {"Content-Type": "application/json"}
+
+    with server.client("default-widget", language) as client:
+        response = client.post("/v1/chat/completions", content=body, headers=headers)
+
+    assert response.status_code == 400, response.text
+    error = _openai_error(response)
+    assert error["type"] == "invalid_request_error"
+    assert error["code"] == "invalid_request"
+    assert error["param"] is None
+    assert expected in error["message"]
+
+
 @pytest.mark.parametrize("language", ["en", "zh-CN"], ids=["english", "chinese"])
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
 @pytest.mark.parametrize(

@@ -179,34 +179,77 @@ def test_validation_error_in_english(
     assert english in message
 
 
+UNPARSABLE_BODY_PATHS = [
+    # (key, path): native routes whose body is JSON
+    ("default-widget", "/v1/chat"),
+    ("default-widget", "/v1/surveys"),
+    ("default-agent", "/v1/tickets/T-000001/comments"),
+]
+
+
+@pytest.mark.parametrize(("key", "path"), UNPARSABLE_BODY_PATHS, ids=["chat", "surveys", "comment"])
 @pytest.mark.parametrize(
     ("language", "expected"),
-    [("zh-CN", "请求体不是有效的 JSON：第 13 个字符处"), ("en", "not valid JSON")],
+    [
+        ("zh-CN", "请求体不是有效的 JSON：第 13 个字符处有语法错误，请修正后重新发送"),
+        (
+            "en",
+            "the request body is not valid JSON: Expecting value at character 13; "
+            "correct the syntax there and send the request again",
+        ),
+    ],
+    ids=["chinese", "english"],
 )
-def test_broken_json_body(server: Server, language: str, expected: str) -> None:
+def test_broken_json_body_is_400(
+    server: Server, key: str, path: str, language: str, expected: str
+) -> None:
     headers = {"Content-Type": "application/json"}
-    with server.client("default-widget", language) as client:
-        response = client.post("/v1/chat", content=b'{"message": ', headers=headers)
+    with server.client(key, language) as client:
+        response = client.post(path, content=b'{"message": ', headers=headers)
 
-    assert response.status_code == 422
+    assert response.status_code == 400, response.text
     assert response.json()["error"]["code"] == "invalid_request"
     assert expected in response.json()["error"]["message"]
     assert "JSON decode error" not in response.json()["error"]["message"]
 
 
+@pytest.mark.parametrize(("key", "path"), UNPARSABLE_BODY_PATHS, ids=["chat", "surveys", "comment"])
 @pytest.mark.parametrize(
     ("language", "expected"),
-    [("zh-CN", "无法解析请求体"), ("en", "the request body could not be parsed")],
+    [
+        (
+            "zh-CN",
+            "请求体不是有效的 UTF-8 文本：第 14 个字节（0xFF）不属于任何 UTF-8 字符；"
+            "请把 JSON 文本以 UTF-8 编码后重新发送",
+        ),
+        (
+            "en",
+            "the request body is not valid UTF-8: byte 14 (0xFF) does not belong to a UTF-8 "
+            "character; encode the JSON text as UTF-8 and send the request again",
+        ),
+    ],
+    ids=["chinese", "english"],
 )
-def test_body_not_utf8(server: Server, language: str, expected: str) -> None:
+def test_body_not_utf8_is_400_naming_byte(
+    server: Server, key: str, path: str, language: str, expected: str
+) -> None:
     headers = {"Content-Type": "application/json"}
-    with server.client("default-widget", language) as client:
-        response = client.post("/v1/chat", content=b'{"message": "\xff"}', headers=headers)
+    with server.client(key, language) as client:
+        response = client.post(path, content=b'{"message": "\xff"}', headers=headers)
 
     assert response.status_code == 400, response.text
     assert response.json()["error"]["code"] == "invalid_request"
     assert expected in response.json()["error"]["message"]
-    assert "There was an error" not in response.json()["error"]["message"]
+
+
+def test_latin1_body_names_first_invalid_byte(server: Server) -> None:
+    body = '{"message": "Café über alles"}'.encode("latin-1")
+    headers = {"Content-Type": "application/json; charset=iso-8859-1"}
+    with server.client("default-widget") as client:
+        response = client.post("/v1/chat", content=body, headers=headers)
+
+    assert response.status_code == 400, response.text
+    assert "byte 17 (0xE9)" in response.json()["error"]["message"]
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,14 @@ REJECTED: dict[str, tuple[list[str], str]] = {
     "key_missing": (["keys", "revoke", "nope"], "API key 'nope' was not found"),
     "status_invalid": (["tickets", "list", "--status", "bogus"], "invalid ticket status"),
     "tenant_invalid": (["tickets", "list", "--tenant", "../x"], "'../x'"),
+    "report_tenant_missing": (
+        ["report", "voc", "--tenant", "nobody"],
+        "tenant 'nobody' does not exist",
+    ),
+    "report_kb_missing": (
+        ["report", "gaps"],
+        "knowledge base 'default.default' does not exist yet",
+    ),
 }
 """Per case: arguments, and part of the error that the command prints."""
 
@@ -58,4 +67,37 @@ def test_read_only_command_creates_no_database(tmp_path: Path, case: str) -> Non
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout.decode() == expected_output
     assert "Known tenants" not in result.stderr.decode()
+    assert list(data_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "empty_line"),
+    [("en_US.UTF-8", "Nothing was recorded in this week."), ("zh_CN.UTF-8", "本周没有记录。")],
+    ids=["en", "zh"],
+)
+def test_report_creates_no_database(tmp_path: Path, lang: str, empty_line: str) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+
+    result = run_cli(data_dir, "report", "voc", "--week", "2026-W48", lang=lang)
+
+    output = result.stdout.decode()
+    assert result.returncode == 0, result.stderr.decode()
+    assert "2026-W48" in output
+    assert empty_line in output
+    assert result.stderr == b""
+    assert list(data_dir.iterdir()) == []
+
+
+def test_report_json_without_database_counts_nothing(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+
+    result = run_cli(data_dir, "report", "voc", "--week", "2026-W48", "--json")
+
+    assert result.returncode == 0, result.stderr.decode()
+    report = json.loads(result.stdout)
+    assert report["tenant"] == "default"
+    assert report["totals"]["texts"] == 0
+    assert report["totals"]["tickets"] == 0
     assert list(data_dir.iterdir()) == []

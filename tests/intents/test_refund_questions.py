@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
 from assistant.domain import Intent
 from assistant.intents import IntentClassifier
 from assistant.intents.training import DEFAULT_DATA_PATH
-from assistant.settings import Settings
 from graphs.support.service import SupportAgent
 from graphs.support.state import UserContext
-from retrieval.ingest import ingest_folder
-from retrieval.knowledge_base import KnowledgeBase
-from tests.conftest import SAMPLE_KB
 
 REFUND_QUESTIONS = [
     pytest.param("how can I get my money back", id="en-money-back"),
@@ -38,15 +33,6 @@ PERSONAL_MONEY_QUESTIONS = [
 """Questions about getting money back that have nothing to do with the product."""
 
 BILLING_TEAM = "l2-accounts-billing"
-
-
-@pytest.fixture(scope="module")
-def agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SupportAgent]:
-    data_dir = tmp_path_factory.mktemp("refund-questions")
-    ingest_folder(KnowledgeBase(Settings(data_dir=data_dir), "default"), SAMPLE_KB)
-    support_agent = SupportAgent(Settings(data_dir=data_dir), "default")
-    yield support_agent
-    support_agent.close()
 
 
 def _training_texts() -> set[str]:
@@ -85,8 +71,8 @@ def test_personal_money_question_stays_out_of_scope(
         pytest.param("我想退款，钱怎么退回来", id="zh"),
     ],
 )
-def test_refund_question_handed_to_billing_team(agent: SupportAgent, question: str) -> None:
-    reply = agent.ask(question, UserContext(id="u-refund", role="member")).to_json()
+def test_refund_question_handed_to_billing_team(sample_agent: SupportAgent, question: str) -> None:
+    reply = sample_agent.ask(question, UserContext(id="u-refund", role="member")).to_json()
 
     assert reply["intent"]["name"] == Intent.BILLING.value, reply["answer"]
     assert reply["action"]["type"] == "handoff", reply["answer"]

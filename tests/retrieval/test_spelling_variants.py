@@ -48,3 +48,27 @@ def test_spaced_spelling_is_answered_not_refused(tmp_path_factory: pytest.TempPa
 
     assert reply["action"]["type"] == "answer", reply["answer"]
     assert reply["citations"][0]["doc"] == "en/account/profile-language-timezone.md"
+
+
+def test_other_spelling_counts_only_when_the_kb_has_it_whole(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # "e-mail" is a spelling of "email"; its second word alone must not stand for it.
+    folder = tmp_path_factory.mktemp("spelling-kb")
+    (folder / "delivery-problems.md").write_text(
+        "# Delivery problems\n\nIf an email does not arrive, ask your mail administrator to "
+        "check the mail server and the mail filters.\n",
+        encoding="utf-8",
+    )
+    (folder / "email-settings.md").write_text(
+        "# Email settings\n\nChoose which email you get for each project, and how often email "
+        "is sent.\n",
+        encoding="utf-8",
+    )
+    settings = Settings(data_dir=tmp_path_factory.mktemp("spelling-data"))
+    kb = KnowledgeBase(settings, "default")
+    ingest_folder(kb, folder)
+
+    hits = kb.search("how often do I get email").hits
+
+    assert hits[0].chunk.doc == "email-settings.md"

@@ -19,6 +19,7 @@ const elements = {
   tourBack: document.getElementById("tour-back"),
   tourNext: document.getElementById("tour-next"),
   tourSkip: document.getElementById("tour-skip"),
+  chatInput: document.getElementById("chat-input"),
 };
 
 const state = {
@@ -159,7 +160,12 @@ function showStep() {
 
 async function finishTour(status) {
   const stepsSeen = state.step + 1;
+  // Focus on a hidden button would be lost, so it moves on to the message box.
+  const hadFocus = elements.tour.contains(document.activeElement);
   elements.tour.hidden = true;
+  if (hadFocus) {
+    elements.chatInput.focus();
+  }
   highlight(null);
   state.tour = null;
   try {
@@ -211,8 +217,10 @@ function wireTour() {
     showStep();
   });
   elements.tourSkip.addEventListener("click", () => finishTour("skipped"));
-  elements.tour.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") {
+  // The page stays usable during the tour, so Escape closes it wherever the focus is, such as in
+  // the message box. An Escape that ends an input method's composition is left to the method.
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && !event.isComposing && state.tour) {
       finishTour("skipped");
     }
   });
