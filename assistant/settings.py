@@ -400,4 +400,33 @@ def ensure_data_dir(settings: Settings, *, writable: bool = True) -> Path:
             code="data_dir_not_writable",
             path=path,
         )
+    for folder in (path / "kb", settings.conversation_lock_dir):
+        _check_data_subfolder(folder, writable=writable)
     return path
+
+
+def _check_data_subfolder(folder: Path, *, writable: bool) -> None:
+    """Reject a folder of the data dir that exists as a file or that the user cannot write.
+
+    The assistant creates these folders itself when they are missing. Without this check, a
+    file in the place of one fails later with a traceback.
+
+    Raises:
+        ConfigurationError: the message names the path and the fix.
+    """
+    if not os.path.lexists(folder):
+        return
+    if not folder.is_dir():
+        raise ConfigurationError(
+            f"cannot use '{folder}' in the data folder: it is a file, not a folder; move the "
+            "file away, and the assistant creates the folder again",
+            code="data_subfolder_is_file",
+            path=folder,
+        )
+    if writable and not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigurationError(
+            f"cannot use '{folder}' in the data folder: the folder is not writable; give this "
+            "user write access to it",
+            code="data_subfolder_not_writable",
+            path=folder,
+        )

@@ -29,6 +29,10 @@ ANONYMOUS_REQUESTER = "anonymous"
 AGENT_ROLE = "agent"
 """Transcript role of a reply that a human support agent sent to the requester."""
 
+USER_ROLE = "user"
+"""Transcript role of an end user's message. A `commented` event of one carries it as `role`
+in its data, so that no end user's message meets an SLA target."""
+
 MAX_SUBJECT_CHARS = 200
 MAX_DESCRIPTION_CHARS = 20_000
 MAX_REQUESTER_CHARS = 200

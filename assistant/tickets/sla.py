@@ -24,7 +24,14 @@ from pydantic import BaseModel, ConfigDict
 
 from assistant.domain import Intent, Priority, Tier
 from assistant.settings import Settings
-from assistant.tickets.schemas import ASSISTANT_ACTOR, FINISHED_STATUSES, EventKind, TicketRecord
+from assistant.tickets.schemas import (
+    ASSISTANT_ACTOR,
+    FINISHED_STATUSES,
+    USER_ROLE,
+    EventKind,
+    TicketEventRecord,
+    TicketRecord,
+)
 from assistant.tickets.working_hours import WorkingHours
 
 HUMAN_REPLY_INTENTS = frozenset({Intent.HUMAN_HANDOFF})
@@ -115,10 +122,11 @@ def target_met_at(ticket: TicketRecord) -> datetime | None:
     """Return when the target of the ticket's current tier was met, or None if not yet.
 
     The target is met when the ticket is resolved or closed, or by the first comment since
-    the target started (see `target_started_at`) from someone other than the requester. The
-    assistant is the L1 tier, so its own reply meets the L1 first-reply target, except on a
-    ticket where the user asked for a person: "connecting you to a person" is no reply. L2 and
-    L3 targets always need a human.
+    the target started (see `target_started_at`) from someone other than the requester and
+    other end users: another user who writes in the requester's conversation does not reply
+    for support. The assistant is the L1 tier, so its own reply meets the L1 first-reply
+    target, except on a ticket where the user asked for a person: "connecting you to a
+    person" is no reply. L2 and L3 targets always need a human.
     """
     since = target_started_at(ticket)
     excluded_actors = {ticket.requester}
@@ -128,11 +136,17 @@ def target_met_at(ticket: TicketRecord) -> datetime | None:
     for event in ticket.events:
         if event.at < since:
             continue
-        if event.kind is EventKind.COMMENTED and event.actor not in excluded_actors:
+        if event.kind is EventKind.COMMENTED and _is_reply_by_support(event, excluded_actors):
             return event.at
         if event.kind is EventKind.STATUS_CHANGED and event.data.get("to") in FINISHED_STATUSES:
             return event.at
     return None
+
+
+def _is_reply_by_support(event: TicketEventRecord, excluded_actors: set[str]) -> bool:
+    """Return whether a comment counts as support's reply: not by an excluded actor, and not
+    an end user's message (`role` `user` in its data)."""
+    return event.actor not in excluded_actors and event.data.get("role") != USER_ROLE
 
 
 def is_breached(ticket: TicketRecord, now: datetime) -> bool:

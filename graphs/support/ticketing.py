@@ -16,6 +16,7 @@ from assistant.tickets.schemas import (
     ANONYMOUS_REQUESTER,
     ASSISTANT_ACTOR,
     FINISHED_STATUSES,
+    USER_ROLE,
     Channel,
     ReasonCode,
     TicketDetails,
@@ -148,9 +149,10 @@ def add_details_to_ticket(
     """Append the user's follow-up message to a ticket's transcript and log it as a comment."""
     return context.tickets.add_message(
         ticket_id,
-        TranscriptMessage(role="user", content=message),
+        TranscriptMessage(role=USER_ROLE, content=message),
         tenant=context.tenant,
         actor=user.get("id") or ANONYMOUS_REQUESTER,
+        data={"role": USER_ROLE},
     )
 
 

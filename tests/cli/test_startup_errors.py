@@ -157,6 +157,45 @@ def test_data_dir_error_in_chinese(tmp_path: Path) -> None:
     assert f"ASSISTANT_DATA_DIR='{data_file}' 无效：它是文件而不是目录" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("folder", "command"),
+    [
+        ("kb", ("ingest", ".")),
+        ("conversation-locks", ("ask", "how do I create a task")),
+        ("conversation-locks", ("chat",)),
+    ],
+)
+def test_file_in_place_of_data_folder_fails_clearly(
+    tmp_path: Path, folder: str, command: tuple[str, ...]
+) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    blocker = data_dir / folder
+    blocker.write_text("keep me", encoding="utf-8")
+
+    result = _run(*command, env={"ASSISTANT_DATA_DIR": str(data_dir)})
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert f"cannot use '{blocker}' in the data folder: it is a file" in result.stderr
+    assert "move the file away" in result.stderr
+    assert blocker.read_text(encoding="utf-8") == "keep me"
+
+
+def test_file_in_place_of_data_folder_in_chinese(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    blocker = data_dir / "conversation-locks"
+    blocker.write_text("", encoding="utf-8")
+
+    result = _run(
+        "ask", "怎么新建任务", env={"ASSISTANT_DATA_DIR": str(data_dir)}, lang="zh_CN.UTF-8"
+    )
+
+    assert result.returncode == 2
+    assert f"无法使用数据目录中的“{blocker}”：它是文件而不是目录" in result.stderr
+
+
 @pytest.mark.parametrize("command", [("ask", "转人工"), ("tickets", "list"), ("chat",)])
 def test_unreachable_database_fails_clearly(tmp_path: Path, command: tuple[str, ...]) -> None:
     env = {"ASSISTANT_DATA_DIR": str(tmp_path), "ASSISTANT_DATABASE_URL": UNREACHABLE_DATABASE}

@@ -18,6 +18,7 @@ from assistant.i18n import translate
 from assistant.settings import Settings
 from assistant.tickets import TicketStore
 from assistant.tickets.schemas import TicketRecord
+from assistant.tickets.sla import target_met_at
 from assistant.tickets.store import MAX_LIST_LIMIT
 from graphs.support.policy import (
     ADDED_TO_TICKET_PLAN,
@@ -128,3 +129,19 @@ def test_ticket_reasons_have_labels() -> None:
             assert catalogs[language][f"ticket_reason.{reason.value}"] == label
     assert ticket_reason_label(None, Language.EN) is None
     assert ticket_reason_label("code_of_a_newer_version", Language.ZH) == "code_of_a_newer_version"
+
+
+def test_other_users_message_does_not_meet_sla(sample_agent: SupportAgent, data_dir: Path) -> None:
+    alice = UserContext(id="alice-sla", role="member")
+    bob = UserContext(id="bob-sla", role="member")
+    opened = sample_agent.ask(
+        "The Gantt export crashes with error 500 since 3.4", alice, "shared-sla"
+    )
+    assert opened.output["action"]["ticket"] is not None
+
+    sample_agent.ask("Same here, the export crashes for me too", bob, "shared-sla")
+
+    [ticket] = _tickets_of(data_dir, "alice-sla")
+    comments = [event for event in ticket.events if event.actor == "bob-sla"]
+    assert [event.data.get("role") for event in comments] == ["user"]
+    assert target_met_at(ticket) is None

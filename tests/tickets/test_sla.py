@@ -178,6 +178,20 @@ def test_is_breached_ignores_requester_comments() -> None:
     assert is_breached(ticket, shanghai(3, 10, 2))
 
 
+def test_l2_target_ignores_other_users_messages() -> None:
+    # Another user who writes in the requester's conversation does not reply for support.
+    other_user = event(EventKind.COMMENTED, shanghai(3, 11), actor="bob", role="user")
+    ticket = make_record(
+        tier=Tier.L2,
+        created_at=shanghai(3, 10),
+        diagnosis_due_at=shanghai(3, 14),
+        events=[other_user],
+    )
+
+    assert target_met_at(ticket) is None
+    assert is_breached(ticket, shanghai(3, 15))
+
+
 def test_l2_target_ignores_assistant_comments() -> None:
     note = event(EventKind.COMMENTED, shanghai(3, 11), actor="assistant")
     ticket = make_record(
