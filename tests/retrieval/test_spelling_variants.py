@@ -50,7 +50,7 @@ def test_spaced_spelling_is_answered_not_refused(tmp_path_factory: pytest.TempPa
     assert reply["citations"][0]["doc"] == "en/account/profile-language-timezone.md"
 
 
-def test_other_spelling_counts_only_when_the_kb_has_it_whole(
+def test_spelling_counts_only_whole_in_kb(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     # "e-mail" is a spelling of "email"; its second word alone must not stand for it.
