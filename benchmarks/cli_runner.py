@@ -75,14 +75,15 @@ def benchmark_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-_semantic_rerank = False
+_semantic_rerank = True
 
 
 def use_semantic_rerank(enabled: bool) -> None:
     """Turn the semantic reranker on or off for every child and in-process KB from now on.
 
-    It is off unless a script turns it on, whatever the caller's shell sets, so that the
-    figures of a run never depend on the environment it was started from.
+    It is on, the product's default, unless a script turns it off, whatever the caller's
+    shell sets, so that the figures of a run never depend on the environment it was started
+    from.
     """
     global _semantic_rerank
     _semantic_rerank = enabled

@@ -71,10 +71,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--skip-ask", action="store_true", help="measure search only, without `assistant ask`"
     )
     parser.add_argument(
-        "--semantic-rerank",
-        action="store_true",
-        help="run with ASSISTANT_SEMANTIC_RERANK=true and write real_questions_rerank.json "
-        "and real_questions_rerank_rows.jsonl instead",
+        "--no-semantic-rerank",
+        dest="semantic_rerank",
+        action="store_false",
+        help="run with ASSISTANT_SEMANTIC_RERANK=false and write real_questions_words.json "
+        "and real_questions_words_rows.jsonl instead",
     )
     return parser.parse_args(argv)
 
@@ -188,7 +189,7 @@ def build_rows(
 
 def results_stem(semantic_rerank: bool) -> str:
     """Return the name, without suffix, of a run's result files."""
-    return "real_questions_rerank" if semantic_rerank else "real_questions"
+    return "real_questions" if semantic_rerank else "real_questions_words"
 
 
 def write_results(

@@ -317,8 +317,12 @@ class KnowledgeBase:
         top_k: int | None = None,
         *,
         translated_query: str | None = None,
+        rerank: bool = True,
     ) -> SearchResult:
-        """Search the KB; see `HybridRetriever.search` for `translated_query`."""
+        """Search the KB; see `HybridRetriever.search` for `translated_query` and `rerank`.
+
+        The semantic reranker runs only when `rerank` is true and the settings turn it on.
+        """
         limit = top_k or self.settings.retrieval_top_k
         filters = filters or SearchFilters()
         attributes: dict[str, AttributeValue] = {
@@ -327,7 +331,7 @@ class KnowledgeBase:
             telemetry.RETRIEVAL_VERSION_FILTER: filters.version or "",
         }
         with telemetry.span("retrieval.search", attributes) as current:
-            result = self.retriever().search(query, filters, limit, translated_query)
+            result = self.retriever().search(query, filters, limit, translated_query, rerank=rerank)
             if current is not None:
                 self._record_result(current, query, result)
         return result

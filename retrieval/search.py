@@ -231,6 +231,8 @@ class HybridRetriever:
         filters: SearchFilters,
         top_k: int,
         translated_query: str | None = None,
+        *,
+        rerank: bool = True,
     ) -> SearchResult:
         """Return the `top_k` best chunks for a query that pass the filters.
 
@@ -238,6 +240,9 @@ class HybridRetriever:
         Its tokens join the glossary's translated terms, its embedding competes with the
         query's for the dense ranking, and its token coverage counts toward the confidence.
         Without it, only the glossary translates.
+
+        With `rerank` false, the semantic model does not reorder the pages after the first
+        ones (`_rerank_pages`), which saves embedding the query.
         """
         # Each distinct term counts once: a question that repeats a word is not more about it.
         tokens = list(dict.fromkeys(tokenize(query, query=True)))
@@ -270,7 +275,8 @@ class HybridRetriever:
         if asks_how_to(query):
             self._prefer_steps(fused)
         query_concepts = self._glossary.match(query)
-        doc_scores = self._rerank_pages(query, doc_scores, mask)
+        if rerank:
+            doc_scores = self._rerank_pages(query, doc_scores, mask)
         hits = self._select(
             fused,
             doc_scores,

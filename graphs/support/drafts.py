@@ -160,9 +160,10 @@ def _search(ticket: TicketRecord, queries: list[str], kb: KnowledgeBase) -> tupl
     best_query = ""
     best_hits: list[Hit] = []
     for query in queries:
-        result = kb.search(query, SearchFilters(version=version))
+        # A draft quotes the first pages, which the semantic reranker never moves.
+        result = kb.search(query, SearchFilters(version=version), rerank=False)
         if version and not result.hits:
-            result = kb.search(query, SearchFilters())
+            result = kb.search(query, SearchFilters(), rerank=False)
         if not result.hits:
             continue
         hits = [to_hit(hit) for hit in result.hits]

@@ -136,14 +136,20 @@ def retrieve_context(state: State, runtime: Runtime[AgentContext]) -> dict[str, 
     # Made once here, so the version-filtered and unfiltered searches share one model call.
     translated_query = translate_for_kb(context, query)
     version = state.get("user", {}).get("product_version") or None
+    # A turn skips the semantic reranker. The answer quotes the first pages, which it never
+    # moves, and the turn saves the CPU time of embedding the question. On the real questions
+    # of benchmarks/, the only action it changed went wrong. A page on a neighbouring problem
+    # that it brought up counted as covering the failure a user reported.
     result = context.kb.search(
-        query, SearchFilters(version=version), translated_query=translated_query
+        query, SearchFilters(version=version), translated_query=translated_query, rerank=False
     )
     best = result.hits[0].confidence if result.hits else 0.0
     if version:
         # A feature outside the user's version may still be what they ask about; the answer
         # then says which version brings or removed it.
-        unfiltered = context.kb.search(query, SearchFilters(), translated_query=translated_query)
+        unfiltered = context.kb.search(
+            query, SearchFilters(), translated_query=translated_query, rerank=False
+        )
         if _prefer_other_versions(result.hits, unfiltered.hits):
             result, best = unfiltered, unfiltered.hits[0].confidence
     logger.info("retrieved hits=%d best_confidence=%.3f", len(result.hits), best)

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 from assistant.settings import Settings
+from graphs.support.service import SupportAgent
+from graphs.support.state import UserContext
 from retrieval.ingest import ingest_folder
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.search import RERANK_KEEP, SearchHit
@@ -16,7 +18,10 @@ from retrieval.semantic import (
     DIMENSIONS,
     OPENMP_SPIN_COUNT,
     PASSAGE_MAX_TOKENS,
+    QUERY_MAX_TOKENS,
     SEMANTIC_ID,
+    SemanticEncoder,
+    query_keywords,
     semantic_encoder,
 )
 from tests.conftest import SAMPLE_KB, write_kb
@@ -125,6 +130,50 @@ def test_passages_are_cut_to_the_token_budget() -> None:
     assert PASSAGE_MAX_TOKENS < 64
 
 
+@pytest.mark.parametrize(
+    ("question", "keywords"),
+    [
+        (
+            "When I push a task's end date later, how do I set that up?",
+            "push task's end date later set",
+        ),
+        ("如何设置v3.4的甘特图基线？", "设置 v3.4 甘特图基线"),
+        ("我们用 Docker Compose 部署", "用 Docker Compose 部署"),
+        ("How do I do it?", ""),
+    ],
+    ids=["english", "chinese-with-version", "mixed", "stop-words-only"],
+)
+def test_question_is_embedded_by_its_content_words(question: str, keywords: str) -> None:
+    assert query_keywords(question) == keywords
+
+
+def test_long_question_is_cut_to_the_query_budget() -> None:
+    encoder = semantic_encoder()
+    question = "Why does the dependent task not move when I change dates in the Gantt chart? " * 5
+
+    vector = encoder.query(question)
+
+    # The question's content words, cut to the budget, embed exactly as the whole question.
+    keywords = query_keywords(question)
+    words = keywords.split()
+    budget_cuts = [
+        " ".join(words[:n])
+        for n in range(1, len(words) + 1)
+        if encoder._model.token_count(" ".join(words[:n]), True) <= QUERY_MAX_TOKENS
+    ]
+    assert encoder._model.token_count(keywords, True) > QUERY_MAX_TOKENS
+    assert float(vector @ encoder._model.query(budget_cuts[-1])) > 0.99
+    assert float(vector @ encoder._model.query(keywords)) < 0.999
+
+
+def test_question_of_stop_words_is_embedded_whole() -> None:
+    encoder = semantic_encoder()
+
+    vector = encoder.query("How do I do it?")
+
+    assert float(vector @ encoder._model.query("How do I do it?")) > 0.999
+
+
 def test_query_matches_passage_in_other_language() -> None:
     encoder = semantic_encoder()
     export_zh, refunds_en = encoder.passages(["导出任务：选择 CSV 格式下载全部任务", REFUNDS])
@@ -181,6 +230,37 @@ def test_first_pages_keep_their_places_after_rerank(reranked_sample_kb: Knowledg
     assert reordered
 
 
+def test_search_without_rerank_keeps_the_order_by_words(
+    reranked_sample_kb: KnowledgeBase,
+) -> None:
+    plain = KnowledgeBase(
+        Settings(data_dir=reranked_sample_kb.settings.data_dir, semantic_rerank=False),
+        reranked_sample_kb.name,
+    )
+    question = "Who can see a private project?"
+
+    unranked = _pages(reranked_sample_kb.search(question, top_k=50, rerank=False).hits)
+
+    assert unranked == _pages(plain.search(question, top_k=50).hits)
+    assert unranked != _pages(reranked_sample_kb.search(question, top_k=50).hits)
+
+
+def test_agent_turn_does_not_embed_the_question(
+    reranked_sample_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_embedding(self: SemanticEncoder, text: str) -> None:
+        raise AssertionError(f"the question was embedded: {text!r}")
+
+    monkeypatch.setattr(SemanticEncoder, "query", no_embedding)
+    agent = SupportAgent(reranked_sample_kb.settings, reranked_sample_kb.name, channel="cli")
+
+    reply = agent.ask("How do I export tasks?", UserContext(id="u-1", role="member")).to_json()
+    agent.close()
+
+    assert reply["action"]["type"] == "answer"
+    assert reply["citations"]
+
+
 WORDY_PAGES = {
     "a/money-report.md": "# Money report\n\nGet the money report: money spent and left.\n",
     "a/back-up.md": "# Back up your workspace\n\nGet a back up and get it back later.\n",
@@ -210,8 +290,21 @@ def _pages(hits: list[SearchHit]) -> list[str]:
     return list(dict.fromkeys(hit.chunk.doc for hit in hits))
 
 
-def test_default_settings_leave_reranker_off(tmp_path: Path, kb_folder: Path) -> None:
+def test_default_settings_turn_reranker_on(
+    tmp_path: Path, kb_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # tests/conftest.py turns it off for the rest of the suite.
+    monkeypatch.delenv("ASSISTANT_SEMANTIC_RERANK")
     kb = KnowledgeBase(Settings(data_dir=tmp_path / "data"), "t")
+
+    ingest_folder(kb, kb_folder)
+
+    assert kb.chunk_store.get_meta("semantic_id") == SEMANTIC_ID
+    assert set(kb.chunk_store.semantic_vectors()) == _chunk_ids(kb)
+
+
+def test_reranker_off_stores_no_vectors(tmp_path: Path, kb_folder: Path) -> None:
+    kb = _kb(tmp_path, semantic=False)
 
     ingest_folder(kb, kb_folder)
 
