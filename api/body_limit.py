@@ -68,7 +68,14 @@ class BodySizeLimitMiddleware:
             request.url.path,
             request_id_var.get(),
         )
-        message = translate("error_request_too_large", request_language(request), limit=limit)
+        setting = (
+            "ASSISTANT_API_MAX_UPLOAD_REQUEST_BYTES"
+            if request.url.path.startswith(UPLOAD_PATH_PREFIX)
+            else "ASSISTANT_API_MAX_BODY_BYTES"
+        )
+        message = translate(
+            "error_request_too_large", request_language(request), limit=limit, setting=setting
+        )
         response = error_response(
             request.url.path,
             413,

@@ -186,7 +186,14 @@ def run_ingest(args: argparse.Namespace) -> int:
         for left_out in report.left_out:
             line = left_out.line if len(left_out.line) <= 80 else left_out.line[:79] + "…"
             _write(translate("ingest_left_out", language, doc=left_out.doc, line=line))
-    return 0
+        if report.all_skipped:
+            sys.stderr.write(
+                translate("ingest_all_skipped", language, path=args.path, count=len(report.skipped))
+                + "\n"
+            )
+    # A folder of files that all fail to load is most often the wrong folder or a wrong export,
+    # and a script that calls ingest must notice it.
+    return 1 if report.all_skipped else 0
 
 
 def _search_payload(result: SearchResult, kb: str, query: str) -> dict[str, Any]:

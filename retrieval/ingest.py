@@ -62,6 +62,11 @@ class IngestReport:
         """Whether the index differs from before the run."""
         return bool(self.added or self.updated or self.removed or self.reembedded)
 
+    @property
+    def all_skipped(self) -> bool:
+        """Whether every file found under the folder was skipped, so none of it is indexed."""
+        return bool(self.skipped) and not (self.added or self.updated or self.unchanged)
+
 
 def ingest_folder(
     kb: KnowledgeBase,

@@ -337,7 +337,9 @@ def _question(body: ChatCompletionRequest, max_chars: int) -> str:
 
 
 def _conversation_id(body: ChatCompletionRequest) -> str | None:
-    if body.conversation_id:
+    # An empty id is checked, and refused, like any other: taking it as "none" would start a
+    # new conversation each time for a client whose id variable is not set.
+    if body.conversation_id is not None:
         return body.conversation_id
     if body.user:
         # One conversation per end user, so a client that only sends `user` keeps context.

@@ -98,6 +98,12 @@ BAD_BODIES = [
         "invalid_conversation_id",
         "invalid-conversation-id",
     ),
+    (
+        _body(conversation_id=""),
+        "conversation_id",
+        "invalid_conversation_id",
+        "empty-conversation-id",
+    ),
     (_body(model="assistant-../etc"), "model", "invalid_tenant_kb", "invalid-kb-name"),
     ([QUESTION], None, "invalid_request", "body-not-object"),
 ]

@@ -184,6 +184,7 @@ def test_oversized_body_is_413(server: Server, language: str) -> None:
         error = _error(response)
         assert error["code"] == "request_too_large"
         assert _is_chinese(error["message"]) is language.startswith("zh")
+        assert "ASSISTANT_API_MAX_BODY_BYTES" in error["message"]
 
 
 @LANGUAGES

@@ -179,6 +179,20 @@ def test_binary_upload_reason_gives_fix(server: Server) -> None:
     assert "save the document as Markdown, plain text or HTML" in rejected[0]["reason"]
 
 
+def test_oversized_upload_names_its_setting(server: Server) -> None:
+    files = [("files", ("big.md", b"# Big\n\n" + b"a" * 2_000_000, "text/markdown"))]
+
+    with server.client("beta-admin", "zh-CN") as client:
+        upload = client.post("/v1/kb/bigfile/documents", files=files)
+
+    assert upload.status_code == 413, upload.text
+    error = upload.json()["error"]
+    assert error["code"] == "upload_too_large"
+    assert "big.md" in error["message"]
+    assert "ASSISTANT_API_MAX_UPLOAD_BYTES" in error["message"]
+    assert "上限" in error["message"]
+
+
 def test_upload_names_differing_in_case_are_duplicates(server: Server) -> None:
     files = [
         ("files", ("Same.md", GOOD_DOC.encode(), "text/markdown")),

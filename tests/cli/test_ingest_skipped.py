@@ -90,3 +90,22 @@ def test_outside_links_and_large_files_are_listed(
         assert line in result.stdout
     assert "ASSISTANT_INGEST_MAX_FILE_BYTES" in result.stdout
     assert "added=1" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("zh_CN.UTF-8", "没有任何文件被索引：4 个文件都因上述原因被跳过"),
+        ("en_US.UTF-8", "no file under"),
+    ],
+    ids=["zh", "en"],
+)
+def test_folder_of_only_bad_files_exits_1(tmp_path: Path, lang: str, expected: str) -> None:
+    bad_only = {name: text for name, text in BAD_FILES.items() if name != "boards.md"}
+    kb_folder = write_kb(tmp_path / "kb", bad_only)
+
+    result = _ingest(kb_folder, tmp_path / "data", lang)
+
+    assert result.returncode == 1, result.stderr
+    assert expected in result.stderr
+    assert "skipped=4" in result.stdout
