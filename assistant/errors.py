@@ -83,6 +83,22 @@ class KnowledgeBaseDamagedError(ConfigurationError):
         self.path = path
 
 
+class KnowledgeBaseNotWritableError(ConfigurationError):
+    """Raised when a KB's index files or folder are read-only for this process."""
+
+    def __init__(self, kb: str, path: Path) -> None:
+        super().__init__(
+            f"the index of knowledge base {kb!r} cannot be written: {str(path)!r} is read-only "
+            f"for this user; make it and its files writable (for example `chmod -R u+w "
+            f"'{path}'`), or set ASSISTANT_DATA_DIR to a folder you can write",
+            code="kb_not_writable",
+            kb=kb,
+            path=path,
+        )
+        self.kb = kb
+        self.path = path
+
+
 class UpstreamError(AssistantError):
     """Raised when a call to an LLM, an embedding model or the vector store fails."""
 

@@ -29,8 +29,8 @@ from assistant.tenants import (
     resolve_kb_name,
     validate_tenant,
 )
-from assistant.text import detect_language
-from assistant.validation import shorten_message_values, validate_message
+from assistant.text import detect_language, strip_terminal_escapes
+from assistant.validation import MAX_MESSAGE_CHARS, shorten_message_values, validate_message
 from graphs.support.state import OutputState, UserContext
 from retrieval.search import SearchFilters, SearchResult
 from retrieval.versions import parse_version
@@ -41,6 +41,11 @@ if TYPE_CHECKING:
 MAX_TOP_K = 50
 EXIT_INPUT_ERROR = 2
 """Exit code when an argument or, in a batch, at least one input line was invalid."""
+
+
+CHAT_EXIT_WORDS = frozenset({"exit", "quit", "/exit", "/quit", "退出"})
+"""Lines that end `assistant chat`, as typed alone; the slash forms are those of other chat
+tools."""
 
 
 def _write(text: str) -> None:
@@ -330,6 +335,15 @@ def _check_input(message: str, *, is_query: bool = False) -> None:
     _check_encoding(message)
     if is_query and not message.strip():
         raise InputError("the query is empty; type the words to search for", code="empty_query")
+    length = len(strip_terminal_escapes(message).strip())
+    if is_query and length > MAX_MESSAGE_CHARS:
+        raise InputError(
+            f"the query has {length} characters, more than the limit of {MAX_MESSAGE_CHARS}; "
+            "search for its main words",
+            code="query_too_long",
+            length=length,
+            limit=MAX_MESSAGE_CHARS,
+        )
     validate_message(message)
 
 
@@ -413,7 +427,7 @@ def run_chat(args: argparse.Namespace) -> int:
                 message = input("> ").strip()
             except EOFError:
                 break
-            if message.lower() in {"exit", "quit", "退出"}:
+            if message.lower() in CHAT_EXIT_WORDS:
                 break
             if not message:
                 continue

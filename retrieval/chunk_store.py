@@ -7,6 +7,7 @@ of truth that both are rebuilt from, and the manifest that makes ingestion idemp
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import sys
 import time
@@ -19,7 +20,11 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from assistant.errors import ConflictError, KnowledgeBaseDamagedError
+from assistant.errors import (
+    ConflictError,
+    KnowledgeBaseDamagedError,
+    KnowledgeBaseNotWritableError,
+)
 
 EMPTY_FILE_WAIT_SECONDS = 2.0
 """How long an empty chunk store file may stay empty before it counts as damaged."""
@@ -37,6 +42,9 @@ because the store is in WAL mode.
 DAMAGED_DATABASE_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
 """SQLite result codes of a file that is not an intact database: "database disk image is
 malformed" and "file is not a database"."""
+READ_ONLY_CODES = frozenset({sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN})
+"""SQLite result codes of a write, or of opening a WAL database, that the file or its folder
+refused: "attempt to write a readonly database" and "unable to open database file"."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -102,6 +110,8 @@ class ChunkStore:
 
     Raises:
         KnowledgeBaseDamagedError: the file is empty or is not an intact SQLite database.
+        KnowledgeBaseNotWritableError: the file or its folder is read-only, and SQLite needs
+            to write them to open the file.
     """
 
     def __init__(self, path: Path, *, kb: str | None = None) -> None:
@@ -121,7 +131,7 @@ class ChunkStore:
                 self._connection.execute("PRAGMA foreign_keys = ON")
                 self._connection.execute("PRAGMA journal_mode = WAL")
                 self._connection.executescript(_SCHEMA)
-        except (ConflictError, KnowledgeBaseDamagedError):
+        except (ConflictError, KnowledgeBaseDamagedError, KnowledgeBaseNotWritableError):
             self._connection.close()
             raise
         self._file_identity = _file_identity(path)
@@ -172,6 +182,8 @@ class ChunkStore:
             primary_code = code & 0xFF if isinstance(code, int) else None
             if primary_code in DAMAGED_DATABASE_CODES:
                 raise KnowledgeBaseDamagedError(self._kb, self._path) from exc
+            if primary_code in READ_ONLY_CODES and not _is_writable(self._path):
+                raise KnowledgeBaseNotWritableError(self._kb, self._path.parent) from exc
             if primary_code != sqlite3.SQLITE_BUSY:
                 raise
             seconds = round(self._busy_timeout_seconds)
@@ -268,6 +280,15 @@ class ChunkStore:
         self._connection.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value)
         )
+
+
+def _is_writable(path: Path) -> bool:
+    """Check that SQLite can write a database file and create its journal files next to it.
+
+    `os.access` also reports an immutable file (`chattr +i`) as not writable, even for root.
+    """
+    folder_writable = os.access(path.parent, os.W_OK | os.X_OK)
+    return folder_writable and (not path.exists() or os.access(path, os.W_OK))
 
 
 def _stays_empty(path: Path) -> bool:

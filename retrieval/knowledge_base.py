@@ -16,7 +16,12 @@ from opentelemetry.trace import Span
 from opentelemetry.util.types import AttributeValue
 
 from assistant import telemetry
-from assistant.errors import InputError, KnowledgeBaseDamagedError, KnowledgeBaseNotFoundError
+from assistant.errors import (
+    InputError,
+    KnowledgeBaseDamagedError,
+    KnowledgeBaseNotFoundError,
+    KnowledgeBaseNotWritableError,
+)
 from assistant.settings import Settings
 from retrieval.chunk_store import ChunkStore, StoredChunk
 from retrieval.embedding import Embedder, build_embedder
@@ -359,11 +364,14 @@ class KnowledgeBase:
             self.close()
             self._vector_store = None
             forget_process_state(str(self.folder / VECTOR_DIR))
-            for name in (CHUNKS_FILE, f"{CHUNKS_FILE}-wal", f"{CHUNKS_FILE}-shm"):
-                (self.folder / name).unlink(missing_ok=True)
-            for folder in (self.keyword_dir, self.folder / VECTOR_DIR):
-                if folder.exists():
-                    shutil.rmtree(folder)
+            try:
+                for name in (CHUNKS_FILE, f"{CHUNKS_FILE}-wal", f"{CHUNKS_FILE}-shm"):
+                    (self.folder / name).unlink(missing_ok=True)
+                for folder in (self.keyword_dir, self.folder / VECTOR_DIR):
+                    if folder.exists():
+                        shutil.rmtree(folder)
+            except PermissionError as exc:
+                raise KnowledgeBaseNotWritableError(self.name, self.folder) from exc
             self._retriever = None
             self._topics = None
             self._generation = None

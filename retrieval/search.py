@@ -729,22 +729,32 @@ def asks_how_to(question: str) -> bool:
 def _as_written(query: str, tokens: list[str]) -> list[str]:
     """Return the query's words for the given tokens, as the query writes them.
 
-    An English token comes back in the query's spelling ("machine", not the stem "machin").
-    Chinese tokens that follow each other in the query come back joined (量子计算机), because
-    where jieba cuts a phrase means little to the user. Full-width forms come back in their
-    NFKC form, as the tokens were matched.
+    A token comes back in the query's spelling and case ("machine", not the stem "machin";
+    "Ганта", not "ганта"). Chinese tokens that follow each other in the query come back joined
+    (量子计算机), because where jieba cuts a phrase means little to the user. A part of a
+    written code such as INT-999 is left out when the whole code is listed. Full-width forms
+    come back in their NFKC form, as the tokens were matched.
     """
     text = unicodedata.normalize("NFKC", query)
     spelled: dict[str, str] = {}
-    for word in re.findall(r"[A-Za-z][A-Za-z'-]*", text):
-        spelled.setdefault(stem_english(word.casefold()), word)
+    for word in _WRITTEN_WORD_RE.findall(text):
+        folded = word.casefold()
+        for key in (folded, stem_english(folded)):
+            spelled.setdefault(key, word)
     phrases = _chinese_phrases(text, {t for t in tokens if _has_chinese(t)})
     written: list[str] = []
     for token in tokens:
         word = phrases.get(token, spelled.get(token, token))
         if word not in written:
             written.append(word)
-    return written
+    parts = {part for word in written for part in _CODE_PART_RE.split(word) if part != word}
+    return [word for word in written if word not in parts]
+
+
+_WRITTEN_WORD_RE = re.compile(r"(?:(?![\u3400-\u9fff])\w)+(?:['._+#-](?:(?![\u3400-\u9fff])\w)+)*")
+"""A word of a script other than Chinese, with its inner apostrophes, dots and hyphens."""
+_CODE_PART_RE = re.compile(r"[._+#-]")
+"""Separators of the parts of a code or a compound word, which are tokens of their own."""
 
 
 def _chinese_phrases(text: str, words: set[str]) -> dict[str, str]:

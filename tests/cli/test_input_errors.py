@@ -150,6 +150,21 @@ def test_stdin_blank_line_keeps_alignment(data_dir: Path, command: str) -> None:
     assert "error" not in lines[3]
 
 
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("en_US.UTF-8", "the query has 4001 characters"), ("zh_CN.UTF-8", "查询有 4001 个字符")],
+)
+def test_overlong_search_query_says_query(data_dir: Path, lang: str, expected: str) -> None:
+    result = _run(data_dir, "search", "-", "--json", stdin=b"g" * 4001 + b"\nSSO\n", lang=lang)
+
+    lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert result.returncode == 2
+    assert lines[0]["error"]["code"] == "query_too_long"
+    assert lines[0]["error"]["message"].startswith(expected)
+    assert "ticket" not in lines[0]["error"]["message"]
+    assert lines[1]["results"]
+
+
 def test_stdin_blank_line_error_on_stderr(data_dir: Path) -> None:
     result = _run(data_dir, "search", "-", stdin=b"SSO\n\nSSO\n")
 
@@ -188,3 +203,12 @@ def test_valid_user_id_on_ticket(data_dir: Path) -> None:
     reply = json.loads(result.stdout)
     assert result.returncode == 0
     assert reply["action"]["ticket"] is not None
+
+
+@pytest.mark.parametrize("word", ["/quit", "/exit", "退出", "QUIT"])
+def test_chat_exit_word_ends_chat(data_dir: Path, word: str) -> None:
+    result = _run(data_dir, "chat", stdin=f"{word}\nHow do I set up SSO?\n".encode())
+
+    assert result.returncode == 0, result.stderr
+    # The chat ended at the exit word: the question after it got no reply.
+    assert "SSO" not in result.stdout.decode()

@@ -20,6 +20,20 @@ def test_json_names_the_unknown_words(data_dir: Path) -> None:
     assert payload["unknown_terms"] == ["quantum", "flux", "capacitor", "Jupiter"]
 
 
+def test_unknown_words_keep_their_case_and_code(data_dir: Path) -> None:
+    cyrillic = run_cli(data_dir, "search", "Как настроить диаграмму Ганта", "--json")
+    code = run_cli(data_dir, "search", "INT-999", "--json")
+
+    assert json.loads(cyrillic.stdout)["unknown_terms"] == [
+        "Как",
+        "настроить",
+        "диаграмму",
+        "Ганта",
+    ]
+    # The parts of the code are tokens too, but the user wrote the code whole.
+    assert json.loads(code.stdout)["unknown_terms"] == ["INT-999"]
+
+
 def test_message_follows_the_language_of_the_query(data_dir: Path) -> None:
     # The terminal's language is the other one each time: the query's language wins.
     english = run_cli(data_dir, "search", NONSENSE, lang="zh_CN.UTF-8")
