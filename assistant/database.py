@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from assistant.errors import ConfigurationError
+from assistant.filesystem import is_writable_sqlite_file
 
 logger = logging.getLogger(__name__)
 
@@ -288,7 +289,7 @@ def check_database(url: str, *, read_only: bool = False) -> None:
         if not read_only and folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
             raise DatabaseUnreachableError(url, f"the folder {folder} is not writable")
         return
-    if sqlite_file is not None and not read_only and not _is_writable_sqlite_file(sqlite_file):
+    if sqlite_file is not None and not read_only and not is_writable_sqlite_file(sqlite_file):
         raise DatabaseReadOnlyError(sqlite_file)
     engine = create_database_engine(url, read_only=read_only)
     try:
@@ -305,14 +306,6 @@ def check_database(url: str, *, read_only: bool = False) -> None:
 
 _DAMAGED_FILE_ERRORS = frozenset({"SQLITE_NOTADB", "SQLITE_CORRUPT"})
 """SQLite result codes of a file that is not a database or whose pages are damaged."""
-
-
-def _is_writable_sqlite_file(path: Path) -> bool:
-    """Check that SQLite can write a file and create its journal next to it.
-
-    `os.access` also reports an immutable file (`chattr +i`) as not writable, even for root.
-    """
-    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
 
 
 def _sqlite_error_name(exc: SqlDatabaseError) -> str:
@@ -353,7 +346,7 @@ def is_read_only_sqlite_file(url: str) -> bool:
     other commands do, so that it gets the tables and columns of this version.
     """
     path = sqlite_file_path(url)
-    return path is not None and path.exists() and not _is_writable_sqlite_file(path)
+    return path is not None and path.exists() and not is_writable_sqlite_file(path)
 
 
 def sqlite_file_path(url: str) -> Path | None:

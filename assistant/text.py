@@ -28,6 +28,10 @@ ERROR_CODE_TOKEN_RE = re.compile(r"[a-z][a-z0-9]{1,11}-\d{3}")
 also emits the code's parts ("auth", "410"), which other codes share."""
 """Unicode ranges of CJK ideographs, for character classes of regular expressions."""
 _CJK_RE = re.compile(f"[{CJK_RANGES}]")
+_NON_CJK_LETTER = f"(?:(?![{CJK_RANGES}])\\w)"
+NON_CJK_WORD_RE = re.compile(f"{_NON_CJK_LETTER}+(?:['’.-]{_NON_CJK_LETTER}+)*")
+"""A word of a script other than Chinese, with its inner apostrophes, dots and hyphens: "can't",
+"v3.4", "INT-999", "Ганта"."""
 _LATIN_RE = re.compile(r"[a-zA-Z]")
 _LATIN_EXTENDED_RANGES = (
     "\u00c0-\u02af\u1d00-\u1dbf\u1e00-\u1eff\u2c60-\u2c7f\ua720-\ua7ff\uab30-\uab6f"

@@ -7,7 +7,6 @@ of truth that both are rebuilt from, and the manifest that makes ingestion idemp
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import sys
 import time
@@ -25,6 +24,7 @@ from assistant.errors import (
     KnowledgeBaseDamagedError,
     KnowledgeBaseNotWritableError,
 )
+from assistant.filesystem import is_writable_sqlite_file
 
 EMPTY_FILE_WAIT_SECONDS = 2.0
 """How long an empty chunk store file may stay empty before it counts as damaged."""
@@ -182,7 +182,7 @@ class ChunkStore:
             primary_code = code & 0xFF if isinstance(code, int) else None
             if primary_code in DAMAGED_DATABASE_CODES:
                 raise KnowledgeBaseDamagedError(self._kb, self._path) from exc
-            if primary_code in READ_ONLY_CODES and not _is_writable(self._path):
+            if primary_code in READ_ONLY_CODES and not is_writable_sqlite_file(self._path):
                 raise KnowledgeBaseNotWritableError(self._kb, self._path.parent) from exc
             if primary_code != sqlite3.SQLITE_BUSY:
                 raise
@@ -280,15 +280,6 @@ class ChunkStore:
         self._connection.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value)
         )
-
-
-def _is_writable(path: Path) -> bool:
-    """Check that SQLite can write a database file and create its journal files next to it.
-
-    `os.access` also reports an immutable file (`chattr +i`) as not writable, even for root.
-    """
-    folder_writable = os.access(path.parent, os.W_OK | os.X_OK)
-    return folder_writable and (not path.exists() or os.access(path, os.W_OK))
 
 
 def _stays_empty(path: Path) -> bool:

@@ -18,6 +18,7 @@ import numpy.typing as npt
 from assistant.domain import Language
 from assistant.text import (
     CJK_RANGES,
+    NON_CJK_WORD_RE,
     STOP_WORDS,
     detect_language,
     error_code_tokens,
@@ -737,7 +738,7 @@ def _as_written(query: str, tokens: list[str]) -> list[str]:
     """
     text = unicodedata.normalize("NFKC", query)
     spelled: dict[str, str] = {}
-    for word in _WRITTEN_WORD_RE.findall(text):
+    for word in NON_CJK_WORD_RE.findall(text):
         folded = word.casefold()
         for key in (folded, stem_english(folded)):
             spelled.setdefault(key, word)
@@ -751,8 +752,6 @@ def _as_written(query: str, tokens: list[str]) -> list[str]:
     return [word for word in written if word not in parts]
 
 
-_WRITTEN_WORD_RE = re.compile(r"(?:(?![\u3400-\u9fff])\w)+(?:['._+#-](?:(?![\u3400-\u9fff])\w)+)*")
-"""A word of a script other than Chinese, with its inner apostrophes, dots and hyphens."""
 _CODE_PART_RE = re.compile(r"[._+#-]")
 """Separators of the parts of a code or a compound word, which are tokens of their own."""
 

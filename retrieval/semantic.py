@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from assistant.text import STOP_WORDS, segment_chinese
+from assistant.text import CJK_RANGES, NON_CJK_WORD_RE, STOP_WORDS, segment_chinese
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,10 @@ QUERY_MAX_TOKENS = 16
 The engine takes about 3.4 ms per call plus 0.66 ms per token on two cores, so a question of
 three sentences took 40 ms at p95. On the real questions of benchmarks/, the content words of a
 question cut to 16 tokens ranked pages as well as the whole question. With 14 or 12 tokens,
-one question in 27 fell out of the top 5; the whole question cut to 20 tokens lost two."""
+one question in 27 fell out of the top 5; the whole question cut to 20 tokens lost two.
+
+NOTE: the reranker's gain on those questions is two of 27, both at rank 5. This budget rests on
+little evidence, and a KB with longer, more specific questions may rank better with more."""
 DIMENSIONS = 384
 OPENMP_SPIN_COUNT = "1000"
 """How many times the engine's idle threads poll before they sleep (GOMP_SPINCOUNT)."""
@@ -125,11 +128,8 @@ class SemanticEncoder:
         return text[:low]
 
 
-_CHINESE = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_LETTER = f"(?:(?![{_CHINESE}])\\w)"
-_WORD_RE = re.compile(f"([{_CHINESE}]+)|({_LETTER}+(?:['’.-]{_LETTER}+)*)")
-"""A run of Chinese characters, or a word of another script with its inner apostrophes,
-dots and hyphens ("can't", "v3.4", "e-mail")."""
+_WORD_RE = re.compile(f"([{CJK_RANGES}]+)|({NON_CJK_WORD_RE.pattern})")
+"""A run of Chinese characters, or a word of another script (`NON_CJK_WORD_RE`)."""
 
 
 def query_keywords(text: str) -> str:
@@ -140,23 +140,21 @@ def query_keywords(text: str) -> str:
     written. The model reads the content words alone as well as the whole question, and the
     fewer tokens cost less time.
     """
-    kept: list[tuple[str, bool]] = []
+    content_words: list[tuple[str, bool]] = []  # each word, and whether it is Chinese
     for match in _WORD_RE.finditer(text):
         chinese, word = match.groups()
         if chinese:
-            kept += [
-                (w, True)
-                for w in segment_chinese(chinese, search_mode=False)
-                if w not in STOP_WORDS
-            ]
+            words = segment_chinese(chinese, search_mode=False)
+            content_words += [(w, True) for w in words if w not in STOP_WORDS]
         elif word.lower() not in STOP_WORDS and re.split("['’]", word.lower())[0] not in STOP_WORDS:
-            kept.append((word, False))
-    out = ""
-    for index, (word, chinese) in enumerate(kept):
-        if index and not (chinese and kept[index - 1][1]):
-            out += " "
-        out += word
-    return out
+            content_words.append((word, False))
+    joined = ""
+    for index, (word, chinese) in enumerate(content_words):
+        # Two Chinese words follow each other without a space, as Chinese is written.
+        if index and not (chinese and content_words[index - 1][1]):
+            joined += " "
+        joined += word
+    return joined
 
 
 _encoder: SemanticEncoder | None = None

@@ -80,11 +80,11 @@ def test_read_only_index_file_keeps_kb_content(
     )
     chunks = ingested / "kb" / KB_FOLDER / "chunks.sqlite"
     with made_read_only(chunks):
-        refused = run_cli(ingested, "ingest", str(small_kb_dir), "--json", *extra)
+        rejected = run_cli(ingested, "ingest", str(small_kb_dir), "--json", *extra)
         searched = run_cli(ingested, "search", "board", "--json")
 
-    assert refused.returncode == 2, refused.stderr
-    assert json.loads(refused.stdout)["error"]["code"] == "kb_not_writable"
+    assert rejected.returncode == 2, rejected.stderr
+    assert json.loads(rejected.stdout)["error"]["code"] == "kb_not_writable"
     # Reading works where SQLite can open the file, and the old content is still there.
     assert searched.returncode == 0, searched.stderr
     assert json.loads(searched.stdout)["results"]
